@@ -1,0 +1,1 @@
+"""The four Kyoso Desk services, one folder each: intake, routing, decision, publication."""

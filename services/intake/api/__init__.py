@@ -1,0 +1,1 @@
+"""Intake's HTTP API: one router per audience (public, proposer, desk)."""

@@ -1,0 +1,84 @@
+"""FastAPI dependencies: the application, the caller and the acting context."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import Depends, Header, HTTPException, Query, Request
+
+from shared.acting import Acting
+from shared.contract.vocabulary import ActorRole
+from shared.municipalities import today_in_japan
+from shared.staff_auth import StaffDirectory, StaffToken, staff_dependency
+
+from services.intake.application import IntakeApplication
+from services.intake.settings import IntakeSettings
+from services.intake.status_tokens import StatusTokens
+
+
+def get_intake(request: Request) -> IntakeApplication:
+    app: IntakeApplication = request.app.state.intake
+    return app
+
+
+def get_settings(request: Request) -> IntakeSettings:
+    settings: IntakeSettings = request.app.state.settings
+    return settings
+
+
+def get_status_tokens(request: Request) -> StatusTokens:
+    tokens: StatusTokens = request.app.state.status_tokens
+    return tokens
+
+
+def _staff_directory(request: Request) -> StaffDirectory:
+    directory: StaffDirectory = request.app.state.staff
+    return directory
+
+
+Intake = Annotated[IntakeApplication, Depends(get_intake)]
+Settings = Annotated[IntakeSettings, Depends(get_settings)]
+Tokens = Annotated[StatusTokens, Depends(get_status_tokens)]
+DeskStaff = Annotated[StaffToken, Depends(staff_dependency(_staff_directory, "desk"))]
+AnyStaff = Annotated[
+    StaffToken, Depends(staff_dependency(_staff_directory, "desk", "department", "council"))
+]
+CorrelationId = Annotated[
+    str | None,
+    Header(alias="X-Correlation-ID", max_length=128, description="Ties this request to others"),
+]
+
+
+def staff_acting(staff: StaffToken, correlation_id: str | None) -> Acting:
+    return Acting.new(ActorRole(staff.role), staff.municipality, correlation_id)
+
+
+def proposer_token(
+    proposal_id: UUID,
+    tokens: Tokens,
+    token: Annotated[str | None, Query(description="Status token from the receipt")] = None,
+    x_status_token: Annotated[str | None, Header(alias="X-Status-Token")] = None,
+) -> UUID:
+    """The proposal id, once the caller has shown the proposal's status token."""
+    presented = x_status_token or token
+    if not presented:
+        raise HTTPException(
+            401, detail=[{"loc": ["query", "token"], "msg": "the status token from your receipt is required"}]
+        )
+    if not tokens.verify(proposal_id, presented):
+        # Same answer as for an unknown proposal: a wrong token learns nothing.
+        raise HTTPException(404, detail=[{"loc": ["path", "proposal_id"], "msg": "no such proposal"}])
+    return proposal_id
+
+
+ProposerAccess = Annotated[UUID, Depends(proposer_token)]
+
+
+def get_today(request: Request) -> date:
+    """Today in Japan, by the service's clock (tests move it)."""
+    return today_in_japan(request.app.state.clock())
+
+
+Today = Annotated[date, Depends(get_today)]

@@ -1,0 +1,48 @@
+"""The desk's work on proposals of its own municipality: the inbox and screening."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+
+from shared.proposal import ProposalStatus
+
+from services.intake.api.dependencies import CorrelationId, DeskStaff, Intake, staff_acting
+from services.intake.api.views import DeskProposalLine, DeskProposalView
+from services.intake.commands import Screening
+
+router = APIRouter(prefix="/api/v1/municipalities/{municipality}/desk", tags=["desk"])
+
+
+@router.get("/proposals", summary="受付一覧 / Proposals of this municipality")
+def inbox(
+    municipality: str,
+    intake: Intake,
+    staff: DeskStaff,
+    status: Annotated[ProposalStatus | None, Query(description="Only proposals in this status")] = None,
+) -> list[DeskProposalLine]:
+    return [
+        DeskProposalLine.of(p)
+        for p in intake.proposals(municipality, status.value if status else None)
+    ]
+
+
+@router.get("/proposals/{proposal_id}", summary="The whole proposal, with contact details")
+def proposal(municipality: str, proposal_id: UUID, intake: Intake, staff: DeskStaff) -> DeskProposalView:
+    return DeskProposalView.of(intake.proposal(proposal_id, municipality=municipality))
+
+
+@router.post("/proposals/{proposal_id}/screening", summary="受付審査 / Accept or reject")
+def screen(
+    municipality: str,
+    proposal_id: UUID,
+    screening: Screening,
+    intake: Intake,
+    staff: DeskStaff,
+    correlation_id: CorrelationId = None,
+) -> DeskProposalView:
+    return DeskProposalView.of(
+        intake.screen(proposal_id, screening, staff_acting(staff, correlation_id))
+    )

@@ -1,0 +1,70 @@
+"""Submitting a proposal: open to anyone, 24/7 (Aomori)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Response, status
+
+from shared.acting import Acting
+from shared.contract.vocabulary import ActorRole
+
+from services.intake.api.dependencies import CorrelationId, Intake, Settings, Today, Tokens
+from services.intake.api.views import Reason, StatusText, SubmissionReceipt
+from services.intake.commands import ProposalSubmission
+
+router = APIRouter(prefix="/api/v1/municipalities/{municipality}/proposals", tags=["proposals"])
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=8,
+        max_length=128,
+        pattern=r"^[A-Za-z0-9._:-]+$",
+        description="Any unique value; a retried request with the same key creates nothing new",
+    ),
+]
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="提案する / Submit a proposal",
+    responses={
+        200: {"description": "A retry with the same Idempotency-Key: the earlier receipt"},
+        409: {"description": "The theme's call is closed"},
+        422: {"description": "A field is missing or malformed, or the theme does not exist"},
+    },
+)
+def submit_proposal(
+    municipality: str,
+    submission: ProposalSubmission,
+    response: Response,
+    intake: Intake,
+    tokens: Tokens,
+    settings: Settings,
+    today: Today,
+    idempotency_key: IdempotencyKey = None,
+    correlation_id: CorrelationId = None,
+) -> SubmissionReceipt:
+    submitted = intake.submit(
+        municipality,
+        submission,
+        Acting.new(ActorRole.PROPOSER, municipality, correlation_id),
+        today=today,
+        idempotency_key=idempotency_key,
+    )
+    if submitted.replayed:
+        response.status_code = status.HTTP_200_OK
+        response.headers["Idempotent-Replayed"] = "true"
+    proposal = submitted.proposal
+    token = tokens.issue(proposal.id)
+    return SubmissionReceipt(
+        **StatusText.of(proposal.status).model_dump(),
+        proposal_id=proposal.id,
+        receipt_number=proposal.receipt_number,
+        status_token=token,
+        status_url=f"{settings.public_base_url.rstrip('/')}/status/{proposal.id}?token={token}",
+        reasons=[Reason.of(r) for r in proposal.screening_reasons],
+    )

@@ -1,0 +1,32 @@
+"""The proposer's own view, behind the secret status token: status, history, withdrawal."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from shared.acting import Acting
+from shared.contract.vocabulary import ActorRole
+
+from services.intake.api.dependencies import CorrelationId, Intake, ProposerAccess
+from services.intake.api.views import ProposerView
+from services.intake.commands import Withdrawal
+
+router = APIRouter(prefix="/api/v1/proposer/proposals/{proposal_id}", tags=["proposer"])
+
+
+@router.get("", summary="提案の状況 / Status and history of my proposal")
+def my_proposal(proposal_id: ProposerAccess, intake: Intake) -> ProposerView:
+    return ProposerView.of_state(intake.state(proposal_id))
+
+
+@router.post("/withdrawal", summary="提案を取り下げる / Withdraw my proposal")
+def withdraw(
+    proposal_id: ProposerAccess,
+    withdrawal: Withdrawal,
+    intake: Intake,
+    correlation_id: CorrelationId = None,
+) -> ProposerView:
+    proposal = intake.proposal(proposal_id)
+    acting = Acting.new(ActorRole.PROPOSER, proposal.municipality, correlation_id)
+    intake.withdraw(proposal_id, withdrawal.reason, acting)
+    return ProposerView.of_state(intake.state(proposal_id))

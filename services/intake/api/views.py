@@ -1,0 +1,170 @@
+"""What the API answers: response models built from aggregates and the proposal fold."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import UUID
+
+from pydantic import BaseModel
+
+from shared.contract.vocabulary import SCREENING_REASON_LABELS, ScreeningReason
+from shared.proposal import STATUS_LABELS, ProposalState, ProposalStatus
+
+from services.intake.domain import Proposal, Theme
+
+
+class ThemeView(BaseModel):
+    number: int
+    title: str
+    field: str
+    department: str
+    opens_on: date | None
+    closes_on: date | None
+    open: bool
+    status_ja: str
+    status_en: str
+
+    @classmethod
+    def of(cls, theme: Theme, today: date) -> ThemeView:
+        is_open = theme.is_open_on(today)
+        return cls(
+            number=theme.number,
+            title=theme.title,
+            field=theme.field,
+            department=theme.department,
+            opens_on=theme.opens_on,
+            closes_on=theme.closes_on,
+            open=is_open,
+            status_ja="募集中" if is_open else "募集期間終了",
+            status_en="open" if is_open else "call closed",
+        )
+
+
+class Reason(BaseModel):
+    code: ScreeningReason
+    ja: str
+    en: str
+
+    @classmethod
+    def of(cls, code: ScreeningReason | str) -> Reason:
+        reason = ScreeningReason(code)
+        ja, en = SCREENING_REASON_LABELS[reason]
+        return cls(code=reason, ja=ja, en=en)
+
+
+class StatusText(BaseModel):
+    status: ProposalStatus
+    status_ja: str
+    status_en: str
+
+    @classmethod
+    def of(cls, status: ProposalStatus) -> StatusText:
+        ja, en = STATUS_LABELS[status]
+        return cls(status=status, status_ja=ja, status_en=en)
+
+
+class SubmissionReceipt(StatusText):
+    proposal_id: UUID
+    receipt_number: str
+    status_token: str
+    status_url: str
+    reasons: list[Reason]
+
+
+class StepView(BaseModel):
+    at: datetime
+    ja: str
+    en: str
+
+
+class ProposerView(StatusText):
+    """What the proposer sees behind the private status link."""
+
+    proposal_id: UUID
+    receipt_number: str
+    title: str
+    submitted_at: datetime
+    reasons: list[Reason]
+    explanation: str | None
+    steps: list[StepView]
+
+    @classmethod
+    def of_state(cls, state: ProposalState) -> ProposerView:
+        return cls(
+            **StatusText.of(state.status).model_dump(),
+            proposal_id=state.proposal_id,
+            receipt_number=state.receipt_number,
+            title=state.title,
+            submitted_at=state.submitted_at,
+            reasons=[Reason.of(r) for r in state.screening_reasons],
+            explanation=state.screening_explanation,
+            steps=[StepView(at=s.at, ja=s.ja, en=s.en) for s in state.steps if s.for_proposer],
+        )
+
+
+class Contact(BaseModel):
+    contact_person: str
+    email: str
+    phone: str | None
+
+
+class DeskProposalView(StatusText):
+    """The whole proposal, for the desk of its own municipality."""
+
+    proposal_id: UUID
+    receipt_number: str
+    municipality: str
+    channel: str
+    theme_number: int | None
+    organisation: str
+    proposer_kind: str
+    contact: Contact
+    title: str
+    field: str
+    summary: str
+    content: str
+    protected: str | None
+    reasons: list[Reason]
+    explanation: str | None
+
+    @classmethod
+    def of(cls, proposal: Proposal) -> DeskProposalView:
+        return cls(
+            **StatusText.of(proposal.status).model_dump(),
+            proposal_id=proposal.id,
+            receipt_number=proposal.receipt_number,
+            municipality=proposal.municipality,
+            channel=proposal.channel,
+            theme_number=proposal.theme_number,
+            organisation=proposal.organisation,
+            proposer_kind=proposal.proposer_kind,
+            contact=Contact.model_validate(proposal.contact),
+            title=proposal.title,
+            field=proposal.field,
+            summary=proposal.summary,
+            content=proposal.content,
+            protected=proposal.protected_part,
+            reasons=[Reason.of(r) for r in proposal.screening_reasons],
+            explanation=proposal.screening_explanation,
+        )
+
+
+class DeskProposalLine(StatusText):
+    proposal_id: UUID
+    receipt_number: str
+    title: str
+    organisation: str
+    channel: str
+    theme_number: int | None
+
+    @classmethod
+    def of(cls, proposal: Proposal) -> DeskProposalLine:
+        return cls(
+            **StatusText.of(proposal.status).model_dump(),
+            proposal_id=proposal.id,
+            receipt_number=proposal.receipt_number,
+            title=proposal.title,
+            organisation=proposal.organisation,
+            channel=proposal.channel,
+            theme_number=proposal.theme_number,
+        )

@@ -1,0 +1,98 @@
+"""The intake service's FastAPI app: the API, the portal pages and the relay to Kafka."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime, timezone
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from shared.relay import Relay
+from shared.staff_auth import StaffDirectory
+from shared.web import add_request_metrics, error, health_router
+
+from services.intake.api import desk, pages, proposals, proposer, themes
+from services.intake.application import IntakeApplication, NotFound, Refused
+from services.intake.demo_data import load_nagasaki_themes
+from services.intake.integration import SERVICE, proposals_topic, themes_topic, translator
+from services.intake.settings import IntakeSettings
+from services.intake.status_tokens import StatusTokens
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def create_app(settings: IntakeSettings, *, clock: Clock = _utc_now) -> FastAPI:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        intake = await asyncio.to_thread(IntakeApplication, settings)
+        if settings.demo_data:
+            added = await asyncio.to_thread(load_nagasaki_themes, intake)
+            log.info("demo data: %d Nagasaki themes added", added)
+        app.state.intake = intake
+        relay = Relay(
+            intake,
+            translator(settings),
+            service=SERVICE,
+            topics=[proposals_topic(settings), themes_topic(settings)],
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            batch_size=settings.relay_batch_size,
+            poll_interval=settings.relay_poll_interval_seconds,
+        )
+        app.state.relay = relay
+        stopping = asyncio.Event()
+        relaying = None
+        if settings.relay_enabled:
+            intake.after_save.append(relay.wake)
+            relaying = asyncio.create_task(relay.run_supervised(stopping), name="intake-relay")
+        try:
+            yield
+        finally:
+            stopping.set()
+            if relaying is not None:
+                await relaying
+            intake.close()
+
+    app = FastAPI(
+        title="Kyoso Desk — intake 共創窓口 受付",
+        description="提案の受付、受付審査、テーマ。Proposals, screening and themes.",
+        version="1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.clock = clock
+    app.state.status_tokens = StatusTokens(settings.status_key())
+    app.state.staff = StaffDirectory(settings.staff_tokens)
+
+    async def readiness() -> str | None:
+        try:
+            await asyncio.to_thread(app.state.intake.recorder.max_notification_id)
+        except Exception as problem:  # noqa: BLE001
+            return f"event store unavailable: {problem}"
+        if settings.relay_enabled and not app.state.relay.connected:
+            return "Kafka relay not connected"
+        return None
+
+    app.include_router(health_router(readiness))
+    for module in (proposals, proposer, themes, desk, pages):
+        app.include_router(module.router)
+    add_request_metrics(app, SERVICE)
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, problem: NotFound) -> JSONResponse:
+        return error(404, ["path"], str(problem))
+
+    @app.exception_handler(Refused)
+    async def refused(request: Request, problem: Refused) -> JSONResponse:
+        return error(problem.status_code, problem.loc, problem.reason)
+
+    return app

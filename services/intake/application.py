@@ -1,0 +1,297 @@
+"""Intake's eventsourcing application: submission, screening, withdrawal and themes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
+
+from shared.acting import Acting
+from shared.application import ServiceApplication
+from shared.contract import Envelope
+from shared.contract.vocabulary import ActorRole, ProposerKind, ScreeningReason
+from shared.municipalities import fiscal_year, municipalities
+from shared.proposal import PROPOSAL_FOLD, ProposalState
+
+from services.intake.catalogue import IntakeCatalogue
+from services.intake.commands import ProposalSubmission, Screening, ThemeDraft
+from services.intake.domain import IdempotencyRecord, IntakeRuleViolation, Proposal, ReceiptBook, Theme
+from services.intake.integration import SERVICE, to_envelope
+
+
+class NotFound(LookupError):
+    """Answered with 404; the message says what was not found."""
+
+
+class Refused(Exception):
+    """A request the desk refuses (4xx) with the field it concerns and the reason."""
+
+    def __init__(self, status_code: int, field: str, reason: str, *, where: str = "body") -> None:
+        super().__init__(f"{field}: {reason}")
+        self.status_code = status_code
+        self.loc = [where, field]
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Submitted:
+    proposal: Proposal
+    replayed: bool  # True when an Idempotency-Key retry returned the earlier proposal
+
+
+MAX_CONFLICT_RETRIES = 20
+
+
+class IntakeApplication(ServiceApplication):
+    service = SERVICE
+    name = "intake"
+    # The receipt book grows by one event per proposal; snapshots keep a cold start fast.
+    snapshotting_intervals = {ReceiptBook: 200}  # noqa: RUF012
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.catalogue = IntakeCatalogue(self)
+
+    # -- themes -------------------------------------------------------------------
+
+    def publish_theme(self, municipality: str, draft: ThemeDraft, acting: Acting) -> Theme:
+        self._known_municipality(municipality)
+        if self.find_theme(municipality, draft.number) is not None:
+            raise Refused(409, "number", f"theme {draft.number} already exists in {municipality}")
+        theme = Theme(municipality=municipality, meta=acting.as_meta(), **draft.model_dump())
+        try:
+            self.save(theme)
+        except IntegrityError:
+            raise Refused(409, "number", f"theme {draft.number} already exists") from None
+        return theme
+
+    def close_theme(self, municipality: str, number: int, acting: Acting) -> Theme:
+        theme = self.theme(municipality, number)
+        try:
+            theme.close(acting.as_meta())
+        except IntakeRuleViolation as error:
+            raise Refused(409, "number", str(error), where="path") from None
+        self.save(theme)
+        return theme
+
+    def find_theme(self, municipality: str, number: int) -> Theme | None:
+        try:
+            theme: Theme = self.repository.get(Theme.create_id(municipality, number))
+        except AggregateNotFoundError:
+            return None
+        return theme
+
+    def theme(self, municipality: str, number: int) -> Theme:
+        theme = self.find_theme(municipality, number)
+        if theme is None:
+            raise NotFound(f"theme {number} does not exist in {municipality}")
+        return theme
+
+    def themes(self, municipality: str) -> list[Theme]:
+        self._known_municipality(municipality)
+        return [self.repository.get(tid) for tid in self.catalogue.theme_ids(municipality)]
+
+    # -- submission ---------------------------------------------------------------
+
+    def submit(
+        self,
+        municipality: str,
+        submission: ProposalSubmission,
+        acting: Acting,
+        *,
+        today: date,
+        idempotency_key: str | None = None,
+    ) -> Submitted:
+        self._known_municipality(municipality)
+        self._check_theme_is_open(municipality, submission, today)
+        fingerprint = _fingerprint(municipality, submission)
+        for _ in range(MAX_CONFLICT_RETRIES):
+            if idempotency_key is not None:
+                earlier = self._earlier_submission(municipality, idempotency_key, fingerprint)
+                if earlier is not None:
+                    return Submitted(proposal=earlier, replayed=True)
+            try:
+                return Submitted(
+                    self._record_submission(
+                        municipality, submission, acting, today, idempotency_key, fingerprint
+                    ),
+                    replayed=False,
+                )
+            except IntegrityError:
+                continue  # another submission took the receipt number or the key; try again
+        raise RuntimeError("too many concurrent submissions conflicted; please retry")
+
+    def _record_submission(
+        self,
+        municipality: str,
+        submission: ProposalSubmission,
+        acting: Acting,
+        today: date,
+        idempotency_key: str | None,
+        fingerprint: str,
+    ) -> Proposal:
+        year = fiscal_year(today)
+        book = self._receipt_book(municipality, year)
+        book.issue()
+        prefix = municipalities()[municipality].receipt_prefix
+        proposer = submission.proposer
+        proposal = Proposal(
+            municipality=municipality,
+            receipt_number=f"{prefix}-{year}-{book.last_issued:04d}",
+            fiscal_year=year,
+            channel=submission.channel.value,
+            theme_number=submission.theme_number,
+            organisation=proposer.organisation,
+            proposer_kind=proposer.kind.value,
+            contact={
+                "contact_person": proposer.contact_person,
+                "email": str(proposer.email),
+                "phone": proposer.phone,
+            },
+            title=submission.title,
+            field=submission.field,
+            summary=submission.summary,
+            content=submission.content,
+            protected_part=submission.protected,
+            meta=acting.as_meta(),
+        )
+        if proposer.kind is ProposerKind.INDIVIDUAL:
+            # Aomori: a private individual who is not a sole proprietor may not propose.
+            # The proposal is kept and answered with the reason, as every proposal is.
+            proposal.reject(
+                [ScreeningReason.INELIGIBLE_PROPOSER],
+                "個人（個人事業主を除く）からの提案は受け付けていません。"
+                " Proposals from private individuals (other than sole proprietors) are not accepted.",
+                automatic=True,
+                meta=acting.as_role(ActorRole.SYSTEM).as_meta(),
+            )
+        records: list[Any] = [book, proposal]
+        if idempotency_key is not None:
+            records.append(
+                IdempotencyRecord(
+                    municipality=municipality,
+                    key=idempotency_key,
+                    fingerprint=fingerprint,
+                    proposal_id=proposal.id,
+                )
+            )
+        self.save(*records)
+        return proposal
+
+    def _receipt_book(self, municipality: str, year: int) -> ReceiptBook:
+        try:
+            book: ReceiptBook = self.repository.get(ReceiptBook.create_id(municipality, year))
+        except AggregateNotFoundError:
+            book = ReceiptBook(municipality=municipality, fiscal_year=year)
+        return book
+
+    def _earlier_submission(self, municipality: str, key: str, fingerprint: str) -> Proposal | None:
+        try:
+            record: IdempotencyRecord = self.repository.get(
+                IdempotencyRecord.create_id(municipality, key)
+            )
+        except AggregateNotFoundError:
+            return None
+        if record.fingerprint != fingerprint:
+            raise Refused(
+                422,
+                "Idempotency-Key",
+                "this key was already used for a different proposal; use a new key",
+                where="header",
+            )
+        return self.proposal(record.proposal_id)
+
+    def _check_theme_is_open(
+        self, municipality: str, submission: ProposalSubmission, today: date
+    ) -> None:
+        if submission.theme_number is None:
+            return
+        theme = self.find_theme(municipality, submission.theme_number)
+        if theme is None:
+            raise Refused(
+                422,
+                "theme_number",
+                f"theme {submission.theme_number} does not exist in {municipality}",
+            )
+        if not theme.is_open_on(today):
+            raise Refused(
+                409,
+                "theme_number",
+                f"the call for theme {theme.number} is closed (募集期間終了)"
+                if theme.closed or (theme.closes_on and today > theme.closes_on)
+                else f"the call for theme {theme.number} opens on {theme.opens_on}",
+            )
+
+    # -- screening and withdrawal ------------------------------------------------------
+
+    def screen(self, proposal_id: UUID, screening: Screening, acting: Acting) -> Proposal:
+        proposal = self.proposal(proposal_id, municipality=acting.municipality)
+        try:
+            if screening.decision == "accept":
+                proposal.accept(screening.explanation or None, acting.as_meta())
+            else:
+                proposal.reject(
+                    screening.reasons, screening.explanation, automatic=False, meta=acting.as_meta()
+                )
+        except IntakeRuleViolation as error:
+            raise Refused(409, "decision", str(error)) from None
+        self.save(proposal)
+        return proposal
+
+    def withdraw(self, proposal_id: UUID, reason: str | None, acting: Acting) -> Proposal:
+        proposal = self.proposal(proposal_id)
+        try:
+            proposal.withdraw(reason, acting.as_meta())
+        except IntakeRuleViolation as error:
+            raise Refused(409, "proposal_id", str(error), where="path") from None
+        self.save(proposal)
+        return proposal
+
+    # -- reading ------------------------------------------------------------------
+
+    def proposal(self, proposal_id: UUID, municipality: str | None = None) -> Proposal:
+        try:
+            proposal: Proposal = self.repository.get(proposal_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"proposal {proposal_id} does not exist") from None
+        if not isinstance(proposal, Proposal) or (
+            municipality is not None and proposal.municipality != municipality
+        ):
+            # Another municipality's proposal is, for this caller, not there at all.
+            raise NotFound(f"proposal {proposal_id} does not exist")
+        return proposal
+
+    def proposals(self, municipality: str, status: str | None = None) -> list[Proposal]:
+        self._known_municipality(municipality)
+        return [self.repository.get(pid) for pid in self.catalogue.proposal_ids(municipality, status)]
+
+    def history(self, proposal_id: UUID) -> list[Envelope]:
+        """The proposal's integration events, exactly as they go out on Kafka."""
+        return [
+            envelope
+            for envelope in (to_envelope(e) for e in self.events.get(proposal_id))
+            if envelope is not None
+        ]
+
+    def state(self, proposal_id: UUID) -> ProposalState:
+        state = PROPOSAL_FOLD.fold(self.history(proposal_id))
+        if state is None:
+            raise NotFound(f"proposal {proposal_id} does not exist")
+        return state
+
+    def _known_municipality(self, municipality: str) -> None:
+        if municipality not in municipalities():
+            raise NotFound(f"municipality '{municipality}' is not served by this desk")
+
+
+def _fingerprint(municipality: str, submission: ProposalSubmission) -> str:
+    canonical = json.dumps(
+        [municipality, submission.model_dump(mode="json")], sort_keys=True, ensure_ascii=False
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()

@@ -1,0 +1,125 @@
+"""Translate intake's stored domain events into integration events for Kafka.
+
+The contract models decide what leaves intake: each is built from the domain event's
+attributes, and contact details and the protected part are simply not in them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.contract import (
+    Envelope,
+    EventMetadata,
+    IntegrationEvent,
+    ProposalAccepted,
+    ProposalRejected,
+    ProposalSubmitted,
+    ProposalWithdrawn,
+    PublicProposer,
+    ThemeClosed,
+    ThemePublished,
+    stable_event_id,
+)
+from shared.contract.vocabulary import ActorRole
+from shared.relay import Outgoing
+from shared.settings import CommonSettings
+
+from services.intake.domain import Proposal, Theme
+
+SERVICE = "intake"
+
+
+def proposals_topic(settings: CommonSettings) -> str:
+    return settings.topic(SERVICE, "proposals")
+
+
+def themes_topic(settings: CommonSettings) -> str:
+    return settings.topic(SERVICE, "themes")
+
+
+def to_integration_event(domain_event: Any) -> IntegrationEvent | None:
+    subject = domain_event.originator_id
+    match domain_event:
+        case Proposal.Submitted():
+            return ProposalSubmitted(
+                proposal_id=subject,
+                municipality=domain_event.municipality,
+                receipt_number=domain_event.receipt_number,
+                fiscal_year=domain_event.fiscal_year,
+                channel=domain_event.channel,
+                theme_number=domain_event.theme_number,
+                proposer=PublicProposer(
+                    organisation=domain_event.organisation, kind=domain_event.proposer_kind
+                ),
+                title=domain_event.title,
+                field=domain_event.field,
+                summary=domain_event.summary,
+                content=domain_event.content,
+                has_protected_part=bool(domain_event.protected_part),
+            )
+        case Proposal.Accepted():
+            return ProposalAccepted(proposal_id=subject, note=domain_event.note)
+        case Proposal.Rejected():
+            return ProposalRejected(
+                proposal_id=subject,
+                reasons=domain_event.reasons,
+                explanation=domain_event.explanation,
+                automatic=domain_event.automatic,
+            )
+        case Proposal.Withdrawn():
+            return ProposalWithdrawn(proposal_id=subject, reason=domain_event.reason)
+        case Theme.Published():
+            return ThemePublished(
+                theme_id=subject,
+                municipality=domain_event.municipality,
+                number=domain_event.number,
+                title=domain_event.title,
+                field=domain_event.field,
+                department=domain_event.department,
+                opens_on=domain_event.opens_on,
+                closes_on=domain_event.closes_on,
+            )
+        case Theme.Closed():
+            return ThemeClosed(
+                theme_id=subject,
+                municipality=domain_event.meta["municipality"],
+                number=domain_event.number,
+            )
+    return None  # receipt books and idempotency records are intake's own business
+
+
+def to_envelope(domain_event: Any, notification_id: int | None = None) -> Envelope | None:
+    event = to_integration_event(domain_event)
+    if event is None:
+        return None
+    meta = domain_event.meta
+    subject = str(domain_event.originator_id)
+    return Envelope(
+        event=event,
+        meta=EventMetadata(
+            event_id=stable_event_id(SERVICE, subject, domain_event.originator_version),
+            service=SERVICE,
+            subject=subject,
+            time=domain_event.timestamp,
+            municipality=meta["municipality"],
+            actor_role=ActorRole(meta["role"]),
+            correlation_id=meta["correlation_id"],
+            causation_id=meta.get("causation_id"),
+            sequence=domain_event.originator_version,
+            source_position=notification_id,
+        ),
+    )
+
+
+def translator(settings: CommonSettings) -> Any:
+    proposals, themes = proposals_topic(settings), themes_topic(settings)
+
+    def translate(domain_event: Any, notification_id: int) -> Outgoing | None:
+        envelope = to_envelope(domain_event, notification_id)
+        if envelope is None:
+            return None
+        topic = proposals if isinstance(domain_event, Proposal.Event) else themes
+        return Outgoing(topic=topic, envelope=envelope)
+
+    return translate

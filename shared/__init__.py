@@ -1,0 +1,1 @@
+"""What every Kyoso Desk service shares: the event contract, the proposal fold and plumbing."""

@@ -1,0 +1,28 @@
+"""Who is acting and why: stored on every domain event and carried onto Kafka."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from uuid import uuid4
+
+from shared.contract.vocabulary import ActorRole
+
+
+@dataclass(frozen=True)
+class Acting:
+    role: ActorRole
+    municipality: str
+    correlation_id: str
+    causation_id: str | None = None
+
+    @classmethod
+    def new(cls, role: ActorRole, municipality: str, correlation_id: str | None = None) -> Acting:
+        return cls(role=role, municipality=municipality, correlation_id=correlation_id or str(uuid4()))
+
+    def as_role(self, role: ActorRole) -> Acting:
+        return replace(self, role=role)
+
+    def as_meta(self) -> dict[str, str | None]:
+        meta = asdict(self)
+        meta["role"] = self.role.value
+        return meta

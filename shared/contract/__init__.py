@@ -1,0 +1,44 @@
+"""The one versioned event contract of Kyoso Desk (DESIGN.md §4)."""
+
+from shared.contract.base import EVENT_REGISTRY, IntegrationEvent, UnknownEventType
+from shared.contract.envelope import (
+    Envelope,
+    EventMetadata,
+    MalformedMessage,
+    from_kafka,
+    stable_event_id,
+    to_kafka,
+)
+from shared.contract.intake import (
+    ProposalAccepted,
+    ProposalRejected,
+    ProposalSubmitted,
+    ProposalWithdrawn,
+    PublicProposer,
+    ThemeClosed,
+    ThemePublished,
+)
+from shared.contract.vocabulary import ActorRole, Channel, ProposerKind, ScreeningReason
+
+__all__ = [
+    "EVENT_REGISTRY",
+    "ActorRole",
+    "Channel",
+    "Envelope",
+    "EventMetadata",
+    "IntegrationEvent",
+    "MalformedMessage",
+    "ProposalAccepted",
+    "ProposalRejected",
+    "ProposalSubmitted",
+    "ProposalWithdrawn",
+    "ProposerKind",
+    "PublicProposer",
+    "ScreeningReason",
+    "ThemeClosed",
+    "ThemePublished",
+    "UnknownEventType",
+    "from_kafka",
+    "stable_event_id",
+    "to_kafka",
+]

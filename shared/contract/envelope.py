@@ -1,0 +1,166 @@
+"""Integration events on Kafka as CloudEvents 1.0, through the `cloudevents` Kafka binding.
+
+Binary content mode: attributes travel as `ce_*` headers, the event's JSON is the value and
+the key is the subject (the proposal id), so one proposal's events stay in one partition,
+in order. Extension attributes carry what an auditor and a consumer need:
+
+    municipality   the city the event belongs to
+    correlationid  the request or conversation the event is part of
+    causationid    the event or request that caused this one
+    actorrole      who acted (proposer, desk, department, council, system)
+    sequence       the subject's version in the source service (1, 2, 3 ...)
+    sourceposition the position in the source service's notification log
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from cloudevents.core.bindings import kafka as ce_kafka
+from cloudevents.core.exceptions import BaseCloudEventException
+from cloudevents.core.formats.json import JSONFormat
+from cloudevents.core.v1.event import CloudEvent
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from shared.contract.base import EVENT_REGISTRY, IntegrationEvent, UnknownEventType
+from shared.contract.vocabulary import ActorRole
+
+SOURCE_PREFIX = "/kyoso/"
+_JSON = JSONFormat()
+_EVENT_ID_NAMESPACE = uuid5(NAMESPACE_URL, "urn:kyoso:event")
+
+
+class MalformedMessage(ValueError):
+    """A message on a topic that is not a valid Kyoso Desk CloudEvent; says why."""
+
+
+class EventMetadata(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event_id: UUID
+    service: str
+    subject: str
+    time: datetime
+    municipality: str
+    actor_role: ActorRole
+    correlation_id: str
+    causation_id: str | None = None
+    sequence: int
+    source_position: int | None = None
+
+    @property
+    def source(self) -> str:
+        return f"{SOURCE_PREFIX}{self.service}"
+
+
+class Envelope(BaseModel):
+    """An integration event with the metadata it travels with."""
+
+    model_config = ConfigDict(frozen=True)
+
+    event: IntegrationEvent
+    meta: EventMetadata
+
+
+def stable_event_id(service: str, subject: str, sequence: int) -> UUID:
+    """The same stored event always gets the same id, so a republished copy is recognisable."""
+    return uuid5(_EVENT_ID_NAMESPACE, f"{service}/{subject}/{sequence}")
+
+
+def to_cloudevent(envelope: Envelope) -> CloudEvent:
+    meta, event = envelope.meta, envelope.event
+    attributes: dict[str, Any] = {
+        "id": str(meta.event_id),
+        "source": meta.source,
+        "type": event.cloudevent_type(),
+        "specversion": "1.0",
+        "subject": meta.subject,
+        "time": meta.time,
+        "datacontenttype": "application/json",
+        "dataschema": event.dataschema(),
+        "municipality": meta.municipality,
+        "correlationid": meta.correlation_id,
+        "actorrole": meta.actor_role.value,
+        "sequence": str(meta.sequence),
+        "partitionkey": meta.subject,
+    }
+    if meta.causation_id:
+        attributes["causationid"] = meta.causation_id
+    if meta.source_position is not None:
+        attributes["sourceposition"] = str(meta.source_position)
+    return CloudEvent(attributes, event.model_dump(mode="json"))
+
+
+def to_kafka(envelope: Envelope) -> ce_kafka.KafkaMessage:
+    message = ce_kafka.to_binary(to_cloudevent(envelope), _JSON)
+    key = message.key.encode() if isinstance(message.key, str) else message.key
+    return ce_kafka.KafkaMessage(headers=message.headers, key=key, value=message.value)
+
+
+def from_kafka(
+    headers: Iterable[tuple[str, bytes]] | Mapping[str, bytes], key: bytes | None, value: bytes
+) -> Envelope:
+    """Decode one Kafka record; raise MalformedMessage naming what is wrong."""
+    header_map = dict(headers.items() if isinstance(headers, Mapping) else headers)
+    try:
+        cloudevent = ce_kafka.from_kafka(
+            ce_kafka.KafkaMessage(headers=header_map, key=key, value=value), _JSON
+        )
+    except (BaseCloudEventException, ValueError, UnicodeDecodeError) as error:
+        raise MalformedMessage(f"not a CloudEvent: {error}") from error
+    return from_cloudevent(cloudevent)
+
+
+def _required(attributes: Mapping[str, Any], name: str) -> Any:
+    value = attributes.get(name)
+    if value in (None, ""):
+        raise MalformedMessage(f"CloudEvent attribute '{name}' is missing")
+    return value
+
+
+def from_cloudevent(cloudevent: Any) -> Envelope:
+    attributes = cloudevent.get_attributes()
+    source = str(_required(attributes, "source"))
+    if not source.startswith(SOURCE_PREFIX):
+        raise MalformedMessage(f"CloudEvent attribute 'source' {source!r} is not a Kyoso service")
+    data = cloudevent.get_data()
+    if isinstance(data, (bytes, str)):
+        try:
+            data = json.loads(data)
+        except ValueError as error:
+            raise MalformedMessage(f"data is not JSON: {error}") from error
+    if not isinstance(data, dict):
+        raise MalformedMessage("data must be a JSON object")
+    try:
+        event_type, version = EVENT_REGISTRY.parse_cloudevent_type(
+            str(_required(attributes, "type"))
+        )
+        event = EVENT_REGISTRY.load(event_type, version, data)
+        meta = EventMetadata(
+            event_id=_required(attributes, "id"),
+            service=source[len(SOURCE_PREFIX) :],
+            subject=_required(attributes, "subject"),
+            time=_required(attributes, "time"),
+            municipality=_required(attributes, "municipality"),
+            actor_role=_required(attributes, "actorrole"),
+            correlation_id=_required(attributes, "correlationid"),
+            causation_id=attributes.get("causationid"),
+            sequence=_required(attributes, "sequence"),
+            source_position=attributes.get("sourceposition"),
+        )
+    except UnknownEventType as error:
+        raise MalformedMessage(str(error)) from error
+    except ValidationError as error:
+        raise MalformedMessage(_describe(error)) from error
+    return Envelope(event=event, meta=meta)
+
+
+def _describe(error: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(p) for p in item['loc']) or 'data'}: {item['msg']}"
+        for item in error.errors()
+    )

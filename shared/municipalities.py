@@ -1,0 +1,44 @@
+"""The municipalities a desk serves, from shared/data/municipalities.json."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta, timezone
+from functools import cache
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, TypeAdapter
+
+DATA_FILE = Path(__file__).parent / "data" / "municipalities.json"
+
+# Japan has no daylight saving time; a fixed offset needs no tz database.
+JST = timezone(timedelta(hours=9), "JST")
+
+
+class Municipality(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    name_ja: str
+    name_en: str
+    receipt_prefix: str
+    desk_ja: str
+    desk_en: str
+    seed: str
+
+
+@cache
+def municipalities() -> dict[str, Municipality]:
+    loaded = TypeAdapter(list[Municipality]).validate_python(
+        json.loads(DATA_FILE.read_text(encoding="utf-8"))
+    )
+    return {m.code: m for m in loaded}
+
+
+def fiscal_year(day: date) -> int:
+    """Japanese fiscal year: April to March (DOMAIN.md, "Calendar")."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def today_in_japan(now: datetime | None = None) -> date:
+    return (now or datetime.now(timezone.utc)).astimezone(JST).date()

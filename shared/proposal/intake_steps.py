@@ -1,0 +1,88 @@
+"""How intake's events move a proposal (DOMAIN.md lifecycle, steps 1–2)."""
+
+from __future__ import annotations
+
+from shared.contract.envelope import EventMetadata
+from shared.contract.intake import (
+    ProposalAccepted,
+    ProposalRejected,
+    ProposalSubmitted,
+    ProposalWithdrawn,
+)
+from shared.contract.vocabulary import SCREENING_REASON_LABELS
+from shared.proposal.fold import PROPOSAL_FOLD, ProposalState, require, step
+from shared.proposal.status import ProposalStatus
+
+
+@PROPOSAL_FOLD.on(ProposalSubmitted)
+def submitted(
+    state: ProposalState | None, event: ProposalSubmitted, meta: EventMetadata
+) -> ProposalState:
+    if state is not None:
+        return state  # a proposal is submitted once; a repeated submission changes nothing
+    return ProposalState(
+        proposal_id=event.proposal_id,
+        municipality=event.municipality,
+        receipt_number=event.receipt_number,
+        fiscal_year=event.fiscal_year,
+        channel=event.channel,
+        theme_number=event.theme_number,
+        proposer=event.proposer,
+        title=event.title,
+        field=event.field,
+        summary=event.summary,
+        status=ProposalStatus.RECEIVED,
+        submitted_at=meta.time,
+        updated_at=meta.time,
+        events_applied=1,
+        steps=(
+            step(
+                meta,
+                event,
+                f"提案を受け付けました（受付番号 {event.receipt_number}）",
+                f"Proposal received (receipt number {event.receipt_number})",
+            ),
+        ),
+    )
+
+
+@PROPOSAL_FOLD.on(ProposalAccepted)
+def accepted(
+    state: ProposalState | None, event: ProposalAccepted, meta: EventMetadata
+) -> ProposalState:
+    return require(state, meta).advanced(
+        meta,
+        step(meta, event, "窓口の受付審査を通過しました", "The desk accepted the proposal"),
+        status=ProposalStatus.ACCEPTED,
+    )
+
+
+@PROPOSAL_FOLD.on(ProposalRejected)
+def rejected(
+    state: ProposalState | None, event: ProposalRejected, meta: EventMetadata
+) -> ProposalState:
+    reasons_ja = "、".join(SCREENING_REASON_LABELS[r][0] for r in event.reasons)
+    reasons_en = "; ".join(SCREENING_REASON_LABELS[r][1] for r in event.reasons)
+    return require(state, meta).advanced(
+        meta,
+        step(
+            meta,
+            event,
+            f"受付できませんでした（理由: {reasons_ja}）{event.explanation}",
+            f"Not accepted (reasons: {reasons_en}) {event.explanation}",
+        ),
+        status=ProposalStatus.REJECTED,
+        screening_reasons=tuple(event.reasons),
+        screening_explanation=event.explanation,
+    )
+
+
+@PROPOSAL_FOLD.on(ProposalWithdrawn)
+def withdrawn(
+    state: ProposalState | None, event: ProposalWithdrawn, meta: EventMetadata
+) -> ProposalState:
+    return require(state, meta).advanced(
+        meta,
+        step(meta, event, "提案者が提案を取り下げました", "The proposer withdrew the proposal"),
+        status=ProposalStatus.WITHDRAWN,
+    )

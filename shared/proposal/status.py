@@ -1,0 +1,27 @@
+"""Where a proposal stands, in the words the proposer reads (Japanese first, English second)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ProposalStatus(StrEnum):
+    RECEIVED = "received"  # 1. Received: acknowledged with a receipt number
+    ACCEPTED = "accepted"  # 2. Screened in: the desk takes the proposal on
+    REJECTED = "rejected"  # 2. Screened out, with reasons
+    WITHDRAWN = "withdrawn"  # the proposer withdrew
+
+    @property
+    def is_closed(self) -> bool:
+        return self in (ProposalStatus.REJECTED, ProposalStatus.WITHDRAWN)
+
+
+STATUS_LABELS: dict[ProposalStatus, tuple[str, str]] = {
+    ProposalStatus.RECEIVED: ("受付済み（内容を確認しています）", "Received (being checked)"),
+    ProposalStatus.ACCEPTED: (
+        "受付審査完了（担当部署を調整しています）",
+        "Accepted by the desk (finding the department)",
+    ),
+    ProposalStatus.REJECTED: ("受付できませんでした（理由をご確認ください）", "Not accepted (see the reasons)"),
+    ProposalStatus.WITHDRAWN: ("取り下げられました", "Withdrawn"),
+}

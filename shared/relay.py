@@ -1,0 +1,260 @@
+"""The relay: from a service's notification log to Kafka, with no dual writes (DESIGN.md §2).
+
+A service records its events in its own store first. The relay reads the store's
+notification log in order, translates each stored domain event into an integration event
+(or skips it, for a service's internal aggregates), publishes a batch with acks=all and
+only then records how far it got, as an eventsourcing tracking record in the same store.
+A crash anywhere loses nothing; at worst a batch is published twice, and consumers
+recognise the copies (DESIGN.md §3).
+
+When the broker has lost messages (the embedded broker keeps them in memory only), the
+relay notices at start-up that the newest position on the topics is behind its own and
+republishes the whole log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+from eventsourcing.application import Application
+from eventsourcing.persistence import Notification, ProcessRecorder, Tracking
+from prometheus_client import Counter, Gauge
+
+from shared.contract.envelope import Envelope, to_kafka
+
+log = logging.getLogger(__name__)
+
+RELAY_TRACKING_NAME = "kafka-relay"
+POSITION_HEADER = "ce_sourceposition"
+
+PUBLISHED = Counter("kyoso_relay_published_total", "Events published to Kafka", ["service"])
+POSITION = Gauge("kyoso_relay_position", "Last notification id published", ["service"])
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    topic: str
+    envelope: Envelope
+
+
+# Given one stored domain event and its notification id, what (if anything) to publish.
+Translator = Callable[[Any, int], Outgoing | None]
+
+
+async def ensure_topics(bootstrap_servers: str, topics: Sequence[str], partitions: int = 3) -> None:
+    """Create the topics if they do not exist yet (replication 1 suits the embedded broker;
+    production clusters create their topics up front, see deploy/)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [NewTopic(t, partitions, 1) for t in topics if t not in existing]
+        if missing:
+            try:
+                await admin.create_topics(missing)
+            except TopicAlreadyExistsError:
+                pass
+    finally:
+        await admin.close()
+
+
+class Relay:
+    def __init__(
+        self,
+        app: Application[Any],
+        translate: Translator,
+        *,
+        service: str,
+        topics: Sequence[str],
+        bootstrap_servers: str,
+        batch_size: int = 500,
+        poll_interval: float = 0.2,
+    ) -> None:
+        if not isinstance(app.recorder, ProcessRecorder):
+            raise TypeError("the relay needs a process recorder to remember its position")
+        self.app = app
+        self.recorder: ProcessRecorder = app.recorder
+        self.translate = translate
+        self.service = service
+        self.topics = list(topics)
+        self.bootstrap_servers = bootstrap_servers
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self._wake = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._producer: AIOKafkaProducer | None = None
+        self.connected = False
+
+    # -- position -----------------------------------------------------------------
+
+    def position(self) -> int:
+        return self.recorder.max_tracking_id(RELAY_TRACKING_NAME) or 0
+
+    def _record_position(self, notification_id: int) -> None:
+        self.recorder.insert_tracking(Tracking(RELAY_TRACKING_NAME, notification_id))
+
+    def wake(self) -> None:
+        """Called after a save, from any thread, so the relay publishes without waiting."""
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._wake.set)
+
+    # -- running ------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        await ensure_topics(self.bootstrap_servers, self.topics)
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=self.bootstrap_servers,
+            acks="all",
+            # Idempotence is off on purpose: Tansu does not support it, and consumers
+            # de-duplicate anyway (DESIGN.md §3, §5).
+            enable_idempotence=False,
+            linger_ms=2,
+        )
+        await self._producer.start()
+        if await self._broker_is_behind():
+            log.warning("%s relay: the broker lost messages; republishing the log", self.service)
+            await self.republish()
+
+    async def stop(self) -> None:
+        if self._producer is not None:
+            await self._producer.stop()
+            self._producer = None
+
+    async def run_supervised(self, stopping: asyncio.Event, retry_after: float = 1.0) -> None:
+        """Start, publish until `stopping`, and start again after any failure: while the
+        broker is away the service keeps accepting work into its store."""
+        while not stopping.is_set():
+            try:
+                await self.start()
+                self.connected = True
+                await self.run(stopping)
+            except Exception as error:  # noqa: BLE001
+                log.warning("%s relay: broker unavailable (%s); retrying", self.service, error)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stopping.wait(), retry_after)
+            finally:
+                self.connected = False
+                await self.stop()
+
+    async def run(self, stopping: asyncio.Event) -> None:
+        """Publish until `stopping` is set; survives broker outages by retrying."""
+        while not stopping.is_set():
+            try:
+                published = await self.publish_pending()
+            except Exception:  # noqa: BLE001  (keep relaying; the store keeps everything)
+                log.exception("%s relay: publishing failed, retrying", self.service)
+                published = 0
+                await asyncio.sleep(1)
+            if published == 0:
+                self._wake.clear()
+                waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stopping.wait())]
+                await asyncio.wait(waiters, timeout=self.poll_interval, return_when=asyncio.FIRST_COMPLETED)
+                for waiter in waiters:
+                    waiter.cancel()
+
+    async def publish_pending(self) -> int:
+        """Publish the next batch after our position; return how many notifications it held."""
+        start = self.position() + 1
+        notifications = await asyncio.to_thread(
+            self.recorder.select_notifications, start=start, limit=self.batch_size
+        )
+        if not notifications:
+            return 0
+        await self._publish(notifications)
+        await asyncio.to_thread(self._record_position, notifications[-1].id)
+        POSITION.labels(self.service).set(notifications[-1].id)
+        return len(notifications)
+
+    async def republish(self) -> int:
+        """Publish the whole log again up to our position (consumers drop the copies)."""
+        end = self.position()
+        start, sent = 1, 0
+        while start <= end:
+            notifications = await asyncio.to_thread(
+                self.recorder.select_notifications, start=start, limit=self.batch_size, stop=end
+            )
+            if not notifications:
+                break
+            sent += await self._publish(notifications)
+            start = notifications[-1].id + 1
+        return sent
+
+    async def _publish(self, notifications: Sequence[Notification]) -> int:
+        assert self._producer is not None, "start() the relay first"
+        pending = []
+        for notification in notifications:
+            outgoing = self.translate(self.app.mapper.to_domain_event(notification), notification.id)
+            if outgoing is None:
+                continue
+            message = to_kafka(outgoing.envelope)
+            pending.append(
+                await self._producer.send(
+                    outgoing.topic,
+                    value=message.value,
+                    key=message.key if isinstance(message.key, bytes) else None,
+                    headers=list(message.headers.items()),
+                )
+            )
+        await asyncio.gather(*pending)
+        PUBLISHED.labels(self.service).inc(len(pending))
+        return len(pending)
+
+    # -- detecting a broker that lost messages ------------------------------------
+
+    async def _broker_is_behind(self) -> bool:
+        expected = await asyncio.to_thread(self._last_publishable_position)
+        if expected == 0:
+            return False
+        return await self._newest_position_on_topics() < expected
+
+    def _last_publishable_position(self) -> int:
+        """The id of the last notification up to our position that was published."""
+        end = self.position()
+        window = 256
+        while end > 0:
+            start = max(1, end - window + 1)
+            notifications = self.recorder.select_notifications(start=start, limit=window, stop=end)
+            for notification in reversed(notifications):
+                event = self.app.mapper.to_domain_event(notification)
+                if self.translate(event, notification.id) is not None:
+                    return notification.id
+            end = start - 1
+        return 0
+
+    async def _newest_position_on_topics(self) -> int:
+        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap_servers, enable_auto_commit=False)
+        await consumer.start()
+        try:
+            await consumer.topics()  # refreshes the cluster metadata
+            partitions = [
+                TopicPartition(topic, p)
+                for topic in self.topics
+                for p in sorted(consumer.partitions_for_topic(topic) or ())
+            ]
+            if not partitions:
+                return 0
+            consumer.assign(partitions)
+            ends = await consumer.end_offsets(partitions)
+            newest = 0
+            for tp, end in ends.items():
+                if end == 0:
+                    continue
+                consumer.seek(tp, end - 1)
+                batch = await consumer.getmany(tp, timeout_ms=5000, max_records=1)
+                for record in batch.get(tp, []):
+                    headers = dict(record.headers or ())
+                    value = headers.get(POSITION_HEADER)
+                    if value is not None:
+                        newest = max(newest, int(value))
+            return newest
+        finally:
+            await consumer.stop()

@@ -1,0 +1,76 @@
+"""Configuration from environment variables, with documented defaults.
+
+Every service reads its settings through `load_settings`, which turns a wrong value into a
+`ConfigError` naming the environment variable, so start-up stops with a message a
+municipal IT team can act on (README, "Configuration").
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TypeVar
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "KYOSO_"
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing or wrong; the message names the variable."""
+
+
+class CommonSettings(BaseSettings):
+    """Settings every service reads."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
+
+    data_dir: Path = Field(
+        Path("./data"), description="Folder for SQLite stores and generated local secrets."
+    )
+    database_url: str = Field(
+        "",
+        description="Event store. Empty: a SQLite file per service under KYOSO_DATA_DIR. "
+        "'sqlite:///path/file.sqlite' or 'postgresql://user:password@host:5432/db' "
+        "(each service keeps its tables in its own schema).",
+    )
+    kafka_bootstrap_servers: str = Field(
+        "127.0.0.1:9092", description="Kafka bootstrap servers, comma separated host:port."
+    )
+    topic_prefix: str = Field(
+        "kyoso", pattern=r"^[A-Za-z0-9._-]+$", description="Prefix of every Kafka topic name."
+    )
+    http_host: str = Field("127.0.0.1", description="Address the HTTP server listens on.")
+    log_level: str = Field(
+        "INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$", description="Python log level."
+    )
+    relay_batch_size: int = Field(
+        500, ge=1, le=10_000, description="Events the relay publishes per batch."
+    )
+    relay_poll_interval_seconds: float = Field(
+        0.2, gt=0, le=60, description="How often the relay looks for new events when idle."
+    )
+
+    def topic(self, service: str, stream: str) -> str:
+        return f"{self.topic_prefix}.{service}.{stream}"
+
+
+S = TypeVar("S", bound=BaseSettings)
+
+
+def load_settings(cls: type[S], **overrides: object) -> S:
+    try:
+        return cls(**overrides)
+    except ValidationError as error:
+        prefix = str(cls.model_config.get("env_prefix", ""))
+        problems = "; ".join(
+            f"{prefix}{str(item['loc'][0]).upper()}{_path(item['loc'][1:])}: {item['msg']}"
+            f" (got {item.get('input')!r})"
+            for item in error.errors()
+        )
+        raise ConfigError(f"invalid configuration: {problems}") from None
+
+
+def _path(rest: tuple[object, ...]) -> str:
+    """Where inside a JSON-valued variable the problem is, e.g. [0].token."""
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in rest)

@@ -1,0 +1,87 @@
+"""Staff authentication: bearer tokens per role and municipality, from configuration.
+
+KYOSO_STAFF_TOKENS holds a JSON list such as
+    [{"token": "…", "role": "desk", "municipality": "nagasaki"},
+     {"token": "…", "role": "department", "municipality": "nagasaki", "department": "urban"}]
+A token only ever acts for its own municipality (403 for any other).
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable, Sequence
+from typing import Annotated, Literal
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+StaffRole = Literal["desk", "department", "council"]
+
+
+class StaffToken(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    token: str = Field(min_length=16)
+    role: StaffRole
+    municipality: str
+    department: str | None = None
+    name: str | None = None
+
+
+STAFF_TOKENS = TypeAdapter(list[StaffToken])
+
+
+class StaffDirectory:
+    def __init__(self, tokens: Sequence[StaffToken]) -> None:
+        self._tokens = list(tokens)
+
+    def find(self, presented: str) -> StaffToken | None:
+        for candidate in self._tokens:  # constant-time compare against every token
+            if hmac.compare_digest(candidate.token.encode(), presented.encode()):
+                return candidate
+        return None
+
+
+_bearer = HTTPBearer(auto_error=False, description="Staff token from KYOSO_STAFF_TOKENS")
+
+
+def staff_dependency(
+    directory: Callable[[Request], StaffDirectory], *roles: StaffRole
+) -> Callable[..., StaffToken]:
+    """A FastAPI dependency: the calling staff member, with one of `roles`, acting for the
+    municipality in the path."""
+
+    def authenticate(
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> StaffToken:
+        if credentials is None:
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED,
+                detail=[{"loc": ["header", "Authorization"], "msg": "a staff bearer token is required"}],
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        staff = directory(request).find(credentials.credentials)
+        if staff is None:
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED,
+                detail=[{"loc": ["header", "Authorization"], "msg": "unknown staff token"}],
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        if roles and staff.role not in roles:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                detail=[{"loc": ["header", "Authorization"],
+                         "msg": f"role '{staff.role}' may not do this; needs {' or '.join(roles)}"}],
+            )
+        municipality = request.path_params.get("municipality")
+        if municipality is not None and municipality != staff.municipality:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                detail=[{"loc": ["path", "municipality"],
+                         "msg": f"this token acts for {staff.municipality}, not {municipality}"}],
+            )
+        return staff
+
+    return authenticate

@@ -1,0 +1,83 @@
+"""Where a service keeps its history: eventsourcing's SQLite or PostgreSQL recorders.
+
+The embedded default is one SQLite file per service; containers point KYOSO_DATABASE_URL
+at PostgreSQL and every service gets its own schema (DESIGN.md §1: no service reads
+another service's tables). This module only translates our one URL into the environment
+variables the `eventsourcing` library reads.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from shared.settings import CommonSettings, ConfigError
+
+
+def eventsourcing_env(service: str, settings: CommonSettings) -> dict[str, str]:
+    url = settings.database_url.strip()
+    if not url:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        return _sqlite_env(settings.data_dir / f"{service}.sqlite")
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        path = unquote(parts.path[1:] if parts.path.startswith("//") else parts.path)
+        if not path:
+            raise ConfigError("KYOSO_DATABASE_URL: a sqlite URL needs a file path")
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return _sqlite_env(Path(path))
+    if parts.scheme in ("postgres", "postgresql"):
+        if not parts.hostname or not parts.path.strip("/"):
+            raise ConfigError(
+                "KYOSO_DATABASE_URL: a postgresql URL needs a host and a database name, "
+                "e.g. postgresql://kyoso:secret@db:5432/kyoso"
+            )
+        query = parse_qs(parts.query)
+        schema_prefix = query.get("schema_prefix", [""])[0]
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_HOST": parts.hostname,
+            "POSTGRES_PORT": str(parts.port or 5432),
+            "POSTGRES_DBNAME": parts.path.strip("/"),
+            "POSTGRES_USER": unquote(parts.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(parts.password or ""),
+            "POSTGRES_SCHEMA": f"{schema_prefix}{service}",
+            "POSTGRES_POOL_SIZE": "5",
+            "POSTGRES_MAX_OVERFLOW": "5",
+            "POSTGRES_PRE_PING": "y",
+        }
+    raise ConfigError(
+        f"KYOSO_DATABASE_URL: unsupported scheme '{parts.scheme}' (use sqlite or postgresql)"
+    )
+
+
+def _sqlite_env(path: Path) -> dict[str, str]:
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": str(path),
+        # Avoid "database is locked" when the relay reads while the API writes.
+        "SQLITE_LOCK_TIMEOUT": "10",
+    }
+
+
+def ensure_store_exists(env: dict[str, str]) -> None:
+    """Create the service's PostgreSQL schema; eventsourcing creates tables but not schemas."""
+    if env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres":
+        return
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(
+        host=env["POSTGRES_HOST"],
+        port=int(env["POSTGRES_PORT"]),
+        dbname=env["POSTGRES_DBNAME"],
+        user=env["POSTGRES_USER"],
+        password=env["POSTGRES_PASSWORD"] or None,
+        autocommit=True,
+        connect_timeout=10,
+    ) as connection:
+        connection.execute(
+            sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
+                sql.Identifier(env["POSTGRES_SCHEMA"])
+            )
+        )
