@@ -7,11 +7,12 @@ municipal IT team can act on (README, "Configuration").
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TypeVar
 
 from pydantic import Field, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 ENV_PREFIX = "KYOSO_"
 
@@ -61,6 +62,11 @@ S = TypeVar("S", bound=BaseSettings)
 def load_settings(cls: type[S], **overrides: object) -> S:
     try:
         return cls(**overrides)
+    except SettingsError as error:
+        # Raised before validation when a JSON-valued variable is not JSON at all.
+        field = re.search(r'field "([^"]+)"', str(error))
+        name = f"{ENV_PREFIX}{field.group(1).upper()}" if field else "a KYOSO_ variable"
+        raise ConfigError(f"invalid configuration: {name}: not valid JSON ({error.__cause__})") from None
     except ValidationError as error:
         prefix = str(cls.model_config.get("env_prefix", ""))
         problems = "; ".join(

@@ -30,11 +30,11 @@ class IntegrationEvent(BaseModel):
     event_type: ClassVar[str]
     version: ClassVar[int]
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
+    def __init_subclass__(cls, registry: EventRegistry | None = None, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         # Intermediate abstract bases declare no event_type of their own.
         if "event_type" in cls.__dict__:
-            EVENT_REGISTRY.register(cls)
+            (registry or EVENT_REGISTRY).register(cls)
 
     @classmethod
     def cloudevent_type(cls) -> str:

@@ -1,0 +1,64 @@
+"""`kyoso`: the one command of Kyoso Desk.
+
+    kyoso up                 the whole desk on the embedded default
+    kyoso service NAME       one service, exactly as its container runs it
+    kyoso broker             only the local Kafka-protocol broker
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from shared.settings import ConfigError
+
+
+def _run_intake() -> None:
+    from services.intake.main import run
+
+    run()
+
+
+# Later issues add routing, decision and publication here.
+SERVICES: dict[str, Callable[[], None]] = {"intake": _run_intake}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="kyoso", description="Kyoso Desk 共創窓口")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    up = commands.add_parser("up", help="the whole desk on the embedded default")
+    up.add_argument("--broker-port", type=int, default=9092, help="port of the local broker")
+    up.add_argument("--no-demo-data", action="store_true", help="do not load Nagasaki's themes")
+
+    service = commands.add_parser("service", help="run one service in the foreground")
+    service.add_argument("name", choices=sorted(SERVICES))
+
+    broker = commands.add_parser("broker", help="run only the local broker")
+    broker.add_argument("--port", type=int, default=9092)
+    broker.add_argument("--host", default="127.0.0.1")
+
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "up":
+            from kyoso.desk import bring_up
+
+            return bring_up(broker_port=args.broker_port, demo_data=not args.no_demo_data)
+        if args.command == "service":
+            SERVICES[args.name]()
+            return 0
+        if args.command == "broker":
+            from kyoso.desk import run_broker
+
+            return run_broker(args.host, args.port)
+    except ConfigError as problem:
+        print(f"kyoso: {problem}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

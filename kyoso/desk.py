@@ -1,0 +1,132 @@
+"""`kyoso up`: the whole desk on one machine, on the embedded default.
+
+Starts the local broker, then every service as its own process with exactly the command
+its container runs (`kyoso service NAME`), waits until each answers /readyz, prints where
+to look, and on Ctrl-C stops the services first (they finish their relays) and the
+broker last. Stores are SQLite files under KYOSO_DATA_DIR, so the next start keeps every
+accepted proposal; the broker keeps nothing, and the relays republish to it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from types import FrameType
+
+from shared.broker import LocalBroker
+from shared.settings import CommonSettings, load_settings
+
+# Service → (port variable, default port). Later issues add theirs.
+SERVICE_PORTS: dict[str, tuple[str, int]] = {"intake": ("KYOSO_INTAKE_PORT", 8001)}
+READY_TIMEOUT_SECONDS = 60.0
+
+
+def run_broker(host: str, port: int) -> int:
+    broker = LocalBroker(port=port, host=host).start()
+    print(f"Kafka-protocol broker (Tansu, memory only) on {broker.bootstrap_servers}; Ctrl-C stops it")
+    _stop_on_sigterm()
+    try:
+        return broker.wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        broker.stop()
+
+
+def _stop_on_sigterm() -> None:
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
+def _dev_staff_tokens(data_dir: Path) -> str:
+    """Staff tokens for a local desk, made once and kept in the data folder."""
+    path = data_dir / "dev-staff-tokens.json"
+    if not path.exists():
+        tokens = [
+            {"token": secrets.token_urlsafe(24), "role": "desk", "municipality": code, "name": f"{code} desk"}
+            for code in ("nagasaki", "aomori", "sapporo", "kitakyushu", "setagaya")
+        ]
+        path.write_text(json.dumps(tokens, indent=2), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8")
+
+
+def _ready(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 (loopback)
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+def bring_up(broker_port: int, demo_data: bool) -> int:
+    settings = load_settings(CommonSettings)
+    data_dir = settings.data_dir.resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    env.setdefault("KYOSO_DATA_DIR", str(data_dir))
+    env["KYOSO_KAFKA_BOOTSTRAP_SERVERS"] = f"127.0.0.1:{broker_port}"
+    env.setdefault("KYOSO_DEMO_DATA", "true" if demo_data else "false")
+    env.setdefault("KYOSO_STAFF_TOKENS", _dev_staff_tokens(data_dir))
+
+    _stop_on_sigterm()
+    broker = LocalBroker(port=broker_port, log_path=data_dir / "broker.log").start()
+    children: dict[str, subprocess.Popen[bytes]] = {}
+    try:
+        for name in SERVICE_PORTS:
+            children[name] = subprocess.Popen(
+                [sys.executable, "-m", "kyoso.cli", "service", name], env=env
+            )
+        urls = {
+            name: f"http://127.0.0.1:{env.get(var, str(default))}"
+            for name, (var, default) in SERVICE_PORTS.items()
+        }
+        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+        for name, base in urls.items():
+            while not _ready(f"{base}/readyz"):
+                if children[name].poll() is not None:
+                    print(f"kyoso: the {name} service stopped (exit {children[name].returncode})", file=sys.stderr)
+                    return 1
+                if time.monotonic() > deadline:
+                    print(f"kyoso: {name} did not become ready at {base}/readyz", file=sys.stderr)
+                    return 1
+                time.sleep(0.2)
+        desk_token = json.loads(env["KYOSO_STAFF_TOKENS"])[0]["token"]
+        print(
+            "\n共創窓口 Kyoso Desk is up.\n"
+            f"  Portal ポータル            {urls['intake']}/\n"
+            f"  API docs                  {urls['intake']}/docs\n"
+            f"  Themes テーマ (Nagasaki)   {urls['intake']}/api/v1/municipalities/nagasaki/themes\n"
+            f"  Kafka broker              127.0.0.1:{broker_port} (topics {settings.topic_prefix}.intake.*)\n"
+            f"  Stores                    {data_dir}\n"
+            f"  Nagasaki desk token       {desk_token}\n"
+            "Ctrl-C stops everything; accepted proposals are kept for the next start.\n",
+            flush=True,
+        )
+        while all(child.poll() is None for child in children.values()):
+            time.sleep(0.5)
+        stopped = [n for n, c in children.items() if c.poll() is not None]
+        print(f"kyoso: {', '.join(stopped)} stopped; shutting the desk down", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nStopping the desk…", flush=True)
+        return 0
+    finally:
+        for child in children.values():
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        for child in children.values():
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        broker.stop()

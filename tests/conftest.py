@@ -1,0 +1,142 @@
+"""Fixtures: a real local broker, real SQLite and PostgreSQL stores, the intake app."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+from fastapi import FastAPI
+
+from shared.broker import LocalBroker, free_port
+from services.intake.app import create_app
+from services.intake.settings import IntakeSettings
+
+POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
+
+NAGASAKI_DESK = "nagasaki-desk-token-" + "x" * 8
+AOMORI_DESK = "aomori-desk-token-" + "y" * 8
+NAGASAKI_DEPARTMENT = "nagasaki-dept-token-" + "z" * 8
+STAFF_TOKENS = [
+    {"token": NAGASAKI_DESK, "role": "desk", "municipality": "nagasaki"},
+    {"token": AOMORI_DESK, "role": "desk", "municipality": "aomori"},
+    {"token": NAGASAKI_DEPARTMENT, "role": "department", "municipality": "nagasaki",
+     "department": "machizukuri"},
+]
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+class MovableClock:
+    """The service's clock, which a test can move (e.g. to the next fiscal year)."""
+
+    def __init__(self, now: datetime | None = None) -> None:
+        self.now = now or datetime(2025, 10, 30, 1, 0, tzinfo=timezone.utc)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+async def wait_until(
+    condition: Callable[[], Any], *, timeout: float = 20.0, interval: float = 0.05, what: str = ""
+) -> Any:
+    """Poll `condition` (sync or async) until it returns something truthy, or fail."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = condition()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what or condition}")
+        await asyncio.sleep(interval)
+
+
+@pytest.fixture(scope="session")
+def broker() -> Iterator[LocalBroker]:
+    with LocalBroker(port=free_port()) as running:
+        yield running
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL URL whose service schemas are unique to this test and dropped after."""
+    prefix = f"t{uuid.uuid4().hex[:10]}_"
+    yield f"{POSTGRES}?schema_prefix={prefix}"
+    with psycopg.connect(POSTGRES, autocommit=True) as connection:
+        schemas = connection.execute(
+            "SELECT nspname FROM pg_namespace WHERE nspname LIKE %s", (prefix + "%",)
+        ).fetchall()
+        for (schema,) in schemas:
+            connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'intake.sqlite'}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path) -> Callable[..., IntakeSettings]:
+    def make(**overrides: Any) -> IntakeSettings:
+        values: dict[str, Any] = {
+            "data_dir": tmp_path,
+            "secret_key": secrets.token_urlsafe(32),
+            "staff_tokens": STAFF_TOKENS,
+            "relay_enabled": False,
+            "demo_data": True,
+            "relay_poll_interval_seconds": 0.05,
+        }
+        values.update(overrides)
+        return IntakeSettings(**values)
+
+    return make
+
+
+@pytest.fixture
+def clock() -> MovableClock:
+    return MovableClock()
+
+
+class RunningIntake:
+    def __init__(self, app: FastAPI, client: httpx.AsyncClient) -> None:
+        self.app = app
+        self.client = client
+
+    @property
+    def application(self) -> Any:
+        return self.app.state.intake
+
+
+async def start_intake(settings: IntakeSettings, clock: MovableClock) -> tuple[FastAPI, Any]:
+    app = create_app(settings, clock=clock)
+    lifespan = app.router.lifespan_context(app)
+    await lifespan.__aenter__()
+    return app, lifespan
+
+
+@pytest.fixture
+async def intake(
+    make_settings: Callable[..., IntakeSettings], clock: MovableClock
+) -> AsyncIterator[RunningIntake]:
+    app, lifespan = await start_intake(make_settings(), clock)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://intake.test") as client:
+        yield RunningIntake(app, client)
+    await lifespan.__aexit__(None, None, None)
