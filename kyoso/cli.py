@@ -2,6 +2,7 @@
 
     kyoso up                 the whole desk on the embedded default
     kyoso service NAME       one service, exactly as its container runs it
+    kyoso relay NAME         only a service's relay to Kafka (--republish: everything again)
     kyoso broker             only the local Kafka-protocol broker
 """
 
@@ -20,8 +21,15 @@ def _run_intake() -> None:
     run()
 
 
+def _run_intake_relay(republish: bool) -> None:
+    from services.intake.main import run_relay
+
+    run_relay(republish)
+
+
 # Later issues add routing, decision and publication here.
 SERVICES: dict[str, Callable[[], None]] = {"intake": _run_intake}
+RELAYS: dict[str, Callable[[bool], None]] = {"intake": _run_intake_relay}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -35,6 +43,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     service = commands.add_parser("service", help="run one service in the foreground")
     service.add_argument("name", choices=sorted(SERVICES))
 
+    relay = commands.add_parser("relay", help="run only a service's relay to Kafka")
+    relay.add_argument("name", choices=sorted(RELAYS))
+    relay.add_argument(
+        "--republish", action="store_true", help="first publish the whole log again (e.g. to a new broker)"
+    )
+
     broker = commands.add_parser("broker", help="run only the local broker")
     broker.add_argument("--port", type=int, default=9092)
     broker.add_argument("--host", default="127.0.0.1")
@@ -47,6 +61,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return bring_up(broker_port=args.broker_port, demo_data=not args.no_demo_data)
         if args.command == "service":
             SERVICES[args.name]()
+            return 0
+        if args.command == "relay":
+            RELAYS[args.name](args.republish)
             return 0
         if args.command == "broker":
             from kyoso.desk import run_broker

@@ -66,6 +66,22 @@ async def ensure_topics(bootstrap_servers: str, topics: Sequence[str], partition
         await admin.close()
 
 
+async def topic_partitions(bootstrap_servers: str, topics: Sequence[str]) -> list[TopicPartition]:
+    """Every partition of the given topics that exist (asks the cluster, not a cache)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        described = await admin.describe_topics(list(topics))
+    finally:
+        await admin.close()
+    return [
+        TopicPartition(topic["topic"], partition["partition"])
+        for topic in described
+        if topic["error_code"] == 0
+        for partition in sorted(topic["partitions"], key=lambda p: p["partition"])
+    ]
+
+
 class Relay:
     def __init__(
         self,
@@ -231,17 +247,12 @@ class Relay:
         return 0
 
     async def _newest_position_on_topics(self) -> int:
+        partitions = await topic_partitions(self.bootstrap_servers, self.topics)
+        if not partitions:
+            return 0
         consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap_servers, enable_auto_commit=False)
         await consumer.start()
         try:
-            await consumer.topics()  # refreshes the cluster metadata
-            partitions = [
-                TopicPartition(topic, p)
-                for topic in self.topics
-                for p in sorted(consumer.partitions_for_topic(topic) or ())
-            ]
-            if not partitions:
-                return 0
             consumer.assign(partitions)
             ends = await consumer.end_offsets(partitions)
             newest = 0

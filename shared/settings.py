@@ -38,6 +38,13 @@ class CommonSettings(BaseSettings):
     kafka_bootstrap_servers: str = Field(
         "127.0.0.1:9092", description="Kafka bootstrap servers, comma separated host:port."
     )
+    kafka_session_timeout_seconds: float = Field(
+        10.0,
+        ge=1,
+        le=300,
+        description="Consumer group session timeout. The embedded broker holds a group join "
+        "for half of it, so `kyoso up` uses 2.",
+    )
     topic_prefix: str = Field(
         "kyoso", pattern=r"^[A-Za-z0-9._-]+$", description="Prefix of every Kafka topic name."
     )

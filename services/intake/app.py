@@ -11,14 +11,14 @@ from datetime import datetime, timezone
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from shared.relay import Relay
 from shared.staff_auth import StaffDirectory
 from shared.web import add_request_metrics, error, health_router
 
 from services.intake.api import desk, pages, proposals, proposer, themes
 from services.intake.application import IntakeApplication, NotFound, Refused
 from services.intake.demo_data import load_nagasaki_themes
-from services.intake.integration import SERVICE, proposals_topic, themes_topic, translator
+from services.intake.integration import SERVICE
+from services.intake.relay import build_relay
 from services.intake.settings import IntakeSettings
 from services.intake.status_tokens import StatusTokens
 
@@ -39,15 +39,7 @@ def create_app(settings: IntakeSettings, *, clock: Clock = _utc_now) -> FastAPI:
             added = await asyncio.to_thread(load_nagasaki_themes, intake)
             log.info("demo data: %d Nagasaki themes added", added)
         app.state.intake = intake
-        relay = Relay(
-            intake,
-            translator(settings),
-            service=SERVICE,
-            topics=[proposals_topic(settings), themes_topic(settings)],
-            bootstrap_servers=settings.kafka_bootstrap_servers,
-            batch_size=settings.relay_batch_size,
-            poll_interval=settings.relay_poll_interval_seconds,
-        )
+        relay = build_relay(settings, intake)
         app.state.relay = relay
         stopping = asyncio.Event()
         relaying = None

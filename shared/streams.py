@@ -1,0 +1,94 @@
+"""Faust wiring for consuming services (DESIGN.md §6): agents over topics, state in the store.
+
+`consume_into` attaches an agent that decodes each record as a CloudEvent and hands it to
+a ConsumingApplication, which records its effects and the tracking in one transaction.
+Bad input never stops the stream: a record that is not a valid event, or that the policy
+refuses, goes to the service's dead-letter topic with the reason. A store outage is
+retried, so nothing already accepted upstream is skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import tempfile
+from typing import Any
+
+import faust
+from eventsourcing.persistence import PersistenceError
+from prometheus_client import Counter
+
+from shared.consumer import ConsumingApplication
+from shared.contract.envelope import MalformedMessage, from_kafka
+from shared.settings import CommonSettings
+
+log = logging.getLogger(__name__)
+
+PROCESSED = Counter("kyoso_consumer_events_total", "Events consumed", ["service", "outcome"])
+ERROR_HEADER = "kyoso_error"
+
+
+def faust_app(service: str, settings: CommonSettings, **overrides: Any) -> faust.App:
+    """A Faust app that works against Apache Kafka and the embedded Tansu alike."""
+    options: dict[str, Any] = {
+        "broker": ";".join(f"kafka://{s.strip()}" for s in settings.kafka_bootstrap_servers.split(",")),
+        "web_enabled": False,  # the service's FastAPI serves health and metrics
+        "datadir": tempfile.mkdtemp(prefix=f"kyoso-{service}-faust-"),  # no tables: nothing kept
+        "topic_disable_leader": True,
+        "topic_allow_declare": False,  # topics are created up front (relay.ensure_topics)
+        "broker_session_timeout": settings.kafka_session_timeout_seconds,
+        "broker_heartbeat_interval": min(3.0, settings.kafka_session_timeout_seconds / 4),
+        "broker_rebalance_timeout": settings.kafka_session_timeout_seconds,
+        "consumer_auto_offset_reset": "earliest",
+        "broker_commit_every": 1,
+        "broker_commit_interval": 0.5,
+        "stream_recovery_delay": 0.0,
+        "producer_acks": -1,
+        # exactly_once would switch on idempotent producers, which Tansu lacks; the
+        # store's tracking gives exactly-once effects instead (DESIGN.md §3).
+        "processing_guarantee": "at_least_once",
+    }
+    options.update(overrides)
+    return faust.App(f"{settings.topic_prefix}-{service}", **options)
+
+
+def consume_into(
+    app: faust.App,
+    processor: ConsumingApplication,
+    topics: list[str],
+    dead_letter_topic: str,
+    *,
+    retry_after: float = 1.0,
+) -> None:
+    service = processor.service
+    source = app.topic(*topics, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
+    dead_letters = app.topic(dead_letter_topic, key_serializer="raw", value_serializer="raw")
+
+    async def dead_letter(event: Any, reason: str) -> None:
+        message = event.message
+        headers = [*list(message.headers or ()), (ERROR_HEADER, reason.encode())]
+        await dead_letters.send(key=event.key, value=event.value, headers=headers)
+        PROCESSED.labels(service, "dead_letter").inc()
+        log.warning("%s: dead-lettered %s@%s: %s", service, message.topic, message.offset, reason)
+
+    @app.agent(source, name=f"{service}.consume")
+    async def consume(stream: Any) -> None:
+        async for event in stream.events():
+            message = event.message
+            try:
+                envelope = from_kafka(list(message.headers or ()), event.key, event.value or b"")
+            except MalformedMessage as problem:
+                await dead_letter(event, str(problem))
+                continue
+            while True:
+                try:
+                    processed = await asyncio.to_thread(processor.process, envelope)
+                except (PersistenceError, OSError) as problem:
+                    log.warning("%s: store unavailable (%s); retrying", service, problem)
+                    await asyncio.sleep(retry_after)
+                    continue
+                except Exception as problem:  # noqa: BLE001  (the policy refused this event)
+                    await dead_letter(event, f"{type(problem).__name__}: {problem}")
+                    break
+                PROCESSED.labels(service, "processed" if processed else "duplicate").inc()
+                break

@@ -1,0 +1,131 @@
+"""Intake → store → relay → the real local broker, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from shared.broker import LocalBroker, free_port
+from shared.contract import ProposalAccepted, ProposalSubmitted, ThemeClosed, from_kafka
+from services.intake.settings import IntakeSettings
+from tests.conftest import NAGASAKI_DESK, MovableClock, bearer, start_intake, wait_until
+from tests.factories import proposal_body
+from tests.kafka import read_topic
+
+pytestmark = pytest.mark.integration
+
+MARKERS = {
+    "protected": "PROTECTED-MARKER-7f3a",
+    "contact_person": "CONTACT-MARKER-91bc",
+    "email": "email-marker-55d1@example.jp",
+    "phone": "090-5555-7331",
+}
+
+
+def marked_proposal() -> dict[str, Any]:
+    body = proposal_body(protected=MARKERS["protected"])
+    body["proposer"].update(
+        contact_person=MARKERS["contact_person"], email=MARKERS["email"], phone=MARKERS["phone"]
+    )
+    return body
+
+
+class Desk:
+    def __init__(self, settings: IntakeSettings, client: httpx.AsyncClient, app: Any) -> None:
+        self.settings = settings
+        self.client = client
+        self.app = app
+
+
+@pytest.fixture
+def relay_settings(
+    make_settings: Callable[..., IntakeSettings], broker: LocalBroker, database_url: str
+) -> IntakeSettings:
+    return make_settings(
+        relay_enabled=True,
+        database_url=database_url,
+        kafka_bootstrap_servers=broker.bootstrap_servers,
+        topic_prefix=f"t{uuid.uuid4().hex[:12]}",
+    )
+
+
+@pytest.fixture
+async def desk(relay_settings: IntakeSettings, clock: MovableClock) -> AsyncIterator[Desk]:
+    app, lifespan = await start_intake(relay_settings, clock)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        yield Desk(relay_settings, client, app)
+    await lifespan.__aexit__(None, None, None)
+
+
+async def test_a_proposal_reaches_kafka_as_cloudevents_without_protected_data(
+    desk: Desk, broker: LocalBroker
+) -> None:
+    receipt = (await desk.client.post(
+        "/api/v1/municipalities/nagasaki/proposals", json=marked_proposal(),
+        headers={"X-Correlation-ID": "corr-test-1"},
+    )).json()
+    pid = receipt["proposal_id"]
+    await desk.client.post(
+        f"/api/v1/municipalities/nagasaki/desk/proposals/{pid}/screening",
+        json={"decision": "accept"}, headers=bearer(NAGASAKI_DESK),
+    )
+    records = await read_topic(
+        broker.bootstrap_servers, desk.settings.topic("intake", "proposals"), lambda r: len(r) >= 2
+    )
+    assert all(r.key == pid.encode() for r in records)
+    events = [from_kafka(r.headers, r.key, r.value) for r in records]
+    assert [type(e.event) for e in events] == [ProposalSubmitted, ProposalAccepted]
+    assert [e.meta.sequence for e in events] == [1, 2]
+    assert [e.meta.actor_role.value for e in events] == ["proposer", "desk"]
+    assert events[0].meta.correlation_id == "corr-test-1"
+    assert events[0].event.receipt_number == receipt["receipt_number"]  # type: ignore[attr-defined]
+    assert events[0].event.has_protected_part is True  # type: ignore[attr-defined]
+    raw = b"".join(r.value + b"".join(v for _, v in r.headers) for r in records)
+    for marker in MARKERS.values():
+        assert marker.encode() not in raw
+
+
+async def test_themes_go_to_their_own_topic(desk: Desk, broker: LocalBroker) -> None:
+    records = await read_topic(
+        broker.bootstrap_servers, desk.settings.topic("intake", "themes"), lambda r: len(r) >= 28
+    )
+    events = [from_kafka(r.headers, r.key, r.value).event for r in records]
+    closed = [e for e in events if isinstance(e, ThemeClosed)]
+    assert len(events) == 28 and [e.number for e in closed] == [25]
+
+
+async def test_proposals_are_kept_while_the_broker_is_away_and_published_when_it_returns(
+    make_settings: Callable[..., IntakeSettings], database_url: str, clock: MovableClock
+) -> None:
+    port = free_port()
+    settings = make_settings(
+        relay_enabled=True, database_url=database_url, kafka_bootstrap_servers=f"127.0.0.1:{port}",
+        topic_prefix=f"t{uuid.uuid4().hex[:12]}",
+    )
+    app, lifespan = await start_intake(settings, clock)
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+            accepted = [
+                (await client.post("/api/v1/municipalities/nagasaki/proposals", json=proposal_body())).status_code
+                for _ in range(5)
+            ]
+            assert accepted == [201] * 5
+            not_ready = await client.get("/readyz")
+            assert not_ready.status_code == 503 and "relay" in not_ready.json()["reason"]
+            with LocalBroker(port=port) as late_broker:
+                records = await read_topic(
+                    late_broker.bootstrap_servers, settings.topic("intake", "proposals"),
+                    lambda r: len(r) >= 5, timeout=30,
+                )
+                assert len({r.key for r in records}) == 5
+
+                async def ready() -> bool:
+                    return (await client.get("/readyz")).status_code == 200
+
+                await wait_until(ready, what="intake to report ready")
+    finally:
+        await lifespan.__aexit__(None, None, None)
