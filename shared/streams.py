@@ -15,7 +15,7 @@ import tempfile
 from typing import Any
 
 import faust
-from eventsourcing.persistence import PersistenceError
+from eventsourcing.persistence import IntegrityError, PersistenceError
 from prometheus_client import Counter
 
 from shared.consumer import ConsumingApplication
@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 PROCESSED = Counter("kyoso_consumer_events_total", "Events consumed", ["service", "outcome"])
 ERROR_HEADER = "kyoso_error"
+MAX_CONFLICTS = 5
 
 
 def faust_app(service: str, settings: CommonSettings, **overrides: Any) -> faust.App:
@@ -80,9 +81,19 @@ def consume_into(
             except MalformedMessage as problem:
                 await dead_letter(event, str(problem))
                 continue
+            conflicts = 0
             while True:
                 try:
                     processed = await asyncio.to_thread(processor.process, envelope)
+                except IntegrityError as problem:
+                    # Optimistic concurrency: another writer got there first. Running the
+                    # policy again sees the new state; a conflict that persists is a bug
+                    # in the policy, and the event is set aside rather than retried forever.
+                    conflicts += 1
+                    if conflicts < MAX_CONFLICTS:
+                        continue
+                    await dead_letter(event, f"conflict after {conflicts} tries: {problem}")
+                    break
                 except (PersistenceError, OSError) as problem:
                     log.warning("%s: store unavailable (%s); retrying", service, problem)
                     await asyncio.sleep(retry_after)

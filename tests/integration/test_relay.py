@@ -129,3 +129,35 @@ async def test_proposals_are_kept_while_the_broker_is_away_and_published_when_it
                 await wait_until(ready, what="intake to report ready")
     finally:
         await lifespan.__aexit__(None, None, None)
+
+
+async def test_a_new_empty_broker_gets_the_whole_history_again(
+    make_settings: Callable[..., IntakeSettings], database_url: str, clock: MovableClock
+) -> None:
+    first_broker = LocalBroker(port=free_port()).start()
+    settings = make_settings(
+        relay_enabled=True, database_url=database_url,
+        kafka_bootstrap_servers=first_broker.bootstrap_servers, topic_prefix="kyoso",
+    )
+    app, lifespan = await start_intake(settings, clock)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        for _ in range(3):
+            await client.post("/api/v1/municipalities/nagasaki/proposals", json=proposal_body())
+    await read_topic(first_broker.bootstrap_servers, "kyoso.intake.proposals", lambda r: len(r) >= 3)
+    await lifespan.__aexit__(None, None, None)
+    first_broker.stop()
+
+    # The embedded broker keeps nothing: a restart is an empty broker on the same port.
+    with LocalBroker(port=first_broker.port) as empty_broker:
+        app, lifespan = await start_intake(settings, clock)
+        try:
+            proposals = await read_topic(
+                empty_broker.bootstrap_servers, "kyoso.intake.proposals", lambda r: len(r) >= 3
+            )
+            themes = await read_topic(
+                empty_broker.bootstrap_servers, "kyoso.intake.themes", lambda r: len(r) >= 28
+            )
+            assert len({r.key for r in proposals}) == 3
+            assert len(themes) == 28
+        finally:
+            await lifespan.__aexit__(None, None, None)
