@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -93,6 +94,8 @@ class Relay:
         bootstrap_servers: str,
         batch_size: int = 500,
         poll_interval: float = 0.2,
+        linger: float = 0.005,
+        record_interval: float = 0.25,
     ) -> None:
         if not isinstance(app.recorder, ProcessRecorder):
             raise TypeError("the relay needs a process recorder to remember its position")
@@ -104,18 +107,31 @@ class Relay:
         self.bootstrap_servers = bootstrap_servers
         self.batch_size = batch_size
         self.poll_interval = poll_interval
+        self.linger = linger
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._producer: AIOKafkaProducer | None = None
         self.connected = False
+        # The position is recorded at most every `record_interval` seconds (and on stop):
+        # a crash then republishes at most that much, which consumers drop as copies,
+        # and a busy store is spared a write transaction per batch.
+        self.record_interval = record_interval
+        self._published = 0
+        self._recorded = 0
+        self._recorded_at = 0.0
 
     # -- position -----------------------------------------------------------------
 
     def position(self) -> int:
-        return self.recorder.max_tracking_id(RELAY_TRACKING_NAME) or 0
+        """How far the relay has published (what is recorded, or further if not yet saved)."""
+        recorded = self.recorder.max_tracking_id(RELAY_TRACKING_NAME) or 0
+        return max(recorded, self._published)
 
-    def _record_position(self, notification_id: int) -> None:
-        self.recorder.insert_tracking(Tracking(RELAY_TRACKING_NAME, notification_id))
+    def _record_position(self) -> None:
+        if self._published > self._recorded:
+            self.recorder.insert_tracking(Tracking(RELAY_TRACKING_NAME, self._published))
+            self._recorded = self._published
+        self._recorded_at = time.monotonic()
 
     def wake(self) -> None:
         """Called after a save, from any thread, so the relay publishes without waiting."""
@@ -141,6 +157,8 @@ class Relay:
             await self.republish()
 
     async def stop(self) -> None:
+        with contextlib.suppress(Exception):  # the store may be the thing that failed
+            await asyncio.to_thread(self._record_position)
         if self._producer is not None:
             await self._producer.stop()
             self._producer = None
@@ -170,12 +188,21 @@ class Relay:
                 log.exception("%s relay: publishing failed, retrying", self.service)
                 published = 0
                 await asyncio.sleep(1)
-            if published == 0:
+            if published < self.batch_size:
+                # Caught up: sleep until a save wakes us (or the poll interval passes, for
+                # writers in other processes), then linger a moment so that a burst of
+                # saves goes out as one batch with one position update.
                 self._wake.clear()
-                waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stopping.wait())]
-                await asyncio.wait(waiters, timeout=self.poll_interval, return_when=asyncio.FIRST_COMPLETED)
+                waiters = [
+                    asyncio.ensure_future(self._wake.wait()),
+                    asyncio.ensure_future(stopping.wait()),
+                ]
+                await asyncio.wait(
+                    waiters, timeout=self.poll_interval, return_when=asyncio.FIRST_COMPLETED
+                )
                 for waiter in waiters:
                     waiter.cancel()
+                await asyncio.sleep(self.linger)
 
     async def publish_pending(self) -> int:
         """Publish the next batch after our position; return how many notifications it held."""
@@ -186,7 +213,9 @@ class Relay:
         if not notifications:
             return 0
         await self._publish(notifications)
-        await asyncio.to_thread(self._record_position, notifications[-1].id)
+        self._published = notifications[-1].id
+        if time.monotonic() - self._recorded_at >= self.record_interval:
+            await asyncio.to_thread(self._record_position)
         POSITION.labels(self.service).set(notifications[-1].id)
         return len(notifications)
 

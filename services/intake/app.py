@@ -16,6 +16,7 @@ from shared.web import add_request_metrics, error, health_router
 
 from services.intake.api import desk, pages, proposals, proposer, themes
 from services.intake.application import IntakeApplication, NotFound, Refused
+from services.intake.group_commit import SubmissionQueue
 from services.intake.demo_data import load_nagasaki_themes
 from services.intake.integration import SERVICE
 from services.intake.relay import build_relay
@@ -39,6 +40,7 @@ def create_app(settings: IntakeSettings, *, clock: Clock = _utc_now) -> FastAPI:
             added = await asyncio.to_thread(load_nagasaki_themes, intake)
             log.info("demo data: %d Nagasaki themes added", added)
         app.state.intake = intake
+        app.state.submissions = SubmissionQueue(intake)
         relay = build_relay(settings, intake)
         app.state.relay = relay
         stopping = asyncio.Event()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -40,6 +42,15 @@ class Refused(Exception):
 
 
 @dataclass(frozen=True)
+class SubmissionRequest:
+    municipality: str
+    submission: ProposalSubmission
+    acting: Acting
+    today: date
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
 class Submitted:
     proposal: Proposal
     replayed: bool  # True when an Idempotency-Key retry returned the earlier proposal
@@ -57,6 +68,10 @@ class IntakeApplication(ServiceApplication):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.catalogue = IntakeCatalogue(self)
+        # Submissions in one process take receipt numbers one at a time; without this,
+        # concurrent requests would mostly conflict on the receipt book and retry.
+        # Other processes sharing the store are still kept correct by the conflict retry.
+        self._submission_lock = threading.Lock()
 
     # -- themes -------------------------------------------------------------------
 
@@ -108,41 +123,80 @@ class IntakeApplication(ServiceApplication):
         today: date,
         idempotency_key: str | None = None,
     ) -> Submitted:
-        self._known_municipality(municipality)
-        self._check_theme_is_open(municipality, submission, today)
-        fingerprint = _fingerprint(municipality, submission)
+        request = SubmissionRequest(municipality, submission, acting, today, idempotency_key)
+        outcome = self.submit_many([request])[0]
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    def submit_many(self, requests: Sequence[SubmissionRequest]) -> list[Submitted | Exception]:
+        """Record several submissions in one transaction (group commit).
+
+        Each request gets its own outcome: its receipt, or the refusal that concerns only
+        it. When another process wrote first (a conflict on a receipt book or an
+        idempotency key) the whole group is checked and recorded again."""
         for _ in range(MAX_CONFLICT_RETRIES):
-            if idempotency_key is not None:
-                earlier = self._earlier_submission(municipality, idempotency_key, fingerprint)
-                if earlier is not None:
-                    return Submitted(proposal=earlier, replayed=True)
             try:
-                return Submitted(
-                    self._record_submission(
-                        municipality, submission, acting, today, idempotency_key, fingerprint
-                    ),
-                    replayed=False,
-                )
+                with self._submission_lock:
+                    return self._record_submissions(requests)
             except IntegrityError:
-                continue  # another submission took the receipt number or the key; try again
+                continue
         raise RuntimeError("too many concurrent submissions conflicted; please retry")
 
-    def _record_submission(
-        self,
-        municipality: str,
-        submission: ProposalSubmission,
-        acting: Acting,
-        today: date,
-        idempotency_key: str | None,
-        fingerprint: str,
-    ) -> Proposal:
-        year = fiscal_year(today)
-        book = self._receipt_book(municipality, year)
+    def _record_submissions(self, requests: Sequence[SubmissionRequest]) -> list[Submitted | Exception]:
+        outcomes: list[Submitted | Exception] = []
+        books: dict[tuple[str, int], ReceiptBook] = {}
+        in_this_group: dict[tuple[str, str], tuple[str, Proposal]] = {}
+        new_records: list[Any] = []
+        for request in requests:
+            try:
+                self._known_municipality(request.municipality)
+                self._check_theme_is_open(request.municipality, request.submission, request.today)
+                fingerprint = _fingerprint(request.municipality, request.submission)
+                key = request.idempotency_key
+                if key is not None:
+                    earlier = in_this_group.get((request.municipality, key))
+                    if earlier is not None:
+                        if earlier[0] != fingerprint:
+                            raise _key_reused()
+                        outcomes.append(Submitted(earlier[1], replayed=True))
+                        continue
+                    replayed = self._earlier_submission(request.municipality, key, fingerprint)
+                    if replayed is not None:
+                        outcomes.append(Submitted(replayed, replayed=True))
+                        continue
+                year = fiscal_year(request.today)
+                book = books.get((request.municipality, year))
+                if book is None:
+                    book = books[(request.municipality, year)] = self._receipt_book(
+                        request.municipality, year
+                    )
+                proposal = self._new_proposal(request, book, year)
+                new_records.append(proposal)
+                if key is not None:
+                    in_this_group[(request.municipality, key)] = (fingerprint, proposal)
+                    new_records.append(
+                        IdempotencyRecord(
+                            municipality=request.municipality,
+                            key=key,
+                            fingerprint=fingerprint,
+                            proposal_id=proposal.id,
+                        )
+                    )
+                outcomes.append(Submitted(proposal, replayed=False))
+            except (Refused, NotFound) as refusal:
+                outcomes.append(refusal)
+        if new_records:
+            self.save(*books.values(), *new_records)
+        return outcomes
+
+    def _new_proposal(self, request: SubmissionRequest, book: ReceiptBook, year: int) -> Proposal:
         book.issue()
-        prefix = municipalities()[municipality].receipt_prefix
+        prefix = municipalities()[request.municipality].receipt_prefix
+        submission, acting = request.submission, request.acting
         proposer = submission.proposer
         proposal = Proposal(
-            municipality=municipality,
+            municipality=request.municipality,
             receipt_number=f"{prefix}-{year}-{book.last_issued:04d}",
             fiscal_year=year,
             channel=submission.channel.value,
@@ -171,17 +225,6 @@ class IntakeApplication(ServiceApplication):
                 automatic=True,
                 meta=acting.as_role(ActorRole.SYSTEM).as_meta(),
             )
-        records: list[Any] = [book, proposal]
-        if idempotency_key is not None:
-            records.append(
-                IdempotencyRecord(
-                    municipality=municipality,
-                    key=idempotency_key,
-                    fingerprint=fingerprint,
-                    proposal_id=proposal.id,
-                )
-            )
-        self.save(*records)
         return proposal
 
     def _receipt_book(self, municipality: str, year: int) -> ReceiptBook:
@@ -199,12 +242,7 @@ class IntakeApplication(ServiceApplication):
         except AggregateNotFoundError:
             return None
         if record.fingerprint != fingerprint:
-            raise Refused(
-                422,
-                "Idempotency-Key",
-                "this key was already used for a different proposal; use a new key",
-                where="header",
-            )
+            raise _key_reused()
         return self.proposal(record.proposal_id)
 
     def _check_theme_is_open(
@@ -288,6 +326,15 @@ class IntakeApplication(ServiceApplication):
     def _known_municipality(self, municipality: str) -> None:
         if municipality not in municipalities():
             raise NotFound(f"municipality '{municipality}' is not served by this desk")
+
+
+def _key_reused() -> Refused:
+    return Refused(
+        422,
+        "Idempotency-Key",
+        "this key was already used for a different proposal; use a new key",
+        where="header",
+    )
 
 
 def _fingerprint(municipality: str, submission: ProposalSubmission) -> str:

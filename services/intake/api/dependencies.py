@@ -14,21 +14,22 @@ from shared.municipalities import today_in_japan
 from shared.staff_auth import StaffDirectory, StaffToken, staff_dependency
 
 from services.intake.application import IntakeApplication
+from services.intake.group_commit import SubmissionQueue
 from services.intake.settings import IntakeSettings
 from services.intake.status_tokens import StatusTokens
 
 
-def get_intake(request: Request) -> IntakeApplication:
+async def get_intake(request: Request) -> IntakeApplication:
     app: IntakeApplication = request.app.state.intake
     return app
 
 
-def get_settings(request: Request) -> IntakeSettings:
+async def get_settings(request: Request) -> IntakeSettings:
     settings: IntakeSettings = request.app.state.settings
     return settings
 
 
-def get_status_tokens(request: Request) -> StatusTokens:
+async def get_status_tokens(request: Request) -> StatusTokens:
     tokens: StatusTokens = request.app.state.status_tokens
     return tokens
 
@@ -38,7 +39,13 @@ def _staff_directory(request: Request) -> StaffDirectory:
     return directory
 
 
+async def get_submissions(request: Request) -> SubmissionQueue:
+    queue: SubmissionQueue = request.app.state.submissions
+    return queue
+
+
 Intake = Annotated[IntakeApplication, Depends(get_intake)]
+Submissions = Annotated[SubmissionQueue, Depends(get_submissions)]
 Settings = Annotated[IntakeSettings, Depends(get_settings)]
 Tokens = Annotated[StatusTokens, Depends(get_status_tokens)]
 DeskStaff = Annotated[StaffToken, Depends(staff_dependency(_staff_directory, "desk"))]
@@ -55,7 +62,7 @@ def staff_acting(staff: StaffToken, correlation_id: str | None) -> Acting:
     return Acting.new(ActorRole(staff.role), staff.municipality, correlation_id)
 
 
-def proposer_token(
+async def proposer_token(
     proposal_id: UUID,
     tokens: Tokens,
     token: Annotated[str | None, Query(description="Status token from the receipt")] = None,
@@ -76,7 +83,7 @@ def proposer_token(
 ProposerAccess = Annotated[UUID, Depends(proposer_token)]
 
 
-def get_today(request: Request) -> date:
+async def get_today(request: Request) -> date:
     """Today in Japan, by the service's clock (tests move it)."""
     return today_in_japan(request.app.state.clock())
 

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Header, Response, status
 from shared.acting import Acting
 from shared.contract.vocabulary import ActorRole
 
-from services.intake.api.dependencies import CorrelationId, Intake, Settings, Today, Tokens
+from services.intake.api.dependencies import CorrelationId, Settings, Submissions, Today, Tokens
 from services.intake.api.views import Reason, StatusText, SubmissionReceipt
+from services.intake.application import SubmissionRequest
 from services.intake.commands import ProposalSubmission
 
 router = APIRouter(prefix="/api/v1/municipalities/{municipality}/proposals", tags=["proposals"])
@@ -37,23 +38,25 @@ IdempotencyKey = Annotated[
         422: {"description": "A field is missing or malformed, or the theme does not exist"},
     },
 )
-def submit_proposal(
+async def submit_proposal(
     municipality: str,
     submission: ProposalSubmission,
     response: Response,
-    intake: Intake,
+    queue: Submissions,
     tokens: Tokens,
     settings: Settings,
     today: Today,
     idempotency_key: IdempotencyKey = None,
     correlation_id: CorrelationId = None,
 ) -> SubmissionReceipt:
-    submitted = intake.submit(
-        municipality,
-        submission,
-        Acting.new(ActorRole.PROPOSER, municipality, correlation_id),
-        today=today,
-        idempotency_key=idempotency_key,
+    submitted = await queue.submit(
+        SubmissionRequest(
+            municipality,
+            submission,
+            Acting.new(ActorRole.PROPOSER, municipality, correlation_id),
+            today,
+            idempotency_key,
+        )
     )
     if submitted.replayed:
         response.status_code = status.HTTP_200_OK
