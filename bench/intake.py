@@ -32,10 +32,10 @@ from eventsourcing.application import Application
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from shared.broker import LocalBroker, free_port  # noqa: E402
-from services.intake.domain import Proposal  # noqa: E402
-from tests.factories import free_proposal_body  # noqa: E402
-from tests.kafka import read_topic  # noqa: E402
+from services.intake.domain import Proposal
+from shared.broker import LocalBroker, free_port
+from tests.factories import free_proposal_body
+from tests.kafka import read_topic
 
 
 def raw_save_rate(count: int) -> float:
@@ -49,12 +49,25 @@ def raw_save_rate(count: int) -> float:
     for number in range(count):
         app.save(
             Proposal(
-                municipality="nagasaki", receipt_number=f"NGS-2026-{number:04d}", fiscal_year=2026,
-                channel="free", theme_number=None, organisation=body["proposer"]["organisation"],
-                proposer_kind="company", contact={"contact_person": "x", "email": "x@example.jp", "phone": None},
-                title=body["title"], field=body["field"], summary=body["summary"], content=body["content"],
-                protected_part=body["protected"], meta={"role": "proposer", "municipality": "nagasaki",
-                                                        "correlation_id": "c", "causation_id": None},
+                municipality="nagasaki",
+                receipt_number=f"NGS-2026-{number:04d}",
+                fiscal_year=2026,
+                channel="free",
+                theme_number=None,
+                organisation=body["proposer"]["organisation"],
+                proposer_kind="company",
+                contact={"contact_person": "x", "email": "x@example.jp", "phone": None},
+                title=body["title"],
+                field=body["field"],
+                summary=body["summary"],
+                content=body["content"],
+                protected_part=body["protected"],
+                meta={
+                    "role": "proposer",
+                    "municipality": "nagasaki",
+                    "correlation_id": "c",
+                    "causation_id": None,
+                },
             )
         )
     return count / (time.perf_counter() - started)
@@ -66,7 +79,9 @@ def raw_save_rate(count: int) -> float:
 
 async def post(session: aiohttp.ClientSession, url: str, body: bytes) -> float:
     sent = time.perf_counter()
-    async with session.post(url, data=body, headers={"content-type": "application/json"}) as response:
+    async with session.post(
+        url, data=body, headers={"content-type": "application/json"}
+    ) as response:
         await response.read()
         assert response.status == 201, response.status
     return time.perf_counter() - sent
@@ -94,6 +109,7 @@ async def open_loop(url: str, rate: float, seconds: float) -> list[float]:
     body = json.dumps(free_proposal_body()).encode()
     latencies: list[float] = []
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=500)) as session:
+
         async def one() -> None:
             latencies.append(await post(session, url, body))
 
@@ -117,7 +133,7 @@ def wait_ready(url: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310
+            with urllib.request.urlopen(url, timeout=1) as response:
                 if response.status == 200:
                     return
         except OSError:
@@ -144,7 +160,9 @@ async def main() -> None:
             "KYOSO_SECRET_KEY": secrets.token_urlsafe(32),
             "KYOSO_LOG_LEVEL": "WARNING",
         }
-        service = subprocess.Popen([sys.executable, "-m", "kyoso.cli", "service", "intake"], env=env)
+        service = subprocess.Popen(
+            [sys.executable, "-m", "kyoso.cli", "service", "intake"], env=env
+        )
         try:
             base = f"http://127.0.0.1:{port}"
             wait_ready(f"{base}/readyz")
@@ -154,7 +172,10 @@ async def main() -> None:
             last_submission = time.perf_counter()
             total = 200 + args.requests
             await read_topic(
-                broker.bootstrap_servers, "kyoso.intake.proposals", lambda r: len(r) >= total, timeout=120
+                broker.bootstrap_servers,
+                "kyoso.intake.proposals",
+                lambda r: len(r) >= total,
+                timeout=120,
             )
             relay_lag = time.perf_counter() - last_submission
             half = api_rate / 2
@@ -167,11 +188,15 @@ async def main() -> None:
     p50, p99 = percentile(latencies, 50), percentile(latencies, 99)
     print(f"{'':34}{'rate /s':>10}{'p50 ms':>9}{'p99 ms':>9}")
     print(f"{'raw eventsourcing save (SQLite)':34}{raw:10.0f}")
-    print(f"{'intake API, c=' + str(args.concurrency) + ' (max rate)':34}{api_rate:10.0f}"
-          f"{percentile(closed_latencies, 50):9.1f}{percentile(closed_latencies, 99):9.1f}")
+    print(
+        f"{'intake API, c=' + str(args.concurrency) + ' (max rate)':34}{api_rate:10.0f}"
+        f"{percentile(closed_latencies, 50):9.1f}{percentile(closed_latencies, 99):9.1f}"
+    )
     print(f"{'intake API at half max (open loop)':34}{half:10.0f}{p50:9.1f}{p99:9.1f}")
     print(f"relay: all {total} proposals on Kafka {relay_lag:.2f}s after the last submission")
-    print(f"API throughput = {share:.0f}% of raw save rate (target >= 30%): {'PASS' if share >= 30 else 'FAIL'}")
+    print(
+        f"API throughput = {share:.0f}% of raw save rate (target >= 30%): {'PASS' if share >= 30 else 'FAIL'}"
+    )
     print(f"p99 at half max = {p99:.1f} ms (target < 50 ms): {'PASS' if p99 < 50 else 'FAIL'}")
 
 

@@ -1,9 +1,9 @@
 """`kyoso`: the one command of Kyoso Desk.
 
-    kyoso up                 the whole desk on the embedded default
-    kyoso service NAME       one service, exactly as its container runs it
-    kyoso relay NAME         only a service's relay to Kafka (--republish: everything again)
-    kyoso broker             only the local Kafka-protocol broker
+kyoso up                 the whole desk on the embedded default
+kyoso service NAME       one service, exactly as its container runs it
+kyoso relay NAME         only a service's relay to Kafka (--republish: everything again)
+kyoso broker             only the local Kafka-protocol broker
 """
 
 from __future__ import annotations
@@ -46,7 +46,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     relay = commands.add_parser("relay", help="run only a service's relay to Kafka")
     relay.add_argument("name", choices=sorted(RELAYS))
     relay.add_argument(
-        "--republish", action="store_true", help="first publish the whole log again (e.g. to a new broker)"
+        "--republish",
+        action="store_true",
+        help="first publish the whole log again (e.g. to a new broker)",
     )
 
     broker = commands.add_parser("broker", help="run only the local broker")

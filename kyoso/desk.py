@@ -30,7 +30,9 @@ READY_TIMEOUT_SECONDS = 60.0
 
 def run_broker(host: str, port: int) -> int:
     broker = LocalBroker(port=port, host=host).start()
-    print(f"Kafka-protocol broker (Tansu, memory only) on {broker.bootstrap_servers}; Ctrl-C stops it")
+    print(
+        f"Kafka-protocol broker (Tansu, memory only) on {broker.bootstrap_servers}; Ctrl-C stops it"
+    )
     _stop_on_sigterm()
     try:
         return broker.wait()
@@ -52,7 +54,12 @@ def _dev_staff_tokens(data_dir: Path) -> str:
     path = data_dir / "dev-staff-tokens.json"
     if not path.exists():
         tokens = [
-            {"token": secrets.token_urlsafe(24), "role": "desk", "municipality": code, "name": f"{code} desk"}
+            {
+                "token": secrets.token_urlsafe(24),
+                "role": "desk",
+                "municipality": code,
+                "name": f"{code} desk",
+            }
             for code in ("nagasaki", "aomori", "sapporo", "kitakyushu", "setagaya")
         ]
         path.write_text(json.dumps(tokens, indent=2), encoding="utf-8")
@@ -62,7 +69,7 @@ def _dev_staff_tokens(data_dir: Path) -> str:
 
 def _ready(url: str) -> bool:
     try:
-        with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 (loopback)
+        with urllib.request.urlopen(url, timeout=1) as response:
             return bool(response.status == 200)
     except OSError:
         return False
@@ -77,6 +84,7 @@ def bring_up(broker_port: int, demo_data: bool) -> int:
     env["KYOSO_KAFKA_BOOTSTRAP_SERVERS"] = f"127.0.0.1:{broker_port}"
     env.setdefault("KYOSO_DEMO_DATA", "true" if demo_data else "false")
     env.setdefault("KYOSO_STAFF_TOKENS", _dev_staff_tokens(data_dir))
+    env.setdefault("KYOSO_KAFKA_SESSION_TIMEOUT_SECONDS", "2")  # fast group joins on Tansu
 
     _stop_on_sigterm()
     broker = LocalBroker(port=broker_port, log_path=data_dir / "broker.log").start()
@@ -94,7 +102,10 @@ def bring_up(broker_port: int, demo_data: bool) -> int:
         for name, base in urls.items():
             while not _ready(f"{base}/readyz"):
                 if children[name].poll() is not None:
-                    print(f"kyoso: the {name} service stopped (exit {children[name].returncode})", file=sys.stderr)
+                    print(
+                        f"kyoso: the {name} service stopped (exit {children[name].returncode})",
+                        file=sys.stderr,
+                    )
                     return 1
                 if time.monotonic() > deadline:
                     print(f"kyoso: {name} did not become ready at {base}/readyz", file=sys.stderr)

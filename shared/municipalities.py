@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from functools import cache
 from pathlib import Path
 
@@ -41,4 +41,4 @@ def fiscal_year(day: date) -> int:
 
 
 def today_in_japan(now: datetime | None = None) -> date:
-    return (now or datetime.now(timezone.utc)).astimezone(JST).date()
+    return (now or datetime.now(UTC)).astimezone(JST).date()

@@ -59,10 +59,8 @@ async def ensure_topics(bootstrap_servers: str, topics: Sequence[str], partition
         existing = set(await admin.list_topics())
         missing = [NewTopic(t, partitions, 1) for t in topics if t not in existing]
         if missing:
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(missing)
-            except TopicAlreadyExistsError:
-                pass
     finally:
         await admin.close()
 
@@ -171,7 +169,7 @@ class Relay:
                 await self.start()
                 self.connected = True
                 await self.run(stopping)
-            except Exception as error:  # noqa: BLE001
+            except Exception as error:
                 log.warning("%s relay: broker unavailable (%s); retrying", self.service, error)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stopping.wait(), retry_after)
@@ -184,7 +182,7 @@ class Relay:
         while not stopping.is_set():
             try:
                 published = await self.publish_pending()
-            except Exception:  # noqa: BLE001  (keep relaying; the store keeps everything)
+            except Exception:
                 log.exception("%s relay: publishing failed, retrying", self.service)
                 published = 0
                 await asyncio.sleep(1)
@@ -237,7 +235,9 @@ class Relay:
         assert self._producer is not None, "start() the relay first"
         pending = []
         for notification in notifications:
-            outgoing = self.translate(self.app.mapper.to_domain_event(notification), notification.id)
+            outgoing = self.translate(
+                self.app.mapper.to_domain_event(notification), notification.id
+            )
             if outgoing is None:
                 continue
             message = to_kafka(outgoing.envelope)
@@ -279,7 +279,9 @@ class Relay:
         partitions = await topic_partitions(self.bootstrap_servers, self.topics)
         if not partitions:
             return 0
-        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap_servers, enable_auto_commit=False)
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.bootstrap_servers, enable_auto_commit=False
+        )
         await consumer.start()
         try:
             consumer.assign(partitions)

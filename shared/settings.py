@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
@@ -66,14 +66,16 @@ class CommonSettings(BaseSettings):
 S = TypeVar("S", bound=BaseSettings)
 
 
-def load_settings(cls: type[S], **overrides: object) -> S:
+def load_settings(cls: type[S], **overrides: Any) -> S:
     try:
         return cls(**overrides)
     except SettingsError as error:
         # Raised before validation when a JSON-valued variable is not JSON at all.
         field = re.search(r'field "([^"]+)"', str(error))
         name = f"{ENV_PREFIX}{field.group(1).upper()}" if field else "a KYOSO_ variable"
-        raise ConfigError(f"invalid configuration: {name}: not valid JSON ({error.__cause__})") from None
+        raise ConfigError(
+            f"invalid configuration: {name}: not valid JSON ({error.__cause__})"
+        ) from None
     except ValidationError as error:
         prefix = str(cls.model_config.get("env_prefix", ""))
         problems = "; ".join(

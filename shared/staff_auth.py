@@ -59,7 +59,9 @@ def staff_dependency(
         if credentials is None:
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED,
-                detail=[{"loc": ["header", "Authorization"], "msg": "a staff bearer token is required"}],
+                detail=[
+                    {"loc": ["header", "Authorization"], "msg": "a staff bearer token is required"}
+                ],
                 headers={"WWW-Authenticate": "Bearer"},
             )
         staff = directory(request).find(credentials.credentials)
@@ -72,15 +74,23 @@ def staff_dependency(
         if roles and staff.role not in roles:
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN,
-                detail=[{"loc": ["header", "Authorization"],
-                         "msg": f"role '{staff.role}' may not do this; needs {' or '.join(roles)}"}],
+                detail=[
+                    {
+                        "loc": ["header", "Authorization"],
+                        "msg": f"role '{staff.role}' may not do this; needs {' or '.join(roles)}",
+                    }
+                ],
             )
         municipality = request.path_params.get("municipality")
         if municipality is not None and municipality != staff.municipality:
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN,
-                detail=[{"loc": ["path", "municipality"],
-                         "msg": f"this token acts for {staff.municipality}, not {municipality}"}],
+                detail=[
+                    {
+                        "loc": ["path", "municipality"],
+                        "msg": f"this token acts for {staff.municipality}, not {municipality}",
+                    }
+                ],
             )
         return staff
 

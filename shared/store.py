@@ -77,7 +77,5 @@ def ensure_store_exists(env: dict[str, str]) -> None:
         connect_timeout=10,
     ) as connection:
         connection.execute(
-            sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
-                sql.Identifier(env["POSTGRES_SCHEMA"])
-            )
+            sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(env["POSTGRES_SCHEMA"]))
         )

@@ -32,7 +32,9 @@ MAX_CONFLICTS = 5
 def faust_app(service: str, settings: CommonSettings, **overrides: Any) -> faust.App:
     """A Faust app that works against Apache Kafka and the embedded Tansu alike."""
     options: dict[str, Any] = {
-        "broker": ";".join(f"kafka://{s.strip()}" for s in settings.kafka_bootstrap_servers.split(",")),
+        "broker": ";".join(
+            f"kafka://{s.strip()}" for s in settings.kafka_bootstrap_servers.split(",")
+        ),
         "web_enabled": False,  # the service's FastAPI serves health and metrics
         "datadir": tempfile.mkdtemp(prefix=f"kyoso-{service}-faust-"),  # no tables: nothing kept
         "topic_disable_leader": True,
@@ -62,7 +64,9 @@ def consume_into(
     retry_after: float = 1.0,
 ) -> None:
     service = processor.service
-    source = app.topic(*topics, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
+    source = app.topic(
+        *topics, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
+    )
     dead_letters = app.topic(dead_letter_topic, key_serializer="raw", value_serializer="raw")
 
     async def dead_letter(event: Any, reason: str) -> None:
@@ -98,7 +102,7 @@ def consume_into(
                     log.warning("%s: store unavailable (%s); retrying", service, problem)
                     await asyncio.sleep(retry_after)
                     continue
-                except Exception as problem:  # noqa: BLE001  (the policy refused this event)
+                except Exception as problem:
                     await dead_letter(event, f"{type(problem).__name__}: {problem}")
                     break
                 PROCESSED.labels(service, "processed" if processed else "duplicate").inc()

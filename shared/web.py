@@ -36,7 +36,9 @@ def health_router(readiness: ReadinessCheck) -> APIRouter:
     async def readyz() -> JSONResponse:
         problem = await readiness()
         if problem is not None:
-            return JSONResponse(status_code=503, content={"status": "unavailable", "reason": problem})
+            return JSONResponse(
+                status_code=503, content={"status": "unavailable", "reason": problem}
+            )
         return JSONResponse(content={"status": "ready"})
 
     @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)

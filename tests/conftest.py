@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +16,11 @@ import psycopg
 import pytest
 from fastapi import FastAPI
 
-from shared.broker import LocalBroker, free_port
 from services.intake.app import create_app
 from services.intake.settings import IntakeSettings
+from shared.broker import LocalBroker, free_port
 
-POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
+POSTGRES = os.environ.get("KYOSO_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 NAGASAKI_DESK = "nagasaki-desk-token-" + "x" * 8
 AOMORI_DESK = "aomori-desk-token-" + "y" * 8
@@ -27,8 +28,12 @@ NAGASAKI_DEPARTMENT = "nagasaki-dept-token-" + "z" * 8
 STAFF_TOKENS = [
     {"token": NAGASAKI_DESK, "role": "desk", "municipality": "nagasaki"},
     {"token": AOMORI_DESK, "role": "desk", "municipality": "aomori"},
-    {"token": NAGASAKI_DEPARTMENT, "role": "department", "municipality": "nagasaki",
-     "department": "machizukuri"},
+    {
+        "token": NAGASAKI_DEPARTMENT,
+        "role": "department",
+        "municipality": "nagasaki",
+        "department": "machizukuri",
+    },
 ]
 
 
@@ -40,7 +45,7 @@ class MovableClock:
     """The service's clock, which a test can move (e.g. to the next fiscal year)."""
 
     def __init__(self, now: datetime | None = None) -> None:
-        self.now = now or datetime(2025, 10, 30, 1, 0, tzinfo=timezone.utc)
+        self.now = now or datetime(2025, 10, 30, 1, 0, tzinfo=UTC)
 
     def __call__(self) -> datetime:
         return self.now

@@ -6,22 +6,21 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from shared.staff_auth import StaffDirectory
-from shared.web import add_request_metrics, error, health_router
-
 from services.intake.api import desk, pages, proposals, proposer, themes
 from services.intake.application import IntakeApplication, NotFound, Refused
-from services.intake.group_commit import SubmissionQueue
 from services.intake.demo_data import load_nagasaki_themes
+from services.intake.group_commit import SubmissionQueue
 from services.intake.integration import SERVICE
 from services.intake.relay import build_relay
 from services.intake.settings import IntakeSettings
 from services.intake.status_tokens import StatusTokens
+from shared.staff_auth import StaffDirectory
+from shared.web import add_request_metrics, error, health_router
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +28,7 @@ Clock = Callable[[], datetime]
 
 
 def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def create_app(settings: IntakeSettings, *, clock: Clock = _utc_now) -> FastAPI:
@@ -70,7 +69,7 @@ def create_app(settings: IntakeSettings, *, clock: Clock = _utc_now) -> FastAPI:
     async def readiness() -> str | None:
         try:
             await asyncio.to_thread(app.state.intake.recorder.max_notification_id)
-        except Exception as problem:  # noqa: BLE001
+        except Exception as problem:
             return f"event store unavailable: {problem}"
         if settings.relay_enabled and not app.state.relay.connected:
             return "Kafka relay not connected"

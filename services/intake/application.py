@@ -14,17 +14,22 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
+from services.intake.catalogue import IntakeCatalogue
+from services.intake.commands import ProposalSubmission, Screening, ThemeDraft
+from services.intake.domain import (
+    IdempotencyRecord,
+    IntakeRuleViolation,
+    Proposal,
+    ReceiptBook,
+    Theme,
+)
+from services.intake.integration import SERVICE, to_envelope
 from shared.acting import Acting
 from shared.application import ServiceApplication
 from shared.contract import Envelope
 from shared.contract.vocabulary import ActorRole, ProposerKind, ScreeningReason
 from shared.municipalities import fiscal_year, municipalities
 from shared.proposal import PROPOSAL_FOLD, ProposalState
-
-from services.intake.catalogue import IntakeCatalogue
-from services.intake.commands import ProposalSubmission, Screening, ThemeDraft
-from services.intake.domain import IdempotencyRecord, IntakeRuleViolation, Proposal, ReceiptBook, Theme
-from services.intake.integration import SERVICE, to_envelope
 
 
 class NotFound(LookupError):
@@ -143,7 +148,9 @@ class IntakeApplication(ServiceApplication):
                 continue
         raise RuntimeError("too many concurrent submissions conflicted; please retry")
 
-    def _record_submissions(self, requests: Sequence[SubmissionRequest]) -> list[Submitted | Exception]:
+    def _record_submissions(
+        self, requests: Sequence[SubmissionRequest]
+    ) -> list[Submitted | Exception]:
         outcomes: list[Submitted | Exception] = []
         books: dict[tuple[str, int], ReceiptBook] = {}
         in_this_group: dict[tuple[str, str], tuple[str, Proposal]] = {}
@@ -307,7 +314,9 @@ class IntakeApplication(ServiceApplication):
 
     def proposals(self, municipality: str, status: str | None = None) -> list[Proposal]:
         self._known_municipality(municipality)
-        return [self.repository.get(pid) for pid in self.catalogue.proposal_ids(municipality, status)]
+        return [
+            self.repository.get(pid) for pid in self.catalogue.proposal_ids(municipality, status)
+        ]
 
     def history(self, proposal_id: UUID) -> list[Envelope]:
         """The proposal's integration events, exactly as they go out on Kafka."""

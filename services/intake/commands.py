@@ -41,10 +41,12 @@ class ProposalSubmission(BaseModel):
     proposer: Proposer
     title: ShortText
     field: ShortText = Field(description="Field (分野), e.g. 福祉, まちづくり, DX")
-    summary: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400)] = (
-        Field(description="Summary for publication (提案概要)")
-    )
-    content: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20000)]
+    summary: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400)
+    ] = Field(description="Summary for publication (提案概要)")
+    content: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20000)
+    ]
     protected: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20000)] | None = (
         Field(None, description="Know-how the proposer wants kept confidential; never published")
     )

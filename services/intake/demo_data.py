@@ -6,11 +6,10 @@ import json
 from datetime import date
 from pathlib import Path
 
-from shared.acting import Acting
-from shared.contract.vocabulary import ActorRole
-
 from services.intake.application import IntakeApplication
 from services.intake.commands import ThemeDraft
+from shared.acting import Acting
+from shared.contract.vocabulary import ActorRole
 
 NAGASAKI_THEMES = Path(__file__).parent / "data" / "nagasaki_themes.json"
 

@@ -24,7 +24,38 @@ class Proposal(Aggregate):
     """One proposal as the desk received it, including what must never leave intake:
     the contact details and the protected part (know-how kept confidential)."""
 
-    @event("Submitted")
+    # The stored events, declared so that their shape is explicit (and type-checked).
+    class Submitted(Aggregate.Created):
+        municipality: str
+        receipt_number: str
+        fiscal_year: int
+        channel: str
+        theme_number: int | None
+        organisation: str
+        proposer_kind: str
+        contact: dict[str, str | None]
+        title: str
+        field: str
+        summary: str
+        content: str
+        protected_part: str | None
+        meta: Meta
+
+    class Accepted(Aggregate.Event):
+        note: str | None
+        meta: Meta
+
+    class Rejected(Aggregate.Event):
+        reasons: list[str]
+        explanation: str
+        automatic: bool
+        meta: Meta
+
+    class Withdrawn(Aggregate.Event):
+        reason: str | None
+        meta: Meta
+
+    @event(Submitted)
     def __init__(
         self,
         *,
@@ -70,7 +101,7 @@ class Proposal(Aggregate):
         self._require_status("accept", ProposalStatus.RECEIVED)
         self._accepted(note=note, meta=meta)
 
-    @event("Accepted")
+    @event(Accepted)
     def _accepted(self, note: str | None, meta: Meta) -> None:
         self.status = ProposalStatus.ACCEPTED
 
@@ -81,10 +112,13 @@ class Proposal(Aggregate):
         if not reasons:
             raise IntakeRuleViolation("a rejection needs at least one coded reason")
         self._rejected(
-            reasons=[r.value for r in reasons], explanation=explanation, automatic=automatic, meta=meta
+            reasons=[r.value for r in reasons],
+            explanation=explanation,
+            automatic=automatic,
+            meta=meta,
         )
 
-    @event("Rejected")
+    @event(Rejected)
     def _rejected(self, reasons: list[str], explanation: str, automatic: bool, meta: Meta) -> None:
         self.status = ProposalStatus.REJECTED
         self.screening_reasons = reasons
@@ -97,7 +131,7 @@ class Proposal(Aggregate):
             )
         self._withdrawn(reason=reason, meta=meta)
 
-    @event("Withdrawn")
+    @event(Withdrawn)
     def _withdrawn(self, reason: str | None, meta: Meta) -> None:
         self.status = ProposalStatus.WITHDRAWN
 
@@ -105,11 +139,25 @@ class Proposal(Aggregate):
 class Theme(Aggregate):
     """A numbered challenge the city publishes (テーマ), with its call period."""
 
+    class Published(Aggregate.Created):
+        municipality: str
+        number: int
+        title: str
+        field: str
+        department: str
+        opens_on: date | None
+        closes_on: date | None
+        meta: Meta
+
+    class Closed(Aggregate.Event):
+        number: int
+        meta: Meta
+
     @staticmethod
     def create_id(municipality: str, number: int) -> UUID:
         return uuid5(_NAMESPACE, f"theme/{municipality}/{number}")
 
-    @event("Published")
+    @event(Published)
     def __init__(
         self,
         *,
@@ -143,7 +191,7 @@ class Theme(Aggregate):
             raise IntakeRuleViolation(f"theme {self.number} is already closed")
         self._closed(number=self.number, meta=meta)
 
-    @event("Closed")
+    @event(Closed)
     def _closed(self, number: int, meta: Meta) -> None:
         self.closed = True
 
@@ -154,17 +202,24 @@ class ReceiptBook(Aggregate):
     Saved in the same transaction as the proposal, so two concurrent submissions cannot
     get the same number: the second one conflicts and is retried."""
 
+    class Opened(Aggregate.Created):
+        municipality: str
+        fiscal_year: int
+
+    class Issued(Aggregate.Event):
+        pass
+
     @staticmethod
     def create_id(municipality: str, fiscal_year: int) -> UUID:
         return uuid5(_NAMESPACE, f"receipts/{municipality}/{fiscal_year}")
 
-    @event("Opened")
+    @event(Opened)
     def __init__(self, *, municipality: str, fiscal_year: int) -> None:
         self.municipality = municipality
         self.fiscal_year = fiscal_year
         self.last_issued = 0
 
-    @event("Issued")
+    @event(Issued)
     def issue(self) -> None:
         self.last_issued += 1
 
@@ -172,11 +227,17 @@ class ReceiptBook(Aggregate):
 class IdempotencyRecord(Aggregate):
     """Remembers which proposal an Idempotency-Key created, so a retry creates nothing."""
 
+    class Recorded(Aggregate.Created):
+        municipality: str
+        key: str
+        fingerprint: str
+        proposal_id: UUID
+
     @staticmethod
     def create_id(municipality: str, key: str) -> UUID:
         return uuid5(_NAMESPACE, f"idempotency/{municipality}/{key}")
 
-    @event("Recorded")
+    @event(Recorded)
     def __init__(self, *, municipality: str, key: str, fingerprint: str, proposal_id: UUID) -> None:
         self.municipality = municipality
         self.key = key

@@ -31,10 +31,12 @@ class SubmissionQueue:
 
     async def _drain(self) -> None:
         while self._waiting:
-            group = [self._waiting.popleft() for _ in range(min(self._max_group, len(self._waiting)))]
+            group = [
+                self._waiting.popleft() for _ in range(min(self._max_group, len(self._waiting)))
+            ]
             try:
                 outcomes = await asyncio.to_thread(self._intake.submit_many, [r for r, _ in group])
-            except Exception as failure:  # noqa: BLE001  (every waiting request hears of it)
+            except Exception as failure:
                 for _, future in group:
                     if not future.done():
                         future.set_exception(failure)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.intake.domain import Proposal, Theme
 from shared.contract import (
     Envelope,
     EventMetadata,
@@ -24,8 +25,6 @@ from shared.contract import (
 from shared.contract.vocabulary import ActorRole
 from shared.relay import Outgoing
 from shared.settings import CommonSettings
-
-from services.intake.domain import Proposal, Theme
 
 SERVICE = "intake"
 

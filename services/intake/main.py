@@ -1,7 +1,7 @@
 """Entry points of the intake service, exactly as its container runs them.
 
-    kyoso service intake     the API, with the relay inside (KYOSO_RELAY_ENABLED=true)
-    kyoso relay intake       only the relay, e.g. beside API replicas that run without it
+kyoso service intake     the API, with the relay inside (KYOSO_RELAY_ENABLED=true)
+kyoso relay intake       only the relay, e.g. beside API replicas that run without it
 """
 
 from __future__ import annotations
@@ -12,12 +12,11 @@ import signal
 
 import uvicorn
 
-from shared.settings import load_settings
-
 from services.intake.app import create_app
 from services.intake.application import IntakeApplication
 from services.intake.relay import build_relay
 from services.intake.settings import IntakeSettings
+from shared.settings import load_settings
 
 
 def _configure_logging(settings: IntakeSettings) -> None:

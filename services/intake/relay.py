@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from shared.relay import Relay
-
 from services.intake.application import IntakeApplication
 from services.intake.integration import SERVICE, proposals_topic, themes_topic, translator
 from services.intake.settings import IntakeSettings
+from shared.relay import Relay
 
 
 def build_relay(settings: IntakeSettings, intake: IntakeApplication) -> Relay:

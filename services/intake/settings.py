@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from shared.settings import CommonSettings, ConfigError
 from shared.staff_auth import STAFF_TOKENS, StaffToken
@@ -13,9 +13,10 @@ from shared.staff_auth import STAFF_TOKENS, StaffToken
 class IntakeSettings(CommonSettings):
     intake_port: int = Field(8001, ge=1, le=65535, description="HTTP port of the intake service.")
     public_base_url: str = Field(
-        "http://127.0.0.1:8001",
-        pattern=r"^https?://",
-        description="Base URL proposers reach intake at; used in status links.",
+        "",
+        pattern=r"^(https?://.*)?$",
+        description="Base URL proposers reach intake at, used in status links. "
+        "Empty: http://KYOSO_HTTP_HOST:KYOSO_INTAKE_PORT.",
     )
     secret_key: str = Field(
         "",
@@ -42,6 +43,12 @@ class IntakeSettings(CommonSettings):
         if isinstance(value, str):
             return STAFF_TOKENS.validate_json(value) if value.strip() else []
         return value
+
+    @model_validator(mode="after")
+    def derive_public_base_url(self) -> IntakeSettings:
+        if not self.public_base_url:
+            self.public_base_url = f"http://{self.http_host}:{self.intake_port}"
+        return self
 
     def status_key(self) -> bytes:
         if self.secret_key:

@@ -27,8 +27,7 @@ def schema_of(cls: type[IntegrationEvent]) -> dict[str, object]:
 def rendered_schemas() -> dict[str, str]:
     """File name → exact file text for every registered event."""
     return {
-        f"{cls.schema_name()}.json": json.dumps(schema_of(cls), ensure_ascii=False, indent=2)
-        + "\n"
+        f"{cls.schema_name()}.json": json.dumps(schema_of(cls), ensure_ascii=False, indent=2) + "\n"
         for cls in EVENT_REGISTRY.all_events()
     }
 

@@ -53,7 +53,10 @@ SCREENING_REASON_LABELS: dict[ScreeningReason, tuple[str, str]] = {
     ScreeningReason.SALES_PITCH: ("単なる営業・宣伝である", "A plain sales pitch"),
     ScreeningReason.OUT_OF_SCOPE: ("制度の対象外である", "Out of scope"),
     ScreeningReason.INCOMPLETE: ("提案内容が不足している", "Incomplete"),
-    ScreeningReason.NOT_NEUTRAL: ("政治的・宗教的な中立性に欠ける", "Not politically or religiously neutral"),
+    ScreeningReason.NOT_NEUTRAL: (
+        "政治的・宗教的な中立性に欠ける",
+        "Not politically or religiously neutral",
+    ),
     ScreeningReason.ANTI_SOCIAL_FORCES: ("反社会的勢力との関係", "Ties to anti-social forces"),
     ScreeningReason.UNLAWFUL: ("法令等に反する", "Against laws or by-laws"),
     ScreeningReason.DUPLICATE: ("同一内容の提案が既にある", "Duplicate of an earlier proposal"),

@@ -22,6 +22,9 @@ STATUS_LABELS: dict[ProposalStatus, tuple[str, str]] = {
         "受付審査完了（担当部署を調整しています）",
         "Accepted by the desk (finding the department)",
     ),
-    ProposalStatus.REJECTED: ("受付できませんでした（理由をご確認ください）", "Not accepted (see the reasons)"),
+    ProposalStatus.REJECTED: (
+        "受付できませんでした（理由をご確認ください）",
+        "Not accepted (see the reasons)",
+    ),
     ProposalStatus.WITHDRAWN: ("取り下げられました", "Withdrawn"),
 }

@@ -13,13 +13,13 @@ from aiokafka import AIOKafkaProducer
 from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 from eventsourcing.domain import Aggregate, event
 
+from services.intake.settings import IntakeSettings
 from shared.broker import LocalBroker
 from shared.consumer import ConsumingApplication
 from shared.contract import Envelope, ProposalAccepted, ProposalSubmitted
 from shared.relay import ensure_topics
 from shared.settings import CommonSettings
 from shared.streams import ERROR_HEADER, consume_into, faust_app
-from services.intake.settings import IntakeSettings
 from tests.conftest import NAGASAKI_DESK, MovableClock, bearer, start_intake, wait_until
 from tests.factories import free_proposal_body
 from tests.kafka import read_topic
@@ -74,16 +74,24 @@ class MirrorService(ConsumingApplication):
 
 @pytest.fixture
 async def desk_and_mirror(
-    make_settings: Callable[..., IntakeSettings], broker: LocalBroker, database_url: str, clock: MovableClock
+    make_settings: Callable[..., IntakeSettings],
+    broker: LocalBroker,
+    database_url: str,
+    clock: MovableClock,
 ) -> AsyncIterator[tuple[httpx.AsyncClient, Any, MirrorService, CommonSettings]]:
     prefix = f"t{uuid.uuid4().hex[:12]}"
     settings = make_settings(
-        relay_enabled=True, database_url=database_url, kafka_bootstrap_servers=broker.bootstrap_servers,
-        topic_prefix=prefix, demo_data=False,
+        relay_enabled=True,
+        database_url=database_url,
+        kafka_bootstrap_servers=broker.bootstrap_servers,
+        topic_prefix=prefix,
+        demo_data=False,
     )
     consumer_settings = CommonSettings(
-        data_dir=settings.data_dir, database_url=database_url.replace("intake.sqlite", "mirror.sqlite"),
-        kafka_bootstrap_servers=broker.bootstrap_servers, topic_prefix=prefix,
+        data_dir=settings.data_dir,
+        database_url=database_url.replace("intake.sqlite", "mirror.sqlite"),
+        kafka_bootstrap_servers=broker.bootstrap_servers,
+        topic_prefix=prefix,
         kafka_session_timeout_seconds=2,
     )
     proposals = settings.topic("intake", "proposals")
@@ -95,7 +103,9 @@ async def desk_and_mirror(
     app, lifespan = await start_intake(settings, clock)
     await stream.start()
     try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://t"
+        ) as client:
             yield client, app, mirror, consumer_settings
     finally:
         await stream.stop()
@@ -109,11 +119,22 @@ async def test_each_event_has_one_effect_even_when_everything_is_published_twice
     client, app, mirror, _ = desk_and_mirror
     ids = []
     for _ in range(5):
-        ids.append((await client.post("/api/v1/municipalities/nagasaki/proposals", json=free_proposal_body())).json()["proposal_id"])
+        ids.append(
+            (
+                await client.post(
+                    "/api/v1/municipalities/nagasaki/proposals", json=free_proposal_body()
+                )
+            ).json()["proposal_id"]
+        )
     for pid in ids:
-        await client.post(f"/api/v1/municipalities/nagasaki/desk/proposals/{pid}/screening",
-                          json={"decision": "accept"}, headers=bearer(NAGASAKI_DESK))
-    await wait_until(lambda: all((m := mirror.mirror(p)) and m.accepted for p in ids), what="mirror")
+        await client.post(
+            f"/api/v1/municipalities/nagasaki/desk/proposals/{pid}/screening",
+            json={"decision": "accept"},
+            headers=bearer(NAGASAKI_DESK),
+        )
+    await wait_until(
+        lambda: all((m := mirror.mirror(p)) and m.accepted for p in ids), what="mirror"
+    )
 
     republished = await app.state.relay.republish()
     assert republished == 10
@@ -122,22 +143,35 @@ async def test_each_event_has_one_effect_even_when_everything_is_published_twice
 
 
 async def test_a_malformed_message_goes_to_the_dead_letter_topic_and_the_stream_goes_on(
-    desk_and_mirror: tuple[httpx.AsyncClient, Any, MirrorService, CommonSettings], broker: LocalBroker
+    desk_and_mirror: tuple[httpx.AsyncClient, Any, MirrorService, CommonSettings],
+    broker: LocalBroker,
 ) -> None:
     client, _, mirror, settings = desk_and_mirror
     producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap_servers, acks="all")
     await producer.start()
     try:
         await producer.send_and_wait(
-            settings.topic("intake", "proposals"), b"{}", key=b"junk",
-            headers=[("ce_type", b"jp.kyoso.intake.proposal.submitted.v1"), ("ce_id", b"1"),
-                     ("ce_source", b"/kyoso/intake"), ("ce_specversion", b"1.0")],
+            settings.topic("intake", "proposals"),
+            b"{}",
+            key=b"junk",
+            headers=[
+                ("ce_type", b"jp.kyoso.intake.proposal.submitted.v1"),
+                ("ce_id", b"1"),
+                ("ce_source", b"/kyoso/intake"),
+                ("ce_specversion", b"1.0"),
+            ],
         )
     finally:
         await producer.stop()
-    after = (await client.post("/api/v1/municipalities/nagasaki/proposals", json=free_proposal_body())).json()
-    await wait_until(lambda: mirror.mirror(after["proposal_id"]), what="the good event after the bad one")
-    dead = await read_topic(broker.bootstrap_servers, settings.topic("mirror", "dead-letters"), lambda r: len(r) >= 1)
+    after = (
+        await client.post("/api/v1/municipalities/nagasaki/proposals", json=free_proposal_body())
+    ).json()
+    await wait_until(
+        lambda: mirror.mirror(after["proposal_id"]), what="the good event after the bad one"
+    )
+    dead = await read_topic(
+        broker.bootstrap_servers, settings.topic("mirror", "dead-letters"), lambda r: len(r) >= 1
+    )
     reason = dict(dead[0].headers)[ERROR_HEADER].decode()
     assert dead[0].key == b"junk"
     assert "proposal_id: Field required" in reason and "municipality" in reason

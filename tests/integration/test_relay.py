@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
+from services.intake.settings import IntakeSettings
 from shared.broker import LocalBroker, free_port
 from shared.contract import ProposalAccepted, ProposalSubmitted, ThemeClosed, from_kafka
-from services.intake.settings import IntakeSettings
 from tests.conftest import NAGASAKI_DESK, MovableClock, bearer, start_intake, wait_until
 from tests.factories import proposal_body
 from tests.kafka import read_topic
@@ -56,7 +56,9 @@ def relay_settings(
 @pytest.fixture
 async def desk(relay_settings: IntakeSettings, clock: MovableClock) -> AsyncIterator[Desk]:
     app, lifespan = await start_intake(relay_settings, clock)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    ) as client:
         yield Desk(relay_settings, client, app)
     await lifespan.__aexit__(None, None, None)
 
@@ -64,14 +66,18 @@ async def desk(relay_settings: IntakeSettings, clock: MovableClock) -> AsyncIter
 async def test_a_proposal_reaches_kafka_as_cloudevents_without_protected_data(
     desk: Desk, broker: LocalBroker
 ) -> None:
-    receipt = (await desk.client.post(
-        "/api/v1/municipalities/nagasaki/proposals", json=marked_proposal(),
-        headers={"X-Correlation-ID": "corr-test-1"},
-    )).json()
+    receipt = (
+        await desk.client.post(
+            "/api/v1/municipalities/nagasaki/proposals",
+            json=marked_proposal(),
+            headers={"X-Correlation-ID": "corr-test-1"},
+        )
+    ).json()
     pid = receipt["proposal_id"]
     await desk.client.post(
         f"/api/v1/municipalities/nagasaki/desk/proposals/{pid}/screening",
-        json={"decision": "accept"}, headers=bearer(NAGASAKI_DESK),
+        json={"decision": "accept"},
+        headers=bearer(NAGASAKI_DESK),
     )
     records = await read_topic(
         broker.bootstrap_servers, desk.settings.topic("intake", "proposals"), lambda r: len(r) >= 2
@@ -103,14 +109,22 @@ async def test_proposals_are_kept_while_the_broker_is_away_and_published_when_it
 ) -> None:
     port = free_port()
     settings = make_settings(
-        relay_enabled=True, database_url=database_url, kafka_bootstrap_servers=f"127.0.0.1:{port}",
+        relay_enabled=True,
+        database_url=database_url,
+        kafka_bootstrap_servers=f"127.0.0.1:{port}",
         topic_prefix=f"t{uuid.uuid4().hex[:12]}",
     )
     app, lifespan = await start_intake(settings, clock)
     try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://t"
+        ) as client:
             accepted = [
-                (await client.post("/api/v1/municipalities/nagasaki/proposals", json=proposal_body())).status_code
+                (
+                    await client.post(
+                        "/api/v1/municipalities/nagasaki/proposals", json=proposal_body()
+                    )
+                ).status_code
                 for _ in range(5)
             ]
             assert accepted == [201] * 5
@@ -118,8 +132,10 @@ async def test_proposals_are_kept_while_the_broker_is_away_and_published_when_it
             assert not_ready.status_code == 503 and "relay" in not_ready.json()["reason"]
             with LocalBroker(port=port) as late_broker:
                 records = await read_topic(
-                    late_broker.bootstrap_servers, settings.topic("intake", "proposals"),
-                    lambda r: len(r) >= 5, timeout=30,
+                    late_broker.bootstrap_servers,
+                    settings.topic("intake", "proposals"),
+                    lambda r: len(r) >= 5,
+                    timeout=30,
                 )
                 assert len({r.key for r in records}) == 5
 
@@ -136,14 +152,20 @@ async def test_a_new_empty_broker_gets_the_whole_history_again(
 ) -> None:
     first_broker = LocalBroker(port=free_port()).start()
     settings = make_settings(
-        relay_enabled=True, database_url=database_url,
-        kafka_bootstrap_servers=first_broker.bootstrap_servers, topic_prefix="kyoso",
+        relay_enabled=True,
+        database_url=database_url,
+        kafka_bootstrap_servers=first_broker.bootstrap_servers,
+        topic_prefix="kyoso",
     )
     app, lifespan = await start_intake(settings, clock)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    ) as client:
         for _ in range(3):
             await client.post("/api/v1/municipalities/nagasaki/proposals", json=proposal_body())
-    await read_topic(first_broker.bootstrap_servers, "kyoso.intake.proposals", lambda r: len(r) >= 3)
+    await read_topic(
+        first_broker.bootstrap_servers, "kyoso.intake.proposals", lambda r: len(r) >= 3
+    )
     await lifespan.__aexit__(None, None, None)
     first_broker.stop()
 

@@ -16,12 +16,12 @@ from collections import defaultdict
 from collections.abc import Callable
 
 import httpx
-from aiokafka.structs import ConsumerRecord
 import pytest
+from aiokafka.structs import ConsumerRecord
 
+from services.intake.settings import IntakeSettings
 from shared.broker import LocalBroker
 from shared.contract import from_kafka
-from services.intake.settings import IntakeSettings
 from tests.conftest import NAGASAKI_DESK, MovableClock, bearer, start_intake
 from tests.factories import free_proposal_body
 from tests.kafka import read_topic
@@ -46,7 +46,10 @@ def start_relay(settings: IntakeSettings) -> subprocess.Popen[bytes]:
 
 
 async def test_killing_the_relay_mid_way_loses_nothing_and_keeps_each_proposal_in_order(
-    make_settings: Callable[..., IntakeSettings], broker: LocalBroker, database_url: str, clock: MovableClock
+    make_settings: Callable[..., IntakeSettings],
+    broker: LocalBroker,
+    database_url: str,
+    clock: MovableClock,
 ) -> None:
     settings = make_settings(
         database_url=database_url,
@@ -58,17 +61,24 @@ async def test_killing_the_relay_mid_way_loses_nothing_and_keeps_each_proposal_i
     app, lifespan = await start_intake(settings, clock)  # the API, without a relay inside
     relay = start_relay(settings)
     try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://t"
+        ) as client:
+
             async def submit_all() -> list[str]:
                 ids = []
                 for _ in range(PROPOSALS):
-                    response = await client.post("/api/v1/municipalities/nagasaki/proposals", json=free_proposal_body())
+                    response = await client.post(
+                        "/api/v1/municipalities/nagasaki/proposals", json=free_proposal_body()
+                    )
                     assert response.status_code == 201
                     ids.append(response.json()["proposal_id"])
                 return ids
 
             submitting = asyncio.create_task(submit_all())
-            seen_at_kill = await read_topic(broker.bootstrap_servers, topic, lambda r: len(r) >= 150, timeout=60)
+            seen_at_kill = await read_topic(
+                broker.bootstrap_servers, topic, lambda r: len(r) >= 150, timeout=60
+            )
             relay.send_signal(signal.SIGKILL)
             relay.wait(timeout=10)
             ids = await submitting
@@ -78,7 +88,8 @@ async def test_killing_the_relay_mid_way_loses_nothing_and_keeps_each_proposal_i
             for pid in ids[::2]:
                 accepted = await client.post(
                     f"/api/v1/municipalities/nagasaki/desk/proposals/{pid}/screening",
-                    json={"decision": "accept"}, headers=bearer(NAGASAKI_DESK),
+                    json={"decision": "accept"},
+                    headers=bearer(NAGASAKI_DESK),
                 )
                 assert accepted.status_code == 200
 
@@ -94,7 +105,9 @@ async def test_killing_the_relay_mid_way_loses_nothing_and_keeps_each_proposal_i
         relay.wait(timeout=15)
         await lifespan.__aexit__(None, None, None)
 
-    events = [from_kafka(r.headers, r.key, r.value) for r in records]  # every one a valid CloudEvent
+    events = [
+        from_kafka(r.headers, r.key, r.value) for r in records
+    ]  # every one a valid CloudEvent
     by_proposal: dict[str, list[int]] = defaultdict(list)
     first_copy: dict[str, bytes] = {}
     for record, envelope in zip(records, events, strict=True):

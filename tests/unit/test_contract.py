@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 from uuid import uuid4
 
@@ -47,7 +47,7 @@ def submitted_envelope() -> Envelope:
             event_id=stable_event_id("intake", str(proposal_id), 1),
             service="intake",
             subject=str(proposal_id),
-            time=datetime(2025, 8, 28, 0, 0, tzinfo=timezone.utc),
+            time=datetime(2025, 8, 28, 0, 0, tzinfo=UTC),
             municipality="nagasaki",
             actor_role=ActorRole.PROPOSER,
             correlation_id="req-1",
@@ -82,15 +82,22 @@ def test_a_republished_event_keeps_its_id() -> None:
     [
         (lambda h, v: (h | {"ce_type": b"com.example.other"}, v), "not a Kyoso Desk event type"),
         (lambda h, v: (h | {"ce_type": b"jp.kyoso.intake.proposal.submitted.v9"}, v), "version 9"),
-        (lambda h, v: ({k: x for k, x in h.items() if k != "ce_municipality"}, v), "'municipality'"),
+        (
+            lambda h, v: ({k: x for k, x in h.items() if k != "ce_municipality"}, v),
+            "'municipality'",
+        ),
         (lambda h, v: (h, b"{not json"), "JSON"),
-        (lambda h, v: (h, json.dumps({**json.loads(v), "fiscal_year": "soon"}).encode()), "fiscal_year"),
+        (
+            lambda h, v: (h, json.dumps({**json.loads(v), "fiscal_year": "soon"}).encode()),
+            "fiscal_year",
+        ),
         (lambda h, v: (h | {"ce_source": b"/elsewhere"}, v), "'source'"),
     ],
 )
 def test_a_malformed_message_is_refused_with_the_reason(mutate: Any, reason: str) -> None:
     message = to_kafka(submitted_envelope())
     headers, value = mutate(dict(message.headers), message.value)
+    assert isinstance(message.key, bytes)
     with pytest.raises(MalformedMessage, match=reason):
         from_kafka(headers, message.key, value)
 
@@ -124,5 +131,12 @@ def test_the_json_schemas_in_the_repository_are_up_to_date() -> None:
 
 def test_protected_part_and_contact_details_are_not_in_the_contract() -> None:
     fields = set(ProposalSubmitted.model_fields)
-    assert not fields & {"protected", "protected_part", "contact", "email", "phone", "contact_person"}
+    assert not fields & {
+        "protected",
+        "protected_part",
+        "contact",
+        "email",
+        "phone",
+        "contact_person",
+    }
     assert set(PublicProposer.model_fields) == {"organisation", "kind"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from uuid import UUID
 
 import pytest
 
@@ -24,7 +25,9 @@ from shared.proposal.fold import NotYetSubmitted
 from tests.unit.test_contract import submitted_envelope
 
 
-def following(previous: Envelope, event: IntegrationEvent, role: ActorRole = ActorRole.DESK) -> Envelope:
+def following(
+    previous: Envelope, event: IntegrationEvent, role: ActorRole = ActorRole.DESK
+) -> Envelope:
     meta = previous.meta
     return Envelope(
         event=event,
@@ -51,24 +54,32 @@ def test_a_submitted_proposal_is_received_with_its_receipt_number() -> None:
 
 def test_screening_then_withdrawal_moves_the_status_and_keeps_every_step() -> None:
     submitted = submitted_envelope()
-    pid = submitted.event.proposal_id  # type: ignore[attr-defined]
+    pid = UUID(submitted.meta.subject)
     accepted = following(submitted, ProposalAccepted(proposal_id=pid))
-    withdrawn = following(accepted, ProposalWithdrawn(proposal_id=pid, reason="社内事情"), ActorRole.PROPOSER)
+    withdrawn = following(
+        accepted, ProposalWithdrawn(proposal_id=pid, reason="社内事情"), ActorRole.PROPOSER
+    )
     state = PROPOSAL_FOLD.fold([submitted, accepted, withdrawn])
     assert state is not None
     assert state.status is ProposalStatus.WITHDRAWN
-    assert [s.actor_role for s in state.steps] == [ActorRole.PROPOSER, ActorRole.DESK, ActorRole.PROPOSER]
+    assert [s.actor_role for s in state.steps] == [
+        ActorRole.PROPOSER,
+        ActorRole.DESK,
+        ActorRole.PROPOSER,
+    ]
     assert state.updated_at == withdrawn.meta.time
     assert state.events_applied == 3
 
 
 def test_a_rejection_carries_its_reasons_in_both_languages() -> None:
     submitted = submitted_envelope()
-    pid = submitted.event.proposal_id  # type: ignore[attr-defined]
+    pid = UUID(submitted.meta.subject)
     rejected = following(
         submitted,
         ProposalRejected(
-            proposal_id=pid, reasons=[ScreeningReason.SALES_PITCH], explanation="製品の宣伝です。",
+            proposal_id=pid,
+            reasons=[ScreeningReason.SALES_PITCH],
+            explanation="製品の宣伝です。",
             automatic=False,
         ),
     )
@@ -80,14 +91,17 @@ def test_a_rejection_carries_its_reasons_in_both_languages() -> None:
 
 def test_events_the_fold_does_not_know_leave_the_state_alone() -> None:
     submitted = submitted_envelope()
-    other = following(submitted, ThemeClosed(theme_id=submitted.event.proposal_id, municipality="nagasaki", number=25))  # type: ignore[attr-defined]
+    other = following(
+        submitted,
+        ThemeClosed(theme_id=UUID(submitted.meta.subject), municipality="nagasaki", number=25),
+    )
     before = PROPOSAL_FOLD.fold([submitted])
     assert PROPOSAL_FOLD.fold([submitted, other]) == before
 
 
 def test_an_event_before_the_submission_is_an_error_not_a_guess() -> None:
     submitted = submitted_envelope()
-    accepted = following(submitted, ProposalAccepted(proposal_id=submitted.event.proposal_id))  # type: ignore[attr-defined]
+    accepted = following(submitted, ProposalAccepted(proposal_id=UUID(submitted.meta.subject)))
     with pytest.raises(NotYetSubmitted):
         PROPOSAL_FOLD.fold([accepted])
 

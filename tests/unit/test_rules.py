@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from uuid import uuid4
 
 import pytest
 
-from shared.municipalities import fiscal_year, today_in_japan
-from shared.settings import ConfigError, load_settings
-from shared.store import eventsourcing_env
-from shared.settings import CommonSettings
 from services.intake.settings import IntakeSettings
 from services.intake.status_tokens import StatusTokens
+from shared.municipalities import fiscal_year, today_in_japan
+from shared.settings import CommonSettings, ConfigError, load_settings
+from shared.store import eventsourcing_env
 
 
 @pytest.mark.parametrize(
     ("day", "year"),
-    [(date(2026, 3, 31), 2025), (date(2026, 4, 1), 2026), (date(2026, 12, 31), 2026), (date(2027, 1, 1), 2026)],
+    [
+        (date(2026, 3, 31), 2025),
+        (date(2026, 4, 1), 2026),
+        (date(2026, 12, 31), 2026),
+        (date(2027, 1, 1), 2026),
+    ],
 )
 def test_the_fiscal_year_starts_in_april(day: date, year: int) -> None:
     assert fiscal_year(day) == year
@@ -25,7 +29,7 @@ def test_the_fiscal_year_starts_in_april(day: date, year: int) -> None:
 
 def test_today_is_counted_in_japan() -> None:
     # 2026-03-31 16:00 UTC is already 1 April in Japan: a new fiscal year.
-    assert today_in_japan(datetime(2026, 3, 31, 16, 0, tzinfo=timezone.utc)) == date(2026, 4, 1)
+    assert today_in_japan(datetime(2026, 3, 31, 16, 0, tzinfo=UTC)) == date(2026, 4, 1)
 
 
 def test_a_status_token_opens_only_its_own_proposal() -> None:
@@ -57,9 +61,7 @@ def test_a_wrong_setting_names_the_variable(
         load_settings(IntakeSettings)
 
 
-@pytest.mark.parametrize(
-    "url", ["mysql://db/kyoso", "postgresql:///nohost", "sqlite://"]
-)
+@pytest.mark.parametrize("url", ["mysql://db/kyoso", "postgresql:///nohost", "sqlite://"])
 def test_an_unusable_database_url_is_refused_with_the_variable_name(url: str) -> None:
     with pytest.raises(ConfigError, match="KYOSO_DATABASE_URL"):
         eventsourcing_env("intake", CommonSettings(database_url=url))

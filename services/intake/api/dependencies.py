@@ -8,15 +8,14 @@ from uuid import UUID
 
 from fastapi import Depends, Header, HTTPException, Query, Request
 
-from shared.acting import Acting
-from shared.contract.vocabulary import ActorRole
-from shared.municipalities import today_in_japan
-from shared.staff_auth import StaffDirectory, StaffToken, staff_dependency
-
 from services.intake.application import IntakeApplication
 from services.intake.group_commit import SubmissionQueue
 from services.intake.settings import IntakeSettings
 from services.intake.status_tokens import StatusTokens
+from shared.acting import Acting
+from shared.contract.vocabulary import ActorRole
+from shared.municipalities import today_in_japan
+from shared.staff_auth import StaffDirectory, StaffToken, staff_dependency
 
 
 async def get_intake(request: Request) -> IntakeApplication:
@@ -72,11 +71,16 @@ async def proposer_token(
     presented = x_status_token or token
     if not presented:
         raise HTTPException(
-            401, detail=[{"loc": ["query", "token"], "msg": "the status token from your receipt is required"}]
+            401,
+            detail=[
+                {"loc": ["query", "token"], "msg": "the status token from your receipt is required"}
+            ],
         )
     if not tokens.verify(proposal_id, presented):
         # Same answer as for an unknown proposal: a wrong token learns nothing.
-        raise HTTPException(404, detail=[{"loc": ["path", "proposal_id"], "msg": "no such proposal"}])
+        raise HTTPException(
+            404, detail=[{"loc": ["path", "proposal_id"], "msg": "no such proposal"}]
+        )
     return proposal_id
 
 

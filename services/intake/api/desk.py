@@ -7,11 +7,10 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 
-from shared.proposal import ProposalStatus
-
 from services.intake.api.dependencies import CorrelationId, DeskStaff, Intake, staff_acting
 from services.intake.api.views import DeskProposalLine, DeskProposalView
 from services.intake.commands import Screening
+from shared.proposal import ProposalStatus
 
 router = APIRouter(prefix="/api/v1/municipalities/{municipality}/desk", tags=["desk"])
 
@@ -21,7 +20,9 @@ def inbox(
     municipality: str,
     intake: Intake,
     staff: DeskStaff,
-    status: Annotated[ProposalStatus | None, Query(description="Only proposals in this status")] = None,
+    status: Annotated[
+        ProposalStatus | None, Query(description="Only proposals in this status")
+    ] = None,
 ) -> list[DeskProposalLine]:
     return [
         DeskProposalLine.of(p)
@@ -30,7 +31,9 @@ def inbox(
 
 
 @router.get("/proposals/{proposal_id}", summary="The whole proposal, with contact details")
-def proposal(municipality: str, proposal_id: UUID, intake: Intake, staff: DeskStaff) -> DeskProposalView:
+def proposal(
+    municipality: str, proposal_id: UUID, intake: Intake, staff: DeskStaff
+) -> DeskProposalView:
     return DeskProposalView.of(intake.proposal(proposal_id, municipality=municipality))
 
 

@@ -7,10 +7,9 @@ from html import escape
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
-from shared.municipalities import municipalities
-
 from services.intake.api.dependencies import Intake, ProposerAccess, Today
 from services.intake.api.views import ProposerView, ThemeView
+from shared.municipalities import municipalities
 
 router = APIRouter(include_in_schema=False)
 
@@ -47,7 +46,9 @@ def portal(intake: Intake, today: Today) -> HTMLResponse:
                 f"<th>募集 Call</th></tr>{rows}</table>"
             )
         else:
-            table = '<p>公開中のテーマはありません。<span class="en">No published themes.</span></p>'
+            table = (
+                '<p>公開中のテーマはありません。<span class="en">No published themes.</span></p>'
+            )
         sections.append(
             f"<h2>{escape(city.name_ja)} {escape(city.desk_ja)} "
             f'<span class="en">{escape(city.name_en)} — {escape(city.desk_en)}</span></h2>{table}'

@@ -6,13 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Response, status
 
-from shared.acting import Acting
-from shared.contract.vocabulary import ActorRole
-
 from services.intake.api.dependencies import CorrelationId, Settings, Submissions, Today, Tokens
 from services.intake.api.views import Reason, StatusText, SubmissionReceipt
 from services.intake.application import SubmissionRequest
 from services.intake.commands import ProposalSubmission
+from shared.acting import Acting
+from shared.contract.vocabulary import ActorRole
 
 router = APIRouter(prefix="/api/v1/municipalities/{municipality}/proposals", tags=["proposals"])
 
@@ -64,7 +63,7 @@ async def submit_proposal(
     proposal = submitted.proposal
     token = tokens.issue(proposal.id)
     return SubmissionReceipt(
-        **StatusText.of(proposal.status).model_dump(),
+        **StatusText.labels(proposal.status),
         proposal_id=proposal.id,
         receipt_number=proposal.receipt_number,
         status_token=token,

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from shared.acting import Acting
-from shared.contract.vocabulary import ActorRole
-
 from services.intake.api.dependencies import CorrelationId, Intake, ProposerAccess
 from services.intake.api.views import ProposerView
 from services.intake.commands import Withdrawal
+from shared.acting import Acting
+from shared.contract.vocabulary import ActorRole
 
 router = APIRouter(prefix="/api/v1/proposer/proposals/{proposal_id}", tags=["proposer"])
 

@@ -7,10 +7,9 @@ from uuid import UUID
 
 from pydantic import BaseModel
 
+from services.intake.domain import Proposal, Theme
 from shared.contract.vocabulary import SCREENING_REASON_LABELS, ScreeningReason
 from shared.proposal import STATUS_LABELS, ProposalState, ProposalStatus
-
-from services.intake.domain import Proposal, Theme
 
 
 class ThemeView(BaseModel):
@@ -57,10 +56,10 @@ class StatusText(BaseModel):
     status_ja: str
     status_en: str
 
-    @classmethod
-    def of(cls, status: ProposalStatus) -> StatusText:
+    @staticmethod
+    def labels(status: ProposalStatus) -> dict[str, object]:
         ja, en = STATUS_LABELS[status]
-        return cls(status=status, status_ja=ja, status_en=en)
+        return {"status": status, "status_ja": ja, "status_en": en}
 
 
 class SubmissionReceipt(StatusText):
@@ -91,7 +90,7 @@ class ProposerView(StatusText):
     @classmethod
     def of_state(cls, state: ProposalState) -> ProposerView:
         return cls(
-            **StatusText.of(state.status).model_dump(),
+            **StatusText.labels(state.status),
             proposal_id=state.proposal_id,
             receipt_number=state.receipt_number,
             title=state.title,
@@ -130,7 +129,7 @@ class DeskProposalView(StatusText):
     @classmethod
     def of(cls, proposal: Proposal) -> DeskProposalView:
         return cls(
-            **StatusText.of(proposal.status).model_dump(),
+            **StatusText.labels(proposal.status),
             proposal_id=proposal.id,
             receipt_number=proposal.receipt_number,
             municipality=proposal.municipality,
@@ -160,7 +159,7 @@ class DeskProposalLine(StatusText):
     @classmethod
     def of(cls, proposal: Proposal) -> DeskProposalLine:
         return cls(
-            **StatusText.of(proposal.status).model_dump(),
+            **StatusText.labels(proposal.status),
             proposal_id=proposal.id,
             receipt_number=proposal.receipt_number,
             title=proposal.title,

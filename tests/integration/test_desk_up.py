@@ -1,0 +1,110 @@
+"""The two commands a newcomer types: `kyoso up` brings the desk up, Ctrl-C stops it,
+and the next start keeps every accepted proposal."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from shared.broker import free_port
+from tests.factories import proposal_body
+from tests.kafka import read_topic
+
+pytestmark = pytest.mark.integration
+
+
+class Desk:
+    """`kyoso up` as a child process, its output read line by line."""
+
+    def __init__(self, data_dir: Path, intake_port: int, broker_port: int) -> None:
+        env = {**os.environ, "KYOSO_DATA_DIR": str(data_dir), "KYOSO_INTAKE_PORT": str(intake_port)}
+        env.pop("KYOSO_STAFF_TOKENS", None)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "kyoso.cli", "up", "--broker-port", str(broker_port)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.output: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.put(line)
+
+    def wait_for(self, text: str, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=0.2)
+            except queue.Empty:
+                if self.process.poll() is not None:
+                    break
+                continue
+            self.output.append(line)
+            if text in line:
+                return
+        raise AssertionError(f"{text!r} not printed; output was:\n{''.join(self.output)}")
+
+    def stop(self) -> int:
+        self.process.send_signal(signal.SIGINT)
+        return self.process.wait(timeout=60)
+
+
+def test_kyoso_up_serves_the_desk_and_keeps_proposals_across_restarts(tmp_path: Path) -> None:
+    intake_port, broker_port = free_port(), free_port()
+    base = f"http://127.0.0.1:{intake_port}"
+    desk = Desk(tmp_path, intake_port, broker_port)
+    try:
+        desk.wait_for("Kyoso Desk is up")
+        desk.wait_for("Nagasaki desk token")
+        printed = "".join(desk.output)
+        assert f"{base}/" in printed and f"127.0.0.1:{broker_port}" in printed
+        themes = httpx.get(f"{base}/api/v1/municipalities/nagasaki/themes").json()
+        assert len(themes) == 27 and [t["number"] for t in themes if not t["open"]] == [25]
+        receipt = httpx.post(
+            f"{base}/api/v1/municipalities/nagasaki/proposals", json=proposal_body()
+        ).json()
+        assert receipt["receipt_number"].startswith("NGS-")
+    finally:
+        assert desk.stop() == 0
+
+    again = Desk(tmp_path, intake_port, broker_port)
+    try:
+        again.wait_for("Kyoso Desk is up")
+        view = httpx.get(receipt["status_url"]).text
+        assert receipt["receipt_number"] in view
+        assert len(httpx.get(f"{base}/api/v1/municipalities/nagasaki/themes").json()) == 27
+        # The broker started empty; the relay published the kept proposal to it again.
+        records = asyncio.run(
+            read_topic(f"127.0.0.1:{broker_port}", "kyoso.intake.proposals", lambda r: len(r) >= 1)
+        )
+        assert records[0].key == receipt["proposal_id"].encode()
+    finally:
+        assert again.stop() == 0
+
+
+def test_a_wrong_setting_stops_the_service_naming_the_variable(tmp_path: Path) -> None:
+    env = {**os.environ, "KYOSO_DATA_DIR": str(tmp_path), "KYOSO_INTAKE_PORT": "eighty"}
+    done = subprocess.run(
+        [sys.executable, "-m", "kyoso.cli", "service", "intake"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "KYOSO_INTAKE_PORT" in done.stderr and "integer" in done.stderr
