@@ -107,18 +107,39 @@ class Contact(BaseModel):
     phone: str | None
 
 
-class DeskProposalView(StatusText):
-    """The whole proposal, for the desk of its own municipality."""
+class DeskProposalLine(StatusText):
+    """One line of the desk's inbox."""
 
     proposal_id: UUID
     receipt_number: str
-    municipality: str
+    title: str
+    organisation: str
     channel: str
     theme_number: int | None
-    organisation: str
+
+    @staticmethod
+    def line_of(proposal: Proposal) -> dict[str, object]:
+        return {
+            **StatusText.labels(proposal.status),
+            "proposal_id": proposal.id,
+            "receipt_number": proposal.receipt_number,
+            "title": proposal.title,
+            "organisation": proposal.organisation,
+            "channel": proposal.channel,
+            "theme_number": proposal.theme_number,
+        }
+
+    @classmethod
+    def of(cls, proposal: Proposal) -> DeskProposalLine:
+        return cls(**cls.line_of(proposal))
+
+
+class DeskProposalView(DeskProposalLine):
+    """The whole proposal, for the desk of its own municipality."""
+
+    municipality: str
     proposer_kind: str
     contact: Contact
-    title: str
     field: str
     summary: str
     content: str
@@ -129,41 +150,14 @@ class DeskProposalView(StatusText):
     @classmethod
     def of(cls, proposal: Proposal) -> DeskProposalView:
         return cls(
-            **StatusText.labels(proposal.status),
-            proposal_id=proposal.id,
-            receipt_number=proposal.receipt_number,
+            **cls.line_of(proposal),
             municipality=proposal.municipality,
-            channel=proposal.channel,
-            theme_number=proposal.theme_number,
-            organisation=proposal.organisation,
             proposer_kind=proposal.proposer_kind,
             contact=Contact.model_validate(proposal.contact),
-            title=proposal.title,
             field=proposal.field,
             summary=proposal.summary,
             content=proposal.content,
             protected=proposal.protected_part,
             reasons=[Reason.of(r) for r in proposal.screening_reasons],
             explanation=proposal.screening_explanation,
-        )
-
-
-class DeskProposalLine(StatusText):
-    proposal_id: UUID
-    receipt_number: str
-    title: str
-    organisation: str
-    channel: str
-    theme_number: int | None
-
-    @classmethod
-    def of(cls, proposal: Proposal) -> DeskProposalLine:
-        return cls(
-            **StatusText.labels(proposal.status),
-            proposal_id=proposal.id,
-            receipt_number=proposal.receipt_number,
-            title=proposal.title,
-            organisation=proposal.organisation,
-            channel=proposal.channel,
-            theme_number=proposal.theme_number,
         )
