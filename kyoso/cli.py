@@ -11,25 +11,29 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from importlib import import_module
 
 from shared.settings import ConfigError
 
 
-def _run_intake() -> None:
-    from services.intake.main import run
+def _service(name: str) -> Callable[[], None]:
+    def run() -> None:
+        import_module(f"services.{name}.main").run()
 
-    run()
-
-
-def _run_intake_relay(republish: bool) -> None:
-    from services.intake.main import run_relay
-
-    run_relay(republish)
+    return run
 
 
-# Later issues add routing, decision and publication here.
-SERVICES: dict[str, Callable[[], None]] = {"intake": _run_intake}
-RELAYS: dict[str, Callable[[bool], None]] = {"intake": _run_intake_relay}
+def _relay(name: str) -> Callable[[bool], None]:
+    def run(republish: bool) -> None:
+        import_module(f"services.{name}.main").run_relay_only(republish)
+
+    return run
+
+
+# Each service's `main` module has run() and run_relay_only(); later issues add theirs.
+NAMES = ("intake", "routing")
+SERVICES: dict[str, Callable[[], None]] = {name: _service(name) for name in NAMES}
+RELAYS: dict[str, Callable[[bool], None]] = {name: _relay(name) for name in NAMES}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

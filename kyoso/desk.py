@@ -24,7 +24,10 @@ from shared.broker import LocalBroker
 from shared.settings import CommonSettings, load_settings
 
 # Service → (port variable, default port). Later issues add theirs.
-SERVICE_PORTS: dict[str, tuple[str, int]] = {"intake": ("KYOSO_INTAKE_PORT", 8001)}
+SERVICE_PORTS: dict[str, tuple[str, int]] = {
+    "intake": ("KYOSO_INTAKE_PORT", 8001),
+    "routing": ("KYOSO_ROUTING_PORT", 8002),
+}
 READY_TIMEOUT_SECONDS = 60.0
 
 

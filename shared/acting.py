@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 from uuid import uuid4
 
+from shared.contract.envelope import EventMetadata
 from shared.contract.vocabulary import ActorRole
 
 
@@ -19,6 +20,17 @@ class Acting:
     def new(cls, role: ActorRole, municipality: str, correlation_id: str | None = None) -> Acting:
         return cls(
             role=role, municipality=municipality, correlation_id=correlation_id or str(uuid4())
+        )
+
+    @classmethod
+    def caused_by(cls, meta: EventMetadata) -> Acting:
+        """The system acting on an event from another service: same correlation, and
+        the event as the cause."""
+        return cls(
+            role=ActorRole.SYSTEM,
+            municipality=meta.municipality,
+            correlation_id=meta.correlation_id,
+            causation_id=str(meta.event_id),
         )
 
     def as_role(self, role: ActorRole) -> Acting:

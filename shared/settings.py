@@ -55,6 +55,10 @@ class CommonSettings(BaseSettings):
     relay_batch_size: int = Field(
         500, ge=1, le=10_000, description="Events the relay publishes per batch."
     )
+    relay_enabled: bool = Field(
+        True,
+        description="Run the Kafka relay inside the service process (else `kyoso relay NAME`).",
+    )
     relay_poll_interval_seconds: float = Field(
         0.2, gt=0, le=60, description="How often the relay looks for new events when idle."
     )

@@ -14,7 +14,9 @@ from typing import Annotated, Literal
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
+
+from shared.settings import CommonSettings
 
 StaffRole = Literal["desk", "department", "council"]
 
@@ -30,6 +32,22 @@ class StaffToken(BaseModel):
 
 
 STAFF_TOKENS = TypeAdapter(list[StaffToken])
+
+
+class StaffSettings(CommonSettings):
+    """Settings of a service with staff endpoints."""
+
+    staff_tokens: list[StaffToken] = Field(
+        default_factory=list,
+        description='Staff bearer tokens, JSON: [{"token","role","municipality","department"}].',
+    )
+
+    @field_validator("staff_tokens", mode="before")
+    @classmethod
+    def parse_tokens(cls, value: object) -> object:
+        if isinstance(value, str):
+            return STAFF_TOKENS.validate_json(value) if value.strip() else []
+        return value
 
 
 class StaffDirectory:

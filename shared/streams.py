@@ -10,8 +10,10 @@ retried, so nothing already accepted upstream is skipped.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import tempfile
+from collections.abc import Callable
 from typing import Any
 
 import faust
@@ -107,3 +109,29 @@ def consume_into(
                     break
                 PROCESSED.labels(service, "processed" if processed else "duplicate").inc()
                 break
+
+
+class SupervisedStream:
+    """Runs a Faust app built by `build` until stopped, rebuilding it after a failure
+    (a Faust app cannot be started twice), so a service outlives a broker outage."""
+
+    def __init__(self, build: Callable[[], faust.App], start_timeout: float = 60.0) -> None:
+        self._build = build
+        self._start_timeout = start_timeout
+        self.running = False
+
+    async def run(self, stopping: asyncio.Event, retry_after: float = 1.0) -> None:
+        while not stopping.is_set():
+            app = self._build()
+            try:
+                await asyncio.wait_for(app.start(), self._start_timeout)
+                self.running = True
+                await stopping.wait()
+            except Exception as problem:
+                log.warning("stream %s could not run (%s); retrying", app.conf.id, problem)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stopping.wait(), retry_after)
+            finally:
+                self.running = False
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(app.stop(), 30)

@@ -1,68 +1,42 @@
-"""Intake's read model: which themes and proposals each municipality has.
-
-It is derived from the notification log and catches up on every query, so it is always
-as fresh as the store, also when several processes write to one store.
-"""
+"""Intake's read model: which themes and proposals each municipality has."""
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass, field
+from collections import defaultdict
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import Application
-
 from services.intake.domain import Proposal, Theme
+from shared.projection import CatchingUpProjection
 
 
-@dataclass
-class _Municipality:
-    themes: dict[int, UUID] = field(default_factory=dict)
-    proposals: dict[UUID, str] = field(default_factory=dict)  # id → status
+class IntakeCatalogue(CatchingUpProjection):
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self._themes: dict[str, dict[int, UUID]] = defaultdict(dict)
+        self._proposals: dict[str, dict[UUID, str]] = defaultdict(dict)  # id → status
 
-
-class IntakeCatalogue:
-    def __init__(self, app: Application[Any]) -> None:
-        self._app = app
-        self._position = 0
-        self._by_municipality: dict[str, _Municipality] = {}
-        self._lock = threading.Lock()
-
-    def _catch_up(self) -> None:
-        with self._lock:
-            while True:
-                notifications = self._app.recorder.select_notifications(
-                    start=self._position + 1, limit=1000
+    def apply(self, domain_event: Any) -> None:
+        match domain_event:
+            case Theme.Published(municipality=municipality, number=number):
+                self._themes[municipality][number] = domain_event.originator_id
+            case Proposal.Submitted(municipality=municipality):
+                self._proposals[municipality][domain_event.originator_id] = "received"
+            case Proposal.Accepted() | Proposal.Rejected() | Proposal.Withdrawn():
+                status = type(domain_event).__name__.lower()
+                self._proposals[domain_event.meta["municipality"]][domain_event.originator_id] = (
+                    status
                 )
-                if not notifications:
-                    return
-                for notification in notifications:
-                    self._apply(self._app.mapper.to_domain_event(notification))
-                self._position = notifications[-1].id
-
-    def _apply(self, event: Any) -> None:
-        match event:
-            case Theme.Published():
-                self._for(event.municipality).themes[event.number] = event.originator_id
-            case Proposal.Submitted():
-                self._for(event.municipality).proposals[event.originator_id] = "received"
-            case Proposal.Accepted():
-                self._for(event.meta["municipality"]).proposals[event.originator_id] = "accepted"
-            case Proposal.Rejected():
-                self._for(event.meta["municipality"]).proposals[event.originator_id] = "rejected"
-            case Proposal.Withdrawn():
-                self._for(event.meta["municipality"]).proposals[event.originator_id] = "withdrawn"
-
-    def _for(self, municipality: str) -> _Municipality:
-        return self._by_municipality.setdefault(municipality, _Municipality())
 
     def theme_ids(self, municipality: str) -> list[UUID]:
-        self._catch_up()
-        themes = self._for(municipality).themes
+        self.catch_up()
+        themes = self._themes[municipality]
         return [themes[number] for number in sorted(themes)]
 
     def proposal_ids(self, municipality: str, status: str | None = None) -> list[UUID]:
-        self._catch_up()
-        proposals = self._for(municipality).proposals
-        return [pid for pid, s in proposals.items() if status is None or s == status]
+        self.catch_up()
+        return [
+            pid
+            for pid, current in self._proposals[municipality].items()
+            if status is None or current == status
+        ]

@@ -11,7 +11,6 @@ from typing import Any
 from services.intake.domain import Proposal, Theme
 from shared.contract import (
     Envelope,
-    EventMetadata,
     IntegrationEvent,
     ProposalAccepted,
     ProposalRejected,
@@ -20,9 +19,8 @@ from shared.contract import (
     PublicProposer,
     ThemeClosed,
     ThemePublished,
-    stable_event_id,
 )
-from shared.contract.vocabulary import ActorRole
+from shared.contract.envelope import envelope_of
 from shared.relay import Outgoing
 from shared.settings import CommonSettings
 
@@ -90,25 +88,7 @@ def to_integration_event(domain_event: Any) -> IntegrationEvent | None:
 
 def to_envelope(domain_event: Any, notification_id: int | None = None) -> Envelope | None:
     event = to_integration_event(domain_event)
-    if event is None:
-        return None
-    meta = domain_event.meta
-    subject = str(domain_event.originator_id)
-    return Envelope(
-        event=event,
-        meta=EventMetadata(
-            event_id=stable_event_id(SERVICE, subject, domain_event.originator_version),
-            service=SERVICE,
-            subject=subject,
-            time=domain_event.timestamp,
-            municipality=meta["municipality"],
-            actor_role=ActorRole(meta["role"]),
-            correlation_id=meta["correlation_id"],
-            causation_id=meta.get("causation_id"),
-            sequence=domain_event.originator_version,
-            source_position=notification_id,
-        ),
-    )
+    return None if event is None else envelope_of(SERVICE, domain_event, event, notification_id)
 
 
 def translator(settings: CommonSettings) -> Any:

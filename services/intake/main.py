@@ -6,55 +6,25 @@ kyoso relay intake       only the relay, e.g. beside API replicas that run witho
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import signal
-
-import uvicorn
-
 from services.intake.app import create_app
 from services.intake.application import IntakeApplication
 from services.intake.relay import build_relay
 from services.intake.settings import IntakeSettings
+from shared.relay import Relay
+from shared.runner import run_relay, serve_http
 from shared.settings import load_settings
-
-
-def _configure_logging(settings: IntakeSettings) -> None:
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
 
 
 def run() -> None:
     settings = load_settings(IntakeSettings)
-    _configure_logging(settings)
-    uvicorn.run(
-        create_app(settings),
-        host=settings.http_host,
-        port=settings.intake_port,
-        log_level=settings.log_level.lower(),
-        access_log=False,
-        timeout_graceful_shutdown=10,
-    )
+    serve_http(create_app(settings), settings, settings.intake_port)
 
 
-def run_relay(republish: bool = False) -> None:
+def run_relay_only(republish: bool = False) -> None:
     settings = load_settings(IntakeSettings)
-    _configure_logging(settings)
 
-    async def relay_until_stopped() -> None:
-        intake = await asyncio.to_thread(IntakeApplication, settings)
-        relay = build_relay(settings, intake)
-        stopping = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stopping.set)
-        if republish:
-            await relay.start()
-            sent = await relay.republish()
-            logging.getLogger(__name__).info("republished %d events", sent)
-            await relay.stop()
-        await relay.run_supervised(stopping)
-        intake.close()
+    def build() -> tuple[IntakeApplication, Relay]:
+        intake = IntakeApplication(settings)
+        return intake, build_relay(settings, intake)
 
-    asyncio.run(relay_until_stopped())
+    run_relay(settings, build, republish)

@@ -6,11 +6,11 @@ import secrets
 
 from pydantic import Field, field_validator, model_validator
 
-from shared.settings import CommonSettings, ConfigError
-from shared.staff_auth import STAFF_TOKENS, StaffToken
+from shared.settings import ConfigError
+from shared.staff_auth import StaffSettings
 
 
-class IntakeSettings(CommonSettings):
+class IntakeSettings(StaffSettings):
     intake_port: int = Field(8001, ge=1, le=65535, description="HTTP port of the intake service.")
     public_base_url: str = Field(
         "",
@@ -23,25 +23,13 @@ class IntakeSettings(CommonSettings):
         description="Key for proposers' status tokens (at least 32 characters). Empty: a "
         "key is generated once into KYOSO_DATA_DIR/secret-key (fine for one machine).",
     )
-    staff_tokens: list[StaffToken] = Field(
-        default_factory=list,
-        description='Staff bearer tokens, JSON: [{"token","role","municipality","department"}].',
-    )
     demo_data: bool = Field(False, description="Load Nagasaki's 27 themes when they are missing.")
-    relay_enabled: bool = Field(True, description="Run the Kafka relay inside the intake process.")
 
     @field_validator("secret_key")
     @classmethod
     def long_enough(cls, value: str) -> str:
         if value and len(value) < 32:
             raise ValueError("must be at least 32 characters")
-        return value
-
-    @field_validator("staff_tokens", mode="before")
-    @classmethod
-    def parse_tokens(cls, value: object) -> object:
-        if isinstance(value, str):
-            return STAFF_TOKENS.validate_json(value) if value.strip() else []
         return value
 
     @model_validator(mode="after")

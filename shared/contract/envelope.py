@@ -71,6 +71,32 @@ def stable_event_id(service: str, subject: str, sequence: int) -> UUID:
     return uuid5(_EVENT_ID_NAMESPACE, f"{service}/{subject}/{sequence}")
 
 
+def envelope_of(
+    service: str, domain_event: Any, event: IntegrationEvent, notification_id: int | None
+) -> Envelope:
+    """Wrap an integration event translated from a stored domain event.
+
+    Services store `meta` (see shared.acting.Acting) on every domain event; the subject
+    is the aggregate id, which for proposal aggregates is the proposal id."""
+    meta = domain_event.meta
+    subject = str(domain_event.originator_id)
+    return Envelope(
+        event=event,
+        meta=EventMetadata(
+            event_id=stable_event_id(service, subject, domain_event.originator_version),
+            service=service,
+            subject=subject,
+            time=domain_event.timestamp,
+            municipality=meta["municipality"],
+            actor_role=ActorRole(meta["role"]),
+            correlation_id=meta["correlation_id"],
+            causation_id=meta.get("causation_id"),
+            sequence=domain_event.originator_version,
+            source_position=notification_id,
+        ),
+    )
+
+
 def to_cloudevent(envelope: Envelope) -> CloudEvent:
     meta, event = envelope.meta, envelope.event
     attributes: dict[str, Any] = {

@@ -52,11 +52,21 @@ class ProposalState(BaseModel):
     title: str
     field: str
     summary: str
+    content: str = ""
     status: ProposalStatus
     submitted_at: datetime
     updated_at: datetime
     screening_reasons: tuple[ScreeningReason, ...] = ()
     screening_explanation: str | None = None
+    # Routing (routing_steps.py)
+    lead_department: str | None = None
+    departments: tuple[str, ...] = ()
+    routing_hops: int = 0
+    declined_by: tuple[str, ...] = ()
+    milestones: tuple[str, ...] = ()
+    status_line_ja: str | None = None
+    status_line_en: str | None = None
+    overdue: tuple[str, ...] = ()
     events_applied: int = 0
     steps: tuple[Step, ...] = ()
 

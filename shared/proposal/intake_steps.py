@@ -31,6 +31,7 @@ def submitted(
         title=event.title,
         field=event.field,
         summary=event.summary,
+        content=event.content,
         status=ProposalStatus.RECEIVED,
         submitted_at=meta.time,
         updated_at=meta.time,

@@ -10,6 +10,8 @@ class ProposalStatus(StrEnum):
     ACCEPTED = "accepted"  # 2. Screened in: the desk takes the proposal on
     REJECTED = "rejected"  # 2. Screened out, with reasons
     WITHDRAWN = "withdrawn"  # the proposer withdrew
+    ROUTED = "routed"  # 3. with the department(s), waiting for one to take it on
+    IN_DIALOGUE = "in_dialogue"  # 4. a department took it on: dialogue (対話)
 
     @property
     def is_closed(self) -> bool:
@@ -27,4 +29,6 @@ STATUS_LABELS: dict[ProposalStatus, tuple[str, str]] = {
         "Not accepted (see the reasons)",
     ),
     ProposalStatus.WITHDRAWN: ("取り下げられました", "Withdrawn"),
+    ProposalStatus.ROUTED: ("担当部署で確認しています", "With the department for review"),
+    ProposalStatus.IN_DIALOGUE: ("担当部署と対話中です", "In dialogue with the department"),
 }

@@ -1,0 +1,1 @@
+"""Routing's HTTP API: the directory, department inboxes, routing actions, the dashboard."""

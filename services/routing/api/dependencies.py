@@ -1,0 +1,51 @@
+"""FastAPI dependencies of the routing service."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, HTTPException, Request
+
+from services.routing.application import RoutingApplication
+from shared.acting import Acting
+from shared.contract.vocabulary import ActorRole
+from shared.staff_auth import StaffDirectory, StaffToken, staff_dependency
+
+
+async def get_routing(request: Request) -> RoutingApplication:
+    app: RoutingApplication = request.app.state.routing
+    return app
+
+
+def _staff_directory(request: Request) -> StaffDirectory:
+    directory: StaffDirectory = request.app.state.staff
+    return directory
+
+
+Routing = Annotated[RoutingApplication, Depends(get_routing)]
+DeskStaff = Annotated[StaffToken, Depends(staff_dependency(_staff_directory, "desk"))]
+Staff = Annotated[StaffToken, Depends(staff_dependency(_staff_directory, "desk", "department"))]
+CorrelationId = Annotated[str | None, Header(alias="X-Correlation-ID", max_length=128)]
+
+
+def department_of(
+    staff: Annotated[StaffToken, Depends(staff_dependency(_staff_directory, "department"))],
+) -> StaffToken:
+    if not staff.department:
+        raise HTTPException(
+            403,
+            detail=[
+                {
+                    "loc": ["header", "Authorization"],
+                    "msg": "this department token names no department",
+                }
+            ],
+        )
+    return staff
+
+
+DepartmentStaff = Annotated[StaffToken, Depends(department_of)]
+
+
+def acting_of(staff: StaffToken, correlation_id: str | None) -> Acting:
+    return Acting.new(ActorRole(staff.role), staff.municipality, correlation_id)

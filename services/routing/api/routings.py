@@ -1,0 +1,172 @@
+"""Department inboxes and what departments and the desk do with a routed proposal."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from services.routing.api.dependencies import (
+    CorrelationId,
+    DepartmentStaff,
+    DeskStaff,
+    Routing,
+    Staff,
+    acting_of,
+)
+from services.routing.api.views import DepartmentView, HopView, RoutingLineView, RoutingView
+from services.routing.directory import directory, known_municipalities
+from services.routing.integration import to_envelope
+from shared.contract import DialogueMilestone
+
+router = APIRouter(prefix="/api/v1/municipalities/{municipality}", tags=["routing"])
+
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+
+class Decline(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Reason
+
+
+class Reassignment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    departments: list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+$")]] = Field(
+        min_length=1, max_length=5, description="The lead first"
+    )
+    reason: Reason
+
+
+class Milestone(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    milestone: DialogueMilestone
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
+
+
+class StatusLine(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    ja: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    en: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+def _known(municipality: str) -> None:
+    if municipality not in known_municipalities():
+        raise HTTPException(
+            404,
+            detail=[{"loc": ["path", "municipality"], "msg": f"'{municipality}' is not served"}],
+        )
+
+
+@router.get("/departments", summary="所管課一覧 / Department directory")
+def departments(municipality: str) -> list[DepartmentView]:
+    _known(municipality)
+    return [DepartmentView.of(d) for d in directory(municipality).departments]
+
+
+@router.get("/departments/{department}/inbox", summary="所管課の受信箱 / A department's inbox")
+def inbox(
+    municipality: str, department: str, routing: Routing, staff: Staff
+) -> list[RoutingLineView]:
+    if staff.role == "department" and staff.department != department:
+        raise HTTPException(
+            403,
+            detail=[
+                {"loc": ["path", "department"], "msg": f"this token acts for {staff.department}"}
+            ],
+        )
+    return [RoutingLineView.of(line) for line in routing.board.inbox(municipality, department)]
+
+
+@router.get("/routings/{proposal_id}", summary="The routing of one proposal, with every hop")
+def routing_of(municipality: str, proposal_id: UUID, routing: Routing, staff: Staff) -> RoutingView:
+    return _view(routing, proposal_id, municipality)
+
+
+def _view(routing: Routing, proposal_id: UUID, municipality: str) -> RoutingView:
+    current = routing.routing(proposal_id, municipality)
+    line = next(x for x in routing.board.lines(municipality) if x.proposal_id == proposal_id)
+    envelopes = [
+        e for e in (to_envelope(d) for d in routing.events.get(proposal_id)) if e is not None
+    ]
+    return RoutingView(
+        **RoutingLineView.of(line).model_dump(),
+        milestones=list(current.milestones),
+        declined_by=list(current.declined_by),
+        history=[HopView.of(e) for e in envelopes],
+    )
+
+
+@router.post(
+    "/routings/{proposal_id}/take-on", summary="所管課が受ける / The department takes it on"
+)
+def take_on(
+    municipality: str,
+    proposal_id: UUID,
+    routing: Routing,
+    staff: DepartmentStaff,
+    correlation_id: CorrelationId = None,
+) -> RoutingView:
+    assert staff.department is not None
+    routing.take_on(proposal_id, staff.department, acting_of(staff, correlation_id))
+    return _view(routing, proposal_id, municipality)
+
+
+@router.post(
+    "/routings/{proposal_id}/decline", summary="所管課が辞退する / Decline, with the reason"
+)
+def decline(
+    municipality: str,
+    proposal_id: UUID,
+    body: Decline,
+    routing: Routing,
+    staff: DepartmentStaff,
+    correlation_id: CorrelationId = None,
+) -> RoutingView:
+    assert staff.department is not None
+    routing.decline(proposal_id, staff.department, body.reason, acting_of(staff, correlation_id))
+    return _view(routing, proposal_id, municipality)
+
+
+@router.post("/routings/{proposal_id}/reassign", summary="窓口が振り直す / The desk reassigns")
+def reassign(
+    municipality: str,
+    proposal_id: UUID,
+    body: Reassignment,
+    routing: Routing,
+    staff: DeskStaff,
+    correlation_id: CorrelationId = None,
+) -> RoutingView:
+    routing.reassign(proposal_id, body.departments, body.reason, acting_of(staff, correlation_id))
+    return _view(routing, proposal_id, municipality)
+
+
+@router.post("/routings/{proposal_id}/milestones", summary="対話の節目 / A dialogue milestone")
+def milestone(
+    municipality: str,
+    proposal_id: UUID,
+    body: Milestone,
+    routing: Routing,
+    staff: Staff,
+    correlation_id: CorrelationId = None,
+) -> RoutingView:
+    routing.reach_milestone(
+        proposal_id, body.milestone.value, body.note, acting_of(staff, correlation_id)
+    )
+    return _view(routing, proposal_id, municipality)
+
+
+@router.post(
+    "/routings/{proposal_id}/status-line", summary="提案者に見せる状況 / The proposer's status line"
+)
+def status_line(
+    municipality: str,
+    proposal_id: UUID,
+    body: StatusLine,
+    routing: Routing,
+    staff: Staff,
+    correlation_id: CorrelationId = None,
+) -> RoutingView:
+    routing.set_status_line(proposal_id, body.ja, body.en, acting_of(staff, correlation_id))
+    return _view(routing, proposal_id, municipality)

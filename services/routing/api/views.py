@@ -1,0 +1,94 @@
+"""Response models of the routing API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import UUID
+
+from pydantic import BaseModel
+
+from services.routing.board import RoutingLine
+from services.routing.directory import Department
+from shared.contract import Envelope
+
+
+class DepartmentView(BaseModel):
+    code: str
+    name_ja: str
+    name_en: str
+    fields: list[str]
+
+    @classmethod
+    def of(cls, department: Department) -> DepartmentView:
+        return cls(
+            code=department.code,
+            name_ja=department.name_ja,
+            name_en=department.name_en,
+            fields=list(department.fields),
+        )
+
+
+class RoutingLineView(BaseModel):
+    proposal_id: UUID
+    receipt_number: str
+    title: str
+    stage: str
+    hop: int
+    lead_department: str | None
+    departments: list[str]
+    routing_due_on: date
+    dialogue_due_on: date | None
+    overdue: list[str]
+
+    @classmethod
+    def of(cls, line: RoutingLine) -> RoutingLineView:
+        return cls(
+            proposal_id=line.proposal_id,
+            receipt_number=line.receipt_number,
+            title=line.title,
+            stage=line.stage,
+            hop=line.hop,
+            lead_department=line.lead_department,
+            departments=list(line.departments),
+            routing_due_on=line.routing_due_on,
+            dialogue_due_on=line.dialogue_due_on,
+            overdue=list(line.overdue),
+        )
+
+
+class HopView(BaseModel):
+    """One step of the routing history, as the auditor reads it."""
+
+    at: datetime
+    actor_role: str
+    event: str
+    details: dict[str, object]
+
+    @classmethod
+    def of(cls, envelope: Envelope) -> HopView:
+        details = envelope.event.model_dump(mode="json", exclude={"proposal_id"})
+        return cls(
+            at=envelope.meta.time,
+            actor_role=envelope.meta.actor_role.value,
+            event=envelope.event.event_type,
+            details=details,
+        )
+
+
+class RoutingView(RoutingLineView):
+    milestones: list[str]
+    declined_by: list[str]
+    history: list[HopView]
+
+
+class Dashboard(BaseModel):
+    """The desk's view: nothing waits unseen (たらい回しはしない)."""
+
+    municipality: str
+    triage: int
+    waiting: int
+    in_dialogue: int
+    overdue: int
+    reroutes: int
+    overdue_proposals: list[RoutingLineView]
+    triage_proposals: list[RoutingLineView]

@@ -1,0 +1,271 @@
+"""Routing's eventsourcing application: hears intake, routes, and keeps the deadlines."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
+
+from services.routing.board import RoutingBoard
+from services.routing.directory import Directory, directory, matches
+from services.routing.domain import Routing, RoutingRuleViolation, ThemeOwner
+from services.routing.integration import SERVICE
+from shared.acting import Acting
+from shared.consumer import ConsumingApplication
+from shared.contract import (
+    Envelope,
+    ProposalAccepted,
+    ProposalRejected,
+    ProposalSubmitted,
+    ProposalWithdrawn,
+    RoutingMethod,
+    ThemePublished,
+)
+from shared.contract.vocabulary import ActorRole
+from shared.municipalities import today_in_japan
+from shared.observed import ObservedProposal
+from shared.proposal import ProposalState
+from shared.settings import CommonSettings
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class NotFound(LookupError):
+    """Answered with 404."""
+
+
+class Refused(Exception):
+    """Answered with the status code, naming the field and the reason."""
+
+    def __init__(self, status_code: int, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.status_code = status_code
+        self.loc = ["body", field]
+        self.reason = reason
+
+
+class RoutingApplication(ConsumingApplication):
+    service = SERVICE
+    name = "routing"
+
+    def __init__(self, settings: CommonSettings, clock: Clock = utc_now) -> None:
+        super().__init__(settings)
+        self.clock = clock
+        self.board = RoutingBoard(self)
+
+    def today(self) -> date:
+        return today_in_japan(self.clock())
+
+    # -- what routing hears -------------------------------------------------------
+
+    def policy(self, envelope: Envelope, processing: ProcessingEvent[Any]) -> None:
+        event = envelope.event
+        if isinstance(event, ThemePublished):
+            owner_id = ThemeOwner.create_id(event.municipality, event.number)
+            if owner_id not in self.repository:
+                processing.collect_events(
+                    ThemeOwner(
+                        municipality=event.municipality,
+                        number=event.number,
+                        department=event.department,
+                    )
+                )
+            return
+        if not isinstance(
+            event, (ProposalSubmitted, ProposalAccepted, ProposalRejected, ProposalWithdrawn)
+        ):
+            return  # themes closing and other services' events do not move a routing
+        observed = self._observed(event.proposal_id)
+        observed.hear(envelope)
+        processing.collect_events(observed)
+        acting = Acting.caused_by(envelope.meta)
+        if isinstance(event, ProposalAccepted):
+            state = observed.state()
+            if state is not None and event.proposal_id not in self.repository:
+                processing.collect_events(self._start(state, acting))
+        elif isinstance(event, (ProposalRejected, ProposalWithdrawn)):
+            routing = self._find(event.proposal_id)
+            if routing is not None and not routing.closed:
+                routing.close(type(event).__name__, acting.as_meta())
+                processing.collect_events(routing)
+
+    def _observed(self, proposal_id: UUID) -> ObservedProposal:
+        try:
+            observed: ObservedProposal = self.repository.get(
+                ObservedProposal.create_id(proposal_id)
+            )
+        except AggregateNotFoundError:
+            observed = ObservedProposal(proposal_id=proposal_id)
+        return observed
+
+    def _start(self, state: ProposalState, acting: Acting) -> Routing:
+        rules = directory(state.municipality)
+        routing = Routing(
+            proposal_id=state.proposal_id,
+            municipality=state.municipality,
+            receipt_number=state.receipt_number,
+            title=state.title,
+            routing_due_on=self.today() + timedelta(days=rules.routing_days),
+            meta=acting.as_meta(),
+        )
+        self._route(routing, state, rules, acting)
+        return routing
+
+    def _route(
+        self, routing: Routing, state: ProposalState, rules: Directory, acting: Acting
+    ) -> None:
+        """Send the proposal to where it fits best, never back to who declined it."""
+        declined = frozenset(routing.declined_by)
+        if state.theme_number is not None:
+            owner = self._theme_owner(state.municipality, state.theme_number)
+            if owner is not None and owner not in declined:
+                routing.route(
+                    owner,
+                    [owner],
+                    RoutingMethod.THEME_OWNER.value,
+                    f"theme {state.theme_number} is owned by {owner}",
+                    acting.as_meta(),
+                )
+                return
+        found = matches(state, rules, excluding=declined)
+        if found:
+            routing.route(
+                found[0].department.code,
+                [m.department.code for m in found],
+                RoutingMethod.MATCH.value,
+                "; ".join(m.explain() for m in found),
+                acting.as_meta(),
+            )
+            return
+        routing.route(
+            None,
+            [],
+            RoutingMethod.TRIAGE.value,
+            "no department fits well enough; the desk assigns it",
+            acting.as_meta(),
+        )
+
+    def _theme_owner(self, municipality: str, number: int) -> str | None:
+        try:
+            owner: ThemeOwner = self.repository.get(ThemeOwner.create_id(municipality, number))
+        except AggregateNotFoundError:
+            return None
+        return owner.department
+
+    # -- what staff do ---------------------------------------------------------------
+
+    def routing(self, proposal_id: UUID, municipality: str) -> Routing:
+        routing = self._find(proposal_id)
+        if routing is None or routing.municipality != municipality:
+            raise NotFound(f"no routing for proposal {proposal_id} in {municipality}")
+        return routing
+
+    def _find(self, proposal_id: UUID) -> Routing | None:
+        try:
+            found: object = self.repository.get(proposal_id)
+        except AggregateNotFoundError:
+            return None
+        return found if isinstance(found, Routing) else None
+
+    def proposal_state(self, proposal_id: UUID) -> ProposalState | None:
+        return self._observed(proposal_id).state()
+
+    def take_on(self, proposal_id: UUID, department: str, acting: Acting) -> Routing:
+        routing = self.routing(proposal_id, acting.municipality)
+        dialogue_days = directory(routing.municipality).dialogue_days
+        with _as_refusal("department"):
+            routing.take_on(
+                department, self.today() + timedelta(days=dialogue_days), acting.as_meta()
+            )
+        self.save(routing)
+        return routing
+
+    def decline(self, proposal_id: UUID, department: str, reason: str, acting: Acting) -> Routing:
+        """A department declines; in the same transaction the desk routes onward."""
+        routing = self.routing(proposal_id, acting.municipality)
+        with _as_refusal("department"):
+            routing.decline(department, reason, acting.as_meta())
+        state = self.proposal_state(proposal_id)
+        assert state is not None, "a routed proposal has been heard of"
+        self._route(
+            routing, state, directory(routing.municipality), acting.as_role(ActorRole.SYSTEM)
+        )
+        self.save(routing)
+        return routing
+
+    def reassign(
+        self, proposal_id: UUID, departments: list[str], reason: str, acting: Acting
+    ) -> Routing:
+        routing = self.routing(proposal_id, acting.municipality)
+        rules = directory(routing.municipality)
+        unknown = [d for d in departments if rules.department(d) is None]
+        if unknown:
+            raise Refused(
+                422,
+                "departments",
+                f"not in {routing.municipality}'s directory: {', '.join(unknown)}",
+            )
+        with _as_refusal("departments"):
+            routing.route(
+                departments[0], departments, RoutingMethod.DESK.value, reason, acting.as_meta()
+            )
+        self.save(routing)
+        return routing
+
+    def reach_milestone(
+        self, proposal_id: UUID, milestone: str, note: str | None, acting: Acting
+    ) -> Routing:
+        routing = self.routing(proposal_id, acting.municipality)
+        with _as_refusal("milestone"):
+            routing.reach(milestone, note, acting.as_meta())
+        self.save(routing)
+        return routing
+
+    def set_status_line(self, proposal_id: UUID, ja: str, en: str, acting: Acting) -> Routing:
+        routing = self.routing(proposal_id, acting.municipality)
+        if routing.closed:
+            raise Refused(409, "ja", f"{routing.receipt_number} is closed")
+        routing.set_status_line(ja=ja, en=en, meta=acting.as_meta())
+        self.save(routing)
+        return routing
+
+    # -- deadlines ------------------------------------------------------------------
+
+    def check_deadlines(self) -> int:
+        """Flag every open routing that went past a deadline; return how many were flagged."""
+        today, flagged = self.today(), 0
+        for proposal_id in self.board.open_routings():
+            routing = self._find(proposal_id)
+            if routing is None:
+                continue
+            passed = routing.deadline_passed(today)
+            if passed is None:
+                continue
+            deadline, due_on = passed
+            acting = Acting.new(ActorRole.SYSTEM, routing.municipality, f"deadline-check:{today}")
+            routing.flag_overdue(
+                deadline=deadline,
+                due_on=due_on,
+                department=routing.lead_department,
+                meta=acting.as_meta(),
+            )
+            self.save(routing)
+            flagged += 1
+        return flagged
+
+
+@contextmanager
+def _as_refusal(field: str) -> Iterator[None]:
+    """Turn a routing rule violation into a 409 naming the field."""
+    try:
+        yield
+    except RoutingRuleViolation as violation:
+        raise Refused(409, field, str(violation)) from None

@@ -1,0 +1,89 @@
+"""The department directory of each municipality, and how a proposal finds its departments.
+
+A department is scored by its fields (the proposal's field is one of them: 3 points) and
+its keywords (1 point for each one found in the title, summary and content). Departments
+at or above the municipality's threshold are candidates, the best one leads (複数所管:
+the others co-own, Setagaya); none at all sends the proposal to the desk's triage queue.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.proposal import ProposalState
+
+DATA_DIR = Path(__file__).parent / "data"
+FIELD_POINTS = 3
+MAX_DEPARTMENTS = 3
+
+
+class Department(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: str = Field(pattern=r"^[a-z0-9-]+$")
+    name_ja: str
+    name_en: str
+    fields: tuple[str, ...]
+    keywords: tuple[str, ...]
+
+
+class Directory(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    municipality: str
+    routing_days: int = Field(14, ge=1, le=365)
+    dialogue_days: int = Field(90, ge=1, le=730)
+    match_threshold: int = Field(3, ge=1)
+    departments: tuple[Department, ...]
+
+    def department(self, code: str) -> Department | None:
+        return next((d for d in self.departments if d.code == code), None)
+
+
+@dataclass(frozen=True)
+class Match:
+    department: Department
+    score: int
+    field_matched: bool
+    keywords: tuple[str, ...]
+
+    def explain(self) -> str:
+        parts = []
+        if self.field_matched:
+            parts.append("field")
+        if self.keywords:
+            parts.append("keywords " + "、".join(self.keywords))
+        return f"{self.department.code} ({self.score}: {' + '.join(parts)})"
+
+
+@cache
+def directory(municipality: str) -> Directory:
+    path = DATA_DIR / f"{municipality}.json"
+    return Directory.model_validate(json.loads(path.read_text(encoding="utf-8")))
+
+
+def known_municipalities() -> list[str]:
+    return sorted(p.stem for p in DATA_DIR.glob("*.json"))
+
+
+def matches(
+    proposal: ProposalState, within: Directory, excluding: frozenset[str] = frozenset()
+) -> list[Match]:
+    """Departments that fit the proposal, best first; ties keep the directory's order."""
+    text = f"{proposal.title}\n{proposal.summary}\n{proposal.content}".lower()
+    found = []
+    for department in within.departments:
+        if department.code in excluding:
+            continue
+        field_matched = proposal.field in department.fields
+        keywords = tuple(k for k in department.keywords if k.lower() in text)
+        score = (FIELD_POINTS if field_matched else 0) + len(keywords)
+        if score >= within.match_threshold:
+            found.append(Match(department, score, field_matched, keywords))
+    found.sort(key=lambda m: -m.score)  # stable: equal scores stay in directory order
+    return found[:MAX_DEPARTMENTS]

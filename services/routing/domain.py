@@ -1,0 +1,254 @@
+"""Routing's aggregates: where each proposal is, and who owns each theme."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+_NAMESPACE = uuid5(NAMESPACE_URL, "urn:kyoso:routing")
+
+Meta = dict[str, Any]
+
+
+class RoutingRuleViolation(Exception):
+    """A command the routing's current state does not allow (answered with 409)."""
+
+
+class Routing(Aggregate):
+    """One proposal's way through the departments. Its id is the proposal id.
+
+    The desk stays responsible throughout: a decline is always followed by a reroute
+    (to the next department that fits, or to the desk's triage queue), and every hop is
+    an event that stays in the history."""
+
+    class Started(Aggregate.Created):
+        municipality: str
+        receipt_number: str
+        title: str
+        routing_due_on: date
+        meta: Meta
+
+    class Routed(Aggregate.Event):
+        hop: int
+        lead_department: str | None
+        departments: list[str]
+        method: str
+        reason: str
+        due_on: date
+        meta: Meta
+
+    class TakenOn(Aggregate.Event):
+        department: str
+        dialogue_due_on: date
+        meta: Meta
+
+    class Declined(Aggregate.Event):
+        department: str
+        reason: str
+        meta: Meta
+
+    class MilestoneReached(Aggregate.Event):
+        milestone: str
+        note: str | None
+        meta: Meta
+
+    class StatusLineSet(Aggregate.Event):
+        ja: str
+        en: str
+        meta: Meta
+
+    class DeadlinePassed(Aggregate.Event):
+        deadline: str
+        due_on: date
+        department: str | None
+        meta: Meta
+
+    class Closed(Aggregate.Event):
+        reason: str
+        meta: Meta
+
+    @staticmethod
+    def create_id(proposal_id: UUID) -> UUID:
+        return proposal_id
+
+    @event(Started)
+    def __init__(
+        self,
+        *,
+        proposal_id: UUID,
+        municipality: str,
+        receipt_number: str,
+        title: str,
+        routing_due_on: date,
+        meta: Meta,
+    ) -> None:
+        self.municipality = municipality
+        self.receipt_number = receipt_number
+        self.title = title
+        self.routing_due_on = routing_due_on
+        self.hop = 0
+        self.lead_department: str | None = None
+        self.departments: list[str] = []
+        self.declined_by: list[str] = []
+        self.taken_on_by: str | None = None
+        self.dialogue_due_on: date | None = None
+        self.milestones: list[str] = []
+        self.overdue: list[str] = []
+        self.closed = False
+
+    # -- where the proposal goes -------------------------------------------------
+
+    @property
+    def in_triage(self) -> bool:
+        return not self.closed and self.hop > 0 and self.lead_department is None
+
+    @property
+    def waiting(self) -> bool:
+        """With department(s) that have not taken it on yet."""
+        return not self.closed and self.lead_department is not None and self.taken_on_by is None
+
+    def route(
+        self,
+        lead: str | None,
+        departments: list[str],
+        method: str,
+        reason: str,
+        meta: Meta,
+    ) -> None:
+        self._require_open("route")
+        if self.taken_on_by is not None:
+            raise RoutingRuleViolation(
+                f"{self.receipt_number} is already in dialogue with {self.taken_on_by}"
+            )
+        self._routed(
+            hop=self.hop + 1,
+            lead_department=lead,
+            departments=departments,
+            method=method,
+            reason=reason,
+            due_on=self.routing_due_on,
+            meta=meta,
+        )
+
+    @event(Routed)
+    def _routed(
+        self,
+        hop: int,
+        lead_department: str | None,
+        departments: list[str],
+        method: str,
+        reason: str,
+        due_on: date,
+        meta: Meta,
+    ) -> None:
+        self.hop = hop
+        self.lead_department = lead_department
+        self.departments = departments
+
+    def take_on(self, department: str, dialogue_due_on: date, meta: Meta) -> None:
+        self._require_open("take on")
+        self._require_holder(department)
+        self._taken_on(department=department, dialogue_due_on=dialogue_due_on, meta=meta)
+
+    @event(TakenOn)
+    def _taken_on(self, department: str, dialogue_due_on: date, meta: Meta) -> None:
+        self.taken_on_by = department
+        self.lead_department = department
+        self.dialogue_due_on = dialogue_due_on
+
+    def decline(self, department: str, reason: str, meta: Meta) -> None:
+        self._require_open("decline")
+        self._require_holder(department)
+        if self.taken_on_by is not None:
+            raise RoutingRuleViolation(
+                "a proposal in dialogue is ended by a decision, not a decline"
+            )
+        self._declined(department=department, reason=reason, meta=meta)
+
+    @event(Declined)
+    def _declined(self, department: str, reason: str, meta: Meta) -> None:
+        self.declined_by.append(department)
+        self.departments = [d for d in self.departments if d != department]
+        if self.lead_department == department:
+            self.lead_department = None
+
+    def _require_holder(self, department: str) -> None:
+        if department not in self.departments:
+            raise RoutingRuleViolation(
+                f"{self.receipt_number} is not with {department} (it is with "
+                f"{', '.join(self.departments) or 'the desk'})"
+            )
+
+    def _require_open(self, action: str) -> None:
+        if self.closed:
+            raise RoutingRuleViolation(f"cannot {action}: {self.receipt_number} is closed")
+
+    # -- dialogue -----------------------------------------------------------------
+
+    def reach(self, milestone: str, note: str | None, meta: Meta) -> None:
+        self._require_open("record a milestone")
+        if self.taken_on_by is None:
+            raise RoutingRuleViolation(
+                "the dialogue starts when a department takes the proposal on"
+            )
+        if milestone in self.milestones:
+            raise RoutingRuleViolation(f"milestone {milestone} is already recorded")
+        self._milestone(milestone=milestone, note=note, meta=meta)
+
+    @event(MilestoneReached)
+    def _milestone(self, milestone: str, note: str | None, meta: Meta) -> None:
+        self.milestones.append(milestone)
+
+    @event(StatusLineSet)
+    def set_status_line(self, ja: str, en: str, meta: Meta) -> None:
+        pass
+
+    # -- deadlines ----------------------------------------------------------------
+
+    def deadline_passed(self, today: date) -> tuple[str, date] | None:
+        """Which deadline this proposal has just gone past, if one it has not flagged."""
+        if self.closed:
+            return None
+        if (
+            self.taken_on_by is None
+            and today > self.routing_due_on
+            and "routing" not in self.overdue
+        ):
+            return ("routing", self.routing_due_on)
+        if (
+            self.dialogue_due_on is not None
+            and today > self.dialogue_due_on
+            and "dialogue" not in self.overdue
+        ):
+            return ("dialogue", self.dialogue_due_on)
+        return None
+
+    @event(DeadlinePassed)
+    def flag_overdue(self, deadline: str, due_on: date, department: str | None, meta: Meta) -> None:
+        self.overdue.append(deadline)
+
+    @event(Closed)
+    def close(self, reason: str, meta: Meta) -> None:
+        self.closed = True
+
+
+class ThemeOwner(Aggregate):
+    """Which department owns a theme, as intake published it."""
+
+    class Published(Aggregate.Created):
+        municipality: str
+        number: int
+        department: str
+
+    @staticmethod
+    def create_id(municipality: str, number: int) -> UUID:
+        return uuid5(_NAMESPACE, f"theme/{municipality}/{number}")
+
+    @event(Published)
+    def __init__(self, municipality: str, number: int, department: str) -> None:
+        self.municipality = municipality
+        self.number = number
+        self.department = department

@@ -1,0 +1,89 @@
+"""Translate routing's stored events into integration events on `{prefix}.routing.proposals`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.routing.domain import Routing
+from shared.contract import (
+    DeadlineKind,
+    DeadlinePassed,
+    DialogueMilestone,
+    DialogueMilestoneReached,
+    Envelope,
+    IntegrationEvent,
+    ProposalDeclined,
+    ProposalRouted,
+    ProposalTakenOn,
+    RoutingMethod,
+    StatusLineSet,
+)
+from shared.contract.envelope import envelope_of
+from shared.relay import Outgoing
+from shared.settings import CommonSettings
+
+SERVICE = "routing"
+
+
+def routing_topic(settings: CommonSettings) -> str:
+    return settings.topic(SERVICE, "proposals")
+
+
+def dead_letter_topic(settings: CommonSettings) -> str:
+    return settings.topic(SERVICE, "dead-letters")
+
+
+def to_integration_event(domain_event: Any) -> IntegrationEvent | None:
+    pid = domain_event.originator_id
+    match domain_event:
+        case Routing.Routed():
+            return ProposalRouted(
+                proposal_id=pid,
+                hop=domain_event.hop,
+                lead_department=domain_event.lead_department,
+                departments=domain_event.departments,
+                method=RoutingMethod(domain_event.method),
+                reason=domain_event.reason,
+                due_on=domain_event.due_on,
+            )
+        case Routing.TakenOn():
+            return ProposalTakenOn(
+                proposal_id=pid,
+                department=domain_event.department,
+                dialogue_due_on=domain_event.dialogue_due_on,
+            )
+        case Routing.Declined():
+            return ProposalDeclined(
+                proposal_id=pid, department=domain_event.department, reason=domain_event.reason
+            )
+        case Routing.MilestoneReached():
+            return DialogueMilestoneReached(
+                proposal_id=pid,
+                milestone=DialogueMilestone(domain_event.milestone),
+                note=domain_event.note,
+            )
+        case Routing.StatusLineSet():
+            return StatusLineSet(proposal_id=pid, ja=domain_event.ja, en=domain_event.en)
+        case Routing.DeadlinePassed():
+            return DeadlinePassed(
+                proposal_id=pid,
+                deadline=DeadlineKind(domain_event.deadline),
+                due_on=domain_event.due_on,
+                department=domain_event.department,
+            )
+    return None  # what routing heard from others, and its own bookkeeping, stays here
+
+
+def to_envelope(domain_event: Any, notification_id: int | None = None) -> Envelope | None:
+    event = to_integration_event(domain_event)
+    return None if event is None else envelope_of(SERVICE, domain_event, event, notification_id)
+
+
+def translator(settings: CommonSettings) -> Any:
+    topic = routing_topic(settings)
+
+    def translate(domain_event: Any, notification_id: int) -> Outgoing | None:
+        envelope = to_envelope(domain_event, notification_id)
+        return None if envelope is None else Outgoing(topic=topic, envelope=envelope)
+
+    return translate

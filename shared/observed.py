@@ -1,0 +1,61 @@
+"""What a service has heard about one proposal from the other services.
+
+Each consuming service keeps the integration events of a proposal it received in an
+`ObservedProposal` aggregate of its own store, and rebuilds the proposal's state from
+them with the one shared fold (DESIGN.md §4). No service reads another's tables.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from shared.contract.base import EVENT_REGISTRY
+from shared.contract.envelope import Envelope, EventMetadata
+from shared.proposal import PROPOSAL_FOLD, ProposalState
+
+_NAMESPACE = uuid5(NAMESPACE_URL, "urn:kyoso:observed")
+
+
+class ObservedProposal(Aggregate):
+    class Opened(Aggregate.Created):
+        proposal_id: UUID
+
+    class Heard(Aggregate.Event):
+        event_type: str
+        event_version: int
+        data: dict[str, Any]
+        meta: dict[str, Any]
+
+    @staticmethod
+    def create_id(proposal_id: UUID) -> UUID:
+        return uuid5(_NAMESPACE, str(proposal_id))
+
+    @event(Opened)
+    def __init__(self, proposal_id: UUID) -> None:
+        self.proposal_id = proposal_id
+        self.heard: list[Envelope] = []
+
+    def hear(self, envelope: Envelope) -> None:
+        self._heard(
+            event_type=envelope.event.event_type,
+            event_version=envelope.event.version,
+            data=envelope.event.model_dump(mode="json"),
+            meta=envelope.meta.model_dump(mode="json"),
+        )
+
+    @event(Heard)
+    def _heard(
+        self, event_type: str, event_version: int, data: dict[str, Any], meta: dict[str, Any]
+    ) -> None:
+        self.heard.append(
+            Envelope(
+                event=EVENT_REGISTRY.load(event_type, event_version, data),
+                meta=EventMetadata.model_validate(meta),
+            )
+        )
+
+    def state(self) -> ProposalState | None:
+        return PROPOSAL_FOLD.fold(self.heard)
