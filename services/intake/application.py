@@ -198,6 +198,8 @@ class IntakeApplication(ServiceApplication):
         return outcomes
 
     def _new_proposal(self, request: SubmissionRequest, book: ReceiptBook, year: int) -> Proposal:
+        number = request.submission.theme_number
+        theme = self.find_theme(request.municipality, number) if number is not None else None
         book.issue()
         prefix = municipalities()[request.municipality].receipt_prefix
         submission, acting = request.submission, request.acting
@@ -221,6 +223,7 @@ class IntakeApplication(ServiceApplication):
             content=submission.content,
             protected_part=submission.protected,
             meta=acting.as_meta(),
+            theme_department=theme.department if theme is not None else None,
         )
         if proposer.kind is ProposerKind.INDIVIDUAL:
             # Aomori: a private individual who is not a sole proprietor may not propose.

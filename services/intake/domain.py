@@ -40,6 +40,7 @@ class Proposal(Aggregate):
         content: str
         protected_part: str | None
         meta: Meta
+        theme_department: str | None = None  # the theme's owner at submission
 
     class Accepted(Aggregate.Event):
         note: str | None
@@ -73,8 +74,10 @@ class Proposal(Aggregate):
         content: str,
         protected_part: str | None,
         meta: Meta,
+        theme_department: str | None = None,
     ) -> None:
         self.municipality = municipality
+        self.theme_department = theme_department
         self.receipt_number = receipt_number
         self.fiscal_year = fiscal_year
         self.channel = channel

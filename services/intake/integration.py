@@ -46,6 +46,7 @@ def to_integration_event(domain_event: Any) -> IntegrationEvent | None:
                 fiscal_year=domain_event.fiscal_year,
                 channel=domain_event.channel,
                 theme_number=domain_event.theme_number,
+                theme_department=domain_event.theme_department,
                 proposer=PublicProposer(
                     organisation=domain_event.organisation, kind=domain_event.proposer_kind
                 ),

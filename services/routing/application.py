@@ -12,7 +12,7 @@ from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 
 from services.routing.board import RoutingBoard
 from services.routing.directory import Directory, directory, matches
-from services.routing.domain import Routing, RoutingRuleViolation, ThemeOwner
+from services.routing.domain import Routing, RoutingRuleViolation
 from services.routing.integration import SERVICE
 from shared.acting import Acting
 from shared.consumer import ConsumingApplication
@@ -23,7 +23,6 @@ from shared.contract import (
     ProposalSubmitted,
     ProposalWithdrawn,
     RoutingMethod,
-    ThemePublished,
 )
 from shared.contract.vocabulary import ActorRole
 from shared.municipalities import today_in_japan
@@ -68,17 +67,6 @@ class RoutingApplication(ConsumingApplication):
 
     def policy(self, envelope: Envelope, processing: ProcessingEvent[Any]) -> None:
         event = envelope.event
-        if isinstance(event, ThemePublished):
-            owner_id = ThemeOwner.create_id(event.municipality, event.number)
-            if owner_id not in self.repository:
-                processing.collect_events(
-                    ThemeOwner(
-                        municipality=event.municipality,
-                        number=event.number,
-                        department=event.department,
-                    )
-                )
-            return
         if not isinstance(
             event, (ProposalSubmitted, ProposalAccepted, ProposalRejected, ProposalWithdrawn)
         ):
@@ -124,17 +112,16 @@ class RoutingApplication(ConsumingApplication):
     ) -> None:
         """Send the proposal to where it fits best, never back to who declined it."""
         declined = frozenset(routing.declined_by)
-        if state.theme_number is not None:
-            owner = self._theme_owner(state.municipality, state.theme_number)
-            if owner is not None and owner not in declined:
-                routing.route(
-                    owner,
-                    [owner],
-                    RoutingMethod.THEME_OWNER.value,
-                    f"theme {state.theme_number} is owned by {owner}",
-                    acting.as_meta(),
-                )
-                return
+        owner = state.theme_department  # intake records the theme's owner on submission
+        if owner is not None and owner not in declined and rules.department(owner) is not None:
+            routing.route(
+                owner,
+                [owner],
+                RoutingMethod.THEME_OWNER.value,
+                f"theme {state.theme_number} is owned by {owner}",
+                acting.as_meta(),
+            )
+            return
         found = matches(state, rules, excluding=declined)
         if found:
             routing.route(
@@ -152,13 +139,6 @@ class RoutingApplication(ConsumingApplication):
             "no department fits well enough; the desk assigns it",
             acting.as_meta(),
         )
-
-    def _theme_owner(self, municipality: str, number: int) -> str | None:
-        try:
-            owner: ThemeOwner = self.repository.get(ThemeOwner.create_id(municipality, number))
-        except AggregateNotFoundError:
-            return None
-        return owner.department
 
     # -- what staff do ---------------------------------------------------------------
 

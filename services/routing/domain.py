@@ -1,14 +1,12 @@
-"""Routing's aggregates: where each proposal is, and who owns each theme."""
+"""Routing's aggregate: where each proposal is, and how it got there."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
-
-_NAMESPACE = uuid5(NAMESPACE_URL, "urn:kyoso:routing")
 
 Meta = dict[str, Any]
 
@@ -25,6 +23,7 @@ class Routing(Aggregate):
     an event that stays in the history."""
 
     class Started(Aggregate.Created):
+        proposal_id: UUID
         municipality: str
         receipt_number: str
         title: str
@@ -233,22 +232,3 @@ class Routing(Aggregate):
     @event(Closed)
     def close(self, reason: str, meta: Meta) -> None:
         self.closed = True
-
-
-class ThemeOwner(Aggregate):
-    """Which department owns a theme, as intake published it."""
-
-    class Published(Aggregate.Created):
-        municipality: str
-        number: int
-        department: str
-
-    @staticmethod
-    def create_id(municipality: str, number: int) -> UUID:
-        return uuid5(_NAMESPACE, f"theme/{municipality}/{number}")
-
-    @event(Published)
-    def __init__(self, municipality: str, number: int, department: str) -> None:
-        self.municipality = municipality
-        self.number = number
-        self.department = department

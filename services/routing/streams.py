@@ -1,4 +1,4 @@
-"""Routing's Faust app: it hears intake's proposals and themes, and keeps the deadlines."""
+"""Routing's Faust app: it hears intake's proposals, and keeps the deadlines."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import asyncio
 
 import faust
 
-from services.intake.integration import proposals_topic, themes_topic
+from services.intake.integration import proposals_topic
 from services.routing.application import RoutingApplication
 from services.routing.integration import SERVICE, dead_letter_topic
 from services.routing.settings import RoutingSettings
@@ -15,7 +15,8 @@ from shared.streams import consume_into, faust_app
 
 
 def consumed_topics(settings: CommonSettings) -> list[str]:
-    return [proposals_topic(settings), themes_topic(settings)]
+    # Theme proposals carry their theme's owning department, so themes are not needed.
+    return [proposals_topic(settings)]
 
 
 def build_stream(settings: RoutingSettings, routing: RoutingApplication) -> faust.App:

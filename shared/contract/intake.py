@@ -34,6 +34,9 @@ class ProposalSubmitted(IntegrationEvent):
     fiscal_year: int = Field(description="Japanese fiscal year (April–March) of receipt")
     channel: Channel
     theme_number: int | None = None
+    theme_department: str | None = Field(
+        None, description="The theme's owning department when the proposal was submitted"
+    )
     proposer: PublicProposer
     title: str
     field: str

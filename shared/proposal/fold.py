@@ -48,6 +48,7 @@ class ProposalState(BaseModel):
     fiscal_year: int
     channel: Channel
     theme_number: int | None
+    theme_department: str | None = None
     proposer: PublicProposer
     title: str
     field: str

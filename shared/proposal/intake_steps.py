@@ -27,6 +27,7 @@ def submitted(
         fiscal_year=event.fiscal_year,
         channel=event.channel,
         theme_number=event.theme_number,
+        theme_department=event.theme_department,
         proposer=event.proposer,
         title=event.title,
         field=event.field,

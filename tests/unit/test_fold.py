@@ -112,3 +112,10 @@ def test_a_handler_can_be_registered_only_once_per_event() -> None:
 
     with pytest.raises(TypeError, match="already has a fold handler"):
         PROPOSAL_FOLD.on(ProposalAccepted)(again)
+
+
+def test_every_event_about_a_proposal_has_a_fold_handler() -> None:
+    from shared.contract import EVENT_REGISTRY
+
+    about_proposals = [e for e in EVENT_REGISTRY.all_events() if "proposal_id" in e.model_fields]
+    assert about_proposals and all(PROPOSAL_FOLD.handles(e) for e in about_proposals)

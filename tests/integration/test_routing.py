@@ -1,0 +1,290 @@
+"""Routing with the real broker: intake → Kafka → routing → Kafka, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from prometheus_client import REGISTRY
+
+from services.intake.app import create_app as create_intake
+from services.intake.settings import IntakeSettings
+from services.routing.app import create_app as create_routing
+from services.routing.settings import RoutingSettings
+from shared.broker import LocalBroker
+from shared.contract import DeadlinePassed, ProposalRouted, from_kafka
+from shared.proposal import PROPOSAL_FOLD
+from tests.conftest import (
+    NAGASAKI_DESK,
+    STAFF_TOKENS,
+    MovableClock,
+    bearer,
+    wait_until,
+)
+from tests.factories import free_proposal_body, proposal_body
+from tests.kafka import read_topic
+from tests.running import serving
+
+pytestmark = pytest.mark.integration
+
+CULTURE = "nagasaki-culture-token-" + "c" * 8
+EDUCATION = "nagasaki-education-token-" + "e" * 8
+TOKENS = [
+    *STAFF_TOKENS,
+    {
+        "token": CULTURE,
+        "role": "department",
+        "municipality": "nagasaki",
+        "department": "bunka-kanko",
+    },
+    {"token": EDUCATION, "role": "department", "municipality": "nagasaki", "department": "kyoiku"},
+]
+ROUTINGS = "/api/v1/municipalities/nagasaki/routings"
+
+
+@dataclass
+class Desk:
+    intake: httpx.AsyncClient
+    routing: httpx.AsyncClient
+    routing_app: Any
+    intake_app: Any
+    settings: RoutingSettings
+    clock: MovableClock
+
+    async def submit_and_accept(self, body: dict[str, Any]) -> str:
+        receipt = (
+            await self.intake.post("/api/v1/municipalities/nagasaki/proposals", json=body)
+        ).json()
+        pid: str = receipt["proposal_id"]
+        accepted = await self.intake.post(
+            f"/api/v1/municipalities/nagasaki/desk/proposals/{pid}/screening",
+            json={"decision": "accept"},
+            headers=bearer(NAGASAKI_DESK),
+        )
+        assert accepted.status_code == 200
+        return pid
+
+    async def routed(self, pid: str, hop: int = 1) -> dict[str, Any]:
+        async def view() -> dict[str, Any] | None:
+            response = await self.routing.get(f"{ROUTINGS}/{pid}", headers=bearer(NAGASAKI_DESK))
+            if response.status_code != 200 or response.json()["hop"] < hop:
+                return None
+            found: dict[str, Any] = response.json()
+            return found
+
+        found: dict[str, Any] = await wait_until(view, what=f"proposal {pid} routed (hop {hop})")
+        return found
+
+
+@pytest.fixture
+async def desk(
+    tmp_path: Any,
+    broker: LocalBroker,
+    database_url: str,
+    make_settings: Callable[..., IntakeSettings],
+) -> AsyncIterator[Desk]:
+    prefix = f"t{uuid.uuid4().hex[:12]}"
+    clock = MovableClock()
+    intake_settings = make_settings(
+        relay_enabled=True,
+        database_url=database_url,
+        kafka_bootstrap_servers=broker.bootstrap_servers,
+        topic_prefix=prefix,
+        staff_tokens=TOKENS,
+    )
+    routing_settings = RoutingSettings(
+        data_dir=tmp_path,
+        database_url=database_url.replace("intake.sqlite", "routing.sqlite"),
+        kafka_bootstrap_servers=broker.bootstrap_servers,
+        topic_prefix=prefix,
+        staff_tokens=TOKENS,
+        kafka_session_timeout_seconds=2,
+        deadline_check_interval_seconds=0.2,
+        relay_poll_interval_seconds=0.05,
+    )
+    intake_app = create_intake(intake_settings, clock=clock)
+    routing_app = create_routing(routing_settings, clock=clock)
+    async with serving(intake_app) as intake, serving(routing_app) as routing:
+        yield Desk(intake, routing, routing_app, intake_app, routing_settings, clock)
+
+
+async def test_an_accepted_theme_proposal_reaches_the_themes_owner(desk: Desk) -> None:
+    pid = await desk.submit_and_accept(proposal_body(theme_number=5))
+    routing = await desk.routed(pid)
+    assert routing["lead_department"] == "machizukuri" and routing["stage"] == "waiting"
+    assert routing["history"][0]["details"]["method"] == "theme_owner"
+    records = await read_topic(
+        desk.settings.kafka_bootstrap_servers,
+        desk.settings.topic("routing", "proposals"),
+        lambda r: len(r) >= 1,
+    )
+    event = from_kafka(records[0].headers, records[0].key, records[0].value)
+    assert isinstance(event.event, ProposalRouted) and event.meta.subject == pid
+    assert event.meta.actor_role.value == "system" and event.meta.causation_id is not None
+
+
+async def test_a_free_proposal_goes_to_the_department_that_fits(desk: Desk) -> None:
+    pid = await desk.submit_and_accept(free_proposal_body())  # 通学路安全点検支援システム, 教育
+    routing = await desk.routed(pid)
+    assert routing["lead_department"] == "kyoiku"
+    inbox = await desk.routing.get(
+        "/api/v1/municipalities/nagasaki/departments/kyoiku/inbox", headers=bearer(EDUCATION)
+    )
+    assert [line["proposal_id"] for line in inbox.json()] == [pid]
+    other = await desk.routing.get(
+        "/api/v1/municipalities/nagasaki/departments/kyoiku/inbox", headers=bearer(CULTURE)
+    )
+    assert other.status_code == 403
+
+
+async def test_a_decline_is_rerouted_the_desk_stays_responsible_and_every_hop_is_kept(
+    desk: Desk,
+) -> None:
+    body = free_proposal_body(
+        title="「インバウンド対策」のご提案",
+        field="観光",
+        summary="インバウンド客が日本円をキャッシングできるよう、ATMでの利用を案内するご当地ポスターを掲示する提案。",
+        content="店舗に掲示するポスターを制作する。",
+    )
+    pid = await desk.submit_and_accept(body)
+    assert (await desk.routed(pid))["lead_department"] == "bunka-kanko"
+    not_theirs = await desk.routing.post(f"{ROUTINGS}/{pid}/take-on", headers=bearer(EDUCATION))
+    assert not_theirs.status_code == 409
+    no_reason = await desk.routing.post(
+        f"{ROUTINGS}/{pid}/decline", json={"reason": ""}, headers=bearer(CULTURE)
+    )
+    assert no_reason.status_code == 422
+    declined = await desk.routing.post(
+        f"{ROUTINGS}/{pid}/decline",
+        json={"reason": "観光施策ではなく金融機関の案内です"},
+        headers=bearer(CULTURE),
+    )
+    after = declined.json()
+    assert after["hop"] == 2 and "bunka-kanko" not in after["departments"]
+    assert after["declined_by"] == ["bunka-kanko"]
+    reassigned = await desk.routing.post(
+        f"{ROUTINGS}/{pid}/reassign",
+        json={"departments": ["kyoiku"], "reason": "窓口判断"},
+        headers=bearer(NAGASAKI_DESK),
+    )
+    assert reassigned.json()["lead_department"] == "kyoiku"
+    events = [h["event"] for h in reassigned.json()["history"]]
+    assert events == [
+        "routing.proposal.routed",
+        "routing.proposal.declined",
+        "routing.proposal.routed",
+        "routing.proposal.routed",
+    ]
+    dashboard = (
+        await desk.routing.get(
+            "/api/v1/municipalities/nagasaki/dashboard", headers=bearer(NAGASAKI_DESK)
+        )
+    ).json()
+    assert dashboard["reroutes"] == 2 and dashboard["waiting"] == 1
+
+
+async def test_the_dialogue_is_recorded_and_the_status_line_kept(desk: Desk) -> None:
+    pid = await desk.submit_and_accept(free_proposal_body())
+    await desk.routed(pid)
+    early = await desk.routing.post(
+        f"{ROUTINGS}/{pid}/milestones", json={"milestone": "started"}, headers=bearer(EDUCATION)
+    )
+    assert early.status_code == 409  # the dialogue starts when the department takes it on
+    taken = await desk.routing.post(f"{ROUTINGS}/{pid}/take-on", headers=bearer(EDUCATION))
+    assert taken.json()["stage"] == "in_dialogue"
+    for milestone in ("started", "confidentiality_agreed", "skeleton_agreed"):
+        done = await desk.routing.post(
+            f"{ROUTINGS}/{pid}/milestones", json={"milestone": milestone}, headers=bearer(EDUCATION)
+        )
+        assert done.status_code == 200
+    unknown = await desk.routing.post(
+        f"{ROUTINGS}/{pid}/milestones", json={"milestone": "party"}, headers=bearer(EDUCATION)
+    )
+    assert unknown.status_code == 422 and "milestone" in unknown.text
+    line = await desk.routing.post(
+        f"{ROUTINGS}/{pid}/status-line",
+        json={"ja": "教育委員会と協議中", "en": "In talks with the Board of Education"},
+        headers=bearer(EDUCATION),
+    )
+    assert line.json()["milestones"] == ["started", "confidentiality_agreed", "skeleton_agreed"]
+    # The shared fold over intake's and routing's events gives the proposer's view.
+    records = await read_topic(
+        desk.settings.kafka_bootstrap_servers,
+        desk.settings.topic("routing", "proposals"),
+        lambda r: len(r) >= 6,
+    )
+    heard = desk.routing_app.state.routing.proposal_state(uuid.UUID(pid))
+    envelopes = [from_kafka(r.headers, r.key, r.value) for r in records]
+    final = PROPOSAL_FOLD.fold(envelopes, initial=heard)
+    assert final is not None and final.status.value == "in_dialogue"
+    assert final.status_line_ja == "教育委員会と協議中"
+    assert final.milestones == ("started", "confidentiality_agreed", "skeleton_agreed")
+
+
+async def test_nothing_fitting_goes_to_the_desks_triage_queue(desk: Desk) -> None:
+    pid = await desk.submit_and_accept(
+        free_proposal_body(
+            title="宇宙港の誘致", field="宇宙", summary="軌道上の施設", content="宇宙港"
+        )
+    )
+    routing = await desk.routed(pid)
+    assert routing["stage"] == "triage" and routing["lead_department"] is None
+    dashboard = (
+        await desk.routing.get(
+            "/api/v1/municipalities/nagasaki/dashboard", headers=bearer(NAGASAKI_DESK)
+        )
+    ).json()
+    assert [p["proposal_id"] for p in dashboard["triage_proposals"]] == [pid]
+
+
+async def test_a_proposal_past_its_routing_deadline_is_flagged_once(desk: Desk) -> None:
+    pid = await desk.submit_and_accept(free_proposal_body())
+    await desk.routed(pid)
+    desk.clock.advance(days=15)  # the default routing deadline is 14 days
+
+    async def overdue() -> list[Any]:
+        board = (
+            await desk.routing.get(
+                "/api/v1/municipalities/nagasaki/dashboard", headers=bearer(NAGASAKI_DESK)
+            )
+        ).json()
+        return list(board["overdue_proposals"])
+
+    flagged = await wait_until(overdue, what="the overdue escalation")
+    assert flagged[0]["proposal_id"] == pid and flagged[0]["overdue"] == ["routing"]
+    records = await read_topic(
+        desk.settings.kafka_bootstrap_servers,
+        desk.settings.topic("routing", "proposals"),
+        lambda r: any("overdue" in dict(x.headers)["ce_type"].decode() for x in r),
+    )
+    # Several timer ticks later there is still one overdue event.
+    await wait_until(
+        lambda: desk.routing_app.state.routing.check_deadlines() == 0, what="no new flags"
+    )
+    events = [from_kafka(r.headers, r.key, r.value).event for r in records]
+    assert sum(isinstance(e, DeadlinePassed) for e in events) == 1
+
+
+def copies_ignored_by_routing() -> float:
+    value = REGISTRY.get_sample_value(
+        "kyoso_consumer_events_total", {"service": "routing", "outcome": "duplicate"}
+    )
+    return value or 0.0
+
+
+async def test_every_event_delivered_twice_still_routes_once(desk: Desk) -> None:
+    pid = await desk.submit_and_accept(proposal_body(theme_number=5))
+    await desk.routed(pid)
+    before = copies_ignored_by_routing()
+    republished = await desk.intake_app.state.relay.republish()
+    assert republished >= 30  # 28 theme events and this proposal's 2
+    await wait_until(
+        lambda: copies_ignored_by_routing() - before >= 2, what="routing to hear both copies"
+    )
+    stored = list(desk.routing_app.state.routing.events.get(uuid.UUID(pid)))
+    assert sum(type(e).__name__ == "Routed" for e in stored) == 1
+    assert (await desk.routed(pid))["hop"] == 1
