@@ -56,6 +56,8 @@ def _dev_staff_tokens(data_dir: Path) -> str:
     """Staff tokens for a local desk, made once and kept in the data folder."""
     path = data_dir / "dev-staff-tokens.json"
     if not path.exists():
+        from services.routing.directory import directory, known_municipalities
+
         tokens = [
             {
                 "token": secrets.token_urlsafe(24),
@@ -63,7 +65,18 @@ def _dev_staff_tokens(data_dir: Path) -> str:
                 "municipality": code,
                 "name": f"{code} desk",
             }
-            for code in ("nagasaki", "aomori", "sapporo", "kitakyushu", "setagaya")
+            for code in known_municipalities()
+        ]
+        tokens.sort(key=lambda t: t["municipality"] != "nagasaki")  # Nagasaki's desk first
+        tokens += [
+            {
+                "token": secrets.token_urlsafe(24),
+                "role": "department",
+                "municipality": "nagasaki",
+                "department": department.code,
+                "name": department.name_ja,
+            }
+            for department in directory("nagasaki").departments
         ]
         path.write_text(json.dumps(tokens, indent=2), encoding="utf-8")
         path.chmod(0o600)
@@ -120,9 +133,12 @@ def bring_up(broker_port: int, demo_data: bool) -> int:
             f"  Portal ポータル            {urls['intake']}/\n"
             f"  API docs                  {urls['intake']}/docs\n"
             f"  Themes テーマ (Nagasaki)   {urls['intake']}/api/v1/municipalities/nagasaki/themes\n"
-            f"  Kafka broker              127.0.0.1:{broker_port} (topics {settings.topic_prefix}.intake.*)\n"
+            f"  Routing 振り分け           {urls['routing']}/docs\n"
+            f"  Desk dashboard            {urls['routing']}/api/v1/municipalities/nagasaki/dashboard\n"
+            f"  Kafka broker              127.0.0.1:{broker_port} (topics {settings.topic_prefix}.*)\n"
             f"  Stores                    {data_dir}\n"
             f"  Nagasaki desk token       {desk_token}\n"
+            f"  Staff tokens              {data_dir / 'dev-staff-tokens.json'}\n"
             "Ctrl-C stops everything; accepted proposals are kept for the next start.\n",
             flush=True,
         )

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -26,8 +27,15 @@ pytestmark = pytest.mark.integration
 class Desk:
     """`kyoso up` as a child process, its output read line by line."""
 
-    def __init__(self, data_dir: Path, intake_port: int, broker_port: int) -> None:
-        env = {**os.environ, "KYOSO_DATA_DIR": str(data_dir), "KYOSO_INTAKE_PORT": str(intake_port)}
+    def __init__(
+        self, data_dir: Path, intake_port: int, routing_port: int, broker_port: int
+    ) -> None:
+        env = {
+            **os.environ,
+            "KYOSO_DATA_DIR": str(data_dir),
+            "KYOSO_INTAKE_PORT": str(intake_port),
+            "KYOSO_ROUTING_PORT": str(routing_port),
+        }
         env.pop("KYOSO_STAFF_TOKENS", None)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "kyoso.cli", "up", "--broker-port", str(broker_port)],
@@ -64,10 +72,19 @@ class Desk:
         return self.process.wait(timeout=60)
 
 
+def wait_for_http(request: Callable[[], httpx.Response], status: int, timeout: float = 30) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if request().status_code == status:
+            return True
+        time.sleep(0.1)
+    return False
+
+
 def test_kyoso_up_serves_the_desk_and_keeps_proposals_across_restarts(tmp_path: Path) -> None:
-    intake_port, broker_port = free_port(), free_port()
+    intake_port, routing_port, broker_port = free_port(), free_port(), free_port()
     base = f"http://127.0.0.1:{intake_port}"
-    desk = Desk(tmp_path, intake_port, broker_port)
+    desk = Desk(tmp_path, intake_port, routing_port, broker_port)
     try:
         desk.wait_for("Kyoso Desk is up")
         desk.wait_for("Nagasaki desk token")
@@ -79,10 +96,22 @@ def test_kyoso_up_serves_the_desk_and_keeps_proposals_across_restarts(tmp_path: 
             f"{base}/api/v1/municipalities/nagasaki/proposals", json=proposal_body()
         ).json()
         assert receipt["receipt_number"].startswith("NGS-")
+        token = printed.split("Nagasaki desk token")[1].split()[0]
+        as_desk = {"Authorization": f"Bearer {token}"}
+        pid = receipt["proposal_id"]
+        screened = httpx.post(
+            f"{base}/api/v1/municipalities/nagasaki/desk/proposals/{pid}/screening",
+            json={"decision": "accept"},
+            headers=as_desk,
+        )
+        assert screened.status_code == 200
+        routing = f"http://127.0.0.1:{routing_port}/api/v1/municipalities/nagasaki/routings/{pid}"
+        assert wait_for_http(lambda: httpx.get(routing, headers=as_desk), 200)
+        assert httpx.get(routing, headers=as_desk).json()["lead_department"] == "machizukuri"
     finally:
         assert desk.stop() == 0
 
-    again = Desk(tmp_path, intake_port, broker_port)
+    again = Desk(tmp_path, intake_port, routing_port, broker_port)
     try:
         again.wait_for("Kyoso Desk is up")
         view = httpx.get(receipt["status_url"]).text
