@@ -59,6 +59,9 @@ class CommonSettings(BaseSettings):
         True,
         description="Run the Kafka relay inside the service process (else `kyoso relay NAME`).",
     )
+    consumer_enabled: bool = Field(
+        True, description="Consume the other services' topics (the service's Faust agents)."
+    )
     relay_poll_interval_seconds: float = Field(
         0.2, gt=0, le=60, description="How often the relay looks for new events when idle."
     )

@@ -22,6 +22,7 @@ from prometheus_client import Counter
 
 from shared.consumer import ConsumingApplication
 from shared.contract.envelope import MalformedMessage, from_kafka
+from shared.relay import ensure_topics
 from shared.settings import CommonSettings
 
 log = logging.getLogger(__name__)
@@ -113,10 +114,19 @@ def consume_into(
 
 class SupervisedStream:
     """Runs a Faust app built by `build` until stopped, rebuilding it after a failure
-    (a Faust app cannot be started twice), so a service outlives a broker outage."""
+    (a Faust app cannot be started twice), so a service outlives a broker outage.
+    The topics it reads are created first if a fresh broker does not have them yet."""
 
-    def __init__(self, build: Callable[[], faust.App], start_timeout: float = 60.0) -> None:
+    def __init__(
+        self,
+        build: Callable[[], faust.App],
+        bootstrap_servers: str,
+        topics: list[str],
+        start_timeout: float = 60.0,
+    ) -> None:
         self._build = build
+        self._bootstrap_servers = bootstrap_servers
+        self._topics = topics
         self._start_timeout = start_timeout
         self.running = False
 
@@ -124,6 +134,7 @@ class SupervisedStream:
         while not stopping.is_set():
             app = self._build()
             try:
+                await ensure_topics(self._bootstrap_servers, self._topics)
                 await asyncio.wait_for(app.start(), self._start_timeout)
                 self.running = True
                 await stopping.wait()

@@ -105,6 +105,8 @@ def make_settings(tmp_path: Path) -> Callable[..., IntakeSettings]:
             "secret_key": secrets.token_urlsafe(32),
             "staff_tokens": STAFF_TOKENS,
             "relay_enabled": False,
+            "consumer_enabled": False,
+            "kafka_session_timeout_seconds": 2,
             "demo_data": True,
             "relay_poll_interval_seconds": 0.05,
         }

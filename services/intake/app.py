@@ -19,7 +19,9 @@ from services.intake.integration import SERVICE
 from services.intake.relay import build_relay
 from services.intake.settings import IntakeSettings
 from services.intake.status_tokens import StatusTokens
+from services.intake.streams import build_stream, consumed_topics, dead_letter_topic
 from shared.staff_auth import StaffDirectory
+from shared.streams import SupervisedStream
 from shared.web import add_request_metrics, error, health_router
 
 log = logging.getLogger(__name__)
@@ -42,17 +44,23 @@ def create_app(settings: IntakeSettings, *, clock: Clock = _utc_now) -> FastAPI:
         app.state.submissions = SubmissionQueue(intake)
         relay = build_relay(settings, intake)
         app.state.relay = relay
+        stream = app.state.stream = SupervisedStream(
+            lambda: build_stream(settings, intake),
+            settings.kafka_bootstrap_servers,
+            [*consumed_topics(settings), dead_letter_topic(settings)],
+        )
         stopping = asyncio.Event()
-        relaying = None
+        tasks = []
         if settings.relay_enabled:
             intake.after_save.append(relay.wake)
-            relaying = asyncio.create_task(relay.run_supervised(stopping), name="intake-relay")
+            tasks.append(asyncio.create_task(relay.run_supervised(stopping), name="intake-relay"))
+        if settings.consumer_enabled:
+            tasks.append(asyncio.create_task(stream.run(stopping), name="intake-stream"))
         try:
             yield
         finally:
             stopping.set()
-            if relaying is not None:
-                await relaying
+            await asyncio.gather(*tasks)
             intake.close()
 
     app = FastAPI(
@@ -73,6 +81,8 @@ def create_app(settings: IntakeSettings, *, clock: Clock = _utc_now) -> FastAPI:
             return f"event store unavailable: {problem}"
         if settings.relay_enabled and not app.state.relay.connected:
             return "Kafka relay not connected"
+        if settings.consumer_enabled and not app.state.stream.running:
+            return "Kafka consumer not running"
         return None
 
     app.include_router(health_router(readiness))

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 from eventsourcing.persistence import IntegrityError
 
 from services.intake.catalogue import IntakeCatalogue
@@ -25,10 +25,11 @@ from services.intake.domain import (
 )
 from services.intake.integration import SERVICE, to_envelope
 from shared.acting import Acting
-from shared.application import ServiceApplication
+from shared.consumer import ConsumingApplication
 from shared.contract import Envelope
 from shared.contract.vocabulary import ActorRole, ProposerKind, ScreeningReason
 from shared.municipalities import fiscal_year, municipalities
+from shared.observed import ObservedProposal
 from shared.proposal import PROPOSAL_FOLD, ProposalState
 
 
@@ -64,7 +65,7 @@ class Submitted:
 MAX_CONFLICT_RETRIES = 20
 
 
-class IntakeApplication(ServiceApplication):
+class IntakeApplication(ConsumingApplication):
     service = SERVICE
     name = "intake"
     # The receipt book grows by one event per proposal; snapshots keep a cold start fast.
@@ -322,18 +323,38 @@ class IntakeApplication(ServiceApplication):
         ]
 
     def history(self, proposal_id: UUID) -> list[Envelope]:
-        """The proposal's integration events, exactly as they go out on Kafka."""
-        return [
-            envelope
-            for envelope in (to_envelope(e) for e in self.events.get(proposal_id))
-            if envelope is not None
-        ]
+        """Intake's events of the proposal, exactly as they go out on Kafka, and what the
+        other services said of it since, in the order it happened."""
+        own = [e for e in (to_envelope(d) for d in self.events.get(proposal_id)) if e is not None]
+        heard = self._observed(proposal_id)
+        return sorted([*own, *(heard.heard if heard else [])], key=lambda e: e.meta.time)
 
     def state(self, proposal_id: UUID) -> ProposalState:
         state = PROPOSAL_FOLD.fold(self.history(proposal_id))
         if state is None:
             raise NotFound(f"proposal {proposal_id} does not exist")
         return state
+
+    # -- what intake hears from the other services ----------------------------------
+
+    def policy(self, envelope: Envelope, processing: ProcessingEvent[Any]) -> None:
+        """Keep what routing (and later decision and publication) say about a proposal,
+        so the proposer's status page shows where it is."""
+        proposal_id = getattr(envelope.event, "proposal_id", None)
+        if not isinstance(proposal_id, UUID) or envelope.meta.service == SERVICE:
+            return
+        observed = self._observed(proposal_id) or ObservedProposal(proposal_id=proposal_id)
+        observed.hear(envelope)
+        processing.collect_events(observed)
+
+    def _observed(self, proposal_id: UUID) -> ObservedProposal | None:
+        try:
+            observed: ObservedProposal = self.repository.get(
+                ObservedProposal.create_id(proposal_id)
+            )
+        except AggregateNotFoundError:
+            return None
+        return observed
 
     def _known_municipality(self, municipality: str) -> None:
         if municipality not in municipalities():

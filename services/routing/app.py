@@ -15,7 +15,6 @@ from services.routing.integration import SERVICE, dead_letter_topic
 from services.routing.relay import build_relay
 from services.routing.settings import RoutingSettings
 from services.routing.streams import build_stream, consumed_topics
-from shared.relay import ensure_topics
 from shared.staff_auth import StaffDirectory
 from shared.streams import SupervisedStream
 from shared.web import add_request_metrics, error, health_router
@@ -27,27 +26,19 @@ def create_app(settings: RoutingSettings, *, clock: Clock = utc_now) -> FastAPI:
         routing = await asyncio.to_thread(RoutingApplication, settings, clock)
         app.state.routing = routing
         relay = app.state.relay = build_relay(settings, routing)
-        stream = app.state.stream = SupervisedStream(lambda: build_stream(settings, routing))
+        stream = app.state.stream = SupervisedStream(
+            lambda: build_stream(settings, routing),
+            settings.kafka_bootstrap_servers,
+            [*consumed_topics(settings), dead_letter_topic(settings)],
+        )
         stopping = asyncio.Event()
         tasks = []
         if settings.relay_enabled:
             routing.after_save.append(relay.wake)
             tasks.append(asyncio.create_task(relay.run_supervised(stopping), name="routing-relay"))
 
-        async def consume() -> None:
-            # The topics routing reads may not exist yet on a fresh broker.
-            while not stopping.is_set():
-                try:
-                    await ensure_topics(
-                        settings.kafka_bootstrap_servers,
-                        [*consumed_topics(settings), dead_letter_topic(settings)],
-                    )
-                    break
-                except Exception:
-                    await asyncio.sleep(1)
-            await stream.run(stopping)
-
-        tasks.append(asyncio.create_task(consume(), name="routing-stream"))
+        if settings.consumer_enabled:
+            tasks.append(asyncio.create_task(stream.run(stopping), name="routing-stream"))
         try:
             yield
         finally:
@@ -71,7 +62,7 @@ def create_app(settings: RoutingSettings, *, clock: Clock = utc_now) -> FastAPI:
             return f"event store unavailable: {problem}"
         if settings.relay_enabled and not app.state.relay.connected:
             return "Kafka relay not connected"
-        if not app.state.stream.running:
+        if settings.consumer_enabled and not app.state.stream.running:
             return "Kafka consumer not running"
         return None
 

@@ -95,6 +95,7 @@ async def desk(
         kafka_bootstrap_servers=broker.bootstrap_servers,
         topic_prefix=prefix,
         staff_tokens=TOKENS,
+        consumer_enabled=True,
     )
     routing_settings = RoutingSettings(
         data_dir=tmp_path,
@@ -223,6 +224,18 @@ async def test_the_dialogue_is_recorded_and_the_status_line_kept(desk: Desk) -> 
     assert final is not None and final.status.value == "in_dialogue"
     assert final.status_line_ja == "教育委員会と協議中"
     assert final.milestones == ("started", "confidentiality_agreed", "skeleton_agreed")
+
+    # The proposer reads the line on the private status page, served by intake.
+    receipt_token = desk.intake_app.state.status_tokens.issue(uuid.UUID(pid))
+
+    async def proposer_sees_the_line() -> dict[str, Any] | None:
+        view = await desk.intake.get(f"/api/v1/proposer/proposals/{pid}", params={"token": receipt_token})
+        body: dict[str, Any] = view.json()
+        return body if body["status_ja"] == "教育委員会と協議中" else None
+
+    view = await wait_until(proposer_sees_the_line, what="the status line on the proposer's page")
+    assert view["status"] == "in_dialogue" and view["status_en"] == "In talks with the Board of Education"
+    assert "対話を開始しました" in [step["ja"] for step in view["steps"]]
 
 
 async def test_nothing_fitting_goes_to_the_desks_triage_queue(desk: Desk) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from services.intake.settings import IntakeSettings
+from services.routing.settings import RoutingSettings
 from shared.settings import ENV_PREFIX
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -12,7 +13,8 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def test_the_readme_lists_every_setting_a_service_reads() -> None:
-    variables = {f"{ENV_PREFIX}{name.upper()}" for name in IntakeSettings.model_fields}
+    fields = {*IntakeSettings.model_fields, *RoutingSettings.model_fields}
+    variables = {f"{ENV_PREFIX}{name.upper()}" for name in fields}
     missing = sorted(v for v in variables if f"`{v}`" not in README)
     assert not missing, f"README's configuration table lacks {missing}"
 

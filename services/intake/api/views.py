@@ -89,8 +89,12 @@ class ProposerView(StatusText):
 
     @classmethod
     def of_state(cls, state: ProposalState) -> ProposerView:
+        labels = StatusText.labels(state.status)
+        if state.status_line_ja and state.status_line_en and not state.status.is_closed:
+            # The line the desk or the department wrote, e.g. 「教育委員会と協議中」.
+            labels.update(status_ja=state.status_line_ja, status_en=state.status_line_en)
         return cls(
-            **StatusText.labels(state.status),
+            **labels,
             proposal_id=state.proposal_id,
             receipt_number=state.receipt_number,
             title=state.title,
