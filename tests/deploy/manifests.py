@@ -461,6 +461,16 @@ def container_environment(
     return environment
 
 
+def image_command(spec: Mapping[str, Any]) -> list[str]:
+    """What a container runs: `command` replaces the image's ENTRYPOINT, `args` its CMD."""
+    final = dockerfile_stages()[-1]
+    entrypoint, cmd = final.last("ENTRYPOINT"), final.last("CMD")
+    assert entrypoint is not None and cmd is not None
+    if "command" in spec:
+        return [*spec["command"], *spec.get("args", [])]
+    return [*exec_form(entrypoint), *spec.get("args", exec_form(cmd))]
+
+
 def referenced_keys(spec: Mapping[str, Any], kind: str) -> list[tuple[str, str]]:
     """(object name, key) of every configMapKeyRef or secretKeyRef of a container."""
     return [

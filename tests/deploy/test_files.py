@@ -329,16 +329,6 @@ def desk_deployments(kustomize: m.Kustomization) -> dict[str, dict[str, Any]]:
     }
 
 
-def image_command(spec: dict[str, Any]) -> list[str]:
-    """What a container runs: `command` replaces the image's ENTRYPOINT, `args` its CMD."""
-    final = m.dockerfile_stages()[-1]
-    entrypoint, cmd = final.last("ENTRYPOINT"), final.last("CMD")
-    assert entrypoint is not None and cmd is not None
-    if "command" in spec:
-        return [*spec["command"], *spec.get("args", [])]
-    return [*m.exec_form(entrypoint), *spec.get("args", m.exec_form(cmd))]
-
-
 def test_the_kustomization_is_whole(base: m.Kustomization) -> None:
     kinds = sorted((r["kind"], r["metadata"]["name"]) for r in base.resources)
     services = sorted(SERVICES)
@@ -362,7 +352,7 @@ def test_deployments_run_every_service_the_cli_has_and_no_other(base: m.Kustomiz
     deployments = desk_deployments(base)
     assert set(deployments) == set(SERVICES), "deploy/ and `kyoso service NAME` differ"
     for name, deployment in deployments.items():
-        assert image_command(m.container(deployment, name)) == ["kyoso", "service", name]
+        assert m.image_command(m.container(deployment, name)) == ["kyoso", "service", name]
         assert name in m.SERVICE_SETTINGS, f"tests/deploy/manifests.py: add {name}'s settings"
 
 
@@ -452,7 +442,7 @@ def test_the_topics_job_and_each_wait_use_exactly_the_codes_topics(
         assert wait_env["KYOSO_TOPIC_PREFIX"] == prefix
         waits_for = {f"{prefix}.{t}" for t in wait_env["TOPICS"].split()}
         assert waits_for == m.service_topics(name, CommonSettings(topic_prefix=prefix)), name
-        assert image_command(wait)[0] == "python"
+        assert m.image_command(wait)[0] == "python"
         script = m.mounted_files(deployment, wait, base)[wait["command"][1]]
         assert script == m.BASE / "wait-for-topics.py"
         # The job, the wait and the service read the prefix and the servers from the same keys.
