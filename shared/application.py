@@ -33,14 +33,22 @@ class ServiceApplication(Application[Any]):
     """An eventsourcing application configured from Kyoso settings."""
 
     service: str = ""
+    # Aggregates kept in memory between commands (None: rebuilt from the store each time).
+    # Worth it for long-lived hot aggregates (intake's receipt book); for one-proposal
+    # aggregates, deep-copying out of the cache costs more than reading a few rows.
+    aggregate_cache_size: int | None = 5000
 
     def __init__(self, settings: CommonSettings, env: dict[str, str] | None = None) -> None:
         store_env = eventsourcing_env(self.service, settings)
         ensure_store_exists(store_env)
-        # The cache keeps hot aggregates (e.g. the receipt book) from being rebuilt from
-        # their whole history on every command; fast-forward keeps it correct across
-        # processes sharing one store.
-        super().__init__({"AGGREGATE_CACHE_MAXSIZE": "5000", **store_env, **(env or {})})
+        # Fast-forward (the library's default) keeps a cache correct across processes
+        # sharing one store.
+        cache = (
+            {}
+            if self.aggregate_cache_size is None
+            else {"AGGREGATE_CACHE_MAXSIZE": str(self.aggregate_cache_size)}
+        )
+        super().__init__({**cache, **store_env, **(env or {})})
         self.after_save: list[Callable[[], None]] = []
 
     @property

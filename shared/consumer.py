@@ -14,7 +14,7 @@ from abc import abstractmethod
 from typing import Any
 
 from eventsourcing.application import ProcessingEvent
-from eventsourcing.persistence import IntegrityError, Tracking
+from eventsourcing.persistence import Tracking
 
 from shared.application import ServiceApplication
 from shared.contract.envelope import Envelope, EventMetadata
@@ -41,16 +41,18 @@ class ConsumingApplication(ServiceApplication):
         )
 
     def process(self, envelope: Envelope) -> bool:
-        """Process one delivery; False when it is a copy of one already processed."""
-        if self.already_processed(envelope.meta):
-            return False
+        """Process one delivery; False when it is a copy of one already processed.
+
+        Copies are rare, so the common path does not ask first: the tracking record
+        refuses a copy when it is inserted (or the policy trips over its own earlier
+        effects), and only then is the tracking consulted to tell a copy from a fault."""
         processing: ProcessingEvent[Any] = ProcessingEvent(tracking_for(envelope.meta))
-        self.policy(envelope, processing)
         try:
+            self.policy(envelope, processing)
             recordings = self._record(processing)
-        except IntegrityError:
+        except Exception:
             if self.already_processed(envelope.meta):
-                return False  # another instance processed the same delivery just now
+                return False
             raise
         self._take_snapshots(processing)
         self._notify(recordings)

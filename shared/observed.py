@@ -36,7 +36,9 @@ class ObservedProposal(Aggregate):
     @event(Opened)
     def __init__(self, proposal_id: UUID) -> None:
         self.proposal_id = proposal_id
-        self.heard: list[Envelope] = []
+        # Kept as plain data (cheap to copy from the repository's cache) and validated
+        # into envelopes only when they are read.
+        self.heard_raw: list[tuple[str, int, dict[str, Any], dict[str, Any]]] = []
 
     def hear(self, envelope: Envelope) -> None:
         self._heard(
@@ -50,12 +52,17 @@ class ObservedProposal(Aggregate):
     def _heard(
         self, event_type: str, event_version: int, data: dict[str, Any], meta: dict[str, Any]
     ) -> None:
-        self.heard.append(
+        self.heard_raw.append((event_type, event_version, data, meta))
+
+    @property
+    def heard(self) -> list[Envelope]:
+        return [
             Envelope(
-                event=EVENT_REGISTRY.load(event_type, event_version, data),
+                event=EVENT_REGISTRY.load(event_type, version, data),
                 meta=EventMetadata.model_validate(meta),
             )
-        )
+            for event_type, version, data, meta in self.heard_raw
+        ]
 
     def state(self) -> ProposalState | None:
         return PROPOSAL_FOLD.fold(self.heard)

@@ -54,6 +54,7 @@ class Refused(Exception):
 class RoutingApplication(ConsumingApplication):
     service = SERVICE
     name = "routing"
+    aggregate_cache_size = None
 
     def __init__(self, settings: CommonSettings, clock: Clock = utc_now) -> None:
         super().__init__(settings)
@@ -71,13 +72,19 @@ class RoutingApplication(ConsumingApplication):
             event, (ProposalSubmitted, ProposalAccepted, ProposalRejected, ProposalWithdrawn)
         ):
             return  # themes closing and other services' events do not move a routing
-        observed = self._observed(event.proposal_id)
+        # A submission is the first thing heard of a proposal: no need to look it up.
+        observed = (
+            ObservedProposal(proposal_id=event.proposal_id)
+            if isinstance(event, ProposalSubmitted)
+            else self._observed(event.proposal_id)
+        )
         observed.hear(envelope)
         processing.collect_events(observed)
         acting = Acting.caused_by(envelope.meta)
         if isinstance(event, ProposalAccepted):
+            # Accepted once per proposal, and tracking drops copies: routing starts here.
             state = observed.state()
-            if state is not None and event.proposal_id not in self.repository:
+            if state is not None:
                 processing.collect_events(self._start(state, acting))
         elif isinstance(event, (ProposalRejected, ProposalWithdrawn)):
             routing = self._find(event.proposal_id)
