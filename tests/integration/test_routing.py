@@ -229,12 +229,17 @@ async def test_the_dialogue_is_recorded_and_the_status_line_kept(desk: Desk) -> 
     receipt_token = desk.intake_app.state.status_tokens.issue(uuid.UUID(pid))
 
     async def proposer_sees_the_line() -> dict[str, Any] | None:
-        view = await desk.intake.get(f"/api/v1/proposer/proposals/{pid}", params={"token": receipt_token})
+        view = await desk.intake.get(
+            f"/api/v1/proposer/proposals/{pid}", params={"token": receipt_token}
+        )
         body: dict[str, Any] = view.json()
         return body if body["status_ja"] == "教育委員会と協議中" else None
 
     view = await wait_until(proposer_sees_the_line, what="the status line on the proposer's page")
-    assert view["status"] == "in_dialogue" and view["status_en"] == "In talks with the Board of Education"
+    assert (
+        view["status"] == "in_dialogue"
+        and view["status_en"] == "In talks with the Board of Education"
+    )
     assert "対話を開始しました" in [step["ja"] for step in view["steps"]]
 
 
