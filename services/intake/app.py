@@ -8,11 +8,10 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
 from services.intake.api import desk, pages, proposals, proposer, themes
-from services.intake.application import IntakeApplication, NotFound, Refused
+from services.intake.application import IntakeApplication
 from services.intake.demo_data import load_nagasaki_themes
 from services.intake.group_commit import SubmissionQueue
 from services.intake.integration import SERVICE
@@ -20,9 +19,10 @@ from services.intake.relay import build_relay
 from services.intake.settings import IntakeSettings
 from services.intake.status_tokens import StatusTokens
 from services.intake.streams import build_stream, consumed_topics, dead_letter_topic
+from shared.service import Plumbing, answer_refusals, readiness, running_beside_the_api
 from shared.staff_auth import StaffDirectory
 from shared.streams import SupervisedStream
-from shared.web import add_request_metrics, error, health_router
+from shared.web import add_request_metrics, health_router
 
 log = logging.getLogger(__name__)
 
@@ -42,26 +42,17 @@ def create_app(settings: IntakeSettings, *, clock: Clock = _utc_now) -> FastAPI:
             log.info("demo data: %d Nagasaki themes added", added)
         app.state.intake = intake
         app.state.submissions = SubmissionQueue(intake)
-        relay = build_relay(settings, intake)
-        app.state.relay = relay
-        stream = app.state.stream = SupervisedStream(
-            lambda: build_stream(settings, intake),
-            settings.kafka_bootstrap_servers,
-            [*consumed_topics(settings), dead_letter_topic(settings)],
+        plumbing = app.state.plumbing = Plumbing(
+            intake,
+            build_relay(settings, intake),
+            SupervisedStream(
+                lambda: build_stream(settings, intake),
+                settings.kafka_bootstrap_servers,
+                [*consumed_topics(settings), dead_letter_topic(settings)],
+            ),
         )
-        stopping = asyncio.Event()
-        tasks = []
-        if settings.relay_enabled:
-            intake.after_save.append(relay.wake)
-            tasks.append(asyncio.create_task(relay.run_supervised(stopping), name="intake-relay"))
-        if settings.consumer_enabled:
-            tasks.append(asyncio.create_task(stream.run(stopping), name="intake-stream"))
-        try:
+        async with running_beside_the_api(plumbing, settings):
             yield
-        finally:
-            stopping.set()
-            await asyncio.gather(*tasks)
-            intake.close()
 
     app = FastAPI(
         title="Kyoso Desk — intake 共創窓口 受付",
@@ -74,28 +65,10 @@ def create_app(settings: IntakeSettings, *, clock: Clock = _utc_now) -> FastAPI:
     app.state.status_tokens = StatusTokens(settings.status_key())
     app.state.staff = StaffDirectory(settings.staff_tokens)
 
-    async def readiness() -> str | None:
-        try:
-            await asyncio.to_thread(app.state.intake.recorder.max_notification_id)
-        except Exception as problem:
-            return f"event store unavailable: {problem}"
-        if settings.relay_enabled and not app.state.relay.connected:
-            return "Kafka relay not connected"
-        if settings.consumer_enabled and not app.state.stream.running:
-            return "Kafka consumer not running"
-        return None
-
-    app.include_router(health_router(readiness))
+    app.include_router(health_router(readiness(app, settings)))
     for module in (proposals, proposer, themes, desk, pages):
         app.include_router(module.router)
     add_request_metrics(app, SERVICE)
 
-    @app.exception_handler(NotFound)
-    async def not_found(request: Request, problem: NotFound) -> JSONResponse:
-        return error(404, ["path"], str(problem))
-
-    @app.exception_handler(Refused)
-    async def refused(request: Request, problem: Refused) -> JSONResponse:
-        return error(problem.status_code, problem.loc, problem.reason)
-
+    answer_refusals(app)
     return app

@@ -28,23 +28,10 @@ from shared.acting import Acting
 from shared.consumer import ConsumingApplication
 from shared.contract import Envelope
 from shared.contract.vocabulary import ActorRole, ProposerKind, ScreeningReason
+from shared.errors import NotFound, Refused
 from shared.municipalities import fiscal_year, municipalities
 from shared.observed import ObservedProposal
 from shared.proposal import PROPOSAL_FOLD, ProposalState
-
-
-class NotFound(LookupError):
-    """Answered with 404; the message says what was not found."""
-
-
-class Refused(Exception):
-    """A request the desk refuses (4xx) with the field it concerns and the reason."""
-
-    def __init__(self, status_code: int, field: str, reason: str, *, where: str = "body") -> None:
-        super().__init__(f"{field}: {reason}")
-        self.status_code = status_code
-        self.loc = [where, field]
-        self.reason = reason
 
 
 @dataclass(frozen=True)

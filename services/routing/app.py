@@ -6,18 +6,18 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
 from services.routing.api import dashboard, routings
-from services.routing.application import Clock, NotFound, Refused, RoutingApplication, utc_now
+from services.routing.application import Clock, RoutingApplication, utc_now
 from services.routing.integration import SERVICE, dead_letter_topic
 from services.routing.relay import build_relay
 from services.routing.settings import RoutingSettings
 from services.routing.streams import build_stream, consumed_topics
+from shared.service import Plumbing, answer_refusals, readiness, running_beside_the_api
 from shared.staff_auth import StaffDirectory
 from shared.streams import SupervisedStream
-from shared.web import add_request_metrics, error, health_router
+from shared.web import add_request_metrics, health_router
 
 
 def create_app(settings: RoutingSettings, *, clock: Clock = utc_now) -> FastAPI:
@@ -25,26 +25,17 @@ def create_app(settings: RoutingSettings, *, clock: Clock = utc_now) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         routing = await asyncio.to_thread(RoutingApplication, settings, clock)
         app.state.routing = routing
-        relay = app.state.relay = build_relay(settings, routing)
-        stream = app.state.stream = SupervisedStream(
-            lambda: build_stream(settings, routing),
-            settings.kafka_bootstrap_servers,
-            [*consumed_topics(settings), dead_letter_topic(settings)],
+        plumbing = app.state.plumbing = Plumbing(
+            routing,
+            build_relay(settings, routing),
+            SupervisedStream(
+                lambda: build_stream(settings, routing),
+                settings.kafka_bootstrap_servers,
+                [*consumed_topics(settings), dead_letter_topic(settings)],
+            ),
         )
-        stopping = asyncio.Event()
-        tasks = []
-        if settings.relay_enabled:
-            routing.after_save.append(relay.wake)
-            tasks.append(asyncio.create_task(relay.run_supervised(stopping), name="routing-relay"))
-
-        if settings.consumer_enabled:
-            tasks.append(asyncio.create_task(stream.run(stopping), name="routing-stream"))
-        try:
+        async with running_beside_the_api(plumbing, settings):
             yield
-        finally:
-            stopping.set()
-            await asyncio.gather(*tasks)
-            routing.close()
 
     app = FastAPI(
         title="Kyoso Desk — routing 共創窓口 振り分け",
@@ -55,28 +46,10 @@ def create_app(settings: RoutingSettings, *, clock: Clock = utc_now) -> FastAPI:
     app.state.settings = settings
     app.state.staff = StaffDirectory(settings.staff_tokens)
 
-    async def readiness() -> str | None:
-        try:
-            await asyncio.to_thread(app.state.routing.recorder.max_notification_id)
-        except Exception as problem:
-            return f"event store unavailable: {problem}"
-        if settings.relay_enabled and not app.state.relay.connected:
-            return "Kafka relay not connected"
-        if settings.consumer_enabled and not app.state.stream.running:
-            return "Kafka consumer not running"
-        return None
-
-    app.include_router(health_router(readiness))
+    app.include_router(health_router(readiness(app, settings)))
     app.include_router(routings.router)
     app.include_router(dashboard.router)
     add_request_metrics(app, SERVICE)
 
-    @app.exception_handler(NotFound)
-    async def not_found(request: Request, problem: NotFound) -> JSONResponse:
-        return error(404, ["path"], str(problem))
-
-    @app.exception_handler(Refused)
-    async def refused(request: Request, problem: Refused) -> JSONResponse:
-        return error(problem.status_code, problem.loc, problem.reason)
-
+    answer_refusals(app)
     return app

@@ -25,6 +25,7 @@ from shared.contract import (
     RoutingMethod,
 )
 from shared.contract.vocabulary import ActorRole
+from shared.errors import NotFound, Refused
 from shared.municipalities import today_in_japan
 from shared.observed import ObservedProposal
 from shared.proposal import ProposalState
@@ -35,20 +36,6 @@ Clock = Callable[[], datetime]
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-class NotFound(LookupError):
-    """Answered with 404."""
-
-
-class Refused(Exception):
-    """Answered with the status code, naming the field and the reason."""
-
-    def __init__(self, status_code: int, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.status_code = status_code
-        self.loc = ["body", field]
-        self.reason = reason
 
 
 class RoutingApplication(ConsumingApplication):

@@ -136,7 +136,7 @@ async def test_each_event_has_one_effect_even_when_everything_is_published_twice
         lambda: all((m := mirror.mirror(p)) and m.accepted for p in ids), what="mirror"
     )
 
-    republished = await app.state.relay.republish()
+    republished = await app.state.plumbing.relay.republish()
     assert republished == 10
     await wait_until(lambda: mirror.copies_ignored == 10, what="all 10 copies to arrive")
     assert [mirror.mirror(p).accepted for p in ids] == [1] * 5  # type: ignore[union-attr]

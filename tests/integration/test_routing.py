@@ -298,7 +298,7 @@ async def test_every_event_delivered_twice_still_routes_once(desk: Desk) -> None
     pid = await desk.submit_and_accept(proposal_body(theme_number=5))
     await desk.routed(pid)
     before = copies_ignored_by_routing()
-    republished = await desk.intake_app.state.relay.republish()
+    republished = await desk.intake_app.state.plumbing.relay.republish()
     assert republished >= 30  # 28 theme events and this proposal's 2
     await wait_until(
         lambda: copies_ignored_by_routing() - before >= 2, what="routing to hear both copies"

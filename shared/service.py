@@ -1,0 +1,78 @@
+"""What every service process runs beside its API: the relay and the Faust consumer.
+
+`running_beside_the_api` starts them in the FastAPI lifespan and stops them in order;
+`readiness` reports the store, the relay and the consumer on /readyz; refusals become
+the common error shape.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from shared.application import ServiceApplication
+from shared.errors import NotFound, Refused
+from shared.relay import Relay
+from shared.settings import CommonSettings
+from shared.streams import SupervisedStream
+from shared.web import ReadinessCheck, error
+
+
+@dataclass
+class Plumbing:
+    application: ServiceApplication
+    relay: Relay
+    stream: SupervisedStream
+
+
+@contextlib.asynccontextmanager
+async def running_beside_the_api(
+    plumbing: Plumbing, settings: CommonSettings
+) -> AsyncIterator[None]:
+    stopping = asyncio.Event()
+    tasks = []
+    name = plumbing.application.service
+    if settings.relay_enabled:
+        plumbing.application.after_save.append(plumbing.relay.wake)
+        tasks.append(
+            asyncio.create_task(plumbing.relay.run_supervised(stopping), name=f"{name}-relay")
+        )
+    if settings.consumer_enabled:
+        tasks.append(asyncio.create_task(plumbing.stream.run(stopping), name=f"{name}-stream"))
+    try:
+        yield
+    finally:
+        stopping.set()
+        await asyncio.gather(*tasks)
+        plumbing.application.close()
+
+
+def readiness(app: FastAPI, settings: CommonSettings) -> ReadinessCheck:
+    async def check() -> str | None:
+        plumbing: Plumbing = app.state.plumbing
+        try:
+            await asyncio.to_thread(plumbing.application.recorder.max_notification_id)
+        except Exception as problem:
+            return f"event store unavailable: {problem}"
+        if settings.relay_enabled and not plumbing.relay.connected:
+            return "Kafka relay not connected"
+        if settings.consumer_enabled and not plumbing.stream.running:
+            return "Kafka consumer not running"
+        return None
+
+    return check
+
+
+def answer_refusals(app: FastAPI) -> None:
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, problem: NotFound) -> JSONResponse:
+        return error(404, ["path"], str(problem))
+
+    @app.exception_handler(Refused)
+    async def refused(request: Request, problem: Refused) -> JSONResponse:
+        return error(problem.status_code, problem.loc, problem.reason)
