@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +26,10 @@ def configure_logging(settings: CommonSettings) -> None:
 
 def serve_http(app: FastAPI, settings: CommonSettings, port: int) -> None:
     configure_logging(settings)
+    # uvicorn shuts down gracefully on SIGTERM and then re-raises the signal to the
+    # handler that was there before it: make that one a clean exit, so an orchestrator
+    # sees status 0 for a stop it asked for.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     uvicorn.run(
         app,
         host=settings.http_host,

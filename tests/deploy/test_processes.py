@@ -131,11 +131,10 @@ class Process:
 
     def stops_cleanly(self) -> None:
         """SIGTERM, as `docker stop` and Kubernetes send it: the server shuts down gracefully
-        (its relay and consumer stopped) and exits with 0, or, as uvicorn does after a
-        graceful shutdown, by re-raising SIGTERM (exit status 143 in a container)."""
+        (its relay and consumer stopped) and exits with 0."""
         code = self.stop()
         output = self.output()
-        assert code in (0, -signal.SIGTERM), f"{self.name} exited {code}:\n{output}"
+        assert code == 0, f"{self.name} exited {code}:\n{output}"
         assert "Application shutdown complete" in output, f"{self.name}:\n{output}"
         assert "Traceback" not in output, f"{self.name}:\n{output}"
 
