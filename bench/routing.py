@@ -68,6 +68,7 @@ def envelopes_of(index: int) -> list[Envelope]:
         municipality="nagasaki",
         receipt_number=f"NGS-2026-{index:05d}",
         fiscal_year=2026,
+        received_on=now.date(),
         channel="free",
         proposer=PublicProposer(organisation="みなと観光", kind="company"),
         title="通学路安全点検支援システム",

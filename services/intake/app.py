@@ -17,10 +17,10 @@ from services.intake.group_commit import SubmissionQueue
 from services.intake.integration import SERVICE
 from services.intake.relay import build_relay
 from services.intake.settings import IntakeSettings
-from services.intake.status_tokens import StatusTokens
 from services.intake.streams import build_stream, consumed_topics, dead_letter_topic
 from shared.service import Plumbing, answer_refusals, readiness, running_beside_the_api
 from shared.staff_auth import StaffDirectory
+from shared.status_tokens import StatusTokens
 from shared.streams import SupervisedStream
 from shared.web import add_request_metrics, health_router
 

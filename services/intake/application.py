@@ -212,6 +212,7 @@ class IntakeApplication(ConsumingApplication):
             protected_part=submission.protected,
             meta=acting.as_meta(),
             theme_department=theme.department if theme is not None else None,
+            received_on=request.today,
         )
         if proposer.kind is ProposerKind.INDIVIDUAL:
             # Aomori: a private individual who is not a sole proprietor may not propose.

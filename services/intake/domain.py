@@ -41,6 +41,7 @@ class Proposal(Aggregate):
         protected_part: str | None
         meta: Meta
         theme_department: str | None = None  # the theme's owner at submission
+        received_on: date | None = None  # the date of receipt in Japan
 
     class Accepted(Aggregate.Event):
         note: str | None
@@ -75,9 +76,11 @@ class Proposal(Aggregate):
         protected_part: str | None,
         meta: Meta,
         theme_department: str | None = None,
+        received_on: date | None = None,
     ) -> None:
         self.municipality = municipality
         self.theme_department = theme_department
+        self.received_on = received_on
         self.receipt_number = receipt_number
         self.fiscal_year = fiscal_year
         self.channel = channel

@@ -21,6 +21,7 @@ from shared.contract import (
     ThemePublished,
 )
 from shared.contract.envelope import envelope_of
+from shared.municipalities import today_in_japan
 from shared.relay import Outgoing
 from shared.settings import CommonSettings
 
@@ -44,6 +45,7 @@ def to_integration_event(domain_event: Any) -> IntegrationEvent | None:
                 municipality=domain_event.municipality,
                 receipt_number=domain_event.receipt_number,
                 fiscal_year=domain_event.fiscal_year,
+                received_on=domain_event.received_on or today_in_japan(domain_event.timestamp),
                 channel=domain_event.channel,
                 theme_number=domain_event.theme_number,
                 theme_department=domain_event.theme_department,

@@ -32,6 +32,7 @@ class ProposalSubmitted(IntegrationEvent):
     municipality: str
     receipt_number: str = Field(description="Readable receipt number, e.g. NAGASAKI-2025-0001")
     fiscal_year: int = Field(description="Japanese fiscal year (April–March) of receipt")
+    received_on: date = Field(description="Date of receipt in Japan (受付日)")
     channel: Channel
     theme_number: int | None = None
     theme_department: str | None = Field(

@@ -9,7 +9,7 @@ state as it is, so a consumer keeps working when a newer service adds event type
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -46,6 +46,7 @@ class ProposalState(BaseModel):
     municipality: str
     receipt_number: str
     fiscal_year: int
+    received_on: date
     channel: Channel
     theme_number: int | None
     theme_department: str | None = None

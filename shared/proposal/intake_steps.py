@@ -25,6 +25,7 @@ def submitted(
         municipality=event.municipality,
         receipt_number=event.receipt_number,
         fiscal_year=event.fiscal_year,
+        received_on=event.received_on,
         channel=event.channel,
         theme_number=event.theme_number,
         theme_department=event.theme_department,

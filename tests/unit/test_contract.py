@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 from uuid import uuid4
 
@@ -34,6 +34,7 @@ def submitted_envelope() -> Envelope:
             municipality="nagasaki",
             receipt_number="NGS-2025-0008",
             fiscal_year=2025,
+            received_on=date(2025, 8, 28),
             channel="theme",
             theme_number=5,
             proposer=PublicProposer(organisation="みなと観光", kind="company"),

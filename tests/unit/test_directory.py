@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from uuid import uuid4
 
 import pytest
@@ -22,6 +22,7 @@ def state(title: str, field: str, summary: str, content: str = "") -> ProposalSt
         municipality="nagasaki",
         receipt_number="NGS-2025-0001",
         fiscal_year=2025,
+        received_on=date(2025, 8, 1),
         channel=Channel.FREE,
         theme_number=None,
         proposer=PublicProposer(organisation="x", kind=ProposerKind.COMPANY),

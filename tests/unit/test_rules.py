@@ -8,9 +8,9 @@ from uuid import uuid4
 import pytest
 
 from services.intake.settings import IntakeSettings
-from services.intake.status_tokens import StatusTokens
 from shared.municipalities import fiscal_year, today_in_japan
 from shared.settings import CommonSettings, ConfigError, load_settings
+from shared.status_tokens import StatusTokens
 from shared.store import eventsourcing_env
 
 

@@ -11,11 +11,11 @@ from fastapi import Depends, Header, HTTPException, Query, Request
 from services.intake.application import IntakeApplication
 from services.intake.group_commit import SubmissionQueue
 from services.intake.settings import IntakeSettings
-from services.intake.status_tokens import StatusTokens
 from shared.acting import Acting
 from shared.contract.vocabulary import ActorRole
 from shared.municipalities import today_in_japan
 from shared.staff_auth import StaffDirectory, StaffToken, staff_dependency
+from shared.status_tokens import StatusTokens
 
 
 async def get_intake(request: Request) -> IntakeApplication:

@@ -1,0 +1,62 @@
+"""The proposer's secret status token: an HMAC of the proposal id under the desk's key.
+
+Nothing needs storing: the same proposal always gets the same token (so a retried
+submission answers with the same link), and a token proves knowledge of the key.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from uuid import UUID
+
+from pydantic import Field, field_validator
+
+from shared.settings import CommonSettings, ConfigError
+
+
+class StatusTokens:
+    def __init__(self, secret_key: bytes) -> None:
+        if len(secret_key) < 16:
+            raise ValueError("the status-token key must be at least 16 bytes")
+        self._key = secret_key
+
+    def issue(self, proposal_id: UUID) -> str:
+        digest = hmac.new(self._key, proposal_id.bytes, hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+    def verify(self, proposal_id: UUID, token: str) -> bool:
+        return hmac.compare_digest(self.issue(proposal_id), token)
+
+
+class StatusTokenSettings(CommonSettings):
+    """The key of the proposers' status tokens; intake issues them, publication checks
+    them when a proposer objects to a case, so both services get the same key."""
+
+    secret_key: str = Field(
+        "",
+        description="Key for proposers' status tokens (at least 32 characters). Empty: a "
+        "key is generated once into KYOSO_DATA_DIR/secret-key (fine for one machine).",
+    )
+
+    @field_validator("secret_key")
+    @classmethod
+    def long_enough(cls, value: str) -> str:
+        if value and len(value) < 32:
+            raise ValueError("must be at least 32 characters")
+        return value
+
+    def status_key(self) -> bytes:
+        if self.secret_key:
+            return self.secret_key.encode()
+        path = self.data_dir / "secret-key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+            path.chmod(0o600)
+        key = path.read_text(encoding="utf-8").strip()
+        if len(key) < 32:
+            raise ConfigError(f"KYOSO_SECRET_KEY: the key in {path} is shorter than 32 characters")
+        return key.encode()
