@@ -1,0 +1,1 @@
+"""The decision service: departments and the council decide, fairly and explainably."""

@@ -1,0 +1,1 @@
+"""Decision's HTTP API: decisions by departments and the council, incentives, reading."""

@@ -1,0 +1,230 @@
+"""Decision's eventsourcing application: hears intake and routing, records decisions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
+
+from services.decision.domain import COUNCIL, Decision, DecisionRuleViolation
+from services.decision.fairness import assess, earliest_budget, incentive_cap, thresholds
+from services.decision.integration import SERVICE
+from shared.acting import Acting
+from shared.consumer import ConsumingApplication
+from shared.contract import (
+    AgreementKind,
+    Assessment,
+    AssessmentInputs,
+    Envelope,
+    Experiment,
+    Involvement,
+    ProposalSubmitted,
+    RejectionReason,
+)
+from shared.errors import NotFound, Refused
+from shared.municipalities import today_in_japan
+from shared.observed import ObservedProposal
+from shared.proposal import PROPOSAL_FOLD, ProposalState, ProposalStatus
+from shared.settings import CommonSettings
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class DecisionApplication(ConsumingApplication):
+    service = SERVICE
+    name = "decision"
+    aggregate_cache_size = None
+
+    def __init__(self, settings: CommonSettings, clock: Clock = utc_now) -> None:
+        super().__init__(settings)
+        self.clock = clock
+
+    def today(self) -> date:
+        return today_in_japan(self.clock())
+
+    # -- what decision hears ------------------------------------------------------
+
+    def policy(self, envelope: Envelope, processing: ProcessingEvent[Any]) -> None:
+        """Keep what intake and routing say of each proposal: who took it on, mainly."""
+        event = envelope.event
+        proposal_id = getattr(event, "proposal_id", None)
+        if not isinstance(proposal_id, UUID):
+            return  # themes and the like do not concern a decision
+        # Intake's and routing's topics are read independently: routing's word on a
+        # proposal may come first, so the record is found or opened whatever arrives.
+        observed = self._observed(proposal_id)
+        observed.hear(envelope)
+        processing.collect_events(observed)
+
+    def _observed(self, proposal_id: UUID) -> ObservedProposal:
+        try:
+            observed: ObservedProposal = self.repository.get(
+                ObservedProposal.create_id(proposal_id)
+            )
+        except AggregateNotFoundError:
+            observed = ObservedProposal(proposal_id=proposal_id)
+        return observed
+
+    def proposal_state(self, proposal_id: UUID) -> ProposalState | None:
+        # Two topics are read independently, so routing's word on a proposal may be heard
+        # before intake's: fold in the order things happened.
+        heard = sorted(self._observed(proposal_id).heard, key=lambda e: e.meta.time)
+        if not heard or not isinstance(heard[0].event, ProposalSubmitted):
+            return None
+        return PROPOSAL_FOLD.fold(heard)
+
+    # -- reading ------------------------------------------------------------------
+
+    def _find(self, proposal_id: UUID) -> Decision | None:
+        try:
+            found: object = self.repository.get(proposal_id)
+        except AggregateNotFoundError:
+            return None
+        return found if isinstance(found, Decision) else None
+
+    def decision(self, proposal_id: UUID, municipality: str) -> Decision:
+        found = self._find(proposal_id)
+        if found is None or found.municipality != municipality:
+            raise NotFound(f"no decision for proposal {proposal_id} in {municipality}")
+        return found
+
+    # -- who may decide ----------------------------------------------------------------
+
+    def _for_decider(self, proposal_id: UUID, decider: str, acting: Acting) -> Decision:
+        """The proposal's decision, started when its department first acts."""
+        found = self._find(proposal_id)
+        if found is not None:
+            if found.municipality != acting.municipality:
+                raise NotFound(f"no proposal {proposal_id} in {acting.municipality}")
+            return found
+        state = self.proposal_state(proposal_id)
+        if state is None or state.municipality != acting.municipality:
+            raise NotFound(f"no proposal {proposal_id} in {acting.municipality}")
+        if decider == COUNCIL:
+            raise Refused(409, "proposal", f"{state.receipt_number} was not escalated")
+        if state.status is not ProposalStatus.IN_DIALOGUE or state.lead_department != decider:
+            raise Refused(
+                409,
+                "proposal",
+                f"{state.receipt_number} is decided by the department that took it on "
+                f"({state.lead_department or 'none yet'}), not {decider}",
+            )
+        return Decision(
+            proposal_id=proposal_id,
+            municipality=state.municipality,
+            receipt_number=state.receipt_number,
+            department=decider,
+            meta=acting.as_meta(),
+        )
+
+    # -- what departments and the council do ----------------------------------------
+
+    def adopt(
+        self,
+        proposal_id: UUID,
+        decider: str,
+        inputs: AssessmentInputs,
+        acting: Acting,
+        *,
+        agreement: AgreementKind | None = None,
+        involvement: Involvement | None = None,
+        experiment: Experiment | None = None,
+        note: str | None = None,
+    ) -> Decision:
+        decision = self._for_decider(proposal_id, decider, acting)
+        rules = thresholds(decision.municipality)
+        if experiment is not None and experiment.city_cost_share_yen > (
+            rules.experiment_cost_share_cap_yen
+        ):
+            # Setagaya 004: 区が一部経費(令和8年度から100万円を上限)を負担.
+            raise Refused(
+                422,
+                "experiment.city_cost_share_yen",
+                f"¥{experiment.city_cost_share_yen:,} is above {decision.municipality}'s cap "
+                f"of ¥{rules.experiment_cost_share_cap_yen:,} per demonstration experiment",
+            )
+        assessment: Assessment = assess(inputs, rules)
+        needs_money = (
+            inputs.initial_cost_yen
+            + inputs.recurring_cost_yen_per_year
+            + (experiment.city_cost_share_yen if experiment else 0)
+        ) > 0
+        budget = earliest_budget(self.today(), rules) if needs_money else None
+        with _as_refusal("proposal"):
+            decision.adopt(
+                decider,
+                assessment.model_dump(mode="json"),
+                None if agreement is None else agreement.value,
+                None if involvement is None else involvement.value,
+                None if experiment is None else experiment.model_dump(mode="json"),
+                None if budget is None else budget.model_dump(mode="json"),
+                note,
+                acting.as_meta(),
+            )
+        self.save(decision)
+        return decision
+
+    def reject(
+        self,
+        proposal_id: UUID,
+        decider: str,
+        reasons: list[RejectionReason],
+        explanation: str,
+        acting: Acting,
+    ) -> Decision:
+        decision = self._for_decider(proposal_id, decider, acting)
+        with _as_refusal("reasons"):
+            decision.reject(decider, [r.value for r in reasons], explanation, acting.as_meta())
+        self.save(decision)
+        return decision
+
+    def escalate(self, proposal_id: UUID, department: str, reason: str, acting: Acting) -> Decision:
+        decision = self._for_decider(proposal_id, department, acting)
+        with _as_refusal("proposal"):
+            decision.escalate(department, reason, acting.as_meta())
+        self.save(decision)
+        return decision
+
+    def record_incentive(
+        self,
+        proposal_id: UUID,
+        decider: str,
+        bonus_points: float,
+        total_points: float,
+        announced_in: str,
+        acting: Acting,
+    ) -> Decision:
+        decision = self.decision(proposal_id, acting.municipality)
+        cap = incentive_cap(total_points, thresholds(decision.municipality))
+        if cap is None:
+            raise Refused(422, "bonus_points", f"{decision.municipality} has no incentive scheme")
+        if bonus_points > cap:
+            # Setagaya 004 §5(3): 総配点(加点部分を除く)の10%を上限.
+            raise Refused(
+                422,
+                "bonus_points",
+                f"{bonus_points:g} is above the cap of {cap:g} "
+                f"({decision.municipality}: a share of the total {total_points:g}, bonus excluded)",
+            )
+        with _as_refusal("proposal"):
+            decision.record_incentive(
+                decider, bonus_points, total_points, cap, announced_in, acting.as_meta()
+            )
+        self.save(decision)
+        return decision
+
+
+@contextmanager
+def _as_refusal(field: str) -> Iterator[None]:
+    try:
+        yield
+    except DecisionRuleViolation as violation:
+        raise Refused(409, field, str(violation)) from None

@@ -1,0 +1,13 @@
+"""Decision's settings (environment variables, documented in the README)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from shared.staff_auth import StaffSettings
+
+
+class DecisionSettings(StaffSettings):
+    decision_port: int = Field(
+        8003, ge=1, le=65535, description="HTTP port of the decision service."
+    )
