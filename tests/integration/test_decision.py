@@ -1,0 +1,259 @@
+"""Decision with the real broker: intake → routing → decision → intake, SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from services.decision.app import create_app as create_decision
+from services.decision.settings import DecisionSettings
+from services.intake.app import create_app as create_intake
+from services.intake.settings import IntakeSettings
+from services.routing.app import create_app as create_routing
+from services.routing.settings import RoutingSettings
+from shared.broker import LocalBroker
+from shared.contract import ProposalAdopted, ProposalRejectedAfterReview, from_kafka
+from shared.proposal import ProposalStatus
+from tests.conftest import NAGASAKI_DESK, STAFF_TOKENS, MovableClock, bearer, wait_until
+from tests.factories import free_proposal_body
+from tests.kafka import read_topic
+from tests.running import serving
+
+pytestmark = pytest.mark.integration
+
+EDUCATION = "nagasaki-education-token-" + "e" * 8
+COUNCIL = "nagasaki-council-token-" + "k" * 8
+SETAGAYA_DESK = "setagaya-desk-token-" + "s" * 8
+COLAB = "setagaya-colab-token-" + "l" * 8
+TOKENS = [
+    *STAFF_TOKENS,
+    {"token": EDUCATION, "role": "department", "municipality": "nagasaki", "department": "kyoiku"},
+    {"token": COUNCIL, "role": "council", "municipality": "nagasaki"},
+    {"token": SETAGAYA_DESK, "role": "desk", "municipality": "setagaya"},
+    {"token": COLAB, "role": "department", "municipality": "setagaya", "department": "co-lab"},
+]
+
+
+@dataclass
+class Desk:
+    intake: httpx.AsyncClient
+    routing: httpx.AsyncClient
+    decision: httpx.AsyncClient
+    intake_app: Any
+    decision_app: Any
+    settings: DecisionSettings
+
+    async def taken_on(self, body: dict[str, Any], city: str, desk: str, department: str) -> str:
+        """Submitted, accepted, routed, taken on, and heard by decision."""
+        base = f"/api/v1/municipalities/{city}"
+        receipt = (await self.intake.post(f"{base}/proposals", json=body)).json()
+        pid: str = receipt["proposal_id"]
+        accepted = await self.intake.post(
+            f"{base}/desk/proposals/{pid}/screening",
+            json={"decision": "accept"},
+            headers=bearer(desk),
+        )
+        assert accepted.status_code == 200, accepted.text
+
+        async def take_on() -> bool:
+            response = await self.routing.post(
+                f"{base}/routings/{pid}/take-on", headers=bearer(department)
+            )
+            return response.status_code == 200
+
+        await wait_until(take_on, what=f"{pid} routed and taken on")
+        application = self.decision_app.state.decision
+
+        def heard() -> bool:
+            state = application.proposal_state(uuid.UUID(pid))
+            return state is not None and state.status is ProposalStatus.IN_DIALOGUE
+
+        await wait_until(heard, what=f"decision heard that {pid} was taken on")
+        return pid
+
+
+@pytest.fixture
+async def desk(
+    tmp_path: Any,
+    broker: LocalBroker,
+    database_url: str,
+    make_settings: Callable[..., IntakeSettings],
+) -> AsyncIterator[Desk]:
+    prefix = f"t{uuid.uuid4().hex[:12]}"
+    clock = MovableClock()  # 2025-10-30 (JST): before the October budget requests close
+    common: dict[str, Any] = {
+        "data_dir": tmp_path,
+        "kafka_bootstrap_servers": broker.bootstrap_servers,
+        "topic_prefix": prefix,
+        "staff_tokens": TOKENS,
+        "kafka_session_timeout_seconds": 2,
+        "relay_poll_interval_seconds": 0.05,
+    }
+    intake_settings = make_settings(
+        relay_enabled=True,
+        database_url=database_url,
+        kafka_bootstrap_servers=broker.bootstrap_servers,
+        topic_prefix=prefix,
+        staff_tokens=TOKENS,
+        consumer_enabled=True,
+    )
+    routing_settings = RoutingSettings(
+        **common, database_url=database_url.replace("intake.sqlite", "routing.sqlite")
+    )
+    decision_settings = DecisionSettings(
+        **common, database_url=database_url.replace("intake.sqlite", "decision.sqlite")
+    )
+    intake_app = create_intake(intake_settings, clock=clock)
+    routing_app = create_routing(routing_settings, clock=clock)
+    decision_app = create_decision(decision_settings, clock=clock)
+    async with (
+        serving(intake_app) as intake,
+        serving(routing_app) as routing,
+        serving(decision_app) as decision,
+    ):
+        yield Desk(intake, routing, decision, intake_app, decision_app, decision_settings)
+
+
+async def test_a_rejection_needs_reasons_and_the_proposer_sees_them(desk: Desk) -> None:
+    pid = await desk.taken_on(free_proposal_body(), "nagasaki", NAGASAKI_DESK, EDUCATION)
+    url = f"/api/v1/municipalities/nagasaki/decisions/{pid}"
+    no_reason = await desk.decision.post(
+        f"{url}/reject", json={"reasons": [], "explanation": "x"}, headers=bearer(EDUCATION)
+    )
+    assert no_reason.status_code == 422 and "reasons" in no_reason.text
+    no_text = await desk.decision.post(
+        f"{url}/reject", json={"reasons": ["cost"], "explanation": " "}, headers=bearer(EDUCATION)
+    )
+    assert no_text.status_code == 422
+    council = await desk.decision.post(
+        f"{url}/reject", json={"reasons": ["cost"], "explanation": "x"}, headers=bearer(COUNCIL)
+    )
+    assert council.status_code == 409  # not escalated: the department decides
+    desk_token = await desk.decision.post(
+        f"{url}/reject",
+        json={"reasons": ["cost"], "explanation": "x"},
+        headers=bearer(NAGASAKI_DESK),
+    )
+    assert desk_token.status_code == 403
+    rejected = await desk.decision.post(
+        f"{url}/reject",
+        json={
+            "reasons": ["overlap_with_existing", "law_conflict"],
+            "explanation": "既存の通学路安全プログラムと重複します",
+        },
+        headers=bearer(EDUCATION),
+    )
+    assert rejected.status_code == 200, rejected.text
+    assert rejected.json()["outcome"] == "rejected"
+    again = await desk.decision.post(f"{url}/adopt", json={"inputs": {}}, headers=bearer(EDUCATION))
+    assert again.status_code == 409  # a decision is final
+    records = await read_topic(
+        desk.settings.kafka_bootstrap_servers,
+        desk.settings.topic("decision", "proposals"),
+        lambda r: len(r) >= 1,
+    )
+    event = from_kafka(records[0].headers, records[0].key, records[0].value)
+    assert isinstance(event.event, ProposalRejectedAfterReview)
+    assert event.meta.actor_role.value == "department"
+
+    intake = desk.intake_app.state.intake
+
+    def proposer_sees() -> Any:
+        state = intake.state(uuid.UUID(pid))
+        return state if state.status is ProposalStatus.REJECTED_AFTER_REVIEW else None
+
+    state = await wait_until(proposer_sees, what="intake heard the rejection")
+    assert state.rejection_reasons == ("overlap_with_existing", "law_conflict")
+    assert "既存の通学路安全プログラムと重複します" in state.steps[-1].ja
+    assert state.steps[-1].for_proposer
+
+
+async def test_the_council_adopts_an_escalated_proposal_with_its_assessment(desk: Desk) -> None:
+    pid = await desk.taken_on(free_proposal_body(), "nagasaki", NAGASAKI_DESK, EDUCATION)
+    url = f"/api/v1/municipalities/nagasaki/decisions/{pid}"
+    escalated = await desk.decision.post(
+        f"{url}/escalate", json={"reason": "複数部局にまたがる"}, headers=bearer(EDUCATION)
+    )
+    assert escalated.json()["escalated"] is True
+    by_department = await desk.decision.post(
+        f"{url}/adopt", json={"inputs": {}}, headers=bearer(EDUCATION)
+    )
+    assert by_department.status_code == 409  # the council decides now
+    adopted = await desk.decision.post(
+        f"{url}/adopt",
+        json={
+            "inputs": {"initial_cost_yen": 3_000_000, "recurring_cost_yen_per_year": 200_000},
+            "agreement": "contract",
+        },
+        headers=bearer(COUNCIL),
+    )
+    assert adopted.status_code == 200, adopted.text
+    view = adopted.json()
+    assert view["route"] == "procurement" and view["decided_by"] == "council"
+    details = view["history"][-1]["details"]
+    assert details["assessment"]["trace"][0]["rule"] == "fiscal_burden"
+    # Decided on 2025-10-30, before the October requests close: FY2026's initial budget.
+    assert details["budget_entry"]["fiscal_year"] == 2026
+    no_scheme = await desk.decision.post(
+        f"{url}/incentive",
+        json={"bonus_points": 5, "total_points": 100, "announced_in": "公告文"},
+        headers=bearer(COUNCIL),
+    )
+    assert no_scheme.status_code == 422  # Nagasaki has no incentive scheme
+    records = await read_topic(
+        desk.settings.kafka_bootstrap_servers,
+        desk.settings.topic("decision", "proposals"),
+        lambda r: len(r) >= 2,
+    )
+    events = [from_kafka(r.headers, r.key, r.value).event for r in records]
+    adoption = next(e for e in events if isinstance(e, ProposalAdopted))
+    assert adoption.assessment.route.value == "procurement"
+
+
+async def test_setagayas_experiment_cap_and_incentive_cap(desk: Desk) -> None:
+    body = free_proposal_body(
+        title="実証実験: 区立公園でのシェアサイクル",
+        field="複数分野",
+        summary="区立公園にシェアサイクルのポートを置く実証実験の提案。",
+    )
+    pid = await desk.taken_on(body, "setagaya", SETAGAYA_DESK, COLAB)
+    url = f"/api/v1/municipalities/setagaya/decisions/{pid}"
+    experiment = {"city_roles": ["場所の提供", "広報"], "proposer_roles": ["運営", "報告"]}
+    over = await desk.decision.post(
+        f"{url}/adopt",
+        json={
+            "inputs": {"occupancy_days": 365, "occupancy_quantity": 5},
+            "experiment": {**experiment, "city_cost_share_yen": 1_000_001},
+        },
+        headers=bearer(COLAB),
+    )
+    assert over.status_code == 422 and "city_cost_share_yen" in over.text
+    adopted = await desk.decision.post(
+        f"{url}/adopt",
+        json={
+            "inputs": {"occupancy_days": 365, "occupancy_quantity": 5},
+            "experiment": {**experiment, "city_cost_share_yen": 1_000_000},
+            "agreement": "memorandum",
+            "involvement": "co_organiser",
+        },
+        headers=bearer(COLAB),
+    )
+    assert adopted.status_code == 200, adopted.text
+    assert adopted.json()["route"] == "open_call"
+    too_much = await desk.decision.post(
+        f"{url}/incentive",
+        json={"bonus_points": 10.5, "total_points": 100, "announced_in": "公告文"},
+        headers=bearer(COLAB),
+    )
+    assert too_much.status_code == 422
+    recorded = await desk.decision.post(
+        f"{url}/incentive",
+        json={"bonus_points": 10, "total_points": 100, "announced_in": "公告文"},
+        headers=bearer(COLAB),
+    )
+    assert recorded.status_code == 200 and recorded.json()["incentive_points"] == 10
