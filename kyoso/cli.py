@@ -12,6 +12,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from importlib import import_module
+from pathlib import Path
 
 from shared.settings import ConfigError
 
@@ -31,7 +32,7 @@ def _relay(name: str) -> Callable[[bool], None]:
 
 
 # Each service's `main` module has run() and run_relay_only(); later issues add theirs.
-NAMES = ("intake", "routing")
+NAMES = ("intake", "routing", "decision", "publication")
 SERVICES: dict[str, Callable[[], None]] = {name: _service(name) for name in NAMES}
 RELAYS: dict[str, Callable[[bool], None]] = {name: _relay(name) for name in NAMES}
 
@@ -55,6 +56,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="first publish the whole log again (e.g. to a new broker)",
     )
 
+    subscribe = commands.add_parser(
+        "subscribe", help="follow a desk's published cases and keep a local copy (for other cities)"
+    )
+    subscribe.add_argument("--bootstrap-servers", default="127.0.0.1:9092", help="the desk's Kafka")
+    subscribe.add_argument("--topic", default="kyoso.public.cases")
+    subscribe.add_argument("--store", type=Path, default=Path("cases.sqlite"), help="local copy")
+    subscribe.add_argument(
+        "--group", default="kyoso-subscriber", help="consumer group: where it resumes"
+    )
+    subscribe.add_argument("--municipality", help="only this municipality's cases")
+    start = subscribe.add_mutually_exclusive_group()
+    start.add_argument(
+        "--from-beginning", action="store_true", help="every case ever published (default)"
+    )
+    start.add_argument("--from-now", action="store_true", help="only cases published from now on")
+
     broker = commands.add_parser("broker", help="run only the local broker")
     broker.add_argument("--port", type=int, default=9092)
     broker.add_argument("--host", default="127.0.0.1")
@@ -71,6 +88,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "relay":
             RELAYS[args.name](args.republish)
             return 0
+        if args.command == "subscribe":
+            from kyoso.subscribe import run as subscribe_run
+
+            return subscribe_run(
+                args.bootstrap_servers,
+                args.topic,
+                args.store,
+                args.group,
+                from_beginning=not args.from_now,
+                municipality=args.municipality,
+            )
         if args.command == "broker":
             from kyoso.desk import run_broker
 

@@ -20,6 +20,7 @@ import urllib.request
 from pathlib import Path
 from types import FrameType
 
+from kyoso.demo import walk_nagasaki_register
 from shared.broker import LocalBroker
 from shared.settings import CommonSettings, load_settings
 
@@ -27,6 +28,8 @@ from shared.settings import CommonSettings, load_settings
 SERVICE_PORTS: dict[str, tuple[str, int]] = {
     "intake": ("KYOSO_INTAKE_PORT", 8001),
     "routing": ("KYOSO_ROUTING_PORT", 8002),
+    "decision": ("KYOSO_DECISION_PORT", 8003),
+    "publication": ("KYOSO_PUBLICATION_PORT", 8004),
 }
 READY_TIMEOUT_SECONDS = 60.0
 
@@ -127,6 +130,9 @@ def bring_up(broker_port: int, demo_data: bool) -> int:
                     print(f"kyoso: {name} did not become ready at {base}/readyz", file=sys.stderr)
                     return 1
                 time.sleep(0.2)
+        if env["KYOSO_DEMO_DATA"] == "true":
+            print("Taking Nagasaki's registered proposals through the desk…", flush=True)
+            walk_nagasaki_register(urls, env["KYOSO_STAFF_TOKENS"])
         desk_token = json.loads(env["KYOSO_STAFF_TOKENS"])[0]["token"]
         print(
             "\n共創窓口 Kyoso Desk is up.\n"
@@ -135,6 +141,8 @@ def bring_up(broker_port: int, demo_data: bool) -> int:
             f"  Themes テーマ (Nagasaki)   {urls['intake']}/api/v1/municipalities/nagasaki/themes\n"
             f"  Routing 振り分け           {urls['routing']}/docs\n"
             f"  Desk dashboard            {urls['routing']}/api/v1/municipalities/nagasaki/dashboard\n"
+            f"  Register 提案受付状況       {urls['publication']}/register/nagasaki\n"
+            f"  Case feed 事例フィード      {urls['publication']}/feeds/nagasaki.json\n"
             f"  Kafka broker              127.0.0.1:{broker_port} (topics {settings.topic_prefix}.*)\n"
             f"  Stores                    {data_dir}\n"
             f"  Nagasaki desk token       {desk_token}\n"

@@ -14,6 +14,7 @@ from eventsourcing.domain import Aggregate, event
 
 from shared.contract.base import EVENT_REGISTRY
 from shared.contract.envelope import Envelope, EventMetadata
+from shared.contract.intake import ProposalSubmitted
 from shared.proposal import PROPOSAL_FOLD, ProposalState
 
 _NAMESPACE = uuid5(NAMESPACE_URL, "urn:kyoso:observed")
@@ -65,4 +66,14 @@ class ObservedProposal(Aggregate):
         ]
 
     def state(self) -> ProposalState | None:
-        return PROPOSAL_FOLD.fold(self.heard)
+        return fold_heard(self.heard)
+
+
+def fold_heard(heard: list[Envelope]) -> ProposalState | None:
+    """The proposal's state from what a service heard, folded in the order things
+    happened: events of different services arrive on different topics, so the order
+    they were heard in is not always that order. None until the submission is heard."""
+    ordered = sorted(heard, key=lambda e: e.meta.time)
+    if not ordered or not isinstance(ordered[0].event, ProposalSubmitted):
+        return None
+    return PROPOSAL_FOLD.fold(ordered)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import secrets
 import uuid
@@ -17,6 +18,7 @@ import pytest
 from fastapi import FastAPI
 
 from services.intake.app import create_app
+from services.intake.demo_data import load_nagasaki_themes
 from services.intake.settings import IntakeSettings
 from shared.broker import LocalBroker, free_port
 
@@ -107,7 +109,7 @@ def make_settings(tmp_path: Path) -> Callable[..., IntakeSettings]:
             "relay_enabled": False,
             "consumer_enabled": False,
             "kafka_session_timeout_seconds": 2,
-            "demo_data": True,
+            "demo_data": False,  # start_intake and serving_intake load the themes only
             "relay_poll_interval_seconds": 0.05,
         }
         values.update(overrides)
@@ -132,10 +134,25 @@ class RunningIntake:
 
 
 async def start_intake(settings: IntakeSettings, clock: MovableClock) -> tuple[FastAPI, Any]:
+    """Intake with Nagasaki's 27 themes (not its register: tests count their proposals)."""
     app = create_app(settings, clock=clock)
     lifespan = app.router.lifespan_context(app)
     await lifespan.__aenter__()
+    await asyncio.to_thread(load_nagasaki_themes, app.state.intake)
     return app, lifespan
+
+
+@contextlib.asynccontextmanager
+async def serving_intake(
+    settings: IntakeSettings, clock: MovableClock
+) -> AsyncIterator[httpx.AsyncClient]:
+    app, lifespan = await start_intake(settings, clock)
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://intake.test") as client:
+            yield client
+    finally:
+        await lifespan.__aexit__(None, None, None)
 
 
 @pytest.fixture

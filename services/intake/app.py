@@ -12,7 +12,7 @@ from fastapi import FastAPI
 
 from services.intake.api import desk, pages, proposals, proposer, themes
 from services.intake.application import IntakeApplication
-from services.intake.demo_data import load_nagasaki_themes
+from services.intake.demo_data import load_nagasaki_register, load_nagasaki_themes
 from services.intake.group_commit import SubmissionQueue
 from services.intake.integration import SERVICE
 from services.intake.relay import build_relay
@@ -40,6 +40,8 @@ def create_app(settings: IntakeSettings, *, clock: Clock = _utc_now) -> FastAPI:
         if settings.demo_data:
             added = await asyncio.to_thread(load_nagasaki_themes, intake)
             log.info("demo data: %d Nagasaki themes added", added)
+            proposals = await asyncio.to_thread(load_nagasaki_register, intake)
+            log.info("demo data: Nagasaki's %d registered proposals are in", len(proposals))
         app.state.intake = intake
         app.state.submissions = SubmissionQueue(intake)
         plumbing = app.state.plumbing = Plumbing(

@@ -11,7 +11,7 @@ from shared.streams import consume_into, faust_app
 
 
 def consumed_topics(settings: CommonSettings) -> list[str]:
-    return [settings.topic("routing", "proposals")]
+    return [settings.topic("routing", "proposals"), settings.topic("decision", "proposals")]
 
 
 def dead_letter_topic(settings: CommonSettings) -> str:

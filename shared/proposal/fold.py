@@ -58,6 +58,7 @@ class ProposalState(BaseModel):
     status: ProposalStatus
     submitted_at: datetime
     updated_at: datetime
+    accepted_on: date | None = None  # screened in by the desk
     screening_reasons: tuple[ScreeningReason, ...] = ()
     screening_explanation: str | None = None
     # Routing (routing_steps.py)
@@ -69,6 +70,13 @@ class ProposalState(BaseModel):
     status_line_ja: str | None = None
     status_line_en: str | None = None
     overdue: tuple[str, ...] = ()
+    # Decision (decision_steps.py)
+    decided_by: str | None = None
+    selection_route: str | None = None
+    rejection_reasons: tuple[str, ...] = ()
+    rejection_explanation: str | None = None
+    escalated_by: str | None = None
+    incentive_points: float | None = None
     events_applied: int = 0
     steps: tuple[Step, ...] = ()
 

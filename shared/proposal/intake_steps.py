@@ -10,6 +10,7 @@ from shared.contract.intake import (
     ProposalWithdrawn,
 )
 from shared.contract.vocabulary import SCREENING_REASON_LABELS
+from shared.municipalities import today_in_japan
 from shared.proposal.fold import PROPOSAL_FOLD, ProposalState, require, step
 from shared.proposal.status import ProposalStatus
 
@@ -57,6 +58,7 @@ def accepted(
         meta,
         step(meta, event, "窓口の受付審査を通過しました", "The desk accepted the proposal"),
         status=ProposalStatus.ACCEPTED,
+        accepted_on=today_in_japan(meta.time),
     )
 
 

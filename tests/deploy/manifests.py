@@ -23,7 +23,9 @@ from fastapi import FastAPI
 from pydantic_settings import BaseSettings
 from starlette.routing import Match
 
+from services.decision.settings import DecisionSettings
 from services.intake.settings import IntakeSettings
+from services.publication.settings import PublicationSettings
 from services.routing.settings import RoutingSettings
 from shared.settings import ENV_PREFIX, CommonSettings
 
@@ -41,6 +43,8 @@ OVERLAY = DEPLOY / "overlays" / "example-city"
 SERVICE_SETTINGS: dict[str, type[CommonSettings]] = {
     "intake": IntakeSettings,
     "routing": RoutingSettings,
+    "decision": DecisionSettings,
+    "publication": PublicationSettings,
 }
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from services.intake.demo_data import register_rows
 from shared.broker import free_port
 from tests.factories import proposal_body
 from tests.kafka import read_topic
@@ -27,14 +28,11 @@ pytestmark = pytest.mark.integration
 class Desk:
     """`kyoso up` as a child process, its output read line by line."""
 
-    def __init__(
-        self, data_dir: Path, intake_port: int, routing_port: int, broker_port: int
-    ) -> None:
+    def __init__(self, data_dir: Path, ports: dict[str, int], broker_port: int) -> None:
         env = {
             **os.environ,
             "KYOSO_DATA_DIR": str(data_dir),
-            "KYOSO_INTAKE_PORT": str(intake_port),
-            "KYOSO_ROUTING_PORT": str(routing_port),
+            **{f"KYOSO_{name.upper()}_PORT": str(port) for name, port in ports.items()},
         }
         env.pop("KYOSO_STAFF_TOKENS", None)
         self.process = subprocess.Popen(
@@ -82,9 +80,10 @@ def wait_for_http(request: Callable[[], httpx.Response], status: int, timeout: f
 
 
 def test_kyoso_up_serves_the_desk_and_keeps_proposals_across_restarts(tmp_path: Path) -> None:
-    intake_port, routing_port, broker_port = free_port(), free_port(), free_port()
+    ports = {name: free_port() for name in ("intake", "routing", "decision", "publication")}
+    intake_port, routing_port, broker_port = ports["intake"], ports["routing"], free_port()
     base = f"http://127.0.0.1:{intake_port}"
-    desk = Desk(tmp_path, intake_port, routing_port, broker_port)
+    desk = Desk(tmp_path, ports, broker_port)
     try:
         desk.wait_for("Kyoso Desk is up")
         desk.wait_for("Nagasaki desk token")
@@ -108,20 +107,43 @@ def test_kyoso_up_serves_the_desk_and_keeps_proposals_across_restarts(tmp_path: 
         routing = f"http://127.0.0.1:{routing_port}/api/v1/municipalities/nagasaki/routings/{pid}"
         assert wait_for_http(lambda: httpx.get(routing, headers=as_desk), 200)
         assert httpx.get(routing, headers=as_desk).json()["lead_department"] == "machizukuri"
+
+        # Nagasaki's register, reproduced through the real pipeline (seed 002).
+        seed = {(r["received"], r["summary"]): r["status"] for r in register_rows()}
+        register_url = (
+            f"http://127.0.0.1:{ports['publication']}/api/v1/municipalities/nagasaki/register"
+        )
+
+        def shown() -> dict[tuple[str, str], str | None]:
+            rows = {
+                (r["received_on"], r["summary"]): r["status_ja"]
+                for r in httpx.get(register_url).json()
+            }
+            return {key: rows.get(key) for key in seed}
+
+        deadline = time.monotonic() + 30
+        while shown() != seed and time.monotonic() < deadline:
+            time.sleep(0.2)  # publication hears the last decisions a moment after they are made
+        assert shown() == seed
     finally:
         assert desk.stop() == 0
 
-    again = Desk(tmp_path, intake_port, routing_port, broker_port)
+    again = Desk(tmp_path, ports, broker_port)
     try:
         again.wait_for("Kyoso Desk is up")
         view = httpx.get(receipt["status_url"]).text
         assert receipt["receipt_number"] in view
         assert len(httpx.get(f"{base}/api/v1/municipalities/nagasaki/themes").json()) == 27
         # The broker started empty; the relay published the kept proposal to it again.
+        ours = receipt["proposal_id"].encode()
         records = asyncio.run(
-            read_topic(f"127.0.0.1:{broker_port}", "kyoso.intake.proposals", lambda r: len(r) >= 1)
+            read_topic(
+                f"127.0.0.1:{broker_port}",
+                "kyoso.intake.proposals",
+                lambda r: any(record.key == ours for record in r),
+            )
         )
-        assert records[0].key == receipt["proposal_id"].encode()
+        assert len({record.key for record in records}) >= 21  # the register's 20 and ours
     finally:
         assert again.stop() == 0
 

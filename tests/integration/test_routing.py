@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from services.intake.app import create_app as create_intake
+from services.intake.demo_data import load_nagasaki_themes
 from services.intake.settings import IntakeSettings
 from services.routing.app import create_app as create_routing
 from services.routing.settings import RoutingSettings
@@ -110,6 +112,7 @@ async def desk(
     intake_app = create_intake(intake_settings, clock=clock)
     routing_app = create_routing(routing_settings, clock=clock)
     async with serving(intake_app) as intake, serving(routing_app) as routing:
+        await asyncio.to_thread(load_nagasaki_themes, intake_app.state.intake)
         yield Desk(intake, routing, routing_app, intake_app, routing_settings, clock)
 
 

@@ -22,10 +22,16 @@ from services.routing.application import RoutingApplication
 from services.routing.settings import RoutingSettings
 from shared.broker import LocalBroker, free_port
 from shared.contract import ProposalRouted, from_kafka
-from tests.conftest import NAGASAKI_DESK, STAFF_TOKENS, MovableClock, bearer, wait_until
+from tests.conftest import (
+    NAGASAKI_DESK,
+    STAFF_TOKENS,
+    MovableClock,
+    bearer,
+    serving_intake,
+    wait_until,
+)
 from tests.factories import free_proposal_body
 from tests.kafka import read_topic
-from tests.running import serving
 
 pytestmark = pytest.mark.integration
 
@@ -47,8 +53,6 @@ def ready(port: int) -> bool:
 async def test_killing_routing_mid_way_routes_each_proposal_exactly_once(
     tmp_path: Path, broker: LocalBroker, make_settings: Callable[..., IntakeSettings]
 ) -> None:
-    from services.intake.app import create_app
-
     prefix = f"t{uuid.uuid4().hex[:12]}"
     routing_store = tmp_path / "routing.sqlite"
     port = free_port()
@@ -73,7 +77,7 @@ async def test_killing_routing_mid_way_routes_each_proposal_exactly_once(
     routing = start_routing(env)
     try:
         await wait_until(lambda: ready(port), timeout=60, what="routing to be ready")
-        async with serving(create_app(intake_settings, clock=MovableClock())) as intake:
+        async with serving_intake(intake_settings, MovableClock()) as intake:
 
             async def submit_and_accept_all() -> list[str]:
                 ids = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from services.decision.settings import DecisionSettings
 from services.intake.settings import IntakeSettings
 from services.routing.settings import RoutingSettings
 from shared.settings import ENV_PREFIX
@@ -13,7 +14,11 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def test_the_readme_lists_every_setting_a_service_reads() -> None:
-    fields = {*IntakeSettings.model_fields, *RoutingSettings.model_fields}
+    fields = {
+        *IntakeSettings.model_fields,
+        *RoutingSettings.model_fields,
+        *DecisionSettings.model_fields,
+    }
     variables = {f"{ENV_PREFIX}{name.upper()}" for name in fields}
     missing = sorted(v for v in variables if f"`{v}`" not in README)
     assert not missing, f"README's configuration table lacks {missing}"

@@ -1,0 +1,175 @@
+"""`kyoso subscribe`: what another city runs to follow a desk's published cases.
+
+It reads the public topic with a plain Kafka consumer (from the beginning or from now),
+checks every message against the public contract, and keeps a local copy of the cases in
+a SQLite file: the newest version of each, and whether it was retracted. Its consumer
+group remembers how far it got, so a restart goes on where it stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import signal
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+from aiokafka import AIOKafkaConsumer
+
+from shared.contract import (
+    CaseCorrected,
+    CasePublished,
+    CaseRetracted,
+    MalformedMessage,
+    from_kafka,
+)
+
+log = logging.getLogger("kyoso.subscribe")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS cases (
+    case_id TEXT PRIMARY KEY,
+    municipality TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    published_on TEXT NOT NULL,
+    retracted INTEGER NOT NULL DEFAULT 0,
+    retraction_reason TEXT,
+    body TEXT NOT NULL
+)
+"""
+
+
+class LocalCopy:
+    """The subscribing city's copy of the cases."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.connection = sqlite3.connect(path)
+        self.connection.execute(SCHEMA)
+
+    def keep(self, event: object) -> None:
+        with self.connection:
+            if isinstance(event, (CasePublished, CaseCorrected)):
+                case = event.case
+                # Only a newer version replaces what we have: copies and old versions
+                # arriving late change nothing.
+                self.connection.execute(
+                    "INSERT INTO cases (case_id, municipality, version, title, published_on, body)"
+                    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(case_id) DO UPDATE SET"
+                    " version=excluded.version, title=excluded.title, body=excluded.body"
+                    " WHERE excluded.version > cases.version",
+                    (
+                        str(case.case_id),
+                        case.municipality,
+                        case.version,
+                        case.title,
+                        case.published_on.isoformat(),
+                        case.model_dump_json(),
+                    ),
+                )
+            elif isinstance(event, CaseRetracted):
+                self.connection.execute(
+                    "UPDATE cases SET retracted = 1, retraction_reason = ? WHERE case_id = ?",
+                    (event.reason, str(event.case_id)),
+                )
+
+    def cases(self) -> list[dict[str, object]]:
+        with closing(
+            self.connection.execute(
+                "SELECT case_id, municipality, version, title, retracted, body FROM cases ORDER BY published_on"
+            )
+        ) as rows:
+            return [
+                {
+                    "case_id": r[0],
+                    "municipality": r[1],
+                    "version": r[2],
+                    "title": r[3],
+                    "retracted": bool(r[4]),
+                    "case": json.loads(r[5]),
+                }
+                for r in rows
+            ]
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+async def follow(
+    bootstrap_servers: str,
+    topic: str,
+    store: Path,
+    *,
+    group: str,
+    from_beginning: bool,
+    stopping: asyncio.Event,
+    municipality: str | None = None,
+) -> int:
+    """Keep the local copy up to date until `stopping` is set; return how many kept."""
+    copy = LocalCopy(store)
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap_servers,
+        group_id=group,
+        auto_offset_reset="earliest" if from_beginning else "latest",
+        enable_auto_commit=False,
+        session_timeout_ms=10_000,
+    )
+    await consumer.start()
+    kept = 0
+    try:
+        while not stopping.is_set():
+            batches = await consumer.getmany(timeout_ms=500)
+            for records in batches.values():
+                for record in records:
+                    try:
+                        envelope = from_kafka(record.headers, record.key, record.value or b"")
+                    except MalformedMessage as problem:
+                        log.warning("skipped %s@%s: %s", record.topic, record.offset, problem)
+                        continue
+                    if municipality and envelope.meta.municipality != municipality:
+                        continue
+                    copy.keep(envelope.event)
+                    kept += 1
+            if batches:
+                await consumer.commit()
+    finally:
+        await consumer.stop()
+        copy.close()
+    return kept
+
+
+def run(
+    bootstrap_servers: str,
+    topic: str,
+    store: Path,
+    group: str,
+    from_beginning: bool,
+    municipality: str | None,
+) -> int:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+    async def until_stopped() -> int:
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stopping.set)
+        print(f"Following {topic} on {bootstrap_servers} into {store}; Ctrl-C stops", flush=True)
+        return await follow(
+            bootstrap_servers,
+            topic,
+            store,
+            group=group,
+            from_beginning=from_beginning,
+            stopping=stopping,
+            municipality=municipality,
+        )
+
+    kept = asyncio.run(until_stopped())
+    print(f"kept {kept} case events in {store}")
+    return 0

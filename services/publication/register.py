@@ -1,0 +1,90 @@
+"""Publication's read model: the public register (Nagasaki's columns), theme titles, cases.
+
+Rebuilt from publication's own store: what it heard of each proposal, folded with the
+shared fold, and its cases.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+from uuid import UUID
+
+from services.publication.domain import Case, ThemeTitle
+from shared.contract.base import EVENT_REGISTRY
+from shared.contract.envelope import Envelope, EventMetadata
+from shared.observed import ObservedProposal, fold_heard
+from shared.projection import CatchingUpProjection
+from shared.proposal import ProposalState, ProposalStatus
+
+# Nagasaki's three register statuses (002_2a17031293640b66.txt, 対応状況).
+UNDER_REVIEW = ("提案内容検討中", "Proposal under review")
+BEING_ARRANGED = ("事業調整中", "Project being arranged")
+REVIEW_CLOSED = ("検討終了", "Review closed")
+
+
+def register_status(state: ProposalState) -> tuple[str, str] | None:
+    """The register's status, or None for a proposal the desk never took on (screened
+    out at intake: it is answered privately, not listed)."""
+    if state.accepted_on is None:
+        return None
+    if state.status is ProposalStatus.ADOPTED:
+        return BEING_ARRANGED
+    if state.status.is_closed:
+        return REVIEW_CLOSED
+    return UNDER_REVIEW
+
+
+class Register(CatchingUpProjection):
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self._proposal_of: dict[UUID, UUID] = {}  # observed aggregate id → proposal id
+        self._heard: dict[UUID, list[Envelope]] = defaultdict(list)
+        self._states: dict[UUID, ProposalState] = {}
+        self._themes: dict[tuple[str, int], str] = {}
+        self._cases: dict[str, dict[UUID, UUID]] = defaultdict(dict)  # proposal → case
+
+    def apply(self, domain_event: Any) -> None:
+        match domain_event:
+            case ObservedProposal.Opened(proposal_id=proposal_id):
+                self._proposal_of[domain_event.originator_id] = proposal_id
+            case ObservedProposal.Heard():
+                proposal_id = self._proposal_of[domain_event.originator_id]
+                envelope = Envelope(
+                    event=EVENT_REGISTRY.load(
+                        domain_event.event_type, domain_event.event_version, domain_event.data
+                    ),
+                    meta=EventMetadata.model_validate(domain_event.meta),
+                )
+                heard = self._heard[proposal_id]
+                heard.append(envelope)
+                state = fold_heard(heard)
+                if state is not None:
+                    self._states[proposal_id] = state
+            case ThemeTitle.Heard(municipality=municipality, number=number, title=title):
+                self._themes[(municipality, number)] = title
+            case Case.Drafted(municipality=municipality, proposal_id=proposal_id):
+                self._cases[municipality][proposal_id] = domain_event.originator_id
+
+    def proposals(self, municipality: str) -> list[tuple[ProposalState, tuple[str, str]]]:
+        """The register: listed proposals of a municipality, oldest first."""
+        self.catch_up()
+        rows = []
+        for state in self._states.values():
+            status = register_status(state)
+            if state.municipality == municipality and status is not None:
+                rows.append((state, status))
+        rows.sort(key=lambda row: (row[0].received_on, row[0].receipt_number))
+        return rows
+
+    def proposal(self, proposal_id: UUID) -> ProposalState | None:
+        self.catch_up()
+        return self._states.get(proposal_id)
+
+    def theme_title(self, municipality: str, number: int | None) -> str | None:
+        self.catch_up()
+        return None if number is None else self._themes.get((municipality, number))
+
+    def case_ids(self, municipality: str) -> list[UUID]:
+        self.catch_up()
+        return list(self._cases[municipality].values())
