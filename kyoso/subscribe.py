@@ -107,6 +107,7 @@ async def follow(
     from_beginning: bool,
     stopping: asyncio.Event,
     municipality: str | None = None,
+    session_timeout_ms: int = 10_000,
 ) -> int:
     """Keep the local copy up to date until `stopping` is set; return how many kept."""
     copy = LocalCopy(store)
@@ -116,7 +117,8 @@ async def follow(
         group_id=group,
         auto_offset_reset="earliest" if from_beginning else "latest",
         enable_auto_commit=False,
-        session_timeout_ms=10_000,
+        session_timeout_ms=session_timeout_ms,
+        heartbeat_interval_ms=max(100, session_timeout_ms // 4),
     )
     await consumer.start()
     kept = 0
