@@ -6,6 +6,7 @@ from pathlib import Path
 
 from services.decision.settings import DecisionSettings
 from services.intake.settings import IntakeSettings
+from services.publication.settings import PublicationSettings
 from services.routing.settings import RoutingSettings
 from shared.settings import ENV_PREFIX
 
@@ -18,6 +19,7 @@ def test_the_readme_lists_every_setting_a_service_reads() -> None:
         *IntakeSettings.model_fields,
         *RoutingSettings.model_fields,
         *DecisionSettings.model_fields,
+        *PublicationSettings.model_fields,
     }
     variables = {f"{ENV_PREFIX}{name.upper()}" for name in fields}
     missing = sorted(v for v in variables if f"`{v}`" not in README)
