@@ -6,7 +6,10 @@ Prints, side by side in one run:
             message (SQLite file): proposals/s
   decision  the decision service end to end: its Faust agent decodes each CloudEvent and
             keeps what it heard (with tracking), then the department adopts every
-            proposal: fold, fairness assessment with its trace, budget entry, save
+            proposal through DecisionApplication.adopt in this process (not over HTTP):
+            fold, fairness assessment with its trace, budget entry, save
+The clock starts for each side once its consumer has its partitions, and stops when
+the last proposal is saved (raw) or adopted (decision).
 Target (issue 4): decision >= 40% of raw.
 
     .venv/bin/python bench/decision.py [--proposals 2000]

@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
+from eventsourcing.persistence import IntegrityError
 
 from services.decision.domain import COUNCIL, Decision, DecisionRuleViolation
 from services.decision.fairness import assess, earliest_budget, incentive_cap, thresholds
@@ -20,15 +21,16 @@ from shared.contract import (
     Assessment,
     AssessmentInputs,
     Envelope,
+    EventMetadata,
     Experiment,
     Involvement,
-    ProposalSubmitted,
     RejectionReason,
 )
+from shared.contract.base import EVENT_REGISTRY
 from shared.errors import NotFound, Refused
 from shared.municipalities import today_in_japan
-from shared.observed import ObservedProposal
-from shared.proposal import PROPOSAL_FOLD, ProposalState, ProposalStatus
+from shared.observed import ObservedProposal, fold_heard
+from shared.proposal import ProposalState, ProposalStatus
 from shared.settings import CommonSettings
 
 Clock = Callable[[], datetime]
@@ -58,28 +60,45 @@ class DecisionApplication(ConsumingApplication):
         proposal_id = getattr(event, "proposal_id", None)
         if not isinstance(proposal_id, UUID):
             return  # themes and the like do not concern a decision
-        # Intake's and routing's topics are read independently: routing's word on a
-        # proposal may come first, so the record is found or opened whatever arrives.
-        observed = self._observed(proposal_id)
-        observed.hear(envelope)
-        processing.collect_events(observed)
-
-    def _observed(self, proposal_id: UUID) -> ObservedProposal:
-        try:
-            observed: ObservedProposal = self.repository.get(
-                ObservedProposal.create_id(proposal_id)
-            )
-        except AggregateNotFoundError:
+        # What is heard never depends on what was heard before, so it is appended after
+        # the record's last event without rebuilding the record: one small read, which
+        # also finds the record when routing's word on a proposal comes before intake's
+        # (the two topics are read independently). A concurrent writer makes the insert
+        # conflict, and the stream tries again.
+        observed_id = ObservedProposal.create_id(proposal_id)
+        last = self.recorder.select_events(observed_id, desc=True, limit=1)
+        if not last:
             observed = ObservedProposal(proposal_id=proposal_id)
-        return observed
+            observed.hear(envelope)
+            processing.collect_events(observed)
+            return
+        # The event ObservedProposal.hear() records (the library's dataclass constructor
+        # takes the fields as keywords, which mypy cannot see).
+        heard: dict[str, Any] = {
+            "originator_id": observed_id,
+            "originator_version": last[0].originator_version + 1,
+            "timestamp": ObservedProposal.Heard.create_timestamp(),
+            "event_type": event.event_type,
+            "event_version": event.version,
+            "data": event.model_dump(mode="json"),
+            "meta": envelope.meta.model_dump(mode="json"),
+        }
+        processing.collect_events(ObservedProposal.Heard(**heard))
 
     def proposal_state(self, proposal_id: UUID) -> ProposalState | None:
-        # Two topics are read independently, so routing's word on a proposal may be heard
-        # before intake's: fold in the order things happened.
-        heard = sorted(self._observed(proposal_id).heard, key=lambda e: e.meta.time)
-        if not heard or not isinstance(heard[0].event, ProposalSubmitted):
-            return None
-        return PROPOSAL_FOLD.fold(heard)
+        """The proposal as heard, folded once: the stored events are read as they are,
+        without rebuilding the record they belong to."""
+        heard = [
+            Envelope(
+                event=EVENT_REGISTRY.load(e.event_type, e.event_version, e.data),
+                meta=EventMetadata.model_validate(e.meta),
+            )
+            for e in self.repository.event_store.get(
+                originator_id=ObservedProposal.create_id(proposal_id)
+            )
+            if isinstance(e, ObservedProposal.Heard)
+        ]
+        return fold_heard(heard)
 
     # -- reading ------------------------------------------------------------------
 
@@ -105,6 +124,10 @@ class DecisionApplication(ConsumingApplication):
             if found.municipality != acting.municipality:
                 raise NotFound(f"no proposal {proposal_id} in {acting.municipality}")
             return found
+        return self._started(proposal_id, decider, acting)
+
+    def _started(self, proposal_id: UUID, decider: str, acting: Acting) -> Decision:
+        """A new decision, when the proposal as heard lets `decider` start one."""
         state = self.proposal_state(proposal_id)
         if state is None or state.municipality != acting.municipality:
             raise NotFound(f"no proposal {proposal_id} in {acting.municipality}")
@@ -125,6 +148,32 @@ class DecisionApplication(ConsumingApplication):
             meta=acting.as_meta(),
         )
 
+    def _deciding(
+        self,
+        proposal_id: UUID,
+        decider: str,
+        acting: Acting,
+        command: Callable[[Decision], None],
+    ) -> Decision:
+        """Run `command` on the proposal's decision and save it.
+
+        A department acting first on a proposal it took on is the common case, so that is
+        tried first without looking for an existing decision: if there is one, its first
+        event makes the insert conflict. Anything but success takes the careful path,
+        which looks first and answers exactly (already decided, with the council, …)."""
+        if decider != COUNCIL:
+            try:
+                decision = self._started(proposal_id, decider, acting)
+                command(decision)
+                self.save(decision)
+                return decision
+            except (IntegrityError, NotFound, Refused):
+                pass
+        decision = self._for_decider(proposal_id, decider, acting)
+        command(decision)
+        self.save(decision)
+        return decision
+
     # -- what departments and the council do ----------------------------------------
 
     def adopt(
@@ -139,38 +188,39 @@ class DecisionApplication(ConsumingApplication):
         experiment: Experiment | None = None,
         note: str | None = None,
     ) -> Decision:
-        decision = self._for_decider(proposal_id, decider, acting)
-        rules = thresholds(decision.municipality)
-        if experiment is not None and experiment.city_cost_share_yen > (
-            rules.experiment_cost_share_cap_yen
-        ):
-            # Setagaya 004: 区が一部経費(令和8年度から100万円を上限)を負担.
-            raise Refused(
-                422,
-                "experiment.city_cost_share_yen",
-                f"¥{experiment.city_cost_share_yen:,} is above {decision.municipality}'s cap "
-                f"of ¥{rules.experiment_cost_share_cap_yen:,} per demonstration experiment",
-            )
-        assessment: Assessment = assess(inputs, rules)
-        needs_money = (
-            inputs.initial_cost_yen
-            + inputs.recurring_cost_yen_per_year
-            + (experiment.city_cost_share_yen if experiment else 0)
-        ) > 0
-        budget = earliest_budget(self.today(), rules) if needs_money else None
-        with _as_refusal("proposal"):
-            decision.adopt(
-                decider,
-                assessment.model_dump(mode="json"),
-                None if agreement is None else agreement.value,
-                None if involvement is None else involvement.value,
-                None if experiment is None else experiment.model_dump(mode="json"),
-                None if budget is None else budget.model_dump(mode="json"),
-                note,
-                acting.as_meta(),
-            )
-        self.save(decision)
-        return decision
+        def adopt(decision: Decision) -> None:
+            rules = thresholds(decision.municipality)
+            if experiment is not None and experiment.city_cost_share_yen > (
+                rules.experiment_cost_share_cap_yen
+            ):
+                # Setagaya 004: 区が一部経費(令和8年度から100万円を上限)を負担.
+                raise Refused(
+                    422,
+                    "experiment.city_cost_share_yen",
+                    f"¥{experiment.city_cost_share_yen:,} is above {decision.municipality}'s "
+                    f"cap of ¥{rules.experiment_cost_share_cap_yen:,} per demonstration "
+                    "experiment",
+                )
+            assessment: Assessment = assess(inputs, rules)
+            needs_money = (
+                inputs.initial_cost_yen
+                + inputs.recurring_cost_yen_per_year
+                + (experiment.city_cost_share_yen if experiment else 0)
+            ) > 0
+            budget = earliest_budget(self.today(), rules) if needs_money else None
+            with _as_refusal("proposal"):
+                decision.adopt(
+                    decider,
+                    assessment.model_dump(mode="json"),
+                    None if agreement is None else agreement.value,
+                    None if involvement is None else involvement.value,
+                    None if experiment is None else experiment.model_dump(mode="json"),
+                    None if budget is None else budget.model_dump(mode="json"),
+                    note,
+                    acting.as_meta(),
+                )
+
+        return self._deciding(proposal_id, decider, acting, adopt)
 
     def reject(
         self,
@@ -180,18 +230,18 @@ class DecisionApplication(ConsumingApplication):
         explanation: str,
         acting: Acting,
     ) -> Decision:
-        decision = self._for_decider(proposal_id, decider, acting)
-        with _as_refusal("reasons"):
-            decision.reject(decider, [r.value for r in reasons], explanation, acting.as_meta())
-        self.save(decision)
-        return decision
+        def reject(decision: Decision) -> None:
+            with _as_refusal("reasons"):
+                decision.reject(decider, [r.value for r in reasons], explanation, acting.as_meta())
+
+        return self._deciding(proposal_id, decider, acting, reject)
 
     def escalate(self, proposal_id: UUID, department: str, reason: str, acting: Acting) -> Decision:
-        decision = self._for_decider(proposal_id, department, acting)
-        with _as_refusal("proposal"):
-            decision.escalate(department, reason, acting.as_meta())
-        self.save(decision)
-        return decision
+        def escalate(decision: Decision) -> None:
+            with _as_refusal("proposal"):
+                decision.escalate(department, reason, acting.as_meta())
+
+        return self._deciding(proposal_id, department, acting, escalate)
 
     def record_incentive(
         self,
