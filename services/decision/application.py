@@ -11,6 +11,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 from eventsourcing.persistence import IntegrityError
 
+from services.decision.board import CouncilInbox
 from services.decision.domain import COUNCIL, Decision, DecisionRuleViolation
 from services.decision.fairness import assess, earliest_budget, incentive_cap, thresholds
 from services.decision.integration import SERVICE
@@ -48,6 +49,7 @@ class DecisionApplication(ConsumingApplication):
     def __init__(self, settings: CommonSettings, clock: Clock = utc_now) -> None:
         super().__init__(settings)
         self.clock = clock
+        self.council_inbox = CouncilInbox(self)
 
     def today(self) -> date:
         return today_in_japan(self.clock())

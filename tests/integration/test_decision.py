@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from prometheus_client import REGISTRY
 
 from services.decision.app import create_app as create_decision
 from services.decision.settings import DecisionSettings
@@ -45,6 +46,7 @@ class Desk:
     routing: httpx.AsyncClient
     decision: httpx.AsyncClient
     intake_app: Any
+    routing_app: Any
     decision_app: Any
     settings: DecisionSettings
 
@@ -116,7 +118,9 @@ async def desk(
         serving(routing_app) as routing,
         serving(decision_app) as decision,
     ):
-        yield Desk(intake, routing, decision, intake_app, decision_app, decision_settings)
+        yield Desk(
+            intake, routing, decision, intake_app, routing_app, decision_app, decision_settings
+        )
 
 
 async def test_a_rejection_needs_reasons_and_the_proposer_sees_them(desk: Desk) -> None:
@@ -257,3 +261,81 @@ async def test_setagayas_experiment_cap_and_incentive_cap(desk: Desk) -> None:
         headers=bearer(COLAB),
     )
     assert recorded.status_code == 200 and recorded.json()["incentive_points"] == 10
+
+
+def copies_ignored_by_decision() -> float:
+    value = REGISTRY.get_sample_value(
+        "kyoso_consumer_events_total", {"service": "decision", "outcome": "duplicate"}
+    )
+    return value or 0.0
+
+
+async def test_every_event_delivered_twice_still_gives_one_decision(desk: Desk) -> None:
+    pid = await desk.taken_on(free_proposal_body(), "nagasaki", NAGASAKI_DESK, EDUCATION)
+    url = f"/api/v1/municipalities/nagasaki/decisions/{pid}"
+    adopted = await desk.decision.post(
+        f"{url}/adopt", json={"inputs": {"occupancy_days": 30}}, headers=bearer(EDUCATION)
+    )
+    assert adopted.status_code == 200, adopted.text
+    application = desk.decision_app.state.decision
+    heard_before = application.proposal_state(uuid.UUID(pid))
+    before = copies_ignored_by_decision()
+    # Intake's submitted and accepted, routing's routed and taken on: all sent again.
+    assert await desk.intake_app.state.plumbing.relay.republish() >= 2
+    assert await desk.routing_app.state.plumbing.relay.republish() >= 2
+    await wait_until(
+        lambda: copies_ignored_by_decision() - before >= 4, what="decision to hear every copy"
+    )
+    stored = list(application.events.get(uuid.UUID(pid)))
+    assert [type(e).__name__ for e in stored] == ["Started", "Adopted"]
+    assert application.proposal_state(uuid.UUID(pid)) == heard_before
+    again = await desk.decision.post(f"{url}/adopt", json={"inputs": {}}, headers=bearer(EDUCATION))
+    assert again.status_code == 409
+    records = await read_topic(
+        desk.settings.kafka_bootstrap_servers,
+        desk.settings.topic("decision", "proposals"),
+        lambda r: len(r) >= 1,
+    )
+    adoptions = [
+        e
+        for e in (from_kafka(r.headers, r.key, r.value) for r in records)
+        if isinstance(e.event, ProposalAdopted) and e.meta.subject == pid
+    ]
+    assert len(adoptions) == 1
+
+
+async def test_the_council_inbox_lists_what_awaits_the_council(desk: Desk) -> None:
+    inbox_url = "/api/v1/municipalities/nagasaki/council/inbox"
+    assert (await desk.decision.get(inbox_url, headers=bearer(COUNCIL))).json() == []
+    first = await desk.taken_on(free_proposal_body(), "nagasaki", NAGASAKI_DESK, EDUCATION)
+    second = await desk.taken_on(
+        free_proposal_body(title="登下校見守りアプリ"), "nagasaki", NAGASAKI_DESK, EDUCATION
+    )
+    for pid in (first, second):
+        escalated = await desk.decision.post(
+            f"/api/v1/municipalities/nagasaki/decisions/{pid}/escalate",
+            json={"reason": "複数部局にまたがる"},
+            headers=bearer(EDUCATION),
+        )
+        assert escalated.status_code == 200, escalated.text
+    inbox = (await desk.decision.get(inbox_url, headers=bearer(COUNCIL))).json()
+    assert [line["proposal_id"] for line in inbox] == [first, second]  # oldest first
+    assert inbox[1]["title"] == "登下校見守りアプリ"
+    assert inbox[0]["escalated_by"] == "kyoiku" and inbox[0]["reason"] == "複数部局にまたがる"
+    assert inbox[0]["receipt_number"].startswith("NGS-")
+
+    decided = await desk.decision.post(
+        f"/api/v1/municipalities/nagasaki/decisions/{first}/reject",
+        json={"reasons": ["cost"], "explanation": "予算の見込みが立たない"},
+        headers=bearer(COUNCIL),
+    )
+    assert decided.status_code == 200, decided.text
+    inbox = (await desk.decision.get(inbox_url, headers=bearer(COUNCIL))).json()
+    assert [line["proposal_id"] for line in inbox] == [second]
+
+    department = await desk.decision.get(inbox_url, headers=bearer(EDUCATION))
+    assert department.status_code == 403  # the council's own list
+    other_city = await desk.decision.get(
+        "/api/v1/municipalities/setagaya/council/inbox", headers=bearer(COUNCIL)
+    )
+    assert other_city.status_code == 403

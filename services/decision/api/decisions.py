@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.decision.api.dependencies import (
     CorrelationId,
+    CouncilStaff,
     DeciderStaff,
     Decisions,
     Staff,
@@ -79,6 +80,17 @@ class DecisionView(BaseModel):
     history: list[HistoryLine]
 
 
+class CouncilLine(BaseModel):
+    """An escalated proposal awaiting the council's decision."""
+
+    proposal_id: UUID
+    receipt_number: str
+    title: str | None
+    escalated_by: str = Field(description="The department that took it on and escalated it")
+    reason: str
+    escalated_at: datetime
+
+
 def _known(municipality: str) -> None:
     if municipality not in known_municipalities():
         raise HTTPException(
@@ -122,6 +134,26 @@ def fairness_thresholds(municipality: str) -> Thresholds:
 @router.post("/fairness/assess", summary="選定方法の試算 / Assess without deciding")
 def fairness_assess(municipality: str, inputs: AssessmentInputs, staff: Staff) -> Assessment:
     return assess(inputs, thresholds(municipality))
+
+
+@router.get("/council/inbox", summary="推進会議の案件 / Escalated proposals awaiting the council")
+def council_inbox(
+    municipality: str, decisions: Decisions, staff: CouncilStaff
+) -> list[CouncilLine]:
+    lines = []
+    for waiting in decisions.council_inbox.waiting(municipality):
+        state = decisions.proposal_state(waiting.proposal_id)
+        lines.append(
+            CouncilLine(
+                proposal_id=waiting.proposal_id,
+                receipt_number=waiting.receipt_number,
+                title=None if state is None else state.title,
+                escalated_by=waiting.department,
+                reason=waiting.reason,
+                escalated_at=waiting.escalated_at,
+            )
+        )
+    return lines
 
 
 @router.get("/decisions/{proposal_id}", summary="One proposal's decision, with its history")

@@ -27,6 +27,7 @@ Decisions = Annotated[DecisionApplication, Depends(get_decision)]
 Staff = Annotated[
     StaffToken, Depends(staff_dependency(_staff_directory, "desk", "department", "council"))
 ]
+CouncilStaff = Annotated[StaffToken, Depends(staff_dependency(_staff_directory, "council"))]
 CorrelationId = Annotated[str | None, Header(alias="X-Correlation-ID", max_length=128)]
 
 
