@@ -1,0 +1,244 @@
+"""Benchmark: events per second from decision to the public register, and cases published.
+
+Prints, side by side in one run:
+  raw          the same messages (intake's submission and acceptance, decision's
+               adoption: 3 per proposal) consumed with a plain aiokafka consumer, one
+               bare eventsourcing save per message (SQLite file): events/s
+  publication  publication's Faust agent: decode, keep what it heard with tracking,
+               fold, until every proposal shows 事業調整中 in the register: events/s
+  cases        then draft, consult, consent and publish a case for each one through the
+               application (each publication is relayed to the public topic): cases/s
+Target (issue 5): publication >= 40% of raw.
+
+    .venv/bin/python bench/publication.py [--proposals 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate, event
+from prometheus_client import REGISTRY
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from services.decision.fairness import assess, thresholds
+from services.publication.application import PublicationApplication
+from services.publication.settings import PublicationSettings
+from services.publication.streams import build_stream
+from shared.acting import Acting
+from shared.broker import LocalBroker, free_port
+from shared.contract import (
+    ActorRole,
+    AssessmentInputs,
+    Envelope,
+    EventMetadata,
+    IntegrationEvent,
+    ProposalAccepted,
+    ProposalAdopted,
+    ProposalSubmitted,
+    PublicProposer,
+    from_kafka,
+    stable_event_id,
+    to_kafka,
+)
+from shared.relay import ensure_topics, topic_partitions
+
+PREFIX = "bench"
+INTAKE, DECISION = f"{PREFIX}.intake.proposals", f"{PREFIX}.decision.proposals"
+
+
+def messages_of(index: int, assessment: Any) -> list[tuple[str, Envelope]]:
+    pid = uuid.uuid4()
+    start = datetime.now(UTC)
+
+    def envelope(
+        service: str, sequence: int, role: ActorRole, event: IntegrationEvent, order: int
+    ) -> Envelope:
+        return Envelope(
+            event=event,
+            meta=EventMetadata(
+                event_id=stable_event_id(service, str(pid), sequence),
+                service=service,
+                subject=str(pid),
+                time=start + timedelta(milliseconds=order),
+                municipality="nagasaki",
+                actor_role=role,
+                correlation_id=f"bench-{index}",
+                sequence=sequence,
+            ),
+        )
+
+    submitted = ProposalSubmitted(
+        proposal_id=pid,
+        municipality="nagasaki",
+        receipt_number=f"NGS-2026-{index:05d}",
+        fiscal_year=2026,
+        received_on=start.date(),
+        channel="theme",
+        theme_number=5,
+        theme_department="machizukuri",
+        proposer=PublicProposer(organisation="みなと観光", kind="company"),
+        title="トイレマップ",
+        field="まちづくり",
+        summary="トイレに特化したマップを作る提案。",
+        content="公衆トイレの地図。",
+        has_protected_part=True,
+    )
+    return [
+        (INTAKE, envelope("intake", 1, ActorRole.PROPOSER, submitted, 1)),
+        (INTAKE, envelope("intake", 2, ActorRole.DESK, ProposalAccepted(proposal_id=pid), 2)),
+        (
+            DECISION,
+            envelope(
+                "decision",
+                2,
+                ActorRole.DEPARTMENT,
+                ProposalAdopted(proposal_id=pid, decided_by="machizukuri", assessment=assessment),
+                3,
+            ),
+        ),
+    ]
+
+
+async def produce(bootstrap: str, proposals: int) -> None:
+    assessment = assess(AssessmentInputs(), thresholds("nagasaki"))
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
+    await producer.start()
+    try:
+        sent = []
+        for index in range(proposals):
+            for topic, envelope in messages_of(index, assessment):
+                message = to_kafka(envelope)
+                key = message.key if isinstance(message.key, bytes) else None
+                sent.append(
+                    await producer.send(
+                        topic, message.value, key=key, headers=list(message.headers.items())
+                    )
+                )
+        await asyncio.gather(*sent)
+    finally:
+        await producer.stop()
+
+
+class Seen(Aggregate):
+    @event("Seen")
+    def __init__(self, subject: str, ce_type: str) -> None:
+        self.subject = subject
+
+
+async def raw_rate(bootstrap: str, events: int) -> float:
+    app: Application[Any] = Application(
+        {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": f"{tempfile.mkdtemp()}/raw.sqlite",
+        }
+    )
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = await topic_partitions(bootstrap, [INTAKE, DECISION])
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        seen = 0
+        started = time.perf_counter()
+        while seen < events:
+            for records in (await consumer.getmany(timeout_ms=500, max_records=1000)).values():
+                for record in records:
+                    envelope = from_kafka(record.headers, record.key, record.value)
+                    app.save(Seen(subject=envelope.meta.subject, ce_type=envelope.event.event_type))
+                    seen += 1
+        return events / (time.perf_counter() - started)
+    finally:
+        await consumer.stop()
+        app.close()
+
+
+def processed() -> float:
+    sample = REGISTRY.get_sample_value(
+        "kyoso_consumer_events_total", {"service": "publication", "outcome": "processed"}
+    )
+    return sample or 0.0
+
+
+async def publication_rates(bootstrap: str, proposals: int) -> tuple[float, float]:
+    settings = PublicationSettings(
+        data_dir=Path(tempfile.mkdtemp()),
+        kafka_bootstrap_servers=bootstrap,
+        topic_prefix=PREFIX,
+        kafka_session_timeout_seconds=2,
+        secret_key="k" * 40,
+    )
+    publication = PublicationApplication(settings)
+    stream = build_stream(settings, publication)
+    await ensure_topics(
+        bootstrap,
+        [
+            settings.topic("publication", "dead-letters"),
+            f"{PREFIX}.intake.themes",
+            f"{PREFIX}.routing.proposals",
+        ],
+    )
+    before = processed()
+    await stream.start()
+    started = time.perf_counter()
+    try:
+        deadline = time.monotonic() + 300
+        while processed() < before + 3 * proposals:
+            if time.monotonic() > deadline:
+                raise SystemExit("publication did not hear every event within 300 s")
+            await asyncio.sleep(0.05)
+        # The register is derived when read: its first reading is part of the path.
+        rows = publication.register.proposals("nagasaki")
+        assert sum(status[0] == "事業調整中" for _, status in rows) == proposals
+        heard = 3 * proposals / (time.perf_counter() - started)
+    finally:
+        await stream.stop()
+    desk = Acting.new(ActorRole.DESK, "nagasaki")
+    proposer = desk.as_role(ActorRole.PROPOSER)
+    started = time.perf_counter()
+    for state, _ in publication.register.proposals("nagasaki"):
+        case = publication.draft(
+            state.proposal_id,
+            None,
+            None,
+            [{"heading": "成果", "text": "公開", "protected": False}],
+            desk,
+        )
+        publication.consult(case.id, desk)
+        publication.consent(state.proposal_id, proposer)
+        publication.publish(case.id, desk)
+    cases = proposals / (time.perf_counter() - started)
+    publication.close()
+    return heard, cases
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--proposals", type=int, default=1000)
+    args = parser.parse_args()
+    with LocalBroker(port=free_port()) as broker:
+        await ensure_topics(broker.bootstrap_servers, [INTAKE, DECISION])
+        await produce(broker.bootstrap_servers, args.proposals)
+        raw = await raw_rate(broker.bootstrap_servers, 3 * args.proposals)
+        heard, cases = await publication_rates(broker.bootstrap_servers, args.proposals)
+    share = heard / raw * 100
+    print(f"{'':58}{'rate /s':>10}")
+    print(f"{'raw: aiokafka consume + bare eventsourcing save (events)':58}{raw:10.0f}")
+    print(f"{'publication: decision -> register, with tracking (events)':58}{heard:10.0f}")
+    print(f"{'cases drafted, consulted, consented and published':58}{cases:10.0f}")
+    print(f"publication = {share:.0f}% of raw (target >= 40%): {'PASS' if share >= 40 else 'FAIL'}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
