@@ -25,14 +25,10 @@ import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
-
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from eventsourcing.application import Application
-from eventsourcing.domain import Aggregate, event
-from prometheus_client import REGISTRY
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from baseline import processed, produce, raw_seconds  # the same folder
 
 from services.decision.application import DecisionApplication
 from services.decision.settings import DecisionSettings
@@ -51,11 +47,9 @@ from shared.contract import (
     ProposalTakenOn,
     PublicProposer,
     RoutingMethod,
-    from_kafka,
     stable_event_id,
-    to_kafka,
 )
-from shared.relay import ensure_topics, topic_partitions
+from shared.relay import ensure_topics
 
 PER_PROPOSAL = 4
 
@@ -123,70 +117,19 @@ def envelopes_of(index: int) -> tuple[uuid.UUID, list[tuple[str, Envelope]]]:
     ]
 
 
-async def produce(bootstrap: str, prefix: str, proposals: int) -> list[uuid.UUID]:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
-    await producer.start()
-    ids = []
-    try:
-        sent = []
-        for index in range(proposals):
-            pid, envelopes = envelopes_of(index)
-            ids.append(pid)
-            for service, envelope in envelopes:
-                message = to_kafka(envelope)
-                sent.append(
-                    await producer.send(
-                        f"{prefix}.{service}.proposals",
-                        value=message.value,
-                        key=message.key if isinstance(message.key, bytes) else None,
-                        headers=list(message.headers.items()),
-                    )
-                )
-        await asyncio.gather(*sent)
-    finally:
-        await producer.stop()
+async def produce_proposals(bootstrap: str, prefix: str, proposals: int) -> list[uuid.UUID]:
+    ids, messages = [], []
+    for index in range(proposals):
+        pid, envelopes = envelopes_of(index)
+        ids.append(pid)
+        messages += [(f"{prefix}.{service}.proposals", envelope) for service, envelope in envelopes]
+    await produce(bootstrap, messages)
     return ids
-
-
-class Seen(Aggregate):
-    @event("Seen")
-    def __init__(self, subject: str, ce_type: str) -> None:
-        self.subject = subject
 
 
 async def raw_rate(bootstrap: str, topics: list[str], proposals: int) -> float:
     """aiokafka + bare eventsourcing: consume every message, decode it, save one aggregate."""
-    app: Application[Any] = Application(
-        {
-            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-            "SQLITE_DBNAME": f"{tempfile.mkdtemp()}/raw.sqlite",
-        }
-    )
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        partitions = await topic_partitions(bootstrap, topics)
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        wanted, seen = PER_PROPOSAL * proposals, 0
-        started = time.perf_counter()
-        while seen < wanted:
-            for records in (await consumer.getmany(timeout_ms=500, max_records=1000)).values():
-                for record in records:
-                    envelope = from_kafka(record.headers, record.key, record.value)
-                    app.save(Seen(subject=envelope.meta.subject, ce_type=envelope.event.event_type))
-                    seen += 1
-        return proposals / (time.perf_counter() - started)
-    finally:
-        await consumer.stop()
-        app.close()
-
-
-def processed() -> float:
-    value = REGISTRY.get_sample_value(
-        "kyoso_consumer_events_total", {"service": "decision", "outcome": "processed"}
-    )
-    return value or 0.0
+    return proposals / await raw_seconds(bootstrap, topics, PER_PROPOSAL * proposals)
 
 
 def adopt_all(decision: DecisionApplication, ids: list[uuid.UUID]) -> None:
@@ -207,11 +150,11 @@ async def decision_rate(bootstrap: str, prefix: str, proposals: int, ids: list[u
     decision = DecisionApplication(settings)
     stream = build_stream(settings, decision)
     await ensure_topics(bootstrap, [settings.topic("decision", "dead-letters")])
-    before = processed()
+    before = processed("decision")
     await stream.start()  # returns once the partitions are assigned
     started = time.perf_counter()
     try:
-        while processed() - before < PER_PROPOSAL * proposals:
+        while processed("decision") - before < PER_PROPOSAL * proposals:
             await asyncio.sleep(0.05)
         await asyncio.to_thread(adopt_all, decision, ids)
         return proposals / (time.perf_counter() - started)
@@ -228,7 +171,7 @@ async def main() -> None:
         prefix = "bench"
         topics = [f"{prefix}.intake.proposals", f"{prefix}.routing.proposals"]
         await ensure_topics(broker.bootstrap_servers, topics)
-        ids = await produce(broker.bootstrap_servers, prefix, args.proposals)
+        ids = await produce_proposals(broker.bootstrap_servers, prefix, args.proposals)
         raw = await raw_rate(broker.bootstrap_servers, topics, args.proposals)
         decided = await decision_rate(broker.bootstrap_servers, prefix, args.proposals, ids)
     share = decided / raw * 100

@@ -25,12 +25,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from eventsourcing.application import Application
-from eventsourcing.domain import Aggregate, event
-from prometheus_client import REGISTRY
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from baseline import processed, produce, raw_seconds  # the same folder
 
 from services.decision.fairness import assess, thresholds
 from services.publication.application import PublicationApplication
@@ -48,11 +45,9 @@ from shared.contract import (
     ProposalAdopted,
     ProposalSubmitted,
     PublicProposer,
-    from_kafka,
     stable_event_id,
-    to_kafka,
 )
-from shared.relay import ensure_topics, topic_partitions
+from shared.relay import ensure_topics
 
 PREFIX = "bench"
 INTAKE, DECISION = f"{PREFIX}.intake.proposals", f"{PREFIX}.decision.proposals"
@@ -111,64 +106,15 @@ def messages_of(index: int, assessment: Any) -> list[tuple[str, Envelope]]:
     ]
 
 
-async def produce(bootstrap: str, proposals: int) -> None:
+async def produce_proposals(bootstrap: str, proposals: int) -> None:
     assessment = assess(AssessmentInputs(), thresholds("nagasaki"))
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
-    await producer.start()
-    try:
-        sent = []
-        for index in range(proposals):
-            for topic, envelope in messages_of(index, assessment):
-                message = to_kafka(envelope)
-                key = message.key if isinstance(message.key, bytes) else None
-                sent.append(
-                    await producer.send(
-                        topic, message.value, key=key, headers=list(message.headers.items())
-                    )
-                )
-        await asyncio.gather(*sent)
-    finally:
-        await producer.stop()
-
-
-class Seen(Aggregate):
-    @event("Seen")
-    def __init__(self, subject: str, ce_type: str) -> None:
-        self.subject = subject
+    await produce(
+        bootstrap, (m for index in range(proposals) for m in messages_of(index, assessment))
+    )
 
 
 async def raw_rate(bootstrap: str, events: int) -> float:
-    app: Application[Any] = Application(
-        {
-            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-            "SQLITE_DBNAME": f"{tempfile.mkdtemp()}/raw.sqlite",
-        }
-    )
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        partitions = await topic_partitions(bootstrap, [INTAKE, DECISION])
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        seen = 0
-        started = time.perf_counter()
-        while seen < events:
-            for records in (await consumer.getmany(timeout_ms=500, max_records=1000)).values():
-                for record in records:
-                    envelope = from_kafka(record.headers, record.key, record.value)
-                    app.save(Seen(subject=envelope.meta.subject, ce_type=envelope.event.event_type))
-                    seen += 1
-        return events / (time.perf_counter() - started)
-    finally:
-        await consumer.stop()
-        app.close()
-
-
-def processed() -> float:
-    sample = REGISTRY.get_sample_value(
-        "kyoso_consumer_events_total", {"service": "publication", "outcome": "processed"}
-    )
-    return sample or 0.0
+    return events / await raw_seconds(bootstrap, [INTAKE, DECISION], events)
 
 
 async def publication_rates(bootstrap: str, proposals: int) -> tuple[float, float]:
@@ -189,12 +135,12 @@ async def publication_rates(bootstrap: str, proposals: int) -> tuple[float, floa
             f"{PREFIX}.routing.proposals",
         ],
     )
-    before = processed()
+    before = processed("publication")
     await stream.start()
     started = time.perf_counter()
     try:
         deadline = time.monotonic() + 300
-        while processed() < before + 3 * proposals:
+        while processed("publication") < before + 3 * proposals:
             if time.monotonic() > deadline:
                 raise SystemExit("publication did not hear every event within 300 s")
             await asyncio.sleep(0.05)
@@ -229,7 +175,7 @@ async def main() -> None:
     args = parser.parse_args()
     with LocalBroker(port=free_port()) as broker:
         await ensure_topics(broker.bootstrap_servers, [INTAKE, DECISION])
-        await produce(broker.bootstrap_servers, args.proposals)
+        await produce_proposals(broker.bootstrap_servers, args.proposals)
         raw = await raw_rate(broker.bootstrap_servers, 3 * args.proposals)
         heard, cases = await publication_rates(broker.bootstrap_servers, args.proposals)
     share = heard / raw * 100

@@ -20,13 +20,10 @@ import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from eventsourcing.application import Application
-from eventsourcing.domain import Aggregate, event
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from baseline import produce, raw_seconds  # the same folder
 
 from services.routing.application import RoutingApplication
 from services.routing.settings import RoutingSettings
@@ -39,11 +36,9 @@ from shared.contract import (
     ProposalAccepted,
     ProposalSubmitted,
     PublicProposer,
-    from_kafka,
     stable_event_id,
-    to_kafka,
 )
-from shared.relay import ensure_topics, topic_partitions
+from shared.relay import ensure_topics
 
 
 def envelopes_of(index: int) -> list[Envelope]:
@@ -83,59 +78,8 @@ def envelopes_of(index: int) -> list[Envelope]:
     ]
 
 
-async def produce(bootstrap: str, topic: str, proposals: int) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
-    await producer.start()
-    try:
-        sent = []
-        for index in range(proposals):
-            for envelope in envelopes_of(index):
-                message = to_kafka(envelope)
-                sent.append(
-                    await producer.send(
-                        topic,
-                        value=message.value,
-                        key=message.key if isinstance(message.key, bytes) else None,
-                        headers=list(message.headers.items()),
-                    )
-                )
-        await asyncio.gather(*sent)
-    finally:
-        await producer.stop()
-
-
-class Seen(Aggregate):
-    @event("Seen")
-    def __init__(self, subject: str, ce_type: str) -> None:
-        self.subject = subject
-
-
 async def raw_rate(bootstrap: str, topic: str, proposals: int) -> float:
-    """aiokafka + bare eventsourcing: consume every message, decode it, save one aggregate."""
-    app: Application[Any] = Application(
-        {
-            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-            "SQLITE_DBNAME": f"{tempfile.mkdtemp()}/raw.sqlite",
-        }
-    )
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        partitions = await topic_partitions(bootstrap, [topic])
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        wanted, seen = 2 * proposals, 0
-        started = time.perf_counter()
-        while seen < wanted:
-            for records in (await consumer.getmany(timeout_ms=500, max_records=1000)).values():
-                for record in records:
-                    envelope = from_kafka(record.headers, record.key, record.value)
-                    app.save(Seen(subject=envelope.meta.subject, ce_type=envelope.event.event_type))
-                    seen += 1
-        return proposals / (time.perf_counter() - started)
-    finally:
-        await consumer.stop()
-        app.close()
+    return proposals / await raw_seconds(bootstrap, [topic], 2 * proposals)
 
 
 async def routing_rate(bootstrap: str, prefix: str, proposals: int) -> float:
@@ -169,7 +113,14 @@ async def main() -> None:
         prefix = "bench"
         topic = f"{prefix}.intake.proposals"
         await ensure_topics(broker.bootstrap_servers, [topic])
-        await produce(broker.bootstrap_servers, topic, args.proposals)
+        await produce(
+            broker.bootstrap_servers,
+            (
+                (topic, envelope)
+                for index in range(args.proposals)
+                for envelope in envelopes_of(index)
+            ),
+        )
         raw = await raw_rate(broker.bootstrap_servers, topic, args.proposals)
         routed = await routing_rate(broker.bootstrap_servers, prefix, args.proposals)
     share = routed / raw * 100

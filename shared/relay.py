@@ -29,7 +29,9 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import Notification, ProcessRecorder, Tracking
 from prometheus_client import Counter, Gauge
 
+from shared.application import ServiceApplication
 from shared.contract.envelope import Envelope, to_kafka
+from shared.settings import CommonSettings
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,18 @@ class Outgoing:
 
 # Given one stored domain event and its notification id, what (if anything) to publish.
 Translator = Callable[[Any, int], Outgoing | None]
+
+
+def to_one_topic(
+    topic: str, to_envelope: Callable[[Any, int | None], Envelope | None]
+) -> Translator:
+    """The translator of a service that publishes everything it publishes on one topic."""
+
+    def translate(domain_event: Any, notification_id: int) -> Outgoing | None:
+        envelope = to_envelope(domain_event, notification_id)
+        return None if envelope is None else Outgoing(topic=topic, envelope=envelope)
+
+    return translate
 
 
 async def ensure_topics(bootstrap_servers: str, topics: Sequence[str], partitions: int = 3) -> None:
@@ -82,6 +96,25 @@ async def topic_partitions(bootstrap_servers: str, topics: Sequence[str]) -> lis
 
 
 class Relay:
+    @classmethod
+    def for_service(
+        cls,
+        app: ServiceApplication,
+        translate: Translator,
+        topics: Sequence[str],
+        settings: CommonSettings,
+    ) -> Relay:
+        """A service's relay, configured from its settings."""
+        return cls(
+            app,
+            translate,
+            service=app.service,
+            topics=topics,
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            batch_size=settings.relay_batch_size,
+            poll_interval=settings.relay_poll_interval_seconds,
+        )
+
     def __init__(
         self,
         app: Application[Any],

@@ -14,7 +14,7 @@ from shared.contract import (
     PublicCase,
 )
 from shared.contract.envelope import envelope_of
-from shared.relay import Outgoing
+from shared.relay import Translator, to_one_topic
 from shared.settings import CommonSettings
 
 SERVICE = "publication"
@@ -60,11 +60,5 @@ def to_envelope(domain_event: Any, notification_id: int | None = None) -> Envelo
     return None if event is None else envelope_of(SERVICE, domain_event, event, notification_id)
 
 
-def translator(settings: CommonSettings) -> Any:
-    topic = public_topic(settings)
-
-    def translate(domain_event: Any, notification_id: int) -> Outgoing | None:
-        envelope = to_envelope(domain_event, notification_id)
-        return None if envelope is None else Outgoing(topic=topic, envelope=envelope)
-
-    return translate
+def translator(settings: CommonSettings) -> Translator:
+    return to_one_topic(public_topic(settings), to_envelope)

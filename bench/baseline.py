@@ -1,0 +1,80 @@
+"""What every consuming service's benchmark compares against, measured in the same run:
+the same messages consumed with a plain aiokafka consumer, each decoded and saved as one
+bare eventsourcing aggregate in a SQLite file. And the plumbing the benchmarks share."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate, event
+from prometheus_client import REGISTRY
+
+from shared.contract import Envelope, from_kafka, to_kafka
+from shared.relay import topic_partitions
+
+
+class Seen(Aggregate):
+    @event("Seen")
+    def __init__(self, subject: str, ce_type: str) -> None:
+        self.subject = subject
+
+
+async def produce(bootstrap: str, messages: Iterable[tuple[str, Envelope]]) -> None:
+    """Put the envelopes on their topics as the services' relays would."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
+    await producer.start()
+    try:
+        sent = []
+        for topic, envelope in messages:
+            message = to_kafka(envelope)
+            key = message.key if isinstance(message.key, bytes) else None
+            sent.append(
+                await producer.send(
+                    topic, message.value, key=key, headers=list(message.headers.items())
+                )
+            )
+        await asyncio.gather(*sent)
+    finally:
+        await producer.stop()
+
+
+async def raw_seconds(bootstrap: str, topics: list[str], messages: int) -> float:
+    """Seconds to consume, decode and save `messages` messages with the bare libraries."""
+    app: Application[Any] = Application(
+        {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": f"{tempfile.mkdtemp()}/raw.sqlite",
+        }
+    )
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = await topic_partitions(bootstrap, topics)
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        seen = 0
+        started = time.perf_counter()
+        while seen < messages:
+            for records in (await consumer.getmany(timeout_ms=500, max_records=1000)).values():
+                for record in records:
+                    envelope = from_kafka(record.headers, record.key, record.value)
+                    app.save(Seen(subject=envelope.meta.subject, ce_type=envelope.event.event_type))
+                    seen += 1
+        return time.perf_counter() - started
+    finally:
+        await consumer.stop()
+        app.close()
+
+
+def processed(service: str) -> float:
+    """Events a service's consumer has processed so far (its Prometheus counter)."""
+    value = REGISTRY.get_sample_value(
+        "kyoso_consumer_events_total", {"service": service, "outcome": "processed"}
+    )
+    return value or 0.0
