@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from prometheus_client import REGISTRY
 
 from services.decision.app import create_app as create_decision
 from services.decision.settings import DecisionSettings
@@ -332,3 +333,29 @@ async def test_an_objection_stops_publication_and_a_retraction_goes_out(desk: De
     ]
     assert isinstance(events[-1], CaseRetracted)
     assert (await desk.publication.get(f"{NAGASAKI}/cases")).json() == []
+
+
+def copies_ignored_by_publication() -> float:
+    value = REGISTRY.get_sample_value(
+        "kyoso_consumer_events_total", {"service": "publication", "outcome": "duplicate"}
+    )
+    return value or 0.0
+
+
+async def test_every_event_delivered_twice_changes_the_register_once(desk: Desk) -> None:
+    receipt = await adopted_proposal(desk, proposal_body())
+
+    async def listed() -> list[dict[str, Any]] | None:
+        rows: list[dict[str, Any]] = (await desk.publication.get(f"{NAGASAKI}/register")).json()
+        return rows if [r["status_ja"] for r in rows] == ["事業調整中"] else None
+
+    before_rows = await wait_until(listed, what="the adopted proposal in the register")
+    before = copies_ignored_by_publication()
+    republished = await desk.intake_app.state.plumbing.relay.republish()
+    assert republished >= 30  # 28 theme events and this proposal's 2
+    await wait_until(
+        lambda: copies_ignored_by_publication() - before >= republished,
+        what="publication to hear every copy",
+    )
+    assert (await desk.publication.get(f"{NAGASAKI}/register")).json() == before_rows
+    assert receipt["proposal_id"]
