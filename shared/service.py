@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
+import faust
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
@@ -28,6 +29,19 @@ class Plumbing:
     application: ServiceApplication
     relay: Relay
     stream: SupervisedStream
+
+    @classmethod
+    def of(
+        cls,
+        application: ServiceApplication,
+        relay: Relay,
+        build_stream: Callable[[], faust.App],
+        topics_read: list[str],
+        settings: CommonSettings,
+    ) -> Plumbing:
+        """The relay, and the consumer over `topics_read` (its dead letters included)."""
+        stream = SupervisedStream(build_stream, settings.kafka_bootstrap_servers, topics_read)
+        return cls(application, relay, stream)
 
 
 @contextlib.asynccontextmanager

@@ -16,7 +16,6 @@ from services.decision.settings import DecisionSettings
 from services.decision.streams import build_stream, consumed_topics
 from shared.service import Plumbing, answer_refusals, readiness, running_beside_the_api
 from shared.staff_auth import StaffDirectory
-from shared.streams import SupervisedStream
 from shared.web import add_request_metrics, health_router
 
 
@@ -25,14 +24,12 @@ def create_app(settings: DecisionSettings, *, clock: Clock = utc_now) -> FastAPI
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         decision = await asyncio.to_thread(DecisionApplication, settings, clock)
         app.state.decision = decision
-        plumbing = app.state.plumbing = Plumbing(
+        plumbing = app.state.plumbing = Plumbing.of(
             decision,
             build_relay(settings, decision),
-            SupervisedStream(
-                lambda: build_stream(settings, decision),
-                settings.kafka_bootstrap_servers,
-                [*consumed_topics(settings), dead_letter_topic(settings)],
-            ),
+            lambda: build_stream(settings, decision),
+            [*consumed_topics(settings), dead_letter_topic(settings)],
+            settings,
         )
         async with running_beside_the_api(plumbing, settings):
             yield

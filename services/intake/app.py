@@ -21,7 +21,6 @@ from services.intake.streams import build_stream, consumed_topics, dead_letter_t
 from shared.service import Plumbing, answer_refusals, readiness, running_beside_the_api
 from shared.staff_auth import StaffDirectory
 from shared.status_tokens import StatusTokens
-from shared.streams import SupervisedStream
 from shared.web import add_request_metrics, health_router
 
 log = logging.getLogger(__name__)
@@ -44,14 +43,12 @@ def create_app(settings: IntakeSettings, *, clock: Clock = _utc_now) -> FastAPI:
             log.info("demo data: Nagasaki's %d registered proposals are in", len(proposals))
         app.state.intake = intake
         app.state.submissions = SubmissionQueue(intake)
-        plumbing = app.state.plumbing = Plumbing(
+        plumbing = app.state.plumbing = Plumbing.of(
             intake,
             build_relay(settings, intake),
-            SupervisedStream(
-                lambda: build_stream(settings, intake),
-                settings.kafka_bootstrap_servers,
-                [*consumed_topics(settings), dead_letter_topic(settings)],
-            ),
+            lambda: build_stream(settings, intake),
+            [*consumed_topics(settings), dead_letter_topic(settings)],
+            settings,
         )
         async with running_beside_the_api(plumbing, settings):
             yield

@@ -17,7 +17,6 @@ from services.publication.streams import build_stream
 from shared.service import Plumbing, answer_refusals, readiness, running_beside_the_api
 from shared.staff_auth import StaffDirectory
 from shared.status_tokens import StatusTokens
-from shared.streams import SupervisedStream
 from shared.web import add_request_metrics, health_router
 
 
@@ -26,14 +25,12 @@ def create_app(settings: PublicationSettings, *, clock: Clock = utc_now) -> Fast
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         publication = await asyncio.to_thread(PublicationApplication, settings, clock)
         app.state.publication = publication
-        plumbing = app.state.plumbing = Plumbing(
+        plumbing = app.state.plumbing = Plumbing.of(
             publication,
             build_relay(settings, publication),
-            SupervisedStream(
-                lambda: build_stream(settings, publication),
-                settings.kafka_bootstrap_servers,
-                [*consumed_topics(settings), dead_letter_topic(settings)],
-            ),
+            lambda: build_stream(settings, publication),
+            [*consumed_topics(settings), dead_letter_topic(settings)],
+            settings,
         )
         async with running_beside_the_api(plumbing, settings):
             yield

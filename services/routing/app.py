@@ -16,7 +16,6 @@ from services.routing.settings import RoutingSettings
 from services.routing.streams import build_stream, consumed_topics
 from shared.service import Plumbing, answer_refusals, readiness, running_beside_the_api
 from shared.staff_auth import StaffDirectory
-from shared.streams import SupervisedStream
 from shared.web import add_request_metrics, health_router
 
 
@@ -25,14 +24,12 @@ def create_app(settings: RoutingSettings, *, clock: Clock = utc_now) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         routing = await asyncio.to_thread(RoutingApplication, settings, clock)
         app.state.routing = routing
-        plumbing = app.state.plumbing = Plumbing(
+        plumbing = app.state.plumbing = Plumbing.of(
             routing,
             build_relay(settings, routing),
-            SupervisedStream(
-                lambda: build_stream(settings, routing),
-                settings.kafka_bootstrap_servers,
-                [*consumed_topics(settings), dead_letter_topic(settings)],
-            ),
+            lambda: build_stream(settings, routing),
+            [*consumed_topics(settings), dead_letter_topic(settings)],
+            settings,
         )
         async with running_beside_the_api(plumbing, settings):
             yield
