@@ -4,6 +4,9 @@ kyoso up                 the whole desk on the embedded default
 kyoso service NAME       one service, exactly as its container runs it
 kyoso relay NAME         only a service's relay to Kafka (--republish: everything again)
 kyoso broker             only the local Kafka-protocol broker
+kyoso verify             prove that no stored event was changed, removed or reordered
+kyoso replay PROPOSAL    a proposal's whole history (--as-of TIME, --json, --from-kafka)
+kyoso export PROPOSAL    its record for a disclosure request, personal data withheld
 """
 
 from __future__ import annotations
@@ -14,7 +17,10 @@ from collections.abc import Callable, Sequence
 from importlib import import_module
 from pathlib import Path
 
+from kyoso import audit
 from shared.settings import ConfigError
+
+AUDIT_COMMANDS = ("verify", "replay", "export")
 
 
 def _service(name: str) -> Callable[[], None]:
@@ -72,6 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     start.add_argument("--from-now", action="store_true", help="only cases published from now on")
 
+    audit.add_parsers(commands)
+
     broker = commands.add_parser("broker", help="run only the local broker")
     broker.add_argument("--port", type=int, default=9092)
     broker.add_argument("--host", default="127.0.0.1")
@@ -99,6 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 from_beginning=not args.from_now,
                 municipality=args.municipality,
             )
+        if args.command in AUDIT_COMMANDS:
+            return audit.run(args)
         if args.command == "broker":
             from kyoso.desk import run_broker
 

@@ -37,10 +37,15 @@ class ServiceApplication(Application[Any]):
     # Worth it for long-lived hot aggregates (intake's receipt book); for one-proposal
     # aggregates, deep-copying out of the cache costs more than reading a few rows.
     aggregate_cache_size: int | None = 5000
+    # Audit tools open a store to read it and must not create or link anything in it.
+    read_only: bool = False
 
     def __init__(self, settings: CommonSettings, env: dict[str, str] | None = None) -> None:
         store_env = eventsourcing_env(self.service, settings)
-        ensure_store_exists(store_env)
+        if self.read_only:
+            store_env["CREATE_TABLE"] = "no"
+        else:
+            ensure_store_exists(store_env)
         # Fast-forward (the library's default) keeps a cache correct across processes
         # sharing one store.
         cache = (

@@ -13,6 +13,10 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from shared.settings import CommonSettings, ConfigError
 
+# Every store records its events with the tamper-evident hash chain (shared.audit).
+CHAINED_SQLITE = "shared.audit.recorders:ChainedSQLiteProcessRecorder"
+CHAINED_POSTGRES = "shared.audit.recorders:ChainedPostgresProcessRecorder"
+
 
 def eventsourcing_env(service: str, settings: CommonSettings) -> dict[str, str]:
     url = settings.database_url.strip()
@@ -45,6 +49,7 @@ def eventsourcing_env(service: str, settings: CommonSettings) -> dict[str, str]:
             "POSTGRES_POOL_SIZE": "5",
             "POSTGRES_MAX_OVERFLOW": "5",
             "POSTGRES_PRE_PING": "y",
+            "PROCESS_RECORDER_TOPIC": CHAINED_POSTGRES,
         }
     raise ConfigError(
         f"KYOSO_DATABASE_URL: unsupported scheme '{parts.scheme}' (use sqlite or postgresql)"
@@ -57,6 +62,7 @@ def _sqlite_env(path: Path) -> dict[str, str]:
         "SQLITE_DBNAME": str(path),
         # Avoid "database is locked" when the relay reads while the API writes.
         "SQLITE_LOCK_TIMEOUT": "10",
+        "PROCESS_RECORDER_TOPIC": CHAINED_SQLITE,
     }
 
 

@@ -1,0 +1,114 @@
+"""The auditor's commands: `kyoso verify`, `kyoso replay`, `kyoso export`.
+
+They read the services' stores (KYOSO_DATABASE_URL or KYOSO_DATA_DIR, as the services
+themselves are configured) or, for replay, the topics on Kafka; they never write.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from shared.audit.stores import SERVICES, StoredHistory
+from shared.audit.verify import Verification, verify_store
+from shared.settings import CommonSettings, ConfigError, load_settings
+
+
+def add_parsers(commands: Any) -> None:
+    verify = commands.add_parser(
+        "verify", help="prove that no stored event was changed, removed or reordered"
+    )
+    verify.add_argument(
+        "services", nargs="*", metavar="SERVICE", help=f"default: all ({', '.join(SERVICES)})"
+    )
+    verify.add_argument("--json", action="store_true", help="machine-readable report")
+
+    replay = commands.add_parser(
+        "replay", help="a proposal's whole history across every service, in causal order"
+    )
+    replay.add_argument("proposal", help="proposal id or receipt number (e.g. NGS-2025-0001)")
+    replay.add_argument(
+        "--as-of", help="the state at this moment (ISO 8601, e.g. 2025-11-01T09:00+09:00)"
+    )
+    replay.add_argument("--json", action="store_true", help="machine-readable history")
+    replay.add_argument(
+        "--from-kafka",
+        metavar="BOOTSTRAP_SERVERS",
+        help="read the published topics instead of the stores (for a city with only the topics)",
+    )
+    replay.add_argument("--topic-prefix", default="kyoso", help="with --from-kafka (default kyoso)")
+
+    export = commands.add_parser(
+        "export", help="a proposal's record for a disclosure request, personal data withheld"
+    )
+    export.add_argument("proposal", help="proposal id or receipt number")
+    export.add_argument("--output", type=Path, help="file to write (default: standard output)")
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load_settings(CommonSettings)
+    if args.command == "verify":
+        return _verify(settings, args.services or list(SERVICES), as_json=args.json)
+    raise ConfigError(f"command: unknown audit command '{args.command}'")
+
+
+def _verify(settings: CommonSettings, services: list[str], *, as_json: bool) -> int:
+    reports: list[Verification] = []
+    for service in services:
+        history = StoredHistory(service, settings)
+        try:
+            reports.append(verify_store(service, history.recorder))
+        finally:
+            history.close()
+    if as_json:
+        print(json.dumps([report.as_json() for report in reports], ensure_ascii=False, indent=2))
+    else:
+        for report in reports:
+            print(_verification_line(report))
+    return 0 if all(report.intact for report in reports) else 1
+
+
+def _verification_line(report: Verification) -> str:
+    if report.broken is None:
+        head = report.head.hex()[:16] if report.head else "-"
+        return (
+            f"{report.service:<12} 改ざんなし intact   {report.events_checked:>9,} events  "
+            f"head {head}"
+        )
+    where = []
+    if report.broken.position is not None:
+        where.append(f"link {report.broken.position}")
+    if report.broken.notification_id is not None:
+        where.append(f"event #{report.broken.notification_id}")
+    return (
+        f"{report.service:<12} 改ざん検出 BROKEN   {report.broken.problem.value}"
+        f" at {', '.join(where) or 'the chain'}: {report.broken.explanation}"
+        f" ({report.events_checked:,} events intact before it)"
+    )
+
+
+def parse_moment(text: str, field: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f"{field}: '{text}' is not an ISO 8601 time") from None
+    if moment.tzinfo is None:
+        raise ConfigError(f"{field}: '{text}' needs a time zone, e.g. +09:00")
+    return moment
+
+
+def parse_proposal(text: str) -> UUID | str:
+    try:
+        return UUID(text)
+    except ValueError:
+        return text  # a receipt number, resolved by the history
+
+
+def fail(message: str) -> int:
+    print(f"kyoso: {message}", file=sys.stderr)
+    return 2

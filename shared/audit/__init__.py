@@ -1,0 +1,1 @@
+"""Audit: tamper evidence over every service's stored events, replay and export."""

@@ -1,0 +1,251 @@
+"""eventsourcing's SQLite and PostgreSQL process recorders, with the hash chain.
+
+Every service's store is one of these (shared.store selects them through the library's
+PROCESS_RECORDER_TOPIC setting), so no service can record an event without its link:
+the link is written in the same transaction as the event. Both databases already
+serialise event inserts (SQLite has one writer; the PostgreSQL recorder locks the events
+table), so reading the last link inside that transaction gives a chain without forks.
+
+A store that existed before the chain was introduced is linked once, when its chain table
+is created, so from then on its whole history is covered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresDatastore, PostgresProcessRecorder
+from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteProcessRecorder
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
+
+from shared.audit.chain import GENESIS, Link, link_after
+
+
+def chain_table_name(events_table_name: str) -> str:
+    return f"{events_table_name}_chain"
+
+
+def next_links(
+    last: Link | None, notification_ids: Sequence[int], stored_events: Sequence[StoredEvent]
+) -> list[Link]:
+    """The links of newly inserted events, after the chain's last link."""
+    position, previous = (last.position, last.link) if last else (0, GENESIS)
+    links = []
+    for notification_id, stored in sorted(
+        zip(notification_ids, stored_events, strict=True), key=lambda pair: pair[0]
+    ):
+        position += 1
+        previous = link_after(
+            previous,
+            position,
+            notification_id,
+            stored.originator_id,
+            stored.originator_version,
+            stored.topic,
+            stored.state,
+        )
+        links.append(Link(position, notification_id, previous))
+    return links
+
+
+class ChainedRecorder:
+    """What verification reads, on either database."""
+
+    def select_links(self, after_position: int, limit: int) -> list[Link]:
+        raise NotImplementedError
+
+    def has_chain(self) -> bool:
+        raise NotImplementedError
+
+
+class ChainedSQLiteProcessRecorder(SQLiteProcessRecorder, ChainedRecorder):
+    def __init__(self, datastore: SQLiteDatastore, *, events_table_name: str = "stored_events"):
+        super().__init__(datastore, events_table_name=events_table_name)
+        self.chain_table_name = chain_table_name(events_table_name)
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [
+            *super().construct_create_table_statements(),
+            f"CREATE TABLE IF NOT EXISTS {chain_table_name(self.events_table_name)} ("
+            "position INTEGER PRIMARY KEY, notification_id INTEGER NOT NULL, "
+            "link BLOB NOT NULL)",
+        ]
+
+    def create_table(self) -> None:
+        super().create_table()
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(f"SELECT 1 FROM {self.chain_table_name} LIMIT 1")
+            if c.fetchone() is not None:
+                return
+            c.execute(f"SELECT rowid, * FROM {self.events_table_name} ORDER BY rowid")
+            rows = c.fetchall()
+            if rows:  # a store from before the chain: link what it holds now
+                self._append_links(
+                    c,
+                    None,
+                    [row["rowid"] for row in rows],
+                    [_stored(row) for row in rows],
+                )
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        notification_ids = super()._insert_events(c, stored_events, **kwargs)
+        if stored_events and notification_ids:
+            c.execute(
+                f"SELECT position, notification_id, link FROM {self.chain_table_name} "
+                "ORDER BY position DESC LIMIT 1"
+            )
+            row = c.fetchone()
+            last = Link(row[0], row[1], row[2]) if row else None
+            self._append_links(c, last, notification_ids, stored_events)
+        return notification_ids
+
+    def _append_links(
+        self,
+        c: SQLiteCursor,
+        last: Link | None,
+        notification_ids: Sequence[int],
+        stored_events: Sequence[StoredEvent],
+    ) -> None:
+        c.executemany(
+            f"INSERT INTO {self.chain_table_name} VALUES (?,?,?)",
+            [
+                (link.position, link.notification_id, link.link)
+                for link in next_links(last, notification_ids, stored_events)
+            ],
+        )
+
+    def select_links(self, after_position: int, limit: int) -> list[Link]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT position, notification_id, link FROM {self.chain_table_name} "
+                "WHERE position > ? ORDER BY position LIMIT ?",
+                (after_position, limit),
+            )
+            return [Link(row[0], row[1], bytes(row[2])) for row in c.fetchall()]
+
+    def has_chain(self) -> bool:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?",
+                (self.chain_table_name,),
+            )
+            return c.fetchone() is not None
+
+
+class ChainedPostgresProcessRecorder(PostgresProcessRecorder, ChainedRecorder):
+    def __init__(
+        self,
+        datastore: PostgresDatastore,
+        *,
+        events_table_name: str = "stored_events",
+        tracking_table_name: str = "notification_tracking",
+    ):
+        super().__init__(
+            datastore,
+            events_table_name=events_table_name,
+            tracking_table_name=tracking_table_name,
+        )
+        # The library's database-function insert path would bypass the chain.
+        assert not datastore.enable_db_functions, "POSTGRES_ENABLE_DB_FUNCTIONS is not supported"
+        self.chain_table_name = chain_table_name(events_table_name)
+        self.check_identifier_length(self.chain_table_name)
+        schema, chain = Identifier(datastore.schema), Identifier(self.chain_table_name)
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {schema}.{chain} ("
+                "position bigint PRIMARY KEY, notification_id bigint NOT NULL, "
+                "link bytea NOT NULL)"
+            ).format(schema=schema, chain=chain)
+        )
+        self._select_last_link = SQL(
+            "SELECT position, notification_id, link FROM {schema}.{chain} "
+            "ORDER BY position DESC LIMIT 1"
+        ).format(schema=schema, chain=chain)
+        self._insert_link = SQL("INSERT INTO {schema}.{chain} VALUES (%s, %s, %s)").format(
+            schema=schema, chain=chain
+        )
+        self._select_links = SQL(
+            "SELECT position, notification_id, link FROM {schema}.{chain} "
+            "WHERE position > %s ORDER BY position LIMIT %s"
+        ).format(schema=schema, chain=chain)
+        self._select_all_events = SQL(
+            "SELECT * FROM {schema}.{table} ORDER BY notification_id"
+        ).format(schema=schema, table=Identifier(events_table_name))
+
+    def create_table(self) -> None:
+        super().create_table()
+        with self.datastore.transaction(commit=True) as curs:
+            self._lock_table(curs)
+            curs.execute(self._select_last_link)
+            if curs.fetchone() is not None:
+                return
+            curs.execute(self._select_all_events)
+            rows = curs.fetchall()
+            if rows:  # a store from before the chain: link what it holds now
+                self._append_links(
+                    curs,
+                    None,
+                    [row["notification_id"] for row in rows],
+                    [_stored(row) for row in rows],
+                )
+
+    def _fetch_ids_after_insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        # Still inside the insert's transaction, which holds the events table's lock.
+        notification_ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        if stored_events and notification_ids:
+            curs.execute(self._select_last_link, prepare=True)
+            row = curs.fetchone()
+            last = (
+                Link(row["position"], row["notification_id"], bytes(row["link"])) if row else None
+            )
+            self._append_links(curs, last, notification_ids, stored_events)
+        return notification_ids
+
+    def _append_links(
+        self,
+        curs: Cursor[DictRow],
+        last: Link | None,
+        notification_ids: Sequence[int],
+        stored_events: Sequence[StoredEvent],
+    ) -> None:
+        curs.executemany(
+            self._insert_link,
+            [
+                (link.position, link.notification_id, link.link)
+                for link in next_links(last, notification_ids, stored_events)
+            ],
+        )
+
+    def select_links(self, after_position: int, limit: int) -> list[Link]:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self._select_links, (after_position, limit), prepare=True)
+            return [
+                Link(row["position"], row["notification_id"], bytes(row["link"]))
+                for row in curs.fetchall()
+            ]
+
+    def has_chain(self) -> bool:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                "SELECT to_regclass(%s) AS chain",
+                (f"{self.datastore.schema}.{self.chain_table_name}",),
+            )
+            row = curs.fetchone()
+            return row is not None and row["chain"] is not None
+
+
+def _stored(row: Any) -> StoredEvent:
+    return StoredEvent(
+        originator_id=row["originator_id"],
+        originator_version=row["originator_version"],
+        topic=row["topic"],
+        state=bytes(row["state"]),
+    )
