@@ -7,8 +7,10 @@ themselves are configured) or, for replay, the topics on Kafka; they never write
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -38,10 +40,10 @@ def add_parsers(commands: Any) -> None:
     replay.add_argument("--json", action="store_true", help="machine-readable history")
     replay.add_argument(
         "--from-kafka",
-        metavar="BOOTSTRAP_SERVERS",
-        help="read the published topics instead of the stores (for a city with only the topics)",
+        action="store_true",
+        help="read the published topics (KYOSO_KAFKA_BOOTSTRAP_SERVERS, KYOSO_TOPIC_PREFIX) "
+        "instead of the stores: for a city that holds only the topics",
     )
-    replay.add_argument("--topic-prefix", default="kyoso", help="with --from-kafka (default kyoso)")
 
     export = commands.add_parser(
         "export", help="a proposal's record for a disclosure request, personal data withheld"
@@ -53,8 +55,46 @@ def add_parsers(commands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(CommonSettings)
     if args.command == "verify":
-        return _verify(settings, args.services or list(SERVICES), as_json=args.json)
-    raise ConfigError(f"command: unknown audit command '{args.command}'")
+        services = args.services or list(SERVICES)
+        _require_one_store_per_service(settings, services)
+        return _verify(settings, services, as_json=args.json)
+    from kyoso.histories import ProposalNotFound, history_from_kafka, history_from_stores
+
+    proposal = parse_proposal(args.proposal)
+    try:
+        if args.command == "replay" and args.from_kafka:
+            history = asyncio.run(history_from_kafka(proposal, settings))
+        else:
+            _require_one_store_per_service(settings, SERVICES)
+            history = history_from_stores(proposal, settings)
+    except ProposalNotFound as missing:
+        return fail(str(missing))
+    if args.command == "replay":
+        as_of = parse_moment(args.as_of, "--as-of") if args.as_of else None
+        if args.json:
+            print(json.dumps(history.as_json(as_of), ensure_ascii=False, indent=2))
+        else:
+            print(history.as_text(as_of))
+        return 0
+    from shared.audit.disclosure import disclosure_record
+
+    record = json.dumps(disclosure_record(history), ensure_ascii=False, indent=2)
+    if args.output:
+        args.output.write_text(record + "\n", encoding="utf-8")
+        print(f"kyoso: wrote the disclosure record of {args.proposal} to {args.output}")
+    else:
+        print(record)
+    return 0
+
+
+def _require_one_store_per_service(settings: CommonSettings, services: Sequence[str]) -> None:
+    """A sqlite: URL names one service's file; the audit reads each service's own."""
+    if settings.database_url.startswith("sqlite:") and len(services) > 1:
+        raise ConfigError(
+            "KYOSO_DATABASE_URL: a sqlite URL names one service's store; to read every "
+            "service, unset it and set KYOSO_DATA_DIR to the folder holding "
+            "intake.sqlite, routing.sqlite, decision.sqlite and publication.sqlite"
+        )
 
 
 def _verify(settings: CommonSettings, services: list[str], *, as_json: bool) -> int:
