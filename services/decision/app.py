@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
-from services.decision.api import decisions
+from services.decision.api import decisions, read_models
 from services.decision.application import Clock, DecisionApplication, utc_now
 from services.decision.integration import SERVICE, dead_letter_topic
 from services.decision.relay import build_relay
@@ -46,6 +46,7 @@ def create_app(settings: DecisionSettings, *, clock: Clock = utc_now) -> FastAPI
 
     app.include_router(health_router(readiness(app, settings)))
     app.include_router(decisions.router)
+    app.include_router(read_models.router)
     add_request_metrics(app, SERVICE)
 
     answer_refusals(app)

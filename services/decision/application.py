@@ -31,6 +31,7 @@ from shared.contract.base import EVENT_REGISTRY
 from shared.errors import NotFound, Refused
 from shared.municipalities import today_in_japan
 from shared.observed import ObservedProposal, fold_heard
+from shared.projection import CatchingUpProjection
 from shared.proposal import ProposalState, ProposalStatus
 from shared.settings import CommonSettings
 
@@ -50,6 +51,11 @@ class DecisionApplication(ConsumingApplication):
         super().__init__(settings)
         self.clock = clock
         self.council_inbox = CouncilInbox(self)
+
+    def read_models(self) -> dict[str, CatchingUpProjection]:
+        """The read models by name, for comparing them with a rebuild from history
+        (`kyoso rebuild`, `GET /audit/read-models`)."""
+        return {"council_inbox": self.council_inbox}
 
     def today(self) -> date:
         return today_in_japan(self.clock())

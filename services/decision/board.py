@@ -9,7 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from services.decision.domain import Decision
-from shared.projection import CatchingUpProjection
+from shared.projection import CatchingUpProjection, Snapshot
 
 
 @dataclass
@@ -49,3 +49,19 @@ class CouncilInbox(CatchingUpProjection):
     def waiting(self, municipality: str) -> list[Escalation]:
         self.catch_up()
         return sorted(self._waiting[municipality].values(), key=lambda e: e.escalated_at)
+
+    def view(self) -> Snapshot:
+        return {
+            "waiting": [
+                {
+                    "municipality": municipality,
+                    "proposal_id": str(escalation.proposal_id),
+                    "receipt_number": escalation.receipt_number,
+                    "department": escalation.department,
+                    "reason": escalation.reason,
+                    "escalated_at": escalation.escalated_at.isoformat(),
+                }
+                for municipality, waiting in sorted(self._waiting.items())
+                for _, escalation in sorted(waiting.items(), key=lambda item: str(item[0]))
+            ]
+        }

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
-from services.intake.api import desk, pages, proposals, proposer, themes
+from services.intake.api import desk, pages, proposals, proposer, read_models, themes
 from services.intake.application import IntakeApplication
 from services.intake.demo_data import load_nagasaki_register, load_nagasaki_themes
 from services.intake.group_commit import SubmissionQueue
@@ -65,7 +65,7 @@ def create_app(settings: IntakeSettings, *, clock: Clock = _utc_now) -> FastAPI:
     app.state.staff = StaffDirectory(settings.staff_tokens)
 
     app.include_router(health_router(readiness(app, settings)))
-    for module in (proposals, proposer, themes, desk, pages):
+    for module in (proposals, proposer, themes, desk, pages, read_models):
         app.include_router(module.router)
     add_request_metrics(app, SERVICE)
 

@@ -31,6 +31,7 @@ from shared.contract.vocabulary import ActorRole, ProposerKind, ScreeningReason
 from shared.errors import NotFound, Refused
 from shared.municipalities import fiscal_year, municipalities
 from shared.observed import ObservedProposal
+from shared.projection import CatchingUpProjection
 from shared.proposal import PROPOSAL_FOLD, ProposalState
 
 
@@ -65,6 +66,11 @@ class IntakeApplication(ConsumingApplication):
         # concurrent requests would mostly conflict on the receipt book and retry.
         # Other processes sharing the store are still kept correct by the conflict retry.
         self._submission_lock = threading.Lock()
+
+    def read_models(self) -> dict[str, CatchingUpProjection]:
+        """The read models by name, for comparing them with a rebuild from history
+        (`kyoso rebuild`, `GET /audit/read-models`)."""
+        return {"catalogue": self.catalogue}
 
     # -- themes -------------------------------------------------------------------
 

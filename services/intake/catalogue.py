@@ -7,7 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from services.intake.domain import Proposal, Theme
-from shared.projection import CatchingUpProjection
+from shared.projection import CatchingUpProjection, Snapshot
 
 
 class IntakeCatalogue(CatchingUpProjection):
@@ -40,3 +40,17 @@ class IntakeCatalogue(CatchingUpProjection):
             for pid, current in self._proposals[municipality].items()
             if status is None or current == status
         ]
+
+    def view(self) -> Snapshot:
+        return {
+            "themes": [
+                {"municipality": municipality, "number": number, "theme_id": str(theme_id)}
+                for municipality, themes in sorted(self._themes.items())
+                for number, theme_id in sorted(themes.items())
+            ],
+            "proposals": [
+                {"municipality": municipality, "proposal_id": str(pid), "status": status}
+                for municipality, proposals in sorted(self._proposals.items())
+                for pid, status in sorted(proposals.items(), key=lambda item: str(item[0]))
+            ],
+        }

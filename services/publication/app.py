@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
-from services.publication.api import desk, proposer, public
+from services.publication.api import desk, proposer, public, read_models
 from services.publication.application import Clock, PublicationApplication, utc_now
 from services.publication.integration import SERVICE, consumed_topics, dead_letter_topic
 from services.publication.relay import build_relay
@@ -47,6 +47,7 @@ def create_app(settings: PublicationSettings, *, clock: Clock = utc_now) -> Fast
     app.include_router(health_router(readiness(app, settings)))
     for router in (public.router, public.feeds, public.pages, desk.router, proposer.router):
         app.include_router(router)
+    app.include_router(read_models.router)
     add_request_metrics(app, SERVICE)
     answer_refusals(app)
     return app

@@ -22,6 +22,7 @@ from shared.contract import Envelope, ProposerKind, ThemePublished
 from shared.errors import NotFound, Refused
 from shared.municipalities import municipalities, today_in_japan
 from shared.observed import ObservedProposal
+from shared.projection import CatchingUpProjection
 from shared.proposal import ProposalState, ProposalStatus
 from shared.settings import CommonSettings
 
@@ -49,6 +50,11 @@ class PublicationApplication(ConsumingApplication):
         super().__init__(settings)
         self.clock = clock
         self.register = Register(self)
+
+    def read_models(self) -> dict[str, CatchingUpProjection]:
+        """The read models by name, for comparing them with a rebuild from history
+        (`kyoso rebuild`, `GET /audit/read-models`)."""
+        return {"register": self.register}
 
     def today(self) -> date:
         return today_in_japan(self.clock())

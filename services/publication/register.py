@@ -14,7 +14,7 @@ from services.publication.domain import Case, ThemeTitle
 from shared.contract.base import EVENT_REGISTRY
 from shared.contract.envelope import Envelope, EventMetadata
 from shared.observed import ObservedProposal, fold_heard
-from shared.projection import CatchingUpProjection
+from shared.projection import CatchingUpProjection, Snapshot
 from shared.proposal import ProposalState, ProposalStatus
 
 # Nagasaki's three register statuses (002_2a17031293640b66.txt, 対応状況).
@@ -88,3 +88,29 @@ class Register(CatchingUpProjection):
     def case_ids(self, municipality: str) -> list[UUID]:
         self.catch_up()
         return list(self._cases[municipality].values())
+
+    def view(self) -> Snapshot:
+        # Every proposal heard, listed or not (proposal() answers for each), with the
+        # register's status when it is listed.
+        proposals = []
+        for proposal_id, state in sorted(self._states.items(), key=lambda item: str(item[0])):
+            status = register_status(state)
+            proposals.append(
+                {
+                    "proposal_id": str(proposal_id),
+                    "state": state.model_dump(mode="json"),
+                    "register_status": None if status is None else list(status),
+                }
+            )
+        return {
+            "proposals": proposals,
+            "themes": [
+                {"municipality": municipality, "number": number, "title": title}
+                for (municipality, number), title in sorted(self._themes.items())
+            ],
+            "cases": [
+                {"municipality": municipality, "proposal_id": str(pid), "case_id": str(case_id)}
+                for municipality, cases in sorted(self._cases.items())
+                for pid, case_id in sorted(cases.items(), key=lambda item: str(item[0]))
+            ],
+        }

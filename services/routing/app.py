@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
-from services.routing.api import dashboard, routings
+from services.routing.api import dashboard, read_models, routings
 from services.routing.application import Clock, RoutingApplication, utc_now
 from services.routing.integration import SERVICE, dead_letter_topic
 from services.routing.relay import build_relay
@@ -46,6 +46,7 @@ def create_app(settings: RoutingSettings, *, clock: Clock = utc_now) -> FastAPI:
     app.include_router(health_router(readiness(app, settings)))
     app.include_router(routings.router)
     app.include_router(dashboard.router)
+    app.include_router(read_models.router)
     add_request_metrics(app, SERVICE)
 
     answer_refusals(app)

@@ -28,6 +28,7 @@ from shared.contract.vocabulary import ActorRole
 from shared.errors import NotFound, Refused
 from shared.municipalities import today_in_japan
 from shared.observed import ObservedProposal
+from shared.projection import CatchingUpProjection
 from shared.proposal import ProposalState
 from shared.settings import CommonSettings
 
@@ -47,6 +48,11 @@ class RoutingApplication(ConsumingApplication):
         super().__init__(settings)
         self.clock = clock
         self.board = RoutingBoard(self)
+
+    def read_models(self) -> dict[str, CatchingUpProjection]:
+        """The read models by name, for comparing them with a rebuild from history
+        (`kyoso rebuild`, `GET /audit/read-models`)."""
+        return {"board": self.board}
 
     def today(self) -> date:
         return today_in_japan(self.clock())

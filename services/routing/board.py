@@ -9,7 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from services.routing.domain import Routing
-from shared.projection import CatchingUpProjection
+from shared.projection import CatchingUpProjection, Snapshot
 
 
 @dataclass
@@ -27,6 +27,26 @@ class RoutingLine:
     reassignments: int = 0
     overdue: list[str] = field(default_factory=list)
     closed: bool = False
+
+    def row(self, municipality: str) -> dict[str, Any]:
+        return {
+            "municipality": municipality,
+            "proposal_id": str(self.proposal_id),
+            "receipt_number": self.receipt_number,
+            "title": self.title,
+            "routing_due_on": self.routing_due_on.isoformat(),
+            "hop": self.hop,
+            "lead_department": self.lead_department,
+            "departments": list(self.departments),  # in routing order: the lead first
+            "taken_on_by": self.taken_on_by,
+            "dialogue_due_on": None
+            if self.dialogue_due_on is None
+            else self.dialogue_due_on.isoformat(),
+            "declines": self.declines,
+            "reassignments": self.reassignments,
+            "overdue": list(self.overdue),
+            "stage": self.stage,
+        }
 
     @property
     def stage(self) -> str:
@@ -98,3 +118,12 @@ class RoutingBoard(CatchingUpProjection):
             for line in lines.values()
             if not line.closed
         ]
+
+    def view(self) -> Snapshot:
+        return {
+            "routings": [
+                line.row(municipality)
+                for municipality, lines in sorted(self._lines.items())
+                for _, line in sorted(lines.items(), key=lambda item: str(item[0]))
+            ]
+        }

@@ -28,6 +28,7 @@ Staff = Annotated[
     StaffToken, Depends(staff_dependency(_staff_directory, "desk", "department", "council"))
 ]
 CouncilStaff = Annotated[StaffToken, Depends(staff_dependency(_staff_directory, "council"))]
+DeskStaff = Annotated[StaffToken, Depends(staff_dependency(_staff_directory, "desk"))]
 CorrelationId = Annotated[str | None, Header(alias="X-Correlation-ID", max_length=128)]
 
 

@@ -1,0 +1,416 @@
+"""Read models rebuilt from history equal the live ones, with the real broker and stores.
+
+The live read models are caught up again and again (something keeps asking for them)
+while proposals travel intake → routing → decision → publication, then every one is
+rebuilt afresh from position 0, and `kyoso rebuild NAME --against URL` compares each
+running service over HTTP. A live read model that missed an event must be named.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from kyoso import rebuild as rebuild_command
+from services.decision.app import create_app as create_decision
+from services.decision.settings import DecisionSettings
+from services.intake.app import create_app as create_intake
+from services.intake.demo_data import load_nagasaki_themes
+from services.intake.settings import IntakeSettings
+from services.publication.app import create_app as create_publication
+from services.publication.settings import PublicationSettings
+from services.routing.app import create_app as create_routing
+from services.routing.domain import Routing
+from services.routing.settings import RoutingSettings
+from shared.broker import LocalBroker, free_port
+from shared.projection import CatchingUpProjection, Snapshot
+from shared.rebuild import ReadModelsReport, differences, live_report, rebuilt_report
+from tests.conftest import (
+    NAGASAKI_DEPARTMENT,
+    NAGASAKI_DESK,
+    STAFF_TOKENS,
+    MovableClock,
+    bearer,
+    wait_until,
+)
+from tests.factories import proposal_body
+from tests.integration.test_publication import Desk, adopted_proposal, publish_case
+from tests.running import serving
+
+pytestmark = pytest.mark.integration
+
+NAGASAKI = "/api/v1/municipalities/nagasaki"
+SERVICES = ("intake", "routing", "decision", "publication")
+
+
+@dataclass
+class Services:
+    apps: dict[str, FastAPI]
+    clients: dict[str, httpx.AsyncClient]
+    database_urls: dict[str, str]
+    data_dir: Path
+    clock: MovableClock
+    prefix: str
+    bootstrap: str
+
+    def application(self, name: str) -> Any:
+        return getattr(self.apps[name].state, name)  # each app keeps it under its name
+
+    def read_models(self, name: str) -> dict[str, CatchingUpProjection]:
+        models: dict[str, CatchingUpProjection] = self.application(name).read_models()
+        return models
+
+    def desk(self) -> Desk:
+        """The same desk test_publication drives, to reuse its steps."""
+        c = self.clients
+        return Desk(
+            c["intake"],
+            c["routing"],
+            c["decision"],
+            c["publication"],
+            self.apps["intake"],
+            self.prefix,
+            self.bootstrap,
+            self.clock,
+        )
+
+
+@contextlib.asynccontextmanager
+async def running_services(
+    names: tuple[str, ...],
+    tmp_path: Path,
+    broker: LocalBroker,
+    database_url: str,
+    make_settings: Callable[..., IntakeSettings],
+) -> AsyncIterator[Services]:
+    prefix = f"t{uuid.uuid4().hex[:12]}"
+    clock = MovableClock()
+    intake = make_settings(
+        relay_enabled=True,
+        consumer_enabled=True,
+        database_url=database_url,
+        kafka_bootstrap_servers=broker.bootstrap_servers,
+        topic_prefix=prefix,
+    )
+    common: dict[str, Any] = {
+        "data_dir": tmp_path,
+        "kafka_bootstrap_servers": broker.bootstrap_servers,
+        "topic_prefix": prefix,
+        "staff_tokens": STAFF_TOKENS,
+        "kafka_session_timeout_seconds": 2,
+        "relay_poll_interval_seconds": 0.05,
+    }
+    urls = {name: database_url.replace("intake.sqlite", f"{name}.sqlite") for name in SERVICES}
+    factories: dict[str, Callable[[], FastAPI]] = {
+        "intake": lambda: create_intake(intake, clock=clock),
+        "routing": lambda: create_routing(
+            RoutingSettings(
+                **common, database_url=urls["routing"], deadline_check_interval_seconds=3600
+            ),
+            clock=clock,
+        ),
+        "decision": lambda: create_decision(
+            DecisionSettings(**common, database_url=urls["decision"]), clock=clock
+        ),
+        "publication": lambda: create_publication(
+            PublicationSettings(
+                **common, database_url=urls["publication"], secret_key=intake.secret_key
+            ),
+            clock=clock,
+        ),
+    }
+    apps = {name: factories[name]() for name in names}
+    async with contextlib.AsyncExitStack() as stack:
+        clients = {
+            name: await stack.enter_async_context(serving(apps[name], f"http://{name}.test"))
+            for name in names
+        }
+        # Intake with Nagasaki's themes, as in the other pipeline tests.
+        await asyncio.to_thread(load_nagasaki_themes, apps["intake"].state.intake)
+        yield Services(apps, clients, urls, tmp_path, clock, prefix, broker.bootstrap_servers)
+
+
+@contextlib.asynccontextmanager
+async def listening(app: FastAPI) -> AsyncIterator[str]:
+    """The already running app on a real loopback port, for `kyoso rebuild --against`
+    (its lifespan stays with the test's `serving`)."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
+    )
+    task = asyncio.create_task(server.serve())
+    try:
+        await wait_until(lambda: server.started, what="the HTTP server to listen")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@dataclass
+class Reader:
+    """Keeps asking every service for its live read models, as staff and dashboards do,
+    so they are caught up in many small steps while the events arrive."""
+
+    services: Services
+    positions: dict[str, set[int]] = field(default_factory=dict)
+
+    async def run(self, stopping: asyncio.Event) -> None:
+        while not stopping.is_set():
+            for name, client in self.services.clients.items():
+                response = await client.get("/audit/read-models", headers=bearer(NAGASAKI_DESK))
+                assert response.status_code == 200, response.text
+                report = ReadModelsReport.model_validate_json(response.content)
+                assert report.service == name
+                for model in report.read_models:
+                    self.positions.setdefault(f"{name}.{model.name}", set()).add(model.position)
+            with contextlib.suppress(TimeoutError):  # a pace, not a wait for a condition
+                await asyncio.wait_for(stopping.wait(), 0.02)
+
+    @contextlib.asynccontextmanager
+    async def reading(self) -> AsyncIterator[None]:
+        stopping = asyncio.Event()
+        task = asyncio.create_task(self.run(stopping))
+        try:
+            yield
+        finally:
+            stopping.set()
+            await task
+
+
+def listed(register: Snapshot) -> dict[str, tuple[str, ...]]:
+    """Each proposal the register heard of, with its status in the public register."""
+    return {
+        row["proposal_id"]: tuple(row["register_status"] or ()) for row in register["proposals"]
+    }
+
+
+def routing_stages(board: Snapshot) -> dict[str, str]:
+    return {row["proposal_id"]: row["stage"] for row in board["routings"]}
+
+
+def kyoso_rebuild(*argv: str) -> int:
+    parser = argparse.ArgumentParser(prog="kyoso")
+    rebuild_command.add_parser(parser.add_subparsers(dest="command", required=True))
+    return rebuild_command.run(parser.parse_args(["rebuild", *argv]))
+
+
+def use_stores_of(services: Services, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point KYOSO_ variables at a service's store, as an operator running the command."""
+    monkeypatch.setenv("KYOSO_DATA_DIR", str(services.data_dir))
+    monkeypatch.setenv("KYOSO_DATABASE_URL", services.database_urls[name])
+
+
+async def accepted_proposal(desk: Desk, body: dict[str, Any]) -> str:
+    """Submitted and screened in by the desk."""
+    pid: str = (await desk.intake.post(f"{NAGASAKI}/proposals", json=body)).json()["proposal_id"]
+    screened = await desk.intake.post(
+        f"{NAGASAKI}/desk/proposals/{pid}/screening",
+        json={"decision": "accept"},
+        headers=bearer(NAGASAKI_DESK),
+    )
+    assert screened.status_code == 200, screened.text
+    return pid
+
+
+async def escalated_proposal(desk: Desk) -> str:
+    """Accepted, routed to the theme's owner, taken on, and escalated to the council."""
+    pid = await accepted_proposal(desk, proposal_body(title="まちなかベンチで回遊性を高める"))
+
+    async def taken_on() -> bool:
+        response = await desk.routing.post(
+            f"{NAGASAKI}/routings/{pid}/take-on", headers=bearer(NAGASAKI_DEPARTMENT)
+        )
+        return response.status_code == 200
+
+    await wait_until(taken_on, what="routing to the theme's owner and taking it on")
+
+    async def escalated() -> bool:
+        response = await desk.decision.post(
+            f"{NAGASAKI}/decisions/{pid}/escalate",
+            json={"reason": "複数部局にまたがる"},
+            headers=bearer(NAGASAKI_DEPARTMENT),
+        )
+        return response.status_code == 200
+
+    await wait_until(escalated, what="decision to hear the dialogue and escalate")
+    return pid
+
+
+async def test_read_models_rebuilt_from_history_equal_the_live_ones(
+    tmp_path: Path,
+    broker: LocalBroker,
+    database_url: str,
+    make_settings: Callable[..., IntakeSettings],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    async with running_services(
+        SERVICES, tmp_path, broker, database_url, make_settings
+    ) as services:
+        desk = services.desk()
+        reader = Reader(services)
+
+        def live_snapshot(service: str) -> Snapshot:
+            (model,) = services.read_models(service).values()
+            return model.snapshot()
+
+        async with reader.reading():
+            receipt = await adopted_proposal(desk, proposal_body())
+            adopted = receipt["proposal_id"]
+            case_id = await publish_case(desk, receipt)
+            escalated = await escalated_proposal(desk)
+            waiting = await accepted_proposal(desk, proposal_body(theme_number=11))
+            screened_out = proposal_body()
+            screened_out["proposer"]["kind"] = "individual"  # answered at intake, not routed
+            answered = await desk.intake.post(f"{NAGASAKI}/proposals", json=screened_out)
+            screened = answered.json()["proposal_id"]
+
+            # Not a trivial equality: what the public, departments and the desk see.
+            under_review = ("提案内容検討中", "Proposal under review")
+            register = {
+                adopted: ("事業調整中", "Project being arranged"),
+                escalated: under_review,
+                waiting: under_review,
+                screened: (),  # heard of, but answered privately: not listed
+            }
+            stages = {adopted: "in_dialogue", escalated: "in_dialogue", waiting: "waiting"}
+            await wait_until(
+                lambda: (
+                    listed(live_snapshot("publication")) == register
+                    and routing_stages(live_snapshot("routing")) == stages
+                ),
+                what="publication and routing to hear of every proposal",
+            )
+
+        for name in ("routing", "decision", "publication"):
+            (model,) = services.read_models(name)
+            assert len(reader.positions[f"{name}.{model}"]) > 2, (
+                f"the live {name} {model} was not caught up step by step while events arrived"
+            )
+
+        snapshots = {}
+        for name in SERVICES:
+            for model, live in services.read_models(name).items():
+                position, seen = live.observe()
+                rebuilt = live.rebuilt_from_history(position)
+                assert rebuilt is not live and rebuilt.position == position > 0
+                assert rebuilt.snapshot(position) == seen, f"{name} {model} differs"
+                assert rebuilt.digest(position) == live.digest(position)
+                snapshots[model] = seen
+
+        assert listed(snapshots["register"]) == register
+        assert [row["case_id"] for row in snapshots["register"]["cases"]] == [case_id]
+        assert [row["proposal_id"] for row in snapshots["council_inbox"]["waiting"]] == [escalated]
+        assert routing_stages(snapshots["board"]) == stages
+        assert sorted(row["status"] for row in snapshots["catalogue"]["proposals"]) == [
+            "accepted",
+            "accepted",
+            "accepted",
+            "rejected",
+        ]
+
+        # The operator's check: each running service over HTTP against a rebuild that a
+        # fresh application opens from the service's settings.
+        for name in SERVICES:
+            use_stores_of(services, name, monkeypatch)
+            async with listening(services.apps[name]) as url:
+                status = await asyncio.to_thread(
+                    kyoso_rebuild, name, "--against", url, "--token", NAGASAKI_DESK
+                )
+            out = capsys.readouterr()
+            assert status == 0, out.err
+            assert "= live" in out.out and "DIFFERS" not in out.out
+
+
+async def test_a_live_read_model_that_missed_an_event_is_named(
+    tmp_path: Path,
+    broker: LocalBroker,
+    make_settings: Callable[..., IntakeSettings],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    database_url = f"sqlite:///{tmp_path / 'intake.sqlite'}"
+    async with running_services(
+        ("intake", "routing"), tmp_path, broker, database_url, make_settings
+    ) as services:
+        routing = services.clients["routing"]
+        application = services.application("routing")
+        board = application.board
+        # A fault in the incremental path: the running board drops departments' take-ons.
+        take_in = board.apply
+        monkeypatch.setattr(
+            board,
+            "apply",
+            lambda event: None if isinstance(event, Routing.TakenOn) else take_in(event),
+        )
+
+        no_token = await routing.get("/audit/read-models")
+        assert no_token.status_code == 401
+        department = await routing.get("/audit/read-models", headers=bearer(NAGASAKI_DEPARTMENT))
+        assert department.status_code == 403
+
+        desk = services.clients["intake"]
+        pid = (await desk.post(f"{NAGASAKI}/proposals", json=proposal_body())).json()["proposal_id"]
+        await desk.post(
+            f"{NAGASAKI}/desk/proposals/{pid}/screening",
+            json={"decision": "accept"},
+            headers=bearer(NAGASAKI_DESK),
+        )
+
+        def compared() -> list[str]:
+            live = live_report("routing", application)
+            rebuilt = rebuilt_report("routing", application, live.positions())
+            return [difference.read_model for difference in differences(rebuilt, live)]
+
+        await wait_until(lambda: board.lines("nagasaki"), what="routing to route the proposal")
+        assert compared() == []  # nothing missed yet: equal
+
+        async def taken_on() -> bool:
+            response = await routing.post(
+                f"{NAGASAKI}/routings/{pid}/take-on", headers=bearer(NAGASAKI_DEPARTMENT)
+            )
+            return response.status_code == 200
+
+        await wait_until(taken_on, what="routing to the theme's owner and taking it on")
+
+        assert compared() == ["board"]
+
+        use_stores_of(services, "routing", monkeypatch)
+        async with listening(services.apps["routing"]) as url:
+            status = await asyncio.to_thread(
+                kyoso_rebuild, "routing", "--against", url, "--token", NAGASAKI_DESK
+            )
+            out = capsys.readouterr()
+            assert status == 1
+            assert "routing board differs" in out.err and "DIFFERS from live" in out.out
+            assert (
+                await asyncio.to_thread(
+                    kyoso_rebuild, "routing", "--against", url, "--token", "x" * 20
+                )
+                == 2
+            )
+            assert "unknown staff token" in capsys.readouterr().err
+
+        use_stores_of(services, "intake", monkeypatch)  # intake's catalogue missed nothing
+        async with listening(services.apps["intake"]) as url:
+            status = await asyncio.to_thread(
+                kyoso_rebuild, "intake", "--against", url, "--token", NAGASAKI_DESK, "--json"
+            )
+        out = capsys.readouterr()
+        assert status == 0, out.err
+        result = json.loads(out.out)
+        assert result["differences"] == []
+        assert result["rebuilt"]["read_models"][0]["counts"] == {"proposals": 1, "themes": 27}
