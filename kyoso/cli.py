@@ -7,6 +7,7 @@ kyoso broker             only the local Kafka-protocol broker
 kyoso verify             prove that no stored event was changed, removed or reordered
 kyoso replay PROPOSAL    a proposal's whole history (--as-of TIME, --json, --from-kafka)
 kyoso export PROPOSAL    its record for a disclosure request, personal data withheld
+kyoso rebuild NAME       a service's read models rebuilt from history (--against URL)
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Callable, Sequence
 from importlib import import_module
 from pathlib import Path
 
-from kyoso import audit
+from kyoso import audit, rebuild
 from shared.settings import ConfigError
 
 AUDIT_COMMANDS = ("verify", "replay", "export")
@@ -79,6 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     start.add_argument("--from-now", action="store_true", help="only cases published from now on")
 
     audit.add_parsers(commands)
+    rebuild.add_parser(commands)
 
     broker = commands.add_parser("broker", help="run only the local broker")
     broker.add_argument("--port", type=int, default=9092)
@@ -109,6 +111,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         if args.command in AUDIT_COMMANDS:
             return audit.run(args)
+        if args.command == "rebuild":
+            return rebuild.run(args)
         if args.command == "broker":
             from kyoso.desk import run_broker
 

@@ -7,10 +7,14 @@ them with the one shared fold (DESIGN.md §4). No service reads another's tables
 
 from __future__ import annotations
 
+import gc
+from collections import defaultdict
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
+from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
+from eventsourcing.utils import get_topic
 
 from shared.contract.base import EVENT_REGISTRY
 from shared.contract.envelope import Envelope, EventMetadata
@@ -77,3 +81,47 @@ def fold_heard(heard: list[Envelope]) -> ProposalState | None:
     if not ordered or not isinstance(ordered[0].event, ProposalSubmitted):
         return None
     return PROPOSAL_FOLD.fold(ordered)
+
+
+def states_from_history(app: Application[Any], page: int = 5000) -> dict[UUID, ProposalState]:
+    """Every proposal's state, rebuilt from a store's history of what it heard.
+
+    One pass over the notification log (only the observed-proposal events), then one
+    fold per proposal, with the same fold the live service uses. The cyclic garbage
+    collector is paused meanwhile: the rebuild allocates millions of objects that all
+    stay alive, and scanning them over and over would cost more than the fold."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _states_from_history(app, page)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _states_from_history(app: Application[Any], page: int) -> dict[UUID, ProposalState]:
+    topics = [get_topic(ObservedProposal.Opened), get_topic(ObservedProposal.Heard)]
+    proposal_of: dict[UUID, UUID] = {}
+    heard: dict[UUID, list[Envelope]] = defaultdict(list)
+    start = 1
+    while notifications := app.recorder.select_notifications(start, page, topics=topics):
+        for notification in notifications:
+            domain_event: Any = app.mapper.to_domain_event(notification)
+            if isinstance(domain_event, ObservedProposal.Heard):
+                heard[domain_event.originator_id].append(
+                    Envelope(
+                        event=EVENT_REGISTRY.load(
+                            domain_event.event_type, domain_event.event_version, domain_event.data
+                        ),
+                        meta=EventMetadata.model_validate(domain_event.meta),
+                    )
+                )
+            else:
+                proposal_of[domain_event.originator_id] = domain_event.proposal_id
+        start = notifications[-1].id + 1
+    states = {}
+    for observed_id, envelopes in heard.items():
+        state = fold_heard(envelopes)
+        if state is not None:
+            states[proposal_of[observed_id]] = state
+    return states
