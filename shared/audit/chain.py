@@ -8,9 +8,10 @@ stored event afterwards therefore breaks the chain at that event, and removing a
 hide it leaves a gap or breaks the next link.
 
 A plain hash, not a keyed one, so an auditor or another city can check it with no
-secret. Somebody able to rewrite the whole database could recompute the chain from the
-change onwards; the relay publishes every link with its event, so the copy on Kafka
-(held by subscribers too) still shows the original (see shared.audit.verify).
+secret. Its limit: somebody able to rewrite the whole database could recompute every
+link from the change onwards. Cutting events off the end is caught by the relay's own
+position (shared.audit.verify); anchoring the chain's head outside the database (on the
+published topics) is the next step, recorded in issue 6's note.
 """
 
 from __future__ import annotations
