@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from aiokafka.errors import KafkaConnectionError
+
 from shared.audit.stores import SERVICES, StoredHistory
 from shared.audit.verify import Verification, verify_store
 from shared.settings import CommonSettings, ConfigError, load_settings
@@ -63,7 +65,13 @@ def run(args: argparse.Namespace) -> int:
     proposal = parse_proposal(args.proposal)
     try:
         if args.command == "replay" and args.from_kafka:
-            history = asyncio.run(history_from_kafka(proposal, settings))
+            try:
+                history = asyncio.run(history_from_kafka(proposal, settings))
+            except KafkaConnectionError:
+                return fail(
+                    "KYOSO_KAFKA_BOOTSTRAP_SERVERS: cannot reach a broker at "
+                    f"{settings.kafka_bootstrap_servers}"
+                )
         else:
             _require_one_store_per_service(settings, SERVICES)
             history = history_from_stores(proposal, settings)

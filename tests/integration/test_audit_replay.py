@@ -15,6 +15,7 @@ import pytest
 from kyoso.cli import main
 from kyoso.histories import history_from_kafka, history_from_stores
 from shared.audit.history import ProposalHistory
+from shared.broker import free_port
 from shared.contract import CasePublished
 from shared.proposal import ProposalStatus
 from shared.settings import CommonSettings
@@ -186,3 +187,11 @@ async def test_the_auditors_commands_replay_export_and_verify(
     assert "NGS-1999-9999" in capsys.readouterr().err
     assert main(["replay", str(proposal_id), "--as-of", "yesterday"]) == 2
     assert "--as-of" in capsys.readouterr().err
+
+
+def test_replay_from_an_unreachable_broker_names_the_setting(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("KYOSO_KAFKA_BOOTSTRAP_SERVERS", f"127.0.0.1:{free_port()}")
+    assert main(["replay", "NGS-2026-0001", "--from-kafka"]) == 2
+    assert "KYOSO_KAFKA_BOOTSTRAP_SERVERS" in capsys.readouterr().err
