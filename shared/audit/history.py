@@ -108,13 +108,12 @@ class ProposalHistory:
                     problem=problem,
                 )
             )
-        for record in self.internal:
-            if as_of is None or record.at <= as_of:
-                entries.append(
-                    Entry(record.at, record.service, record.actor_role, f"({record.name})")
-                )
-        entries.sort(key=lambda entry: entry.at)  # stable: causal order kept among equals
-        return entries, state
+        internal = [
+            Entry(record.at, record.service, record.actor_role, f"({record.name})")
+            for record in self.internal
+            if as_of is None or record.at <= as_of
+        ]
+        return _merged(entries, internal), state
 
     def as_json(self, as_of: datetime | None = None) -> dict[str, Any]:
         entries, state = self.replay(as_of)
@@ -167,6 +166,23 @@ class ProposalHistory:
             if state.rejection_reasons:
                 lines.append(f"  理由 Reasons: {', '.join(state.rejection_reasons)}")
         return "\n".join(lines)
+
+
+def _merged(published: list[Entry], internal: list[Entry]) -> list[Entry]:
+    """Internal records placed by time among the published events, whose causal order
+    stays as it is (sorting everything by time could undo it)."""
+    merged: list[Entry] = []
+    waiting = iter(internal)
+    record = next(waiting, None)
+    for entry in published:
+        while record is not None and record.at <= entry.at:
+            merged.append(record)
+            record = next(waiting, None)
+        merged.append(entry)
+    if record is not None:
+        merged.append(record)
+    merged.extend(waiting)
+    return merged
 
 
 def causal_order(envelopes: Iterable[Envelope]) -> list[Envelope]:

@@ -20,17 +20,9 @@ from shared.contract import CasePublished
 from shared.proposal import ProposalStatus
 from shared.settings import CommonSettings
 from tests.conftest import wait_until
-from tests.integration.test_publication import (
-    MARKERS,
-    Desk,
-    adopted_proposal,
-    desk,
-    marked_body,
-    publish_case,
-)
+from tests.whole_desk import MARKERS, Desk, adopted_proposal, marked_body, publish_case
 
 pytestmark = pytest.mark.integration
-__all__ = ["desk"]  # the whole desk, as test_publication runs it
 
 
 def audit_settings(desk: Desk, tmp_path: Path, database_url: str) -> CommonSettings:

@@ -12,7 +12,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,33 +24,28 @@ from fastapi import FastAPI
 
 from kyoso import rebuild as rebuild_command
 from services.decision.app import create_app as create_decision
-from services.decision.settings import DecisionSettings
 from services.intake.app import create_app as create_intake
 from services.intake.demo_data import load_nagasaki_themes
 from services.intake.settings import IntakeSettings
 from services.publication.app import create_app as create_publication
-from services.publication.settings import PublicationSettings
 from services.routing.app import create_app as create_routing
 from services.routing.domain import Routing
-from services.routing.settings import RoutingSettings
 from shared.broker import LocalBroker, free_port
 from shared.projection import CatchingUpProjection, Snapshot
 from shared.rebuild import ReadModelsReport, differences, live_report, rebuilt_report
 from tests.conftest import (
     NAGASAKI_DEPARTMENT,
     NAGASAKI_DESK,
-    STAFF_TOKENS,
     MovableClock,
     bearer,
     wait_until,
 )
 from tests.factories import proposal_body
-from tests.integration.test_publication import Desk, adopted_proposal, publish_case
 from tests.running import serving
+from tests.whole_desk import NAGASAKI, Desk, adopted_proposal, desk_settings, publish_case
 
 pytestmark = pytest.mark.integration
 
-NAGASAKI = "/api/v1/municipalities/nagasaki"
 SERVICES = ("intake", "routing", "decision", "publication")
 
 
@@ -95,41 +89,13 @@ async def running_services(
     database_url: str,
     make_settings: Callable[..., IntakeSettings],
 ) -> AsyncIterator[Services]:
-    prefix = f"t{uuid.uuid4().hex[:12]}"
+    settings = desk_settings(tmp_path, broker.bootstrap_servers, database_url, make_settings)
     clock = MovableClock()
-    intake = make_settings(
-        relay_enabled=True,
-        consumer_enabled=True,
-        database_url=database_url,
-        kafka_bootstrap_servers=broker.bootstrap_servers,
-        topic_prefix=prefix,
-    )
-    common: dict[str, Any] = {
-        "data_dir": tmp_path,
-        "kafka_bootstrap_servers": broker.bootstrap_servers,
-        "topic_prefix": prefix,
-        "staff_tokens": STAFF_TOKENS,
-        "kafka_session_timeout_seconds": 2,
-        "relay_poll_interval_seconds": 0.05,
-    }
-    urls = {name: database_url.replace("intake.sqlite", f"{name}.sqlite") for name in SERVICES}
     factories: dict[str, Callable[[], FastAPI]] = {
-        "intake": lambda: create_intake(intake, clock=clock),
-        "routing": lambda: create_routing(
-            RoutingSettings(
-                **common, database_url=urls["routing"], deadline_check_interval_seconds=3600
-            ),
-            clock=clock,
-        ),
-        "decision": lambda: create_decision(
-            DecisionSettings(**common, database_url=urls["decision"]), clock=clock
-        ),
-        "publication": lambda: create_publication(
-            PublicationSettings(
-                **common, database_url=urls["publication"], secret_key=intake.secret_key
-            ),
-            clock=clock,
-        ),
+        "intake": lambda: create_intake(settings.intake, clock=clock),
+        "routing": lambda: create_routing(settings.routing, clock=clock),
+        "decision": lambda: create_decision(settings.decision, clock=clock),
+        "publication": lambda: create_publication(settings.publication, clock=clock),
     }
     apps = {name: factories[name]() for name in names}
     async with contextlib.AsyncExitStack() as stack:
@@ -139,7 +105,15 @@ async def running_services(
         }
         # Intake with Nagasaki's themes, as in the other pipeline tests.
         await asyncio.to_thread(load_nagasaki_themes, apps["intake"].state.intake)
-        yield Services(apps, clients, urls, tmp_path, clock, prefix, broker.bootstrap_servers)
+        yield Services(
+            apps,
+            clients,
+            settings.database_urls,
+            tmp_path,
+            clock,
+            settings.prefix,
+            broker.bootstrap_servers,
+        )
 
 
 @contextlib.asynccontextmanager
