@@ -1,7 +1,8 @@
 """The auditor's commands: `kyoso verify`, `kyoso replay`, `kyoso export`.
 
 They read the services' stores (KYOSO_DATABASE_URL or KYOSO_DATA_DIR, as the services
-themselves are configured) or, for replay, the topics on Kafka; they never write.
+themselves are configured) or, for replay and `verify --against-kafka`, the topics on
+Kafka; they never write.
 """
 
 from __future__ import annotations
@@ -12,14 +13,16 @@ import json
 import sys
 from collections.abc import Sequence
 from datetime import datetime
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 from aiokafka.errors import KafkaConnectionError
 
+from shared.audit.anchor import PublishedByService, read_published_links
 from shared.audit.stores import SERVICES, StoredHistory
-from shared.audit.verify import Verification, verify_store
+from shared.audit.verify import AnchorCheck, Problem, Verification, verify_store
 from shared.settings import CommonSettings, ConfigError, load_settings
 
 
@@ -31,6 +34,13 @@ def add_parsers(commands: Any) -> None:
         "services", nargs="*", metavar="SERVICE", help=f"default: all ({', '.join(SERVICES)})"
     )
     verify.add_argument("--json", action="store_true", help="machine-readable report")
+    verify.add_argument(
+        "--against-kafka",
+        action="store_true",
+        help="also compare the chain links published on the topics (KYOSO_KAFKA_BOOTSTRAP_"
+        "SERVERS, KYOSO_TOPIC_PREFIX) with the stores: catches a history rewritten, links "
+        "and all, after it was published",
+    )
 
     replay = commands.add_parser(
         "replay", help="a proposal's whole history across every service, in causal order"
@@ -59,7 +69,13 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "verify":
         services = args.services or list(SERVICES)
         _require_one_store_per_service(settings, services)
-        return _verify(settings, services, as_json=args.json)
+        published = None
+        if args.against_kafka:
+            try:
+                published = asyncio.run(_published_links(settings, services))
+            except KafkaConnectionError:
+                return _unreachable_broker(settings)
+        return _verify(settings, services, published, as_json=args.json)
     from kyoso.histories import ProposalNotFound, history_from_kafka, history_from_stores
 
     proposal = parse_proposal(args.proposal)
@@ -68,10 +84,7 @@ def run(args: argparse.Namespace) -> int:
             try:
                 history = asyncio.run(history_from_kafka(proposal, settings))
             except KafkaConnectionError:
-                return fail(
-                    "KYOSO_KAFKA_BOOTSTRAP_SERVERS: cannot reach a broker at "
-                    f"{settings.kafka_bootstrap_servers}"
-                )
+                return _unreachable_broker(settings)
         else:
             _require_one_store_per_service(settings, SERVICES)
             history = history_from_stores(proposal, settings)
@@ -105,12 +118,31 @@ def _require_one_store_per_service(settings: CommonSettings, services: Sequence[
         )
 
 
-def _verify(settings: CommonSettings, services: list[str], *, as_json: bool) -> int:
+async def _published_links(settings: CommonSettings, services: Sequence[str]) -> PublishedByService:
+    """What the services' relays published, read off their topics (the same topics each
+    relay is built with; unknown names are left to StoredHistory to refuse)."""
+    topics = [
+        topic
+        for service in services
+        if service in SERVICES
+        for topic in import_module(f"services.{service}.relay").published_topics(settings)
+    ]
+    return await read_published_links(settings.kafka_bootstrap_servers, topics)
+
+
+def _verify(
+    settings: CommonSettings,
+    services: list[str],
+    published: PublishedByService | None,
+    *,
+    as_json: bool,
+) -> int:
     reports: list[Verification] = []
     for service in services:
         history = StoredHistory(service, settings)
         try:
-            reports.append(verify_store(service, history.recorder))
+            on_kafka = None if published is None else published.get(service, {})
+            reports.append(verify_store(service, history.recorder, on_kafka))
         finally:
             history.close()
     if as_json:
@@ -122,6 +154,11 @@ def _verify(settings: CommonSettings, services: list[str], *, as_json: bool) -> 
 
 
 def _verification_line(report: Verification) -> str:
+    line = _chain_line(report)
+    return line if report.anchor is None else f"{line}\n{_anchor_line(report.anchor)}"
+
+
+def _chain_line(report: Verification) -> str:
     if report.broken is None:
         head = report.head.hex()[:16] if report.head else "-"
         return (
@@ -133,10 +170,27 @@ def _verification_line(report: Verification) -> str:
         where.append(f"link {report.broken.position}")
     if report.broken.notification_id is not None:
         where.append(f"event #{report.broken.notification_id}")
+    checked = (
+        f"the chain itself holds over {report.events_checked:,} events"
+        if report.broken.problem is Problem.REWRITTEN
+        else f"{report.events_checked:,} events intact before it"
+    )
     return (
         f"{report.service:<12} 改ざん検出 BROKEN   {report.broken.problem.value}"
-        f" at {', '.join(where) or 'the chain'}: {report.broken.explanation}"
-        f" ({report.events_checked:,} events intact before it)"
+        f" at {', '.join(where) or 'the chain'}: {report.broken.explanation} ({checked})"
+    )
+
+
+def _anchor_line(anchor: AnchorCheck) -> str:
+    upto = f" up to event #{anchor.last_anchored}" if anchor.last_anchored else ""
+    verdict = (
+        f"first differs at event #{anchor.rewritten.notification_id}"
+        if anchor.rewritten is not None
+        else "all match the store"
+    )
+    return (
+        f"{'':<12} Kafka 照合   {anchor.anchored:,} published links{upto}: {verdict}; "
+        f"{anchor.not_anchored:,} published without a link (before the anchor)"
     )
 
 
@@ -155,6 +209,13 @@ def parse_proposal(text: str) -> UUID | str:
         return UUID(text)
     except ValueError:
         return text  # a receipt number, resolved by the history
+
+
+def _unreachable_broker(settings: CommonSettings) -> int:
+    return fail(
+        "KYOSO_KAFKA_BOOTSTRAP_SERVERS: cannot reach a broker at "
+        f"{settings.kafka_bootstrap_servers}"
+    )
 
 
 def fail(message: str) -> int:

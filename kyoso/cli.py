@@ -5,6 +5,7 @@ kyoso service NAME       one service, exactly as its container runs it
 kyoso relay NAME         only a service's relay to Kafka (--republish: everything again)
 kyoso broker             only the local Kafka-protocol broker
 kyoso verify             prove that no stored event was changed, removed or reordered
+                         (--against-kafka: nor rewritten after it was published)
 kyoso replay PROPOSAL    a proposal's whole history (--as-of TIME, --json, --from-kafka)
 kyoso export PROPOSAL    its record for a disclosure request, personal data withheld
 kyoso rebuild NAME       a service's read models rebuilt from history (--against URL)

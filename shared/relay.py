@@ -10,6 +10,11 @@ recognise the copies (DESIGN.md §3).
 When the broker has lost messages (the embedded broker keeps them in memory only), the
 relay notices at start-up that the newest position on the topics is behind its own and
 republishes the whole log.
+
+Every event goes out with its link in the store's hash chain (the CloudEvent attribute
+`chainlink`, shared.audit.chain), looked up once per batch: the topics then hold a copy
+of the chain outside the database, which `kyoso verify --against-kafka` compares with the
+store. A store without a chain publishes its events without the attribute.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from eventsourcing.persistence import Notification, ProcessRecorder, Tracking
 from prometheus_client import Counter, Gauge
 
 from shared.application import ServiceApplication
+from shared.audit.recorders import ChainedRecorder
 from shared.contract.envelope import Envelope, to_kafka
 from shared.settings import CommonSettings
 
@@ -132,6 +138,7 @@ class Relay:
             raise TypeError("the relay needs a process recorder to remember its position")
         self.app = app
         self.recorder: ProcessRecorder = app.recorder
+        self.chain = app.recorder if isinstance(app.recorder, ChainedRecorder) else None
         self.translate = translate
         self.service = service
         self.topics = list(topics)
@@ -266,25 +273,47 @@ class Relay:
 
     async def _publish(self, notifications: Sequence[Notification]) -> int:
         assert self._producer is not None, "start() the relay first"
+        outgoing = self._translated(notifications)
+        links = await asyncio.to_thread(self._links_for, [nid for nid, _ in outgoing])
         pending = []
-        for notification in notifications:
-            outgoing = self.translate(
-                self.app.mapper.to_domain_event(notification), notification.id
-            )
-            if outgoing is None:
-                continue
-            message = to_kafka(outgoing.envelope)
+        for notification_id, message in outgoing:
+            record = to_kafka(_with_link(message.envelope, links.get(notification_id)))
             pending.append(
                 await self._producer.send(
-                    outgoing.topic,
-                    value=message.value,
-                    key=message.key if isinstance(message.key, bytes) else None,
-                    headers=list(message.headers.items()),
+                    message.topic,
+                    value=record.value,
+                    key=record.key if isinstance(record.key, bytes) else None,
+                    headers=list(record.headers.items()),
                 )
             )
         await asyncio.gather(*pending)
         PUBLISHED.labels(self.service).inc(len(pending))
         return len(pending)
+
+    def _translated(self, notifications: Sequence[Notification]) -> list[tuple[int, Outgoing]]:
+        """What to publish, each with the notification id it came from."""
+        translated = []
+        for notification in notifications:
+            event = self.app.mapper.to_domain_event(notification)
+            message = self.translate(event, notification.id)
+            if message is not None:
+                translated.append((notification.id, message))
+        return translated
+
+    def _links_for(self, notification_ids: list[int]) -> dict[int, str]:
+        if self.chain is None or not notification_ids:
+            return {}
+        links = self.chain.links_for(notification_ids)
+        if len(links) < len(notification_ids):
+            # Only a damaged chain lacks a link; publish anyway (the store is the truth)
+            # and let `kyoso verify` name the damage.
+            log.warning(
+                "%s relay: %d of %d events have no chain link",
+                self.service,
+                len(notification_ids) - len(links),
+                len(notification_ids),
+            )
+        return links
 
     # -- detecting a broker that lost messages ------------------------------------
 
@@ -333,3 +362,12 @@ class Relay:
             return newest
         finally:
             await consumer.stop()
+
+
+def _with_link(envelope: Envelope, chain_link: str | None) -> Envelope:
+    """The envelope carrying its chain link (translators know nothing of the chain)."""
+    if chain_link is None:
+        return envelope
+    return envelope.model_copy(
+        update={"meta": envelope.meta.model_copy(update={"chain_link": chain_link})}
+    )

@@ -1,6 +1,7 @@
 """The whole desk in one test process: the four services' settings on one broker and one
 kind of store, and the steps that take a proposal through them (submitted, adopted,
-published). Shared by the pipeline tests (publication, audit replay, rebuild)."""
+published). Shared by the pipeline tests (publication, audit replay and the chain anchor,
+rebuild)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import httpx
 
@@ -16,6 +18,7 @@ from services.decision.settings import DecisionSettings
 from services.intake.settings import IntakeSettings
 from services.publication.settings import PublicationSettings
 from services.routing.settings import RoutingSettings
+from shared.settings import CommonSettings
 from tests.conftest import (
     NAGASAKI_DEPARTMENT,
     NAGASAKI_DESK,
@@ -193,3 +196,19 @@ async def publish_case(desk: Desk, receipt: dict[str, Any]) -> str:
     )
     assert published.json()["stage"] == "published"
     return str(case_id)
+
+
+def audit_settings(desk: Desk, tmp_path: Path, database_url: str) -> CommonSettings:
+    """What an auditor's KYOSO_ settings would be for this desk."""
+    return CommonSettings(
+        data_dir=tmp_path,
+        database_url=database_url if database_url.startswith("postgres") else "",
+        kafka_bootstrap_servers=desk.bootstrap,
+        topic_prefix=desk.prefix,
+    )
+
+
+async def published_lifecycle(desk: Desk) -> tuple[dict[str, Any], UUID]:
+    receipt = await adopted_proposal(desk, marked_body())
+    await publish_case(desk, receipt)
+    return receipt, UUID(receipt["proposal_id"])

@@ -8,5 +8,10 @@ from shared.relay import Relay
 from shared.settings import CommonSettings
 
 
+def published_topics(settings: CommonSettings) -> list[str]:
+    """Every topic the relay publishes on (the audit reads them back)."""
+    return [decision_topic(settings)]
+
+
 def build_relay(settings: CommonSettings, decision: DecisionApplication) -> Relay:
-    return Relay.for_service(decision, translator(settings), [decision_topic(settings)], settings)
+    return Relay.for_service(decision, translator(settings), published_topics(settings), settings)

@@ -8,10 +8,21 @@ stored event afterwards therefore breaks the chain at that event, and removing a
 hide it leaves a gap or breaks the next link.
 
 A plain hash, not a keyed one, so an auditor or another city can check it with no
-secret. Its limit: somebody able to rewrite the whole database could recompute every
-link from the change onwards. Cutting events off the end is caught by the relay's own
-position (shared.audit.verify); anchoring the chain's head outside the database (on the
-published topics) is the next step, recorded in issue 6's note.
+secret. On its own the chain cannot stop somebody able to rewrite the whole database:
+they could recompute every link from the change onwards. So the chain is anchored on
+Kafka: the relay publishes every event with its link (the CloudEvent attribute
+`chainlink`), and `kyoso verify --against-kafka` compares the links on the topics with
+the store's (shared.audit.verify). Since each link covers everything stored before it, a
+rewrite of anything up to the last published event is detected, as long as the topics
+still hold the records. Events stored after the last published one, and internal events
+that are never published, are covered only through the links of events published later.
+Cutting events off the end is also caught by the relay's own position.
+
+What remains: records the topics no longer hold (retention, compaction, a broker that
+lost them, such as the embedded one on restart) anchor nothing, and a relay that
+republishes to an emptied broker publishes the links the store holds at that time.
+Somebody who controls the Kafka cluster as well as the database can rewrite both. Copies
+of the topics kept elsewhere (another city following them) narrow that.
 """
 
 from __future__ import annotations

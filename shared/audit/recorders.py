@@ -8,11 +8,15 @@ table), so reading the last link inside that transaction gives a chain without f
 
 A store that existed before the chain was introduced is linked once, when its chain table
 is created, so from then on its whole history is covered.
+
+The relay publishes each event's link with it (the CloudEvent attribute `chainlink`), so it
+looks links up by notification id; the chain table has an index on it for that, created
+with IF NOT EXISTS so a store from before the anchor gets it the next time it starts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from eventsourcing.persistence import StoredEvent
@@ -24,9 +28,17 @@ from psycopg.sql import SQL, Identifier
 
 from shared.audit.chain import GENESIS, Link, link_after
 
+# Notification ids per lookup: well under SQLite's limit on bound parameters (999 before
+# SQLite 3.32), and a relay batch (500 by default) in one query.
+LOOKUP_CHUNK = 500
+
 
 def chain_table_name(events_table_name: str) -> str:
     return f"{events_table_name}_chain"
+
+
+def notification_index_name(chain_table: str) -> str:
+    return f"{chain_table}_notification_id_idx"
 
 
 def next_links(
@@ -61,6 +73,20 @@ class ChainedRecorder:
     def has_chain(self) -> bool:
         raise NotImplementedError
 
+    def links_for(self, notification_ids: Collection[int]) -> dict[int, str]:
+        """The hex links of these notifications (ids with no link are left out)."""
+        wanted = sorted(set(notification_ids))
+        links: dict[int, str] = {}
+        for start in range(0, len(wanted), LOOKUP_CHUNK):
+            for notification_id, link in self._select_links_for(
+                wanted[start : start + LOOKUP_CHUNK]
+            ):
+                links[notification_id] = link.hex()
+        return links
+
+    def _select_links_for(self, notification_ids: Sequence[int]) -> list[tuple[int, bytes]]:
+        raise NotImplementedError
+
 
 class ChainedSQLiteProcessRecorder(SQLiteProcessRecorder, ChainedRecorder):
     def __init__(self, datastore: SQLiteDatastore, *, events_table_name: str = "stored_events"):
@@ -68,11 +94,15 @@ class ChainedSQLiteProcessRecorder(SQLiteProcessRecorder, ChainedRecorder):
         self.chain_table_name = chain_table_name(events_table_name)
 
     def construct_create_table_statements(self) -> list[str]:
+        # Called by the library's __init__, before self.chain_table_name is set.
+        chain = chain_table_name(self.events_table_name)
         return [
             *super().construct_create_table_statements(),
-            f"CREATE TABLE IF NOT EXISTS {chain_table_name(self.events_table_name)} ("
+            f"CREATE TABLE IF NOT EXISTS {chain} ("
             "position INTEGER PRIMARY KEY, notification_id INTEGER NOT NULL, "
             "link BLOB NOT NULL)",
+            f"CREATE INDEX IF NOT EXISTS {notification_index_name(chain)} "
+            f"ON {chain} (notification_id)",
         ]
 
     def create_table(self) -> None:
@@ -129,6 +159,16 @@ class ChainedSQLiteProcessRecorder(SQLiteProcessRecorder, ChainedRecorder):
             )
             return [Link(row[0], row[1], bytes(row[2])) for row in c.fetchall()]
 
+    def _select_links_for(self, notification_ids: Sequence[int]) -> list[tuple[int, bytes]]:
+        marks = ",".join("?" * len(notification_ids))
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT notification_id, link FROM {self.chain_table_name} "
+                f"WHERE notification_id IN ({marks})",
+                tuple(notification_ids),
+            )
+            return [(row[0], bytes(row[1])) for row in c.fetchall()]
+
     def has_chain(self) -> bool:
         with self.datastore.transaction(commit=False) as c:
             c.execute(
@@ -154,15 +194,20 @@ class ChainedPostgresProcessRecorder(PostgresProcessRecorder, ChainedRecorder):
         # The library's database-function insert path would bypass the chain.
         assert not datastore.enable_db_functions, "POSTGRES_ENABLE_DB_FUNCTIONS is not supported"
         self.chain_table_name = chain_table_name(events_table_name)
+        index_name = notification_index_name(self.chain_table_name)
         self.check_identifier_length(self.chain_table_name)
+        self.check_identifier_length(index_name)
         schema, chain = Identifier(datastore.schema), Identifier(self.chain_table_name)
-        self.sql_create_statements.append(
+        self.sql_create_statements += [
             SQL(
                 "CREATE TABLE IF NOT EXISTS {schema}.{chain} ("
                 "position bigint PRIMARY KEY, notification_id bigint NOT NULL, "
                 "link bytea NOT NULL)"
-            ).format(schema=schema, chain=chain)
-        )
+            ).format(schema=schema, chain=chain),
+            SQL("CREATE INDEX IF NOT EXISTS {index} ON {schema}.{chain} (notification_id)").format(
+                index=Identifier(index_name), schema=schema, chain=chain
+            ),
+        ]
         self._select_last_link = SQL(
             "SELECT position, notification_id, link FROM {schema}.{chain} "
             "ORDER BY position DESC LIMIT 1"
@@ -173,6 +218,9 @@ class ChainedPostgresProcessRecorder(PostgresProcessRecorder, ChainedRecorder):
         self._select_links = SQL(
             "SELECT position, notification_id, link FROM {schema}.{chain} "
             "WHERE position > %s ORDER BY position LIMIT %s"
+        ).format(schema=schema, chain=chain)
+        self._select_links_by_id = SQL(
+            "SELECT notification_id, link FROM {schema}.{chain} WHERE notification_id = ANY(%s)"
         ).format(schema=schema, chain=chain)
         self._select_all_events = SQL(
             "SELECT * FROM {schema}.{table} ORDER BY notification_id"
@@ -231,6 +279,11 @@ class ChainedPostgresProcessRecorder(PostgresProcessRecorder, ChainedRecorder):
                 Link(row["position"], row["notification_id"], bytes(row["link"]))
                 for row in curs.fetchall()
             ]
+
+    def _select_links_for(self, notification_ids: Sequence[int]) -> list[tuple[int, bytes]]:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self._select_links_by_id, (list(notification_ids),), prepare=True)
+            return [(row["notification_id"], bytes(row["link"])) for row in curs.fetchall()]
 
     def has_chain(self) -> bool:
         with self.datastore.transaction(commit=False) as curs:

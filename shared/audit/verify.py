@@ -4,11 +4,16 @@ Walks the chain in position order beside the events in notification order and st
 the first broken link, naming it and saying what it means: an event changed (or two
 swapped), an event removed, a link removed, an event inserted behind the desk's back, or
 events cut off the end (the relay had already published further than the store now goes).
+
+Against Kafka (`kyoso verify --against-kafka`), it also compares the links the relay
+published with each event (the CloudEvent attribute `chainlink`) with the store's links at
+those notification ids. The topics are a copy of the chain outside the database, so a
+history rewritten after it was published, links recomputed and all, no longer matches.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Set
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -30,6 +35,13 @@ class Problem(StrEnum):
     REORDERED = "reordered"
     INSERTED = "inserted"
     TRUNCATED = "truncated"
+    REWRITTEN = "rewritten"
+
+
+# What the topics hold of one service: per notification id (the CloudEvent's
+# sourceposition), the chain links published with it. A republished event appears more
+# than once; None stands for a copy published before the relay carried links.
+PublishedLinks = Mapping[int, Set[str | None]]
 
 
 @dataclass(frozen=True)
@@ -41,11 +53,30 @@ class BrokenLink:
 
 
 @dataclass(frozen=True)
+class AnchorCheck:
+    """The store's links compared with those published on Kafka."""
+
+    anchored: int  # published events whose links were compared with the store's
+    not_anchored: int  # published events without a link (from before the anchor)
+    last_anchored: int | None  # the highest notification id among them
+    rewritten: BrokenLink | None  # the first published link the store no longer holds
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "anchored": self.anchored,
+            "not_anchored": self.not_anchored,
+            "last_anchored": self.last_anchored,
+            "rewritten": None if self.rewritten is None else _broken_json(self.rewritten),
+        }
+
+
+@dataclass(frozen=True)
 class Verification:
     service: str
     events_checked: int
     head: bytes | None  # the last link: equal heads mean equal histories
-    broken: BrokenLink | None
+    broken: BrokenLink | None  # the chain's first broken link, else a published one
+    anchor: AnchorCheck | None = None  # only when compared with Kafka
 
     @property
     def intact(self) -> bool:
@@ -57,18 +88,79 @@ class Verification:
             "intact": self.intact,
             "events_checked": self.events_checked,
             "head": self.head.hex() if self.head else None,
-            "broken": None
-            if self.broken is None
-            else {
-                "problem": self.broken.problem.value,
-                "position": self.broken.position,
-                "notification_id": self.broken.notification_id,
-                "explanation": self.broken.explanation,
-            },
+            "broken": None if self.broken is None else _broken_json(self.broken),
+            **({} if self.anchor is None else {"anchor": self.anchor.as_json()}),
         }
 
 
-def verify_store(service: str, recorder: ApplicationRecorder) -> Verification:
+def _broken_json(broken: BrokenLink) -> dict[str, Any]:
+    return {
+        "problem": broken.problem.value,
+        "position": broken.position,
+        "notification_id": broken.notification_id,
+        "explanation": broken.explanation,
+    }
+
+
+def verify_store(
+    service: str, recorder: ApplicationRecorder, published: PublishedLinks | None = None
+) -> Verification:
+    """The chain's verdict and, given what the topics hold, the anchor's. The chain's own
+    first broken link comes first; a rewrite only the topics reveal is named otherwise."""
+    chain = verify_chain(service, recorder)
+    no_chain = chain.broken is not None and chain.broken.problem is Problem.NO_CHAIN
+    if published is None or no_chain or not isinstance(recorder, ChainedRecorder):
+        return chain  # nothing to compare (NO_CHAIN already says so)
+    anchor = check_anchor(recorder, published)
+    return Verification(
+        service, chain.events_checked, chain.head, chain.broken or anchor.rewritten, anchor
+    )
+
+
+def check_anchor(recorder: ChainedRecorder, published: PublishedLinks) -> AnchorCheck:
+    # Events published before the relay carried links have none: not anchored, not broken.
+    anchored = sorted(nid for nid, links in published.items() if links - {None})
+    stored = recorder.links_for(anchored)
+    return AnchorCheck(
+        anchored=len(anchored),
+        not_anchored=len(published) - len(anchored),
+        last_anchored=anchored[-1] if anchored else None,
+        rewritten=_first_rewritten(anchored, published, stored),
+    )
+
+
+def _first_rewritten(
+    anchored: list[int], published: PublishedLinks, stored: Mapping[int, str]
+) -> BrokenLink | None:
+    """The first published event whose link the store no longer holds. Every copy counts:
+    a copy republished after a rewrite carries the new link, the first copy the old."""
+    last_good = 0
+    for notification_id in anchored:
+        link = stored.get(notification_id)
+        if published[notification_id] - {None, link}:
+            return _rewritten(notification_id, last_good, removed=link is None)
+        last_good = notification_id
+    return None
+
+
+def _rewritten(notification_id: int, last_good: int, *, removed: bool) -> BrokenLink:
+    since = f"after event #{last_good}" if last_good else "from the start"
+    if removed:
+        explanation = (
+            f"event #{notification_id} was published with its link, but the store no "
+            f"longer holds it: the history {since} was rewritten after it was published "
+            "(the event removed and the chain recomputed)"
+        )
+    else:
+        explanation = (
+            f"event #{notification_id} was published with another link than the store "
+            f"now holds: the history {since} up to event #{notification_id} was rewritten "
+            "after it was published (and the chain recomputed)"
+        )
+    return BrokenLink(Problem.REWRITTEN, explanation, notification_id=notification_id)
+
+
+def verify_chain(service: str, recorder: ApplicationRecorder) -> Verification:
     if not isinstance(recorder, ChainedRecorder) or not recorder.has_chain():
         return Verification(
             service,

@@ -10,6 +10,10 @@ in order. Extension attributes carry what an auditor and a consumer need:
     actorrole      who acted (proposer, desk, department, council, system)
     sequence       the subject's version in the source service (1, 2, 3 ...)
     sourceposition the position in the source service's notification log
+    chainlink      the hex SHA-256 link of that position in the source store's hash chain
+                   (shared.audit.chain): the store's history, anchored outside the store,
+                   which `kyoso verify --against-kafka` compares (absent on events
+                   published before the chain was anchored)
 """
 
 from __future__ import annotations
@@ -17,14 +21,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from cloudevents.core.bindings import kafka as ce_kafka
 from cloudevents.core.exceptions import BaseCloudEventException
 from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
 from shared.contract.base import EVENT_REGISTRY, IntegrationEvent, UnknownEventType
 from shared.contract.vocabulary import ActorRole
@@ -32,6 +36,10 @@ from shared.contract.vocabulary import ActorRole
 SOURCE_PREFIX = "/kyoso/"
 _JSON = JSONFormat()
 _EVENT_ID_NAMESPACE = uuid5(NAMESPACE_URL, "urn:kyoso:event")
+
+# A SHA-256 link as the chain's own hex (bytes.hex() is lowercase): one spelling, so equal
+# links compare equal as text.
+ChainLink = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 
 
 class MalformedMessage(ValueError):
@@ -51,6 +59,7 @@ class EventMetadata(BaseModel):
     causation_id: str | None = None
     sequence: int
     source_position: int | None = None
+    chain_link: ChainLink | None = None
 
     @property
     def source(self) -> str:
@@ -118,6 +127,8 @@ def to_cloudevent(envelope: Envelope) -> CloudEvent:
         attributes["causationid"] = meta.causation_id
     if meta.source_position is not None:
         attributes["sourceposition"] = str(meta.source_position)
+    if meta.chain_link is not None:
+        attributes["chainlink"] = meta.chain_link
     return CloudEvent(attributes, event.model_dump(mode="json"))
 
 
@@ -166,7 +177,28 @@ def from_cloudevent(cloudevent: Any) -> Envelope:
             str(_required(attributes, "type"))
         )
         event = EVENT_REGISTRY.load(event_type, version, data)
-        meta = EventMetadata(
+    except UnknownEventType as error:
+        raise MalformedMessage(str(error)) from error
+    except ValidationError as error:
+        raise MalformedMessage(_describe(error)) from error
+    return Envelope(event=event, meta=_metadata(attributes, source))
+
+
+# Each metadata field's CloudEvent attribute, so a bad value is named as it travels.
+_ATTRIBUTES = {
+    "event_id": "id",
+    "service": "source",
+    "actor_role": "actorrole",
+    "correlation_id": "correlationid",
+    "causation_id": "causationid",
+    "source_position": "sourceposition",
+    "chain_link": "chainlink",
+}
+
+
+def _metadata(attributes: Mapping[str, Any], source: str) -> EventMetadata:
+    try:
+        return EventMetadata(
             event_id=_required(attributes, "id"),
             service=source[len(SOURCE_PREFIX) :],
             subject=_required(attributes, "subject"),
@@ -177,12 +209,20 @@ def from_cloudevent(cloudevent: Any) -> Envelope:
             causation_id=attributes.get("causationid"),
             sequence=_required(attributes, "sequence"),
             source_position=attributes.get("sourceposition"),
+            chain_link=attributes.get("chainlink"),
         )
-    except UnknownEventType as error:
-        raise MalformedMessage(str(error)) from error
     except ValidationError as error:
-        raise MalformedMessage(_describe(error)) from error
-    return Envelope(event=event, meta=meta)
+        raise MalformedMessage(
+            "; ".join(
+                f"CloudEvent attribute '{_attribute(item['loc'])}': {item['msg']}"
+                for item in error.errors()
+            )
+        ) from error
+
+
+def _attribute(loc: tuple[int | str, ...]) -> str:
+    field = str(loc[0]) if loc else ""
+    return _ATTRIBUTES.get(field, field)
 
 
 def _describe(error: ValidationError) -> str:

@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
-from uuid import UUID
 
 import pytest
 
@@ -18,27 +16,10 @@ from shared.audit.history import ProposalHistory
 from shared.broker import free_port
 from shared.contract import CasePublished
 from shared.proposal import ProposalStatus
-from shared.settings import CommonSettings
 from tests.conftest import wait_until
-from tests.whole_desk import MARKERS, Desk, adopted_proposal, marked_body, publish_case
+from tests.whole_desk import MARKERS, Desk, audit_settings, published_lifecycle
 
 pytestmark = pytest.mark.integration
-
-
-def audit_settings(desk: Desk, tmp_path: Path, database_url: str) -> CommonSettings:
-    """What an auditor's KYOSO_ settings would be for this desk."""
-    return CommonSettings(
-        data_dir=tmp_path,
-        database_url=database_url if database_url.startswith("postgres") else "",
-        kafka_bootstrap_servers=desk.bootstrap,
-        topic_prefix=desk.prefix,
-    )
-
-
-async def published_lifecycle(desk: Desk) -> tuple[dict[str, Any], UUID]:
-    receipt = await adopted_proposal(desk, marked_body())
-    await publish_case(desk, receipt)
-    return receipt, UUID(receipt["proposal_id"])
 
 
 def assert_causal(history: ProposalHistory) -> None:

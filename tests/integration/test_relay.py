@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from services.intake.application import IntakeApplication
+from services.intake.demo_data import load_nagasaki_themes
+from services.intake.relay import build_relay
 from services.intake.settings import IntakeSettings
 from shared.broker import LocalBroker, free_port
 from shared.contract import ProposalAccepted, ProposalSubmitted, ThemeClosed, from_kafka
@@ -181,5 +185,46 @@ async def test_a_new_empty_broker_gets_the_whole_history_again(
             )
             assert len({r.key for r in proposals}) == 3
             assert len(themes) == 28
+            # Republished with the links the store holds, like the first time.
+            metas = [from_kafka(r.headers, r.key, r.value).meta for r in proposals + themes]
+            positions = [meta.source_position or 0 for meta in metas]
+            links = app.state.intake.recorder.links_for(positions)
+            assert [meta.chain_link for meta in metas] == [links[p] for p in positions]
         finally:
             await lifespan.__aexit__(None, None, None)
+
+
+async def test_a_relay_over_a_store_without_a_chain_publishes_without_links(
+    make_settings: Callable[..., IntakeSettings], broker: LocalBroker, tmp_path: Path
+) -> None:
+    settings = make_settings(
+        database_url=f"sqlite:///{tmp_path / 'unchained.sqlite'}",
+        kafka_bootstrap_servers=broker.bootstrap_servers,
+        topic_prefix=f"t{uuid.uuid4().hex[:12]}",
+    )
+
+    class UnchainedIntake(IntakeApplication):
+        """Intake over the library's plain recorder, as before tamper evidence."""
+
+        def construct_recorder(self) -> Any:
+            self.factory.env["PROCESS_RECORDER_TOPIC"] = ""
+            return self.factory.process_recorder()
+
+    intake = UnchainedIntake(settings)
+    try:
+        load_nagasaki_themes(intake)
+        relay = build_relay(settings, intake)
+        assert relay.chain is None
+        await relay.start()
+        try:
+            assert await relay.publish_pending() > 0
+        finally:
+            await relay.stop()
+    finally:
+        intake.close()
+    records = await read_topic(
+        broker.bootstrap_servers, settings.topic("intake", "themes"), lambda r: len(r) >= 28
+    )
+    assert all("ce_chainlink" not in dict(r.headers) for r in records)
+    metas = [from_kafka(r.headers, r.key, r.value).meta for r in records]
+    assert all(meta.chain_link is None and meta.source_position for meta in metas)

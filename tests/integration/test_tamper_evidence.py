@@ -1,5 +1,6 @@
 """Tamper evidence: edit, delete, swap and insert rows directly in the databases, and
-`kyoso verify` names the first broken link (SQLite and PostgreSQL)."""
+`kyoso verify` names the first broken link (SQLite and PostgreSQL); a history rewritten with
+every later link recomputed is named by comparing with the links published on Kafka."""
 
 from __future__ import annotations
 
@@ -8,9 +9,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
-import psycopg
 import pytest
 from eventsourcing.persistence import Tracking
 
@@ -18,46 +17,11 @@ from kyoso.cli import main
 from services.intake.application import IntakeApplication
 from services.intake.demo_data import load_nagasaki_themes
 from services.intake.settings import IntakeSettings
+from shared.audit import recorders
+from shared.audit.recorders import ChainedRecorder
 from shared.audit.stores import StoredHistory
 from shared.audit.verify import Problem, Verification, verify_store
-from tests.conftest import POSTGRES
-
-
-class StoreTables:
-    """Direct access to intake's events and chain tables, as a person with database
-    rights (and bad intentions) would have it."""
-
-    def __init__(self, database_url: str) -> None:
-        parts = urlsplit(database_url)
-        self.sqlite = parts.scheme == "sqlite"
-        if self.sqlite:
-            self.connection: Any = sqlite3.connect(parts.path[1:], isolation_level=None)
-            self.events, self.chain, self.id = "stored_events", "stored_events_chain", "rowid"
-            self.mark = "?"
-        else:
-            schema = parse_qs(parts.query)["schema_prefix"][0] + "intake"
-            self.connection = psycopg.connect(POSTGRES, autocommit=True)
-            self.events = f'"{schema}".intake_events'
-            self.chain = f'"{schema}".intake_events_chain'
-            self.id, self.mark = "notification_id", "%s"
-
-    def sql(self, statement: str, *params: Any) -> list[Any]:
-        cursor = self.connection.execute(statement.replace("?", self.mark), params)
-        return list(cursor.fetchall()) if cursor.description else []
-
-    def event(self, notification_id: int) -> tuple[Any, int, str, bytes]:
-        (row,) = self.sql(
-            f"SELECT originator_id, originator_version, topic, state FROM {self.events} "
-            f"WHERE {self.id} = ?",
-            notification_id,
-        )
-        return row[0], row[1], row[2], bytes(row[3])
-
-    def set_state(self, notification_id: int, state: bytes) -> None:
-        self.sql(f"UPDATE {self.events} SET state = ? WHERE {self.id} = ?", state, notification_id)
-
-    def ids(self) -> list[int]:
-        return [row[0] for row in self.sql(f"SELECT {self.id} FROM {self.events} ORDER BY 1")]
+from tests.tampering import StoreTables
 
 
 @pytest.fixture
@@ -249,3 +213,126 @@ def test_a_store_from_before_the_chain_is_linked_once_and_then_protected(
 def main_verify_problem(settings: IntakeSettings) -> Problem | None:
     report = verify(settings)
     return None if report.broken is None else report.broken.problem
+
+
+# -- the chain anchored on the published links (shared.audit.verify.check_anchor) ----------
+
+
+def stored_links(settings: IntakeSettings, ids: list[int]) -> dict[int, str]:
+    history = StoredHistory("intake", settings)
+    try:
+        assert isinstance(history.recorder, ChainedRecorder)
+        return history.recorder.links_for(ids)
+    finally:
+        history.close()
+
+
+def verify_against(settings: IntakeSettings, published: dict[int, set[str | None]]) -> Verification:
+    history = StoredHistory("intake", settings)
+    try:
+        return verify_store("intake", history.recorder, published)
+    finally:
+        history.close()
+
+
+def test_links_are_looked_up_by_notification_id_in_chunks(
+    theme_store: tuple[IntakeSettings, StoreTables], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings, tables = theme_store
+    monkeypatch.setattr(recorders, "LOOKUP_CHUNK", 7)  # several queries for ~30 events
+    ids = tables.ids()
+    by_chain = {
+        row[0]: bytes(row[1]).hex()
+        for row in tables.sql(f"SELECT notification_id, link FROM {tables.chain}")
+    }
+    assert stored_links(settings, [*ids, ids[-1] + 1000]) == by_chain
+    assert len(by_chain) == len(ids) >= 27
+    assert stored_links(settings, []) == {}
+
+
+def test_a_store_from_before_the_anchor_gets_the_lookup_index_when_it_starts(
+    theme_store: tuple[IntakeSettings, StoreTables],
+) -> None:
+    settings, tables = theme_store
+    index = f"{tables.chain.split('.')[-1]}_notification_id_idx"
+    schema = f"{tables.chain.split('.')[0]}." if "." in tables.chain else ""
+
+    def chain_indexes() -> set[str]:
+        if tables.sqlite:
+            rows = tables.sql("SELECT name FROM sqlite_master WHERE type = 'index'")
+        else:
+            rows = tables.sql(
+                "SELECT indexname FROM pg_indexes WHERE schemaname = ?", schema.strip('".')
+            )
+        return {row[0] for row in rows}
+
+    assert index in chain_indexes()
+    tables.sql(f"DROP INDEX {schema}{index}")
+    assert index not in chain_indexes()
+    IntakeApplication(settings).close()  # the upgraded desk starts once
+    assert index in chain_indexes()
+
+
+def test_recomputing_every_later_link_hides_a_change_from_the_chain_but_not_from_kafka(
+    theme_store: tuple[IntakeSettings, StoreTables],
+) -> None:
+    settings, tables = theme_store
+    ids = tables.ids()
+    published: dict[int, set[str | None]] = {
+        nid: {link} for nid, link in stored_links(settings, ids).items()
+    }
+    before = verify_against(settings, published)
+    assert before.intact and before.anchor is not None
+    assert (before.anchor.anchored, before.anchor.not_anchored) == (len(ids), 0)
+    assert before.anchor.last_anchored == ids[-1]
+
+    target = ids[5]
+    tables.rewrite(target, tables.event(target)[3].replace(b"title", b"titlf", 1))
+    assert verify(settings).intact  # the chain alone cannot tell
+
+    report = verify_against(settings, published)
+    assert report.broken is not None and report.anchor is not None
+    assert (report.broken.problem, report.broken.notification_id) == (Problem.REWRITTEN, target)
+    assert report.anchor.rewritten == report.broken
+    assert f"after event #{ids[4]}" in report.broken.explanation
+    assert "rewritten after it was published" in report.broken.explanation
+    assert report.as_json()["anchor"]["rewritten"]["notification_id"] == target
+
+
+def test_events_published_without_a_link_are_not_anchored_and_not_failures(
+    theme_store: tuple[IntakeSettings, StoreTables],
+) -> None:
+    settings, tables = theme_store
+    ids = tables.ids()
+    links = stored_links(settings, ids)
+    published: dict[int, set[str | None]] = {
+        nid: ({None} if nid in ids[:3] else {link}) for nid, link in links.items()
+    }
+    published[ids[3]].add(None)  # published before the anchor, republished with its link
+
+    report = verify_against(settings, published)
+    assert report.intact and report.anchor is not None
+    assert (report.anchor.anchored, report.anchor.not_anchored) == (len(ids) - 3, 3)
+
+
+def test_a_published_event_missing_from_the_store_or_a_stale_copy_is_named(
+    theme_store: tuple[IntakeSettings, StoreTables],
+) -> None:
+    settings, tables = theme_store
+    ids = tables.ids()
+    links = stored_links(settings, ids)
+    published: dict[int, set[str | None]] = {nid: {link} for nid, link in links.items()}
+
+    missing: dict[int, set[str | None]] = {**published, ids[-1] + 1: {"0" * 64}}
+    report = verify_against(settings, missing)
+    assert report.broken is not None
+    assert (report.broken.problem, report.broken.notification_id) == (
+        Problem.REWRITTEN,
+        ids[-1] + 1,
+    )
+    assert "no longer holds it" in report.broken.explanation
+
+    # Two copies of one event: the first published before a rewrite, one republished after.
+    stale: dict[int, set[str | None]] = {**published, ids[7]: {"f" * 64, links[ids[7]]}}
+    report = verify_against(settings, stale)
+    assert report.broken is not None and report.broken.notification_id == ids[7]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 from uuid import uuid4
 
 import pytest
+from pydantic import ValidationError
 
 from shared.contract import (
     EVENT_REGISTRY,
@@ -23,7 +25,10 @@ from shared.contract import (
     to_kafka,
 )
 from shared.contract.base import EventRegistry
+from shared.contract.envelope import from_cloudevent, to_cloudevent
 from shared.contract.schemas import SCHEMA_DIR, rendered_schemas
+
+CHAIN_LINK = hashlib.sha256(b"link 42").hexdigest()
 
 
 def submitted_envelope() -> Envelope:
@@ -55,6 +60,7 @@ def submitted_envelope() -> Envelope:
             causation_id="cause-1",
             sequence=1,
             source_position=42,
+            chain_link=CHAIN_LINK,
         ),
     )
 
@@ -69,8 +75,30 @@ def test_an_event_survives_the_kafka_binding_unchanged() -> None:
     assert message.headers["ce_correlationid"] == b"req-1"
     assert message.headers["ce_causationid"] == b"cause-1"
     assert message.headers["content-type"] == b"application/json"
+    assert message.headers["ce_sourceposition"] == b"42"
+    assert message.headers["ce_chainlink"] == CHAIN_LINK.encode()
     decoded = from_kafka(list(message.headers.items()), message.key, message.value)
     assert decoded == envelope
+
+
+def test_the_chain_link_travels_as_the_chainlink_extension_attribute() -> None:
+    envelope = submitted_envelope()
+    cloudevent = to_cloudevent(envelope)
+    assert cloudevent.get_attributes()["chainlink"] == CHAIN_LINK
+    assert from_cloudevent(cloudevent).meta.chain_link == CHAIN_LINK
+
+    unanchored = envelope.model_copy(
+        update={"meta": envelope.meta.model_copy(update={"chain_link": None})}
+    )
+    assert "chainlink" not in to_cloudevent(unanchored).get_attributes()
+    assert "ce_chainlink" not in to_kafka(unanchored).headers
+    assert from_cloudevent(to_cloudevent(unanchored)).meta.chain_link is None
+
+
+@pytest.mark.parametrize("bad", ["ab" * 31, CHAIN_LINK.upper(), "g" * 64, CHAIN_LINK + "0"])
+def test_metadata_refuses_a_chain_link_that_is_not_64_lowercase_hex_digits(bad: str) -> None:
+    with pytest.raises(ValidationError, match="chain_link"):
+        EventMetadata.model_validate({**submitted_envelope().meta.model_dump(), "chain_link": bad})
 
 
 def test_a_republished_event_keeps_its_id() -> None:
@@ -93,6 +121,12 @@ def test_a_republished_event_keeps_its_id() -> None:
             "fiscal_year",
         ),
         (lambda h, v: (h | {"ce_source": b"/elsewhere"}, v), "'source'"),
+        (lambda h, v: (h | {"ce_chainlink": b"not-a-link"}, v), "attribute 'chainlink'"),
+        (
+            lambda h, v: (h | {"ce_chainlink": CHAIN_LINK.upper().encode()}, v),
+            "attribute 'chainlink'",
+        ),
+        (lambda h, v: (h | {"ce_sequence": b"first"}, v), "attribute 'sequence'"),
     ],
 )
 def test_a_malformed_message_is_refused_with_the_reason(mutate: Any, reason: str) -> None:
