@@ -22,15 +22,13 @@ from shared.contract import (
     Assessment,
     AssessmentInputs,
     Envelope,
-    EventMetadata,
     Experiment,
     Involvement,
     RejectionReason,
 )
-from shared.contract.base import EVENT_REGISTRY
 from shared.errors import NotFound, Refused
 from shared.municipalities import today_in_japan
-from shared.observed import ObservedProposal, fold_heard
+from shared.observed import ObservedProposal, envelope_from, fold_heard
 from shared.projection import CatchingUpProjection
 from shared.proposal import ProposalState, ProposalStatus
 from shared.settings import CommonSettings
@@ -97,10 +95,7 @@ class DecisionApplication(ConsumingApplication):
         """The proposal as heard, folded once: the stored events are read as they are,
         without rebuilding the record they belong to."""
         heard = [
-            Envelope(
-                event=EVENT_REGISTRY.load(e.event_type, e.event_version, e.data),
-                meta=EventMetadata.model_validate(e.meta),
-            )
+            envelope_from(e.event_type, e.event_version, e.data, e.meta)
             for e in self.repository.event_store.get(
                 originator_id=ObservedProposal.create_id(proposal_id)
             )

@@ -10,10 +10,16 @@ from collections import defaultdict
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.persistence import Notification
+
 from services.publication.domain import Case, ThemeTitle
-from shared.contract.base import EVENT_REGISTRY
-from shared.contract.envelope import Envelope, EventMetadata
-from shared.observed import ObservedProposal, fold_heard
+from shared.observed import (
+    HEARD_TOPIC,
+    HeardProposal,
+    ObservedProposal,
+    heard_envelope,
+    heard_until,
+)
 from shared.projection import CatchingUpProjection, Snapshot
 from shared.proposal import ProposalState, ProposalStatus
 
@@ -38,29 +44,28 @@ def register_status(state: ProposalState) -> tuple[str, str] | None:
 class Register(CatchingUpProjection):
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
-        self._proposal_of: dict[UUID, UUID] = {}  # observed aggregate id → proposal id
-        self._heard: dict[UUID, list[Envelope]] = defaultdict(list)
+        self._proposal_of: dict[UUID | str, UUID] = {}  # observed aggregate id → proposal id
+        self._heard: dict[UUID, HeardProposal] = defaultdict(HeardProposal)
         self._states: dict[UUID, ProposalState] = {}
         self._themes: dict[tuple[str, int], str] = {}
         self._cases: dict[str, dict[UUID, UUID]] = defaultdict(dict)  # proposal → case
+
+    def take_in(self, notification: Notification) -> None:
+        if notification.topic != HEARD_TOPIC:
+            super().take_in(notification)
+            return
+        proposal_id = self._proposal_of[notification.originator_id]
+        state = self._heard[proposal_id].hear(
+            heard_envelope(self._app.mapper, notification),
+            lambda: heard_until(self._app, notification),
+        )
+        if state is not None:
+            self._states[proposal_id] = state
 
     def apply(self, domain_event: Any) -> None:
         match domain_event:
             case ObservedProposal.Opened(proposal_id=proposal_id):
                 self._proposal_of[domain_event.originator_id] = proposal_id
-            case ObservedProposal.Heard():
-                proposal_id = self._proposal_of[domain_event.originator_id]
-                envelope = Envelope(
-                    event=EVENT_REGISTRY.load(
-                        domain_event.event_type, domain_event.event_version, domain_event.data
-                    ),
-                    meta=EventMetadata.model_validate(domain_event.meta),
-                )
-                heard = self._heard[proposal_id]
-                heard.append(envelope)
-                state = fold_heard(heard)
-                if state is not None:
-                    self._states[proposal_id] = state
             case ThemeTitle.Heard(municipality=municipality, number=number, title=title):
                 self._themes[(municipality, number)] = title
             case Case.Drafted(municipality=municipality, proposal_id=proposal_id):

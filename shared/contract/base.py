@@ -30,15 +30,19 @@ class IntegrationEvent(BaseModel):
     event_type: ClassVar[str]
     version: ClassVar[int]
 
+    _cloudevent_type: ClassVar[str]
+
     def __init_subclass__(cls, registry: EventRegistry | None = None, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         # Intermediate abstract bases declare no event_type of their own.
         if "event_type" in cls.__dict__:
+            # Once per class: the fold names the type in every step it records.
+            cls._cloudevent_type = f"{CLOUDEVENT_TYPE_PREFIX}{cls.event_type}.v{cls.version}"
             (registry or EVENT_REGISTRY).register(cls)
 
     @classmethod
     def cloudevent_type(cls) -> str:
-        return f"{CLOUDEVENT_TYPE_PREFIX}{cls.event_type}.v{cls.version}"
+        return cls._cloudevent_type
 
     @classmethod
     def schema_name(cls) -> str:
@@ -67,6 +71,13 @@ class EventRegistry:
         """Register how to turn version `from_version` data into version `from_version + 1`."""
         self._upcasters[(event_type, from_version)] = upcaster
 
+    def upcasts(self, event_type: str, version: int) -> bool:
+        """Whether `load` lifts data of this version to a newer one."""
+        return (event_type, version + 1) in self._by_type_version and (
+            event_type,
+            version,
+        ) in self._upcasters
+
     def all_events(self) -> list[type[IntegrationEvent]]:
         return sorted(self._by_type_version.values(), key=lambda c: (c.event_type, c.version))
 
@@ -82,11 +93,9 @@ class EventRegistry:
         """Validate `data` as the given version, upcasting to the newest version we know."""
         if (event_type, version) not in self._by_type_version:
             raise UnknownEventType(f"unknown event type {event_type} version {version}")
-        while (event_type, version + 1) in self._by_type_version:
-            upcaster = self._upcasters.get((event_type, version))
-            if upcaster is None:
-                break  # an old version with no upcaster stays as it is
-            data = upcaster(data)
+        # An old version with no upcaster stays as it is.
+        while self.upcasts(event_type, version):
+            data = self._upcasters[(event_type, version)](data)
             version += 1
         return self._by_type_version[(event_type, version)].model_validate(data)
 
