@@ -5,7 +5,7 @@ routing, decision and publication keep them; 10 events per proposal: submission,
 acceptance, routing, taking on, four dialogue milestones, a status line, adoption),
 written through the hash-chained recorder. Then, side by side in one run:
   raw rows     eventsourcing's recorder reading the whole notification log
-               (select_notifications, pages of 5,000): events/s
+               (select_notifications, pages as the rebuild reads them): events/s
   raw decoded  the same, each row decoded into its domain event by the library's
                mapper (what any eventsourcing read of the log costs): events/s
   rebuild      publication's register rebuilt from the store, as `kyoso rebuild
@@ -54,6 +54,7 @@ from shared.contract import (
     stable_event_id,
 )
 from shared.observed import ObservedProposal
+from shared.projection import PAGE
 from shared.settings import CommonSettings
 
 EVENTS_PER_PROPOSAL = 10  # heard events; each proposal also has its Opened event
@@ -179,7 +180,7 @@ def fill(store: BenchStore, proposals: int) -> None:
 
 def raw_rows(store: BenchStore) -> int:
     count, start = 0, 1
-    while page := store.recorder.select_notifications(start, 5000):
+    while page := store.recorder.select_notifications(start, PAGE):
         count += len(page)
         start = page[-1].id + 1
     return count
@@ -187,7 +188,7 @@ def raw_rows(store: BenchStore) -> int:
 
 def raw_decoded(store: BenchStore) -> int:
     count, start = 0, 1
-    while page := store.recorder.select_notifications(start, 5000):
+    while page := store.recorder.select_notifications(start, PAGE):
         for notification in page:
             store.mapper.to_domain_event(notification)
         count += len(page)

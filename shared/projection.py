@@ -23,6 +23,10 @@ from typing import Any, Self
 from eventsourcing.application import Application
 from eventsourcing.persistence import Notification
 
+# Notifications read at a time when catching up: a long catch-up (a rebuild) makes one
+# query per page, which on a database server costs a round trip each.
+PAGE = 5000
+
 # A read model's content as tables of JSON rows: table name → rows, in a fixed order.
 Snapshot = dict[str, list[dict[str, Any]]]
 
@@ -61,7 +65,7 @@ class CatchingUpProjection(ABC):
     def _catch_up(self, until: int | None) -> None:
         while until is None or self._position < until:
             notifications = self._app.recorder.select_notifications(
-                start=self._position + 1, limit=1000, stop=until
+                start=self._position + 1, limit=PAGE, stop=until
             )
             if not notifications:
                 return
