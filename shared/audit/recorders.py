@@ -73,6 +73,11 @@ class ChainedRecorder:
     def has_chain(self) -> bool:
         raise NotImplementedError
 
+    def history_end(self) -> tuple[int, int]:
+        """The chain's last position and the last notification id, read in one statement
+        (one snapshot), so a running desk's next write is in neither or in both."""
+        raise NotImplementedError
+
     def links_for(self, notification_ids: Collection[int]) -> dict[int, str]:
         """The hex links of these notifications (ids with no link are left out)."""
         wanted = sorted(set(notification_ids))
@@ -169,6 +174,15 @@ class ChainedSQLiteProcessRecorder(SQLiteProcessRecorder, ChainedRecorder):
             )
             return [(row[0], bytes(row[1])) for row in c.fetchall()]
 
+    def history_end(self) -> tuple[int, int]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT (SELECT MAX(position) FROM {self.chain_table_name}), "
+                f"(SELECT MAX(rowid) FROM {self.events_table_name})"
+            )
+            row = c.fetchone()
+            return row[0] or 0, row[1] or 0
+
     def has_chain(self) -> bool:
         with self.datastore.transaction(commit=False) as c:
             c.execute(
@@ -222,6 +236,10 @@ class ChainedPostgresProcessRecorder(PostgresProcessRecorder, ChainedRecorder):
         self._select_links_by_id = SQL(
             "SELECT notification_id, link FROM {schema}.{chain} WHERE notification_id = ANY(%s)"
         ).format(schema=schema, chain=chain)
+        self._select_history_end = SQL(
+            "SELECT (SELECT MAX(position) FROM {schema}.{chain}) AS position, "
+            "(SELECT MAX(notification_id) FROM {schema}.{table}) AS notification_id"
+        ).format(schema=schema, chain=chain, table=Identifier(events_table_name))
         self._select_all_events = SQL(
             "SELECT * FROM {schema}.{table} ORDER BY notification_id"
         ).format(schema=schema, table=Identifier(events_table_name))
@@ -284,6 +302,13 @@ class ChainedPostgresProcessRecorder(PostgresProcessRecorder, ChainedRecorder):
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(self._select_links_by_id, (list(notification_ids),), prepare=True)
             return [(row["notification_id"], bytes(row["link"])) for row in curs.fetchall()]
+
+    def history_end(self) -> tuple[int, int]:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self._select_history_end)
+            row = curs.fetchone()
+            assert row is not None
+            return row["position"] or 0, row["notification_id"] or 0
 
     def has_chain(self) -> bool:
         with self.datastore.transaction(commit=False) as curs:

@@ -168,7 +168,13 @@ def verify_chain(service: str, recorder: ApplicationRecorder) -> Verification:
             None,
             BrokenLink(Problem.NO_CHAIN, "this store has no hash chain (start the service once)"),
         )
-    events = _events(recorder)
+    # A running desk keeps writing while this reads, so fix the end first and check the
+    # history up to there: the relay's position first (it only publishes stored events),
+    # then the chain's last link with the last event, read together (an event and its
+    # link commit together), so a write after that is neither checked nor missed.
+    published = _relay_position(recorder)
+    last_position, end = recorder.history_end()
+    events = _events(recorder, end)
     pending = next(events, None)
     previous, expected_position, last_id, checked = GENESIS, 1, 0, 0
 
@@ -186,6 +192,8 @@ def verify_chain(service: str, recorder: ApplicationRecorder) -> Verification:
         )
 
     for link in _links(recorder):
+        if link.position > last_position:
+            break  # written after verify began
         if link.position != expected_position:
             return broken(
                 Problem.LINK_REMOVED,
@@ -241,7 +249,6 @@ def verify_chain(service: str, recorder: ApplicationRecorder) -> Verification:
             Problem.INSERTED,
             f"event #{pending.id} is in no link: it was written outside the desk",
         )
-    published = _relay_position(recorder)
     if published is not None and published > last_id:
         return broken(
             Problem.TRUNCATED,
@@ -251,9 +258,11 @@ def verify_chain(service: str, recorder: ApplicationRecorder) -> Verification:
     return Verification(service, checked, previous if checked else None, None)
 
 
-def _events(recorder: ApplicationRecorder) -> Iterator[Notification]:
+def _events(recorder: ApplicationRecorder, end: int) -> Iterator[Notification]:
     start = 1
-    while page := recorder.select_notifications(start=start, limit=PAGE):
+    while start <= end and (
+        page := recorder.select_notifications(start=start, limit=PAGE, stop=end)
+    ):
         yield from page
         start = page[-1].id + 1
 

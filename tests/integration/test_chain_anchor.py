@@ -95,7 +95,7 @@ async def test_published_links_anchor_the_chain_and_catch_a_rewrite_with_every_l
             assert meta.chain_link == links[meta.source_position or 0], (service, meta)
 
     status, reports = await verify_json("--against-kafka", capsys=capsys)
-    assert status == 0, reports
+    assert status == 0, json.dumps(reports, ensure_ascii=False)  # in full when it fails
     for service in SERVICES:
         anchor = reports[service]["anchor"]
         assert anchor["anchored"] > 0 and anchor["not_anchored"] == 0, (service, anchor)

@@ -17,10 +17,12 @@ from kyoso.cli import main
 from services.intake.application import IntakeApplication
 from services.intake.demo_data import load_nagasaki_themes
 from services.intake.settings import IntakeSettings
+from shared.acting import Acting
 from shared.audit import recorders
 from shared.audit.recorders import ChainedRecorder
 from shared.audit.stores import StoredHistory
 from shared.audit.verify import Problem, Verification, verify_store
+from shared.contract import ActorRole
 from tests.tampering import StoreTables
 
 
@@ -146,6 +148,43 @@ def test_events_cut_off_the_end_after_the_relay_published_them_are_noticed(
     assert report.broken is not None
     assert report.broken.problem is Problem.TRUNCATED
     assert str(last) in report.broken.explanation
+
+
+def test_events_written_while_verify_reads_are_left_to_the_next_run(
+    theme_store: tuple[IntakeSettings, StoreTables], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A running desk keeps writing while an auditor verifies. An event recorded (and
+    relayed) after verify fixed the end of the history is neither a removed event nor a
+    truncated end: this run checks up to where it began, the next one checks the rest."""
+    settings, tables = theme_store
+    before = len(tables.ids())
+    history = StoredHistory("intake", settings)
+    recorder = history.recorder
+    assert isinstance(recorder, ChainedRecorder)
+    select_links = recorder.select_links
+    wrote = []
+
+    def desk_writes_meanwhile(after_position: int, limit: int) -> list[Any]:
+        # Verify has read every event and link there was and asks for more links.
+        if after_position > 0 and not wrote:
+            wrote.append(after_position)
+            intake = IntakeApplication(settings)
+            intake.close_theme("nagasaki", 1, Acting.new(ActorRole.DESK, "nagasaki", "desk-1"))
+            intake.process_recorder.insert_tracking(Tracking("kafka-relay", tables.ids()[-1]))
+            intake.close()
+        return select_links(after_position, limit)
+
+    monkeypatch.setattr(recorder, "select_links", desk_writes_meanwhile)
+    try:
+        report = verify_store("intake", recorder)
+    finally:
+        history.close()
+
+    assert report.intact, report.broken
+    assert report.events_checked == before
+    assert len(tables.ids()) > before  # the desk did write, and the relay published it
+    again = verify(settings)
+    assert again.intact and again.events_checked == len(tables.ids())
 
 
 def test_the_desk_keeps_linking_after_a_restart(
