@@ -162,7 +162,7 @@ def test_events_written_while_verify_reads_are_left_to_the_next_run(
     recorder = history.recorder
     assert isinstance(recorder, ChainedRecorder)
     select_links = recorder.select_links
-    wrote = []
+    wrote: list[int] = []
 
     def desk_writes_meanwhile(after_position: int, limit: int) -> list[Any]:
         # Verify has read every event and link there was and asks for more links.
