@@ -20,7 +20,7 @@ from uuid import UUID
 
 from aiokafka.errors import KafkaConnectionError
 
-from shared.audit.anchor import PublishedByService, read_published_links
+from shared.audit.anchor import Published, PublishedByService, read_published_links
 from shared.audit.stores import SERVICES, StoredHistory
 from shared.audit.verify import AnchorCheck, Problem, Verification, verify_store
 from shared.settings import CommonSettings, ConfigError, load_settings
@@ -121,12 +121,11 @@ def _require_one_store_per_service(settings: CommonSettings, services: Sequence[
 async def _published_links(settings: CommonSettings, services: Sequence[str]) -> PublishedByService:
     """What the services' relays published, read off their topics (the same topics each
     relay is built with; unknown names are left to StoredHistory to refuse)."""
-    topics = [
-        topic
+    topics = {
+        service: import_module(f"services.{service}.relay").published_topics(settings)
         for service in services
         if service in SERVICES
-        for topic in import_module(f"services.{service}.relay").published_topics(settings)
-    ]
+    }
     return await read_published_links(settings.kafka_bootstrap_servers, topics)
 
 
@@ -141,7 +140,7 @@ def _verify(
     for service in services:
         history = StoredHistory(service, settings)
         try:
-            on_kafka = None if published is None else published.get(service, {})
+            on_kafka = None if published is None else published.get(service, Published())
             reports.append(verify_store(service, history.recorder, on_kafka))
         finally:
             history.close()
@@ -188,10 +187,16 @@ def _anchor_line(anchor: AnchorCheck) -> str:
         if anchor.rewritten is not None
         else "all match the store"
     )
-    return (
+    line = (
         f"{'':<12} Kafka 照合   {anchor.anchored:,} published links{upto}: {verdict}; "
         f"{anchor.not_anchored:,} published without a link (before the anchor)"
     )
+    if anchor.unreadable:
+        line += (
+            f"\n{'':<12} 読めない記録 unreadable on its topics: {len(anchor.unreadable):,} "
+            f"(not desk events, they anchor nothing; first: {anchor.unreadable[0]})"
+        )
+    return line
 
 
 def parse_moment(text: str, field: str) -> datetime:

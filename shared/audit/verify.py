@@ -13,13 +13,14 @@ history rewritten after it was published, links recomputed and all, no longer ma
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Set
+from collections.abc import Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from eventsourcing.persistence import ApplicationRecorder, Notification, ProcessRecorder
 
+from shared.audit.anchor import Published
 from shared.audit.chain import GENESIS, Link, link_after
 from shared.audit.recorders import ChainedRecorder
 from shared.relay import RELAY_TRACKING_NAME
@@ -38,9 +39,9 @@ class Problem(StrEnum):
     REWRITTEN = "rewritten"
 
 
-# What the topics hold of one service: per notification id (the CloudEvent's
-# sourceposition), the chain links published with it. A republished event appears more
-# than once; None stands for a copy published before the relay carried links.
+# Per notification id (the CloudEvent's sourceposition), the chain links published with
+# it. A republished event appears more than once; None stands for a copy published before
+# the relay carried links.
 PublishedLinks = Mapping[int, Set[str | None]]
 
 
@@ -60,6 +61,7 @@ class AnchorCheck:
     not_anchored: int  # published events without a link (from before the anchor)
     last_anchored: int | None  # the highest notification id among them
     rewritten: BrokenLink | None  # the first published link the store no longer holds
+    unreadable: Sequence[str] = ()  # records on the topics that are not desk events
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -67,6 +69,7 @@ class AnchorCheck:
             "not_anchored": self.not_anchored,
             "last_anchored": self.last_anchored,
             "rewritten": None if self.rewritten is None else _broken_json(self.rewritten),
+            "unreadable": list(self.unreadable),
         }
 
 
@@ -103,7 +106,7 @@ def _broken_json(broken: BrokenLink) -> dict[str, Any]:
 
 
 def verify_store(
-    service: str, recorder: ApplicationRecorder, published: PublishedLinks | None = None
+    service: str, recorder: ApplicationRecorder, published: Published | None = None
 ) -> Verification:
     """The chain's verdict and, given what the topics hold, the anchor's. The chain's own
     first broken link comes first; a rewrite only the topics reveal is named otherwise."""
@@ -111,13 +114,15 @@ def verify_store(
     no_chain = chain.broken is not None and chain.broken.problem is Problem.NO_CHAIN
     if published is None or no_chain or not isinstance(recorder, ChainedRecorder):
         return chain  # nothing to compare (NO_CHAIN already says so)
-    anchor = check_anchor(recorder, published)
+    anchor = check_anchor(recorder, published.links, published.unreadable)
     return Verification(
         service, chain.events_checked, chain.head, chain.broken or anchor.rewritten, anchor
     )
 
 
-def check_anchor(recorder: ChainedRecorder, published: PublishedLinks) -> AnchorCheck:
+def check_anchor(
+    recorder: ChainedRecorder, published: PublishedLinks, unreadable: Sequence[str] = ()
+) -> AnchorCheck:
     # Events published before the relay carried links have none: not anchored, not broken.
     anchored = sorted(nid for nid, links in published.items() if links - {None})
     stored = recorder.links_for(anchored)
@@ -126,6 +131,7 @@ def check_anchor(recorder: ChainedRecorder, published: PublishedLinks) -> Anchor
         not_anchored=len(published) - len(anchored),
         last_anchored=anchored[-1] if anchored else None,
         rewritten=_first_rewritten(anchored, published, stored),
+        unreadable=tuple(unreadable),
     )
 
 

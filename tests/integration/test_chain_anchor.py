@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiokafka import AIOKafkaProducer
 
 from kyoso.cli import main
 from services.intake.application import IntakeApplication
@@ -94,12 +95,25 @@ async def test_published_links_anchor_the_chain_and_catch_a_rewrite_with_every_l
             assert meta.chain_link is not None, f"{service} #{meta.source_position} has no link"
             assert meta.chain_link == links[meta.source_position or 0], (service, meta)
 
+    # Something that is not a desk event lands on one of intake's topics: it anchors
+    # nothing, and the auditor is told where it is rather than it being passed over.
+    damaged_topic = all_topics(settings)[0]
+    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, acks="all")
+    await producer.start()
+    try:
+        damaged = await producer.send_and_wait(damaged_topic, b"not a cloudevent", key=b"x")
+    finally:
+        await producer.stop()
+
     status, reports = await verify_json("--against-kafka", capsys=capsys)
     assert status == 0, json.dumps(reports, ensure_ascii=False)  # in full when it fails
     for service in SERVICES:
         anchor = reports[service]["anchor"]
         assert anchor["anchored"] > 0 and anchor["not_anchored"] == 0, (service, anchor)
         assert anchor["rewritten"] is None
+        assert len(anchor["unreadable"]) == (1 if service == "intake" else 0), (service, anchor)
+    where = f"{damaged_topic}[{damaged.partition}]@{damaged.offset}: "
+    assert reports["intake"]["anchor"]["unreadable"][0].startswith(where)
     assert "anchor" not in (await verify_json(capsys=capsys))[1]["intake"]  # chain-only as before
 
     # The attacker changes the published submission in intake's store and recomputes
@@ -135,6 +149,9 @@ async def test_published_links_anchor_the_chain_and_catch_a_rewrite_with_every_l
     assert f"rewritten at event #{submitted}" in text
     assert "rewritten after it was published" in text
     assert f"first differs at event #{submitted}" in text
+    assert f"unreadable on its topics: 1 (not desk events, they anchor nothing; first: {where}" in (
+        text
+    )
 
 
 def test_verify_against_an_unreachable_broker_names_the_setting(

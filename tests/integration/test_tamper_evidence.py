@@ -19,6 +19,7 @@ from services.intake.demo_data import load_nagasaki_themes
 from services.intake.settings import IntakeSettings
 from shared.acting import Acting
 from shared.audit import recorders
+from shared.audit.anchor import Published
 from shared.audit.recorders import ChainedRecorder
 from shared.audit.stores import StoredHistory
 from shared.audit.verify import Problem, Verification, verify_store
@@ -269,7 +270,7 @@ def stored_links(settings: IntakeSettings, ids: list[int]) -> dict[int, str]:
 def verify_against(settings: IntakeSettings, published: dict[int, set[str | None]]) -> Verification:
     history = StoredHistory("intake", settings)
     try:
-        return verify_store("intake", history.recorder, published)
+        return verify_store("intake", history.recorder, Published(links=published))
     finally:
         history.close()
 
