@@ -12,10 +12,12 @@ import hmac
 from collections.abc import Callable, Sequence
 from typing import Annotated, Literal
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, Header, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
+from shared.acting import Acting
+from shared.contract.vocabulary import ActorRole
 from shared.settings import CommonSettings
 
 StaffRole = Literal["desk", "department", "council"]
@@ -113,3 +115,16 @@ def staff_dependency(
         return staff
 
     return authenticate
+
+
+# The request's correlation id: it ties the events a request records to other requests
+# (the CloudEvent attribute correlationid); a new one is made when it is absent.
+CorrelationId = Annotated[
+    str | None,
+    Header(alias="X-Correlation-ID", max_length=128, description="Ties this request to others"),
+]
+
+
+def staff_acting(staff: StaffToken, correlation_id: str | None) -> Acting:
+    """Who acts in the events a staff member's request records: their role and city."""
+    return Acting.new(ActorRole(staff.role), staff.municipality, correlation_id)

@@ -10,12 +10,10 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.decision.api.dependencies import (
-    CorrelationId,
     CouncilStaff,
     DeciderStaff,
     Decisions,
     Staff,
-    acting_of,
     decider_of,
 )
 from services.decision.fairness import Thresholds, assess, known_municipalities, thresholds
@@ -28,6 +26,7 @@ from shared.contract import (
     Involvement,
     RejectionReason,
 )
+from shared.staff_auth import CorrelationId, staff_acting
 
 router = APIRouter(prefix="/api/v1/municipalities/{municipality}", tags=["decision"])
 
@@ -176,7 +175,7 @@ def adopt(
         proposal_id,
         decider_of(staff),
         body.inputs,
-        acting_of(staff, correlation_id),
+        staff_acting(staff, correlation_id),
         agreement=body.agreement,
         involvement=body.involvement,
         experiment=body.experiment,
@@ -199,7 +198,7 @@ def reject(
         decider_of(staff),
         list(dict.fromkeys(body.reasons)),
         body.explanation,
-        acting_of(staff, correlation_id),
+        staff_acting(staff, correlation_id),
     )
     return _view(decisions, proposal_id, municipality)
 
@@ -214,7 +213,7 @@ def escalate(
     correlation_id: CorrelationId = None,
 ) -> DecisionView:
     decisions.escalate(
-        proposal_id, decider_of(staff), body.reason, acting_of(staff, correlation_id)
+        proposal_id, decider_of(staff), body.reason, staff_acting(staff, correlation_id)
     )
     return _view(decisions, proposal_id, municipality)
 
@@ -236,6 +235,6 @@ def incentive(
         body.bonus_points,
         body.total_points,
         body.announced_in,
-        acting_of(staff, correlation_id),
+        staff_acting(staff, correlation_id),
     )
     return _view(decisions, proposal_id, municipality)

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header, HTTPException, Request
+from fastapi import Depends, HTTPException, Request
 
 from services.decision.application import DecisionApplication
 from services.decision.domain import COUNCIL
-from shared.acting import Acting
-from shared.contract.vocabulary import ActorRole
 from shared.staff_auth import StaffDirectory, StaffToken, staff_dependency
 
 
@@ -29,7 +27,6 @@ Staff = Annotated[
 ]
 CouncilStaff = Annotated[StaffToken, Depends(staff_dependency(_staff_directory, "council"))]
 DeskStaff = Annotated[StaffToken, Depends(staff_dependency(_staff_directory, "desk"))]
-CorrelationId = Annotated[str | None, Header(alias="X-Correlation-ID", max_length=128)]
 
 
 def _decider(
@@ -59,7 +56,3 @@ def decider_of(staff: StaffToken) -> str:
         return COUNCIL
     assert staff.department is not None
     return staff.department
-
-
-def acting_of(staff: StaffToken, correlation_id: str | None) -> Acting:
-    return Acting.new(ActorRole(staff.role), staff.municipality, correlation_id)

@@ -11,8 +11,6 @@ from fastapi import Depends, Header, HTTPException, Query, Request
 from services.intake.application import IntakeApplication
 from services.intake.group_commit import SubmissionQueue
 from services.intake.settings import IntakeSettings
-from shared.acting import Acting
-from shared.contract.vocabulary import ActorRole
 from shared.municipalities import today_in_japan
 from shared.staff_auth import StaffDirectory, StaffToken, staff_dependency
 from shared.status_tokens import StatusTokens
@@ -51,14 +49,6 @@ DeskStaff = Annotated[StaffToken, Depends(staff_dependency(_staff_directory, "de
 AnyStaff = Annotated[
     StaffToken, Depends(staff_dependency(_staff_directory, "desk", "department", "council"))
 ]
-CorrelationId = Annotated[
-    str | None,
-    Header(alias="X-Correlation-ID", max_length=128, description="Ties this request to others"),
-]
-
-
-def staff_acting(staff: StaffToken, correlation_id: str | None) -> Acting:
-    return Acting.new(ActorRole(staff.role), staff.municipality, correlation_id)
 
 
 async def proposer_token(

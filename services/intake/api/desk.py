@@ -7,10 +7,11 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 
-from services.intake.api.dependencies import CorrelationId, DeskStaff, Intake, staff_acting
+from services.intake.api.dependencies import DeskStaff, Intake
 from services.intake.api.views import DeskProposalLine, DeskProposalView
 from services.intake.commands import Screening
 from shared.proposal import ProposalStatus
+from shared.staff_auth import CorrelationId, staff_acting
 
 router = APIRouter(prefix="/api/v1/municipalities/{municipality}/desk", tags=["desk"])
 

@@ -6,12 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Response, status
 
-from services.intake.api.dependencies import CorrelationId, Settings, Submissions, Today, Tokens
+from services.intake.api.dependencies import Settings, Submissions, Today, Tokens
 from services.intake.api.views import Reason, StatusText, SubmissionReceipt
 from services.intake.application import SubmissionRequest
 from services.intake.commands import ProposalSubmission
 from shared.acting import Acting
 from shared.contract.vocabulary import ActorRole
+from shared.staff_auth import CorrelationId
 
 router = APIRouter(prefix="/api/v1/municipalities/{municipality}/proposals", tags=["proposals"])
 

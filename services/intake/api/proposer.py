@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.intake.api.dependencies import CorrelationId, Intake, ProposerAccess
+from services.intake.api.dependencies import Intake, ProposerAccess
 from services.intake.api.views import ProposerView
 from services.intake.commands import Withdrawal
 from shared.acting import Acting
 from shared.contract.vocabulary import ActorRole
+from shared.staff_auth import CorrelationId
 
 router = APIRouter(prefix="/api/v1/proposer/proposals/{proposal_id}", tags=["proposer"])
 

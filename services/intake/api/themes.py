@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from services.intake.api.dependencies import CorrelationId, DeskStaff, Intake, Today, staff_acting
+from services.intake.api.dependencies import DeskStaff, Intake, Today
 from services.intake.api.views import ThemeView
 from services.intake.commands import ThemeDraft
+from shared.staff_auth import CorrelationId, staff_acting
 
 router = APIRouter(prefix="/api/v1/municipalities/{municipality}/themes", tags=["themes"])
 

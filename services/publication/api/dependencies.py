@@ -8,8 +8,6 @@ from uuid import UUID
 from fastapi import Depends, Header, HTTPException, Query, Request
 
 from services.publication.application import PublicationApplication
-from shared.acting import Acting
-from shared.contract.vocabulary import ActorRole
 from shared.staff_auth import StaffDirectory, StaffToken, staff_dependency
 from shared.status_tokens import StatusTokens
 
@@ -26,11 +24,6 @@ def _staff_directory(request: Request) -> StaffDirectory:
 
 Publication = Annotated[PublicationApplication, Depends(get_publication)]
 DeskStaff = Annotated[StaffToken, Depends(staff_dependency(_staff_directory, "desk"))]
-CorrelationId = Annotated[str | None, Header(alias="X-Correlation-ID", max_length=128)]
-
-
-def desk_acting(staff: StaffToken, correlation_id: str | None) -> Acting:
-    return Acting.new(ActorRole.DESK, staff.municipality, correlation_id)
 
 
 async def proposer_token(

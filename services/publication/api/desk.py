@@ -6,7 +6,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, status
 
-from services.publication.api.dependencies import CorrelationId, DeskStaff, Publication, desk_acting
+from services.publication.api.dependencies import DeskStaff, Publication
 from services.publication.api.views import (
     CaseCorrection,
     CaseDraft,
@@ -14,6 +14,7 @@ from services.publication.api.views import (
     DeskCaseView,
     Reason,
 )
+from shared.staff_auth import CorrelationId, staff_acting
 
 router = APIRouter(prefix="/api/v1/municipalities/{municipality}/desk/cases", tags=["desk"])
 
@@ -47,7 +48,7 @@ def draft(
         body.title,
         body.summary,
         _sections(body),
-        desk_acting(staff, correlation_id),
+        staff_acting(staff, correlation_id),
     )
     return DeskCaseView.of(case)
 
@@ -62,7 +63,7 @@ def revise(
     correlation_id: CorrelationId = None,
 ) -> DeskCaseView:
     case = publication.revise(
-        case_id, body.title, body.summary, _sections(body), desk_acting(staff, correlation_id)
+        case_id, body.title, body.summary, _sections(body), staff_acting(staff, correlation_id)
     )
     return DeskCaseView.of(case)
 
@@ -75,7 +76,7 @@ def consult(
     staff: DeskStaff,
     correlation_id: CorrelationId = None,
 ) -> DeskCaseView:
-    return DeskCaseView.of(publication.consult(case_id, desk_acting(staff, correlation_id)))
+    return DeskCaseView.of(publication.consult(case_id, staff_acting(staff, correlation_id)))
 
 
 @router.post("/{case_id}/publication", summary="公開 / Publish, once the proposer had its say")
@@ -86,7 +87,7 @@ def publish(
     staff: DeskStaff,
     correlation_id: CorrelationId = None,
 ) -> DeskCaseView:
-    return DeskCaseView.of(publication.publish(case_id, desk_acting(staff, correlation_id)))
+    return DeskCaseView.of(publication.publish(case_id, staff_acting(staff, correlation_id)))
 
 
 @router.post("/{case_id}/correction", summary="訂正 / Correct a published case")
@@ -104,7 +105,7 @@ def correct(
         body.summary,
         _sections(body),
         body.note,
-        desk_acting(staff, correlation_id),
+        staff_acting(staff, correlation_id),
     )
     return DeskCaseView.of(case)
 
@@ -119,5 +120,5 @@ def retract(
     correlation_id: CorrelationId = None,
 ) -> DeskCaseView:
     return DeskCaseView.of(
-        publication.retract(case_id, body.reason, desk_acting(staff, correlation_id))
+        publication.retract(case_id, body.reason, staff_acting(staff, correlation_id))
     )

@@ -6,11 +6,12 @@ from uuid import UUID
 
 from fastapi import APIRouter
 
-from services.publication.api.dependencies import CorrelationId, ProposerAccess, Publication
+from services.publication.api.dependencies import ProposerAccess, Publication
 from services.publication.api.views import ProposerCaseView, Reason
 from shared.acting import Acting
 from shared.contract.vocabulary import ActorRole
 from shared.errors import NotFound
+from shared.staff_auth import CorrelationId
 
 router = APIRouter(prefix="/api/v1/proposer/proposals/{proposal_id}/case", tags=["proposer"])
 

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header, HTTPException, Request
+from fastapi import Depends, HTTPException, Request
 
 from services.routing.application import RoutingApplication
-from shared.acting import Acting
-from shared.contract.vocabulary import ActorRole
 from shared.staff_auth import StaffDirectory, StaffToken, staff_dependency
 
 
@@ -25,7 +23,6 @@ def _staff_directory(request: Request) -> StaffDirectory:
 Routing = Annotated[RoutingApplication, Depends(get_routing)]
 DeskStaff = Annotated[StaffToken, Depends(staff_dependency(_staff_directory, "desk"))]
 Staff = Annotated[StaffToken, Depends(staff_dependency(_staff_directory, "desk", "department"))]
-CorrelationId = Annotated[str | None, Header(alias="X-Correlation-ID", max_length=128)]
 
 
 def department_of(
@@ -45,7 +42,3 @@ def department_of(
 
 
 DepartmentStaff = Annotated[StaffToken, Depends(department_of)]
-
-
-def acting_of(staff: StaffToken, correlation_id: str | None) -> Acting:
-    return Acting.new(ActorRole(staff.role), staff.municipality, correlation_id)

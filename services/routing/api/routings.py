@@ -8,18 +8,12 @@ from uuid import UUID
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from services.routing.api.dependencies import (
-    CorrelationId,
-    DepartmentStaff,
-    DeskStaff,
-    Routing,
-    Staff,
-    acting_of,
-)
+from services.routing.api.dependencies import DepartmentStaff, DeskStaff, Routing, Staff
 from services.routing.api.views import DepartmentView, HopView, RoutingLineView, RoutingView
 from services.routing.directory import directory, known_municipalities
 from services.routing.integration import to_envelope
 from shared.contract import DialogueMilestone
+from shared.staff_auth import CorrelationId, staff_acting
 
 router = APIRouter(prefix="/api/v1/municipalities/{municipality}", tags=["routing"])
 
@@ -109,7 +103,7 @@ def take_on(
     correlation_id: CorrelationId = None,
 ) -> RoutingView:
     assert staff.department is not None
-    routing.take_on(proposal_id, staff.department, acting_of(staff, correlation_id))
+    routing.take_on(proposal_id, staff.department, staff_acting(staff, correlation_id))
     return _view(routing, proposal_id, municipality)
 
 
@@ -125,7 +119,7 @@ def decline(
     correlation_id: CorrelationId = None,
 ) -> RoutingView:
     assert staff.department is not None
-    routing.decline(proposal_id, staff.department, body.reason, acting_of(staff, correlation_id))
+    routing.decline(proposal_id, staff.department, body.reason, staff_acting(staff, correlation_id))
     return _view(routing, proposal_id, municipality)
 
 
@@ -138,7 +132,9 @@ def reassign(
     staff: DeskStaff,
     correlation_id: CorrelationId = None,
 ) -> RoutingView:
-    routing.reassign(proposal_id, body.departments, body.reason, acting_of(staff, correlation_id))
+    routing.reassign(
+        proposal_id, body.departments, body.reason, staff_acting(staff, correlation_id)
+    )
     return _view(routing, proposal_id, municipality)
 
 
@@ -152,7 +148,7 @@ def milestone(
     correlation_id: CorrelationId = None,
 ) -> RoutingView:
     routing.reach_milestone(
-        proposal_id, body.milestone.value, body.note, acting_of(staff, correlation_id)
+        proposal_id, body.milestone.value, body.note, staff_acting(staff, correlation_id)
     )
     return _view(routing, proposal_id, municipality)
 
@@ -168,5 +164,5 @@ def status_line(
     staff: Staff,
     correlation_id: CorrelationId = None,
 ) -> RoutingView:
-    routing.set_status_line(proposal_id, body.ja, body.en, acting_of(staff, correlation_id))
+    routing.set_status_line(proposal_id, body.ja, body.en, staff_acting(staff, correlation_id))
     return _view(routing, proposal_id, municipality)
