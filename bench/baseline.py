@@ -16,7 +16,7 @@ from eventsourcing.domain import Aggregate, event
 from prometheus_client import REGISTRY
 
 from shared.contract import Envelope, from_kafka, to_kafka
-from shared.relay import topic_partitions
+from shared.topics import topic_partitions
 
 
 class Seen(Aggregate):

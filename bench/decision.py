@@ -49,7 +49,7 @@ from shared.contract import (
     RoutingMethod,
     stable_event_id,
 )
-from shared.relay import ensure_topics
+from shared.topics import ensure_topics
 
 PER_PROPOSAL = 4
 

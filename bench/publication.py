@@ -47,7 +47,7 @@ from shared.contract import (
     PublicProposer,
     stable_event_id,
 )
-from shared.relay import ensure_topics
+from shared.topics import ensure_topics
 
 PREFIX = "bench"
 INTAKE, DECISION = f"{PREFIX}.intake.proposals", f"{PREFIX}.decision.proposals"

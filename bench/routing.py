@@ -38,7 +38,7 @@ from shared.contract import (
     PublicProposer,
     stable_event_id,
 )
-from shared.relay import ensure_topics
+from shared.topics import ensure_topics
 
 
 def envelopes_of(index: int) -> list[Envelope]:

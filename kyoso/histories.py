@@ -28,12 +28,12 @@ from services.routing.integration import routing_topic
 from services.routing.integration import to_envelope as routing_envelope
 from shared.audit.history import InternalRecord, ProposalHistory
 from shared.audit.stores import StoredHistory
-from shared.audit.topics import read_to_end
 from shared.contract import Envelope
 from shared.contract.envelope import MalformedMessage, from_kafka
 from shared.contract.intake import ProposalSubmitted
 from shared.contract.public import CaseCorrected, CasePublished, CaseRetracted
 from shared.settings import CommonSettings
+from shared.topics import read_to_end
 
 
 class ProposalNotFound(LookupError):

@@ -7,9 +7,19 @@ only then records how far it got, as an eventsourcing tracking record in the sam
 A crash anywhere loses nothing; at worst a batch is published twice, and consumers
 recognise the copies (DESIGN.md §3).
 
-When the broker has lost messages (the embedded broker keeps them in memory only), the
-relay notices at start-up that the newest position on the topics is behind its own and
-republishes the whole log.
+The relay does not trust one offset (DESIGN.md §2). When it starts, it reconciles what
+the topics hold with its store (anti-entropy): it reads the `sourceposition` of every
+record on its topics and republishes each published event that is missing, so a broker
+that lost data (the embedded broker keeps nothing; a Kafka cluster may lose a disk or a
+topic) is refilled, and a broker that lost nothing gets nothing again. While it runs it
+watches the broker: a topic that is gone, or a partition that ends before an offset the
+broker acknowledged, means events were lost; the relay then restarts, recreates its
+topics with the configured partition count and reconciles again. Until it has, the
+service's /readyz says why it is not ready.
+
+On a broker that grants it (Apache Kafka) the producer is idempotent, so a retried batch
+is never doubled or reordered on a partition; the embedded broker refuses idempotent
+producers, and gets a plain `acks=all` producer (consumers de-duplicate anyway).
 
 Every event goes out with its link in the store's hash chain (the CloudEvent attribute
 `chainlink`, shared.audit.chain), looked up once per batch: the topics then hold a copy
@@ -28,8 +38,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import UnknownError, UnsupportedVersionError
 from eventsourcing.application import Application
 from eventsourcing.persistence import Notification, ProcessRecorder, Tracking
 from prometheus_client import Counter, Gauge
@@ -38,14 +47,24 @@ from shared.application import ServiceApplication
 from shared.audit.recorders import ChainedRecorder
 from shared.contract.envelope import Envelope, to_kafka
 from shared.settings import CommonSettings
+from shared.topics import DEFAULT_PARTITIONS, ensure_topics, holdings, topic_partitions
 
 log = logging.getLogger(__name__)
 
 RELAY_TRACKING_NAME = "kafka-relay"
-POSITION_HEADER = "ce_sourceposition"
 
 PUBLISHED = Counter("kyoso_relay_published_total", "Events published to Kafka", ["service"])
+REFILLED = Counter(
+    "kyoso_relay_refilled_total", "Events republished because the topics had lost them", ["service"]
+)
 POSITION = Gauge("kyoso_relay_position", "Last notification id published", ["service"])
+IDEMPOTENT = Gauge(
+    "kyoso_relay_idempotent", "1 when the broker granted an idempotent producer", ["service"]
+)
+
+
+class BrokerLostEvents(RuntimeError):
+    """The topics no longer hold what the broker acknowledged."""
 
 
 @dataclass(frozen=True)
@@ -70,37 +89,6 @@ def to_one_topic(
     return translate
 
 
-async def ensure_topics(bootstrap_servers: str, topics: Sequence[str], partitions: int = 3) -> None:
-    """Create the topics if they do not exist yet (replication 1 suits the embedded broker;
-    production clusters create their topics up front, see deploy/)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
-    await admin.start()
-    try:
-        existing = set(await admin.list_topics())
-        missing = [NewTopic(t, partitions, 1) for t in topics if t not in existing]
-        if missing:
-            with contextlib.suppress(TopicAlreadyExistsError):
-                await admin.create_topics(missing)
-    finally:
-        await admin.close()
-
-
-async def topic_partitions(bootstrap_servers: str, topics: Sequence[str]) -> list[TopicPartition]:
-    """Every partition of the given topics that exist (asks the cluster, not a cache)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
-    await admin.start()
-    try:
-        described = await admin.describe_topics(list(topics))
-    finally:
-        await admin.close()
-    return [
-        TopicPartition(topic["topic"], partition["partition"])
-        for topic in described
-        if topic["error_code"] == 0
-        for partition in sorted(topic["partitions"], key=lambda p: p["partition"])
-    ]
-
-
 class Relay:
     @classmethod
     def for_service(
@@ -119,6 +107,7 @@ class Relay:
             bootstrap_servers=settings.kafka_bootstrap_servers,
             batch_size=settings.relay_batch_size,
             poll_interval=settings.relay_poll_interval_seconds,
+            partitions=settings.kafka_topic_partitions,
         )
 
     def __init__(
@@ -133,6 +122,9 @@ class Relay:
         poll_interval: float = 0.2,
         linger: float = 0.005,
         record_interval: float = 0.25,
+        partitions: int = DEFAULT_PARTITIONS,
+        watch_interval: float = 1.0,
+        stalled_after: float = 5.0,
     ) -> None:
         if not isinstance(app.recorder, ProcessRecorder):
             raise TypeError("the relay needs a process recorder to remember its position")
@@ -149,7 +141,18 @@ class Relay:
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._producer: AIOKafkaProducer | None = None
+        self.partitions = partitions
         self.connected = False
+        self.idempotent = False
+        # What the broker acknowledged in this connection: the highest offset per partition.
+        self._acknowledged: dict[TopicPartition, int] = {}
+        self._watch_interval = watch_interval
+        self._watched_at = 0.0
+        self._watcher: AIOKafkaConsumer | None = None
+        # When the batch now being published was handed to the producer (None when idle):
+        # a batch that takes too long is a broker that does not take events.
+        self._sending_since: float | None = None
+        self._stalled_after = stalled_after
         # The position is recorded at most every `record_interval` seconds (and on stop):
         # a crash then republishes at most that much, which consumers drop as copies,
         # and a busy store is spared a write transaction per batch.
@@ -179,36 +182,84 @@ class Relay:
     # -- running ------------------------------------------------------------------
 
     async def start(self) -> None:
+        """Connect, (re)create the topics, and refill from the store what they lost."""
         self._loop = asyncio.get_running_loop()
-        await ensure_topics(self.bootstrap_servers, self.topics)
-        self._producer = AIOKafkaProducer(
-            bootstrap_servers=self.bootstrap_servers,
-            acks="all",
-            # Idempotence is off on purpose: Tansu does not support it, and consumers
-            # de-duplicate anyway (DESIGN.md §3, §5).
-            enable_idempotence=False,
-            linger_ms=2,
+        created = await ensure_topics(self.bootstrap_servers, self.topics, self.partitions)
+        if created:
+            log.info("%s relay: created %s", self.service, ", ".join(created))
+        self._producer = await self._started_producer()
+        self._watcher = AIOKafkaConsumer(
+            bootstrap_servers=self.bootstrap_servers, enable_auto_commit=False
         )
-        await self._producer.start()
-        if await self._broker_is_behind():
-            log.warning("%s relay: the broker lost messages; republishing the log", self.service)
-            await self.republish()
+        await self._watcher.start()
+        self._acknowledged.clear()
+        refilled = await self.reconcile()
+        if refilled:
+            log.warning(
+                "%s relay: the topics had lost %d events; republished them from the store",
+                self.service,
+                refilled,
+            )
+
+    async def _started_producer(self) -> AIOKafkaProducer:
+        """An idempotent producer where the broker grants one, else a plain acks=all one."""
+        options: dict[str, Any] = {
+            "bootstrap_servers": self.bootstrap_servers,
+            "acks": "all",
+            "linger_ms": 2,
+            "request_timeout_ms": 15_000,
+        }
+        producer = AIOKafkaProducer(enable_idempotence=True, **options)
+        try:
+            await producer.start()
+            self.idempotent = True
+        except (UnknownError, UnsupportedVersionError) as refused:
+            # Tansu answers InitProducerId with an error: it has no idempotent producers.
+            await producer.stop()
+            log.info(
+                "%s relay: the broker refuses idempotent producers (%s); using acks=all",
+                self.service,
+                type(refused).__name__,
+            )
+            producer = AIOKafkaProducer(enable_idempotence=False, **options)
+            await producer.start()
+            self.idempotent = False
+        IDEMPOTENT.labels(self.service).set(int(self.idempotent))
+        return producer
 
     async def stop(self) -> None:
         with contextlib.suppress(Exception):  # the store may be the thing that failed
             await asyncio.to_thread(self._record_position)
-        if self._producer is not None:
-            await self._producer.stop()
-            self._producer = None
+        self._sending_since = None
+        for client in (self._producer, self._watcher):
+            if client is not None:
+                with contextlib.suppress(Exception):  # a lost broker may refuse a goodbye
+                    await client.stop()
+        self._producer = None
+        self._watcher = None
+
+    def problem(self) -> str | None:
+        """Why the relay cannot publish now (for /readyz), or None."""
+        if not self.connected:
+            return "Kafka relay not connected"
+        since = self._sending_since
+        if since is not None and time.monotonic() - since > self._stalled_after:
+            return (
+                f"Kafka relay: the broker has not taken a batch for {time.monotonic() - since:.0f}s"
+            )
+        return None
 
     async def run_supervised(self, stopping: asyncio.Event, retry_after: float = 1.0) -> None:
         """Start, publish until `stopping`, and start again after any failure: while the
-        broker is away the service keeps accepting work into its store."""
+        broker is away the service keeps accepting work into its store, and a broker that
+        lost events is refilled when the relay starts again."""
         while not stopping.is_set():
             try:
                 await self.start()
                 self.connected = True
                 await self.run(stopping)
+            except BrokerLostEvents as lost:
+                log.warning("%s relay: %s; refilling from the store", self.service, lost)
             except Exception as error:
                 log.warning("%s relay: broker unavailable (%s); retrying", self.service, error)
                 with contextlib.suppress(TimeoutError):
@@ -218,14 +269,12 @@ class Relay:
                 await self.stop()
 
     async def run(self, stopping: asyncio.Event) -> None:
-        """Publish until `stopping` is set; survives broker outages by retrying."""
+        """Publish until `stopping` is set. A failure to publish, or events lost by the
+        broker, ends the run: `run_supervised` starts again and reconciles."""
         while not stopping.is_set():
-            try:
-                published = await self.publish_pending()
-            except Exception:
-                log.exception("%s relay: publishing failed, retrying", self.service)
-                published = 0
-                await asyncio.sleep(1)
+            published = await self.publish_pending()
+            if time.monotonic() - self._watched_at >= self._watch_interval:
+                await self.watch_topics()
             if published < self.batch_size:
                 # Caught up: sleep until a save wakes us (or the poll interval passes, for
                 # writers in other processes), then linger a moment so that a burst of
@@ -286,7 +335,12 @@ class Relay:
                     headers=list(record.headers.items()),
                 )
             )
-        await asyncio.gather(*pending)
+        self._sending_since = time.monotonic()
+        for metadata in await asyncio.gather(*pending):
+            partition = TopicPartition(metadata.topic, metadata.partition)
+            if metadata.offset > self._acknowledged.get(partition, -1):
+                self._acknowledged[partition] = metadata.offset
+        self._sending_since = None
         PUBLISHED.labels(self.service).inc(len(pending))
         return len(pending)
 
@@ -315,53 +369,47 @@ class Relay:
             )
         return links
 
-    # -- detecting a broker that lost messages ------------------------------------
+    # -- anti-entropy: the topics against the store ------------------------------
 
-    async def _broker_is_behind(self) -> bool:
-        expected = await asyncio.to_thread(self._last_publishable_position)
-        if expected == 0:
-            return False
-        return await self._newest_position_on_topics() < expected
-
-    def _last_publishable_position(self) -> int:
-        """The id of the last notification up to our position that was published."""
+    async def reconcile(self) -> int:
+        """Republish every event up to our position that the topics should hold but do
+        not; return how many. A broker that lost nothing gets nothing again."""
         end = self.position()
-        window = 256
-        while end > 0:
-            start = max(1, end - window + 1)
-            notifications = self.recorder.select_notifications(start=start, limit=window, stop=end)
-            for notification in reversed(notifications):
-                event = self.app.mapper.to_domain_event(notification)
-                if self.translate(event, notification.id) is not None:
-                    return notification.id
-            end = start - 1
-        return 0
-
-    async def _newest_position_on_topics(self) -> int:
-        partitions = await topic_partitions(self.bootstrap_servers, self.topics)
-        if not partitions:
+        if end == 0:
             return 0
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.bootstrap_servers, enable_auto_commit=False
-        )
-        await consumer.start()
-        try:
-            consumer.assign(partitions)
-            ends = await consumer.end_offsets(partitions)
-            newest = 0
-            for tp, end in ends.items():
-                if end == 0:
-                    continue
-                consumer.seek(tp, end - 1)
-                batch = await consumer.getmany(tp, timeout_ms=5000, max_records=1)
-                for record in batch.get(tp, []):
-                    headers = dict(record.headers or ())
-                    value = headers.get(POSITION_HEADER)
-                    if value is not None:
-                        newest = max(newest, int(value))
-            return newest
-        finally:
-            await consumer.stop()
+        held = await holdings(self.bootstrap_servers, self.topics)
+        start, sent = 1, 0
+        while start <= end:
+            notifications = await asyncio.to_thread(
+                self.recorder.select_notifications, start=start, limit=self.batch_size, stop=end
+            )
+            if not notifications:
+                break
+            absent = [n for n in notifications if n.id not in held.positions and held.expects(n.id)]
+            if absent:
+                sent += await self._publish(absent)
+            start = notifications[-1].id + 1
+        REFILLED.labels(self.service).inc(sent)
+        return sent
+
+    async def watch_topics(self) -> None:
+        """Raise BrokerLostEvents when a topic is gone or a partition now ends before an
+        offset the broker acknowledged to this relay."""
+        assert self._watcher is not None, "start() the relay first"
+        self._watched_at = time.monotonic()
+        present = {tp.topic for tp in await topic_partitions(self.bootstrap_servers, self.topics)}
+        gone = [topic for topic in self.topics if topic not in present]
+        if gone:
+            raise BrokerLostEvents(f"topic {', '.join(gone)} is gone")
+        if not self._acknowledged:
+            return
+        ends = await self._watcher.end_offsets(list(self._acknowledged))
+        for partition, acknowledged in self._acknowledged.items():
+            if ends[partition] <= acknowledged:
+                raise BrokerLostEvents(
+                    f"{partition.topic}[{partition.partition}] ends at offset "
+                    f"{ends[partition]}, but the broker had acknowledged offset {acknowledged}"
+                )
 
 
 def _with_link(envelope: Envelope, chain_link: str | None) -> Envelope:

@@ -40,7 +40,12 @@ class Plumbing:
         settings: CommonSettings,
     ) -> Plumbing:
         """The relay, and the consumer over `topics_read` (its dead letters included)."""
-        stream = SupervisedStream(build_stream, settings.kafka_bootstrap_servers, topics_read)
+        stream = SupervisedStream(
+            build_stream,
+            settings.kafka_bootstrap_servers,
+            topics_read,
+            partitions=settings.kafka_topic_partitions,
+        )
         return cls(application, relay, stream)
 
 
@@ -73,10 +78,10 @@ def readiness(app: FastAPI, settings: CommonSettings) -> ReadinessCheck:
             await asyncio.to_thread(plumbing.application.recorder.max_notification_id)
         except Exception as problem:
             return f"event store unavailable: {problem}"
-        if settings.relay_enabled and not plumbing.relay.connected:
-            return "Kafka relay not connected"
-        if settings.consumer_enabled and not plumbing.stream.running:
-            return "Kafka consumer not running"
+        if settings.relay_enabled and (relay_problem := plumbing.relay.problem()):
+            return relay_problem
+        if settings.consumer_enabled:
+            return plumbing.stream.problem()
         return None
 
     return check

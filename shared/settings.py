@@ -45,6 +45,13 @@ class CommonSettings(BaseSettings):
         description="Consumer group session timeout. The embedded broker holds a group join "
         "for half of it, so `kyoso up` uses 2.",
     )
+    kafka_topic_partitions: int = Field(
+        3,
+        ge=1,
+        le=1000,
+        description="Partitions of a topic the services create (on a fresh or wiped broker); "
+        "the most instances of one service that share its work.",
+    )
     topic_prefix: str = Field(
         "kyoso", pattern=r"^[A-Za-z0-9._-]+$", description="Prefix of every Kafka topic name."
     )

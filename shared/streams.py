@@ -22,8 +22,8 @@ from prometheus_client import Counter
 
 from shared.consumer import ConsumingApplication
 from shared.contract.envelope import MalformedMessage, from_kafka
-from shared.relay import ensure_topics
 from shared.settings import CommonSettings
+from shared.topics import DEFAULT_PARTITIONS, ensure_topics, topic_partitions
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,10 @@ ERROR_HEADER = "kyoso_error"
 MAX_CONFLICTS = 5
 BATCH_SIZE = 200
 BATCH_WITHIN_SECONDS = 0.02
+
+
+class TopicsLost(RuntimeError):
+    """A topic the consumer reads is gone, or its partitions changed under it."""
 
 
 def faust_app(service: str, settings: CommonSettings, **overrides: Any) -> faust.App:
@@ -144,7 +148,11 @@ def consume_into(
 class SupervisedStream:
     """Runs a Faust app built by `build` until stopped, rebuilding it after a failure
     (a Faust app cannot be started twice), so a service outlives a broker outage.
-    The topics it reads are created first if a fresh broker does not have them yet."""
+    The topics it reads are created first, with the configured partition count, if a
+    fresh broker does not have them yet. While it runs it watches the broker: when a topic
+    it reads is gone (a broker that lost its data) it says so on /readyz, recreates the
+    topic and starts a new consumer, which reads the refilled topic from its beginning
+    (the store's tracking drops what was already processed) and every partition of it."""
 
     def __init__(
         self,
@@ -152,22 +160,50 @@ class SupervisedStream:
         bootstrap_servers: str,
         topics: list[str],
         start_timeout: float = 60.0,
+        partitions: int = DEFAULT_PARTITIONS,
+        watch_interval: float = 1.0,
     ) -> None:
         self._build = build
         self._bootstrap_servers = bootstrap_servers
         self._topics = topics
         self._start_timeout = start_timeout
+        self._partitions = partitions
+        self._watch_interval = watch_interval
         self.running = False
+        self._problem: str | None = "Kafka consumer not started"
+
+    def problem(self) -> str | None:
+        """Why the consumer cannot consume now (for /readyz), or None."""
+        return None if self.running else self._problem
+
+    async def _watch(self, stopping: asyncio.Event) -> None:
+        """Return when `stopping` is set; raise when the broker lost a topic or its shape."""
+        known: dict[str, int] | None = None
+        while not stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), self._watch_interval)
+            if stopping.is_set():
+                return
+            counts: dict[str, int] = {}
+            for partition in await topic_partitions(self._bootstrap_servers, self._topics):
+                counts[partition.topic] = counts.get(partition.topic, 0) + 1
+            gone = [topic for topic in self._topics if topic not in counts]
+            if gone:
+                raise TopicsLost(f"topic {', '.join(gone)} is gone")
+            if known is not None and counts != known:
+                raise TopicsLost(f"partitions changed from {known} to {counts}")
+            known = counts
 
     async def run(self, stopping: asyncio.Event, retry_after: float = 1.0) -> None:
         while not stopping.is_set():
             app = self._build()
             try:
-                await ensure_topics(self._bootstrap_servers, self._topics)
+                await ensure_topics(self._bootstrap_servers, self._topics, self._partitions)
                 await asyncio.wait_for(app.start(), self._start_timeout)
                 self.running = True
-                await stopping.wait()
+                await self._watch(stopping)
             except Exception as problem:
+                self._problem = f"Kafka consumer: {problem}"
                 log.warning("stream %s could not run (%s); retrying", app.conf.id, problem)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stopping.wait(), retry_after)

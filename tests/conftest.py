@@ -20,9 +20,8 @@ from fastapi import FastAPI
 from services.intake.app import create_app
 from services.intake.demo_data import load_nagasaki_themes
 from services.intake.settings import IntakeSettings
-from shared.broker import LocalBroker, free_port
-
-POSTGRES = os.environ.get("KYOSO_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+from tests.brokers import APACHE_KAFKA, Broker, apache_kafka_lane, broker_kinds, new_broker
+from tests.postgres import throwaway_postgres
 
 NAGASAKI_DESK = "nagasaki-desk-token-" + "x" * 8
 AOMORI_DESK = "aomori-desk-token-" + "y" * 8
@@ -72,18 +71,55 @@ async def wait_until(
         await asyncio.sleep(interval)
 
 
+@pytest.fixture(scope="session", params=broker_kinds())
+def broker_kind(request: pytest.FixtureRequest) -> str:
+    """Each test that talks to a broker runs on every broker kind of this session."""
+    kind: str = request.param
+    return kind
+
+
 @pytest.fixture(scope="session")
-def broker() -> Iterator[LocalBroker]:
-    with LocalBroker(port=free_port()) as running:
+def broker(broker_kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
+    with new_broker(broker_kind, tmp_path_factory.mktemp(broker_kind)) as running:
         yield running
 
 
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The closing lines say on which brokers the suite ran (the Apache Kafka lane may not)."""
+    runs, why = apache_kafka_lane()
+    outcomes = ("passed", "failed", "error")
+    on_kafka = sum(
+        1
+        for outcome in outcomes
+        for report in terminalreporter.stats.get(outcome, [])
+        if getattr(report, "when", "call") == "call"
+        and APACHE_KAFKA in report.nodeid.rpartition("[")[2]
+    )
+    terminalreporter.write_sep("-", "brokers")
+    terminalreporter.write_line("embedded broker (Tansu): ran")
+    if runs:
+        terminalreporter.write_line(f"{why}: ran, {on_kafka} tests")
+    else:
+        terminalreporter.write_line(f"Apache Kafka lane: {why}")
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """The PostgreSQL the tests use: `KYOSO_TEST_POSTGRES_URL`, or a throwaway one."""
+    named = os.environ.get("KYOSO_TEST_POSTGRES_URL")
+    if named:
+        yield named
+        return
+    with throwaway_postgres() as url:
+        yield url
+
+
 @pytest.fixture
-def postgres_url() -> Iterator[str]:
+def postgres_url(postgres_server: str) -> Iterator[str]:
     """A PostgreSQL URL whose service schemas are unique to this test and dropped after."""
     prefix = f"t{uuid.uuid4().hex[:10]}_"
-    yield f"{POSTGRES}?schema_prefix={prefix}"
-    with psycopg.connect(POSTGRES, autocommit=True) as connection:
+    yield f"{postgres_server}?schema_prefix={prefix}"
+    with psycopg.connect(postgres_server, autocommit=True) as connection:
         schemas = connection.execute(
             "SELECT nspname FROM pg_namespace WHERE nspname LIKE %s", (prefix + "%",)
         ).fetchall()

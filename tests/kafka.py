@@ -8,7 +8,7 @@ from collections.abc import Callable
 from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import ConsumerRecord
 
-from shared.relay import topic_partitions
+from shared.topics import topic_partitions
 
 
 async def read_topic(

@@ -7,12 +7,11 @@ import contextlib
 import sqlite3
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import psycopg
 
 from shared.audit.chain import GENESIS, link_after
-from tests.conftest import POSTGRES
 
 
 class StoreTables:
@@ -25,7 +24,8 @@ class StoreTables:
             self.mark = "?"
         else:
             schema = parse_qs(parts.query)["schema_prefix"][0] + "intake"
-            self.connection = psycopg.connect(POSTGRES, autocommit=True)
+            server = urlunsplit(parts._replace(query=""))
+            self.connection = psycopg.connect(server, autocommit=True)
             self.events = f'"{schema}".intake_events'
             self.chain = f'"{schema}".intake_events_chain'
             self.id, self.mark = "notification_id", "%s"

@@ -12,6 +12,8 @@
 #   KAFKA_BIN           folder of kafka-topics.sh (default /opt/kafka/bin)
 #
 # Topics that exist already are left as they are, so running it again is harmless.
+# They keep their records (retention.ms=-1): they anchor the stores' hash chains, and
+# other cities and auditors read them from the beginning.
 set -eu
 
 : "${BOOTSTRAP_SERVERS:?BOOTSTRAP_SERVERS is not set}"
@@ -35,6 +37,7 @@ done
 for name in $TOPICS; do
   topic="$TOPIC_PREFIX.$name"
   "$kafka_topics" --bootstrap-server "$BOOTSTRAP_SERVERS" --create --if-not-exists \
-    --topic "$topic" --partitions "$PARTITIONS" --replication-factor "$REPLICATION_FACTOR"
+    --topic "$topic" --partitions "$PARTITIONS" --replication-factor "$REPLICATION_FACTOR" \
+    --config retention.ms=-1
   echo "create-topics: $topic is there"
 done

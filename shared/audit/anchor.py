@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 from aiokafka.structs import ConsumerRecord
 
-from shared.audit.topics import read_to_end
 from shared.contract.envelope import MalformedMessage, from_kafka
+from shared.topics import read_to_end
 
 
 @dataclass

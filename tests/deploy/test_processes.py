@@ -28,8 +28,10 @@ import httpx
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
-from shared.broker import LocalBroker, free_port
+from shared.broker import free_port
 from shared.settings import CommonSettings
+from tests.apache_kafka import kafka_topics_script
+from tests.brokers import APACHE_KAFKA, Broker
 from tests.conftest import STAFF_TOKENS, wait_until
 from tests.deploy import manifests as m
 
@@ -56,6 +58,7 @@ parser.add_argument("--if-not-exists", action="store_true")
 parser.add_argument("--topic")
 parser.add_argument("--partitions", type=int)
 parser.add_argument("--replication-factor", type=int)
+parser.add_argument("--config", action="append", default=[])
 args = parser.parse_args()
 
 
@@ -67,7 +70,8 @@ async def main():
         if args.list:
             print("\\n".join(sorted(existing)))
         elif args.create and not (args.if_not_exists and args.topic in existing):
-            topic = NewTopic(args.topic, args.partitions, args.replication_factor)
+            configs = dict(item.split("=", 1) for item in args.config)
+            topic = NewTopic(args.topic, args.partitions, args.replication_factor, topic_configs=configs)
             await admin.create_topics([topic])
     finally:
         await admin.close()
@@ -78,9 +82,14 @@ asyncio.run(main())
 
 
 @pytest.fixture
-def kafka_bin(tmp_path: Path) -> Path:
+def kafka_bin(tmp_path: Path, broker_kind: str) -> Path:
+    """Where create-topics.sh finds kafka-topics.sh: Kafka's own on the Apache Kafka lane,
+    a stand-in with aiokafka beside the embedded broker (which ships no tools)."""
     folder = tmp_path / "kafka-bin"
     folder.mkdir()
+    if broker_kind == APACHE_KAFKA:
+        kafka_topics_script(folder)
+        return folder
     script = folder / "kafka-topics.sh"
     script.write_text(KAFKA_TOPICS_STAND_IN.format(python=sys.executable), encoding="utf-8")
     script.chmod(0o755)
@@ -206,7 +215,7 @@ async def answers_200(url: str) -> bool:
 
 
 async def test_compose_kafka_init_then_every_service_until_healthy(
-    broker: LocalBroker, postgres_url: str, kafka_bin: Path, tmp_path: Path
+    broker: Broker, postgres_url: str, kafka_bin: Path, tmp_path: Path
 ) -> None:
     prefix = f"t{uuid.uuid4().hex[:10]}"
     dotenv = {
@@ -269,7 +278,7 @@ async def test_compose_kafka_init_then_every_service_until_healthy(
 
 
 async def test_kubernetes_job_waits_and_every_service_until_ready(
-    broker: LocalBroker, postgres_url: str, kafka_bin: Path, tmp_path: Path
+    broker: Broker, postgres_url: str, kafka_bin: Path, tmp_path: Path
 ) -> None:
     kustomize = m.kustomization(m.BASE)
     prefix = f"t{uuid.uuid4().hex[:10]}"

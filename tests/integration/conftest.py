@@ -11,7 +11,7 @@ from services.decision.app import create_app as create_decision
 from services.intake.settings import IntakeSettings
 from services.publication.app import create_app as create_publication
 from services.routing.app import create_app as create_routing
-from shared.broker import LocalBroker
+from tests.brokers import Broker
 from tests.conftest import MovableClock, serving_intake
 from tests.running import serving
 from tests.whole_desk import Desk, desk_settings
@@ -20,7 +20,7 @@ from tests.whole_desk import Desk, desk_settings
 @pytest.fixture
 async def desk(
     tmp_path: Path,
-    broker: LocalBroker,
+    broker: Broker,
     database_url: str,
     make_settings: Callable[..., IntakeSettings],
 ) -> AsyncIterator[Desk]:

@@ -21,10 +21,10 @@ from services.intake.demo_data import load_nagasaki_themes
 from services.intake.settings import IntakeSettings
 from shared.audit.recorders import ChainedRecorder
 from shared.audit.stores import SERVICES, StoredHistory
-from shared.audit.topics import read_to_end
 from shared.broker import free_port
 from shared.contract import Envelope, ProposalSubmitted, from_kafka
 from shared.settings import CommonSettings
+from shared.topics import read_to_end
 from tests.conftest import wait_until
 from tests.tampering import StoreTables
 from tests.whole_desk import Desk, audit_settings, published_lifecycle

@@ -14,12 +14,12 @@ from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 from eventsourcing.domain import Aggregate, event
 
 from services.intake.settings import IntakeSettings
-from shared.broker import LocalBroker
 from shared.consumer import ConsumingApplication
 from shared.contract import Envelope, ProposalAccepted, ProposalSubmitted
-from shared.relay import ensure_topics
 from shared.settings import CommonSettings
 from shared.streams import ERROR_HEADER, consume_into, faust_app
+from shared.topics import ensure_topics
+from tests.brokers import Broker
 from tests.conftest import NAGASAKI_DESK, MovableClock, bearer, start_intake, wait_until
 from tests.factories import free_proposal_body
 from tests.kafka import read_topic
@@ -75,7 +75,7 @@ class MirrorService(ConsumingApplication):
 @pytest.fixture
 async def desk_and_mirror(
     make_settings: Callable[..., IntakeSettings],
-    broker: LocalBroker,
+    broker: Broker,
     database_url: str,
     clock: MovableClock,
 ) -> AsyncIterator[tuple[httpx.AsyncClient, Any, MirrorService, CommonSettings]]:
@@ -144,7 +144,7 @@ async def test_each_event_has_one_effect_even_when_everything_is_published_twice
 
 async def test_a_malformed_message_goes_to_the_dead_letter_topic_and_the_stream_goes_on(
     desk_and_mirror: tuple[httpx.AsyncClient, Any, MirrorService, CommonSettings],
-    broker: LocalBroker,
+    broker: Broker,
 ) -> None:
     client, _, mirror, settings = desk_and_mirror
     producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap_servers, acks="all")

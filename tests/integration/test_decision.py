@@ -17,9 +17,9 @@ from services.intake.app import create_app as create_intake
 from services.intake.settings import IntakeSettings
 from services.routing.app import create_app as create_routing
 from services.routing.settings import RoutingSettings
-from shared.broker import LocalBroker
 from shared.contract import ProposalAdopted, ProposalRejectedAfterReview, from_kafka
 from shared.proposal import ProposalStatus
+from tests.brokers import Broker
 from tests.conftest import NAGASAKI_DESK, STAFF_TOKENS, MovableClock, bearer, wait_until
 from tests.factories import free_proposal_body
 from tests.kafka import read_topic
@@ -82,7 +82,7 @@ class Desk:
 @pytest.fixture
 async def desk(
     tmp_path: Any,
-    broker: LocalBroker,
+    broker: Broker,
     database_url: str,
     make_settings: Callable[..., IntakeSettings],
 ) -> AsyncIterator[Desk]:

@@ -30,9 +30,10 @@ from services.intake.settings import IntakeSettings
 from services.publication.app import create_app as create_publication
 from services.routing.app import create_app as create_routing
 from services.routing.domain import Routing
-from shared.broker import LocalBroker, free_port
+from shared.broker import free_port
 from shared.projection import CatchingUpProjection, Snapshot
 from shared.rebuild import ReadModelsReport, differences, live_report, rebuilt_report
+from tests.brokers import Broker
 from tests.conftest import (
     NAGASAKI_DEPARTMENT,
     NAGASAKI_DESK,
@@ -85,7 +86,7 @@ class Services:
 async def running_services(
     names: tuple[str, ...],
     tmp_path: Path,
-    broker: LocalBroker,
+    broker: Broker,
     database_url: str,
     make_settings: Callable[..., IntakeSettings],
 ) -> AsyncIterator[Services]:
@@ -225,7 +226,7 @@ async def escalated_proposal(desk: Desk) -> str:
 
 async def test_read_models_rebuilt_from_history_equal_the_live_ones(
     tmp_path: Path,
-    broker: LocalBroker,
+    broker: Broker,
     database_url: str,
     make_settings: Callable[..., IntakeSettings],
     monkeypatch: pytest.MonkeyPatch,
@@ -311,7 +312,7 @@ async def test_read_models_rebuilt_from_history_equal_the_live_ones(
 
 async def test_a_live_read_model_that_missed_an_event_is_named(
     tmp_path: Path,
-    broker: LocalBroker,
+    broker: Broker,
     make_settings: Callable[..., IntakeSettings],
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],

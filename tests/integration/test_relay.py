@@ -14,8 +14,9 @@ from services.intake.application import IntakeApplication
 from services.intake.demo_data import load_nagasaki_themes
 from services.intake.relay import build_relay
 from services.intake.settings import IntakeSettings
-from shared.broker import LocalBroker, free_port
+from shared.broker import free_port
 from shared.contract import ProposalAccepted, ProposalSubmitted, ThemeClosed, from_kafka
+from tests.brokers import Broker, new_broker
 from tests.conftest import NAGASAKI_DESK, MovableClock, bearer, start_intake, wait_until
 from tests.factories import proposal_body
 from tests.kafka import read_topic
@@ -47,7 +48,7 @@ class Desk:
 
 @pytest.fixture
 def relay_settings(
-    make_settings: Callable[..., IntakeSettings], broker: LocalBroker, database_url: str
+    make_settings: Callable[..., IntakeSettings], broker: Broker, database_url: str
 ) -> IntakeSettings:
     return make_settings(
         relay_enabled=True,
@@ -68,7 +69,7 @@ async def desk(relay_settings: IntakeSettings, clock: MovableClock) -> AsyncIter
 
 
 async def test_a_proposal_reaches_kafka_as_cloudevents_without_protected_data(
-    desk: Desk, broker: LocalBroker
+    desk: Desk, broker: Broker
 ) -> None:
     receipt = (
         await desk.client.post(
@@ -99,7 +100,7 @@ async def test_a_proposal_reaches_kafka_as_cloudevents_without_protected_data(
         assert marker.encode() not in raw
 
 
-async def test_themes_go_to_their_own_topic(desk: Desk, broker: LocalBroker) -> None:
+async def test_themes_go_to_their_own_topic(desk: Desk, broker: Broker) -> None:
     records = await read_topic(
         broker.bootstrap_servers, desk.settings.topic("intake", "themes"), lambda r: len(r) >= 28
     )
@@ -109,7 +110,11 @@ async def test_themes_go_to_their_own_topic(desk: Desk, broker: LocalBroker) -> 
 
 
 async def test_proposals_are_kept_while_the_broker_is_away_and_published_when_it_returns(
-    make_settings: Callable[..., IntakeSettings], database_url: str, clock: MovableClock
+    make_settings: Callable[..., IntakeSettings],
+    database_url: str,
+    clock: MovableClock,
+    broker_kind: str,
+    tmp_path: Path,
 ) -> None:
     port = free_port()
     settings = make_settings(
@@ -134,7 +139,7 @@ async def test_proposals_are_kept_while_the_broker_is_away_and_published_when_it
             assert accepted == [201] * 5
             not_ready = await client.get("/readyz")
             assert not_ready.status_code == 503 and "relay" in not_ready.json()["reason"]
-            with LocalBroker(port=port) as late_broker:
+            with new_broker(broker_kind, tmp_path / "late-broker", port) as late_broker:
                 records = await read_topic(
                     late_broker.bootstrap_servers,
                     settings.topic("intake", "proposals"),
@@ -152,9 +157,13 @@ async def test_proposals_are_kept_while_the_broker_is_away_and_published_when_it
 
 
 async def test_a_new_empty_broker_gets_the_whole_history_again(
-    make_settings: Callable[..., IntakeSettings], database_url: str, clock: MovableClock
+    make_settings: Callable[..., IntakeSettings],
+    database_url: str,
+    clock: MovableClock,
+    broker_kind: str,
+    tmp_path: Path,
 ) -> None:
-    first_broker = LocalBroker(port=free_port()).start()
+    first_broker = new_broker(broker_kind, tmp_path / "first-broker").start()
     settings = make_settings(
         relay_enabled=True,
         database_url=database_url,
@@ -173,8 +182,9 @@ async def test_a_new_empty_broker_gets_the_whole_history_again(
     await lifespan.__aexit__(None, None, None)
     first_broker.stop()
 
-    # The embedded broker keeps nothing: a restart is an empty broker on the same port.
-    with LocalBroker(port=first_broker.port) as empty_broker:
+    # A broker that lost everything: an empty one on the same port (a restarted embedded
+    # broker, or an Apache Kafka whose disk was replaced).
+    with new_broker(broker_kind, tmp_path / "empty-broker", first_broker.port) as empty_broker:
         app, lifespan = await start_intake(settings, clock)
         try:
             proposals = await read_topic(
@@ -195,7 +205,7 @@ async def test_a_new_empty_broker_gets_the_whole_history_again(
 
 
 async def test_a_relay_over_a_store_without_a_chain_publishes_without_links(
-    make_settings: Callable[..., IntakeSettings], broker: LocalBroker, tmp_path: Path
+    make_settings: Callable[..., IntakeSettings], broker: Broker, tmp_path: Path
 ) -> None:
     settings = make_settings(
         database_url=f"sqlite:///{tmp_path / 'unchained.sqlite'}",

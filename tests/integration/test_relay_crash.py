@@ -20,8 +20,8 @@ import pytest
 from aiokafka.structs import ConsumerRecord
 
 from services.intake.settings import IntakeSettings
-from shared.broker import LocalBroker
 from shared.contract import from_kafka
+from tests.brokers import Broker
 from tests.conftest import NAGASAKI_DESK, MovableClock, bearer, start_intake
 from tests.factories import free_proposal_body
 from tests.kafka import read_topic
@@ -47,7 +47,7 @@ def start_relay(settings: IntakeSettings) -> subprocess.Popen[bytes]:
 
 async def test_killing_the_relay_mid_way_loses_nothing_and_keeps_each_proposal_in_order(
     make_settings: Callable[..., IntakeSettings],
-    broker: LocalBroker,
+    broker: Broker,
     database_url: str,
     clock: MovableClock,
 ) -> None:

@@ -17,9 +17,9 @@ from services.intake.demo_data import load_nagasaki_themes
 from services.intake.settings import IntakeSettings
 from services.routing.app import create_app as create_routing
 from services.routing.settings import RoutingSettings
-from shared.broker import LocalBroker
 from shared.contract import DeadlinePassed, ProposalRouted, from_kafka
 from shared.proposal import PROPOSAL_FOLD
+from tests.brokers import Broker
 from tests.conftest import (
     NAGASAKI_DESK,
     STAFF_TOKENS,
@@ -85,7 +85,7 @@ class Desk:
 @pytest.fixture
 async def desk(
     tmp_path: Any,
-    broker: LocalBroker,
+    broker: Broker,
     database_url: str,
     make_settings: Callable[..., IntakeSettings],
 ) -> AsyncIterator[Desk]:

@@ -20,8 +20,9 @@ import pytest
 from services.intake.settings import IntakeSettings
 from services.routing.application import RoutingApplication
 from services.routing.settings import RoutingSettings
-from shared.broker import LocalBroker, free_port
+from shared.broker import free_port
 from shared.contract import ProposalRouted, from_kafka
+from tests.brokers import Broker
 from tests.conftest import (
     NAGASAKI_DESK,
     STAFF_TOKENS,
@@ -51,7 +52,7 @@ def ready(port: int) -> bool:
 
 
 async def test_killing_routing_mid_way_routes_each_proposal_exactly_once(
-    tmp_path: Path, broker: LocalBroker, make_settings: Callable[..., IntakeSettings]
+    tmp_path: Path, broker: Broker, make_settings: Callable[..., IntakeSettings]
 ) -> None:
     prefix = f"t{uuid.uuid4().hex[:12]}"
     routing_store = tmp_path / "routing.sqlite"

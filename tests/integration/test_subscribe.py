@@ -11,7 +11,6 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from kyoso.subscribe import LocalCopy, follow
-from shared.broker import LocalBroker
 from shared.contract import (
     ActorRole,
     CaseCorrected,
@@ -24,7 +23,8 @@ from shared.contract import (
     stable_event_id,
     to_kafka,
 )
-from shared.relay import ensure_topics
+from shared.topics import ensure_topics
+from tests.brokers import Broker
 from tests.conftest import wait_until
 
 pytestmark = pytest.mark.integration
@@ -81,7 +81,7 @@ async def send(
 
 
 async def test_a_subscriber_keeps_the_newest_version_and_sees_retractions(
-    broker: LocalBroker, tmp_path: Path
+    broker: Broker, tmp_path: Path
 ) -> None:
     topic = f"t{uuid.uuid4().hex[:12]}.public.cases"
     await ensure_topics(broker.bootstrap_servers, [topic])
@@ -140,9 +140,7 @@ async def test_a_subscriber_keeps_the_newest_version_and_sees_retractions(
     assert by_id[str(gone)]["retracted"] is True
 
 
-async def test_from_now_skips_what_was_published_before(
-    broker: LocalBroker, tmp_path: Path
-) -> None:
+async def test_from_now_skips_what_was_published_before(broker: Broker, tmp_path: Path) -> None:
     topic = f"t{uuid.uuid4().hex[:12]}.public.cases"
     await ensure_topics(broker.bootstrap_servers, [topic])
     old, new = uuid.uuid4(), uuid.uuid4()
