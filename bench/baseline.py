@@ -4,10 +4,14 @@ bare eventsourcing aggregate in a SQLite file. And the plumbing the benchmarks s
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import contextlib
+import sys
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -15,8 +19,30 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 from prometheus_client import REGISTRY
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 from shared.contract import Envelope, from_kafka, to_kafka
 from shared.topics import topic_partitions
+from tests.brokers import APACHE_KAFKA, TANSU, Broker, new_broker
+
+
+def with_broker_choice(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Every broker benchmark runs on the embedded broker or on Apache Kafka."""
+    parser.add_argument(
+        "--broker",
+        choices=[TANSU, APACHE_KAFKA],
+        default=TANSU,
+        help="the embedded broker (default) or Apache Kafka from Maven Central",
+    )
+    return parser
+
+
+@contextlib.contextmanager
+def running_broker(kind: str) -> Iterator[Broker]:
+    """A fresh broker of that kind for one benchmark run, said in the output."""
+    with new_broker(kind, Path(tempfile.mkdtemp(prefix="bench-broker-"))) as broker:
+        print(f"broker: {kind} on {broker.bootstrap_servers}")
+        yield broker
 
 
 class Seen(Aggregate):

@@ -28,13 +28,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from baseline import processed, produce, raw_seconds  # the same folder
+from baseline import (  # the same folder
+    processed,
+    produce,
+    raw_seconds,
+    running_broker,
+    with_broker_choice,
+)
 
 from services.decision.application import DecisionApplication
 from services.decision.settings import DecisionSettings
 from services.decision.streams import build_stream
 from shared.acting import Acting
-from shared.broker import LocalBroker, free_port
 from shared.contract import (
     ActorRole,
     AssessmentInputs,
@@ -166,8 +171,8 @@ async def decision_rate(bootstrap: str, prefix: str, proposals: int, ids: list[u
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--proposals", type=int, default=2000)
-    args = parser.parse_args()
-    with LocalBroker(port=free_port()) as broker:
+    args = with_broker_choice(parser).parse_args()
+    with running_broker(args.broker) as broker:
         prefix = "bench"
         topics = [f"{prefix}.intake.proposals", f"{prefix}.routing.proposals"]
         await ensure_topics(broker.bootstrap_servers, topics)

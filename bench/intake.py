@@ -24,16 +24,21 @@ import sys
 import tempfile
 import time
 import urllib.request
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 from eventsourcing.application import Application
+from eventsourcing.persistence import JSONTranscoder
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from baseline import running_broker, with_broker_choice  # the same folder
+
 from services.intake.domain import Proposal
-from shared.broker import LocalBroker, free_port
+from shared.application import DateAsISO
+from shared.broker import free_port
 from tests.factories import free_proposal_body
 from tests.kafka import read_topic
 
@@ -41,7 +46,13 @@ from tests.kafka import read_topic
 def raw_save_rate(count: int) -> float:
     """Bare eventsourcing: one Proposal per save(), SQLite file, as intake stores it."""
     folder = tempfile.mkdtemp(prefix="bench-raw-")
-    app: Application[Any] = Application(
+
+    class RawApplication(Application[Any]):
+        def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+            super().register_transcodings(transcoder)
+            transcoder.register(DateAsISO())  # the one transcoding intake adds
+
+    app = RawApplication(
         {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": f"{folder}/raw.sqlite"}
     )
     body = free_proposal_body()
@@ -54,6 +65,8 @@ def raw_save_rate(count: int) -> float:
                 fiscal_year=2026,
                 channel="free",
                 theme_number=None,
+                theme_department=None,
+                received_on=date(2026, 5, 1),
                 organisation=body["proposer"]["organisation"],
                 proposer_kind="company",
                 contact={"contact_person": "x", "email": "x@example.jp", "phone": None},
@@ -146,12 +159,12 @@ async def main() -> None:
     parser.add_argument("--requests", type=int, default=4000)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--latency-seconds", type=float, default=8.0)
-    args = parser.parse_args()
+    args = with_broker_choice(parser).parse_args()
 
     raw = raw_save_rate(args.requests)
     port = free_port()
     data_dir = tempfile.mkdtemp(prefix="bench-intake-")
-    with LocalBroker(port=free_port()) as broker:
+    with running_broker(args.broker) as broker:
         env = {
             **os.environ,
             "KYOSO_DATA_DIR": data_dir,

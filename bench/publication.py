@@ -27,14 +27,19 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from baseline import processed, produce, raw_seconds  # the same folder
+from baseline import (  # the same folder
+    processed,
+    produce,
+    raw_seconds,
+    running_broker,
+    with_broker_choice,
+)
 
 from services.decision.fairness import assess, thresholds
 from services.publication.application import PublicationApplication
 from services.publication.settings import PublicationSettings
 from services.publication.streams import build_stream
 from shared.acting import Acting
-from shared.broker import LocalBroker, free_port
 from shared.contract import (
     ActorRole,
     AssessmentInputs,
@@ -172,8 +177,8 @@ async def publication_rates(bootstrap: str, proposals: int) -> tuple[float, floa
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--proposals", type=int, default=1000)
-    args = parser.parse_args()
-    with LocalBroker(port=free_port()) as broker:
+    args = with_broker_choice(parser).parse_args()
+    with running_broker(args.broker) as broker:
         await ensure_topics(broker.bootstrap_servers, [INTAKE, DECISION])
         await produce_proposals(broker.bootstrap_servers, args.proposals)
         raw = await raw_rate(broker.bootstrap_servers, 3 * args.proposals)

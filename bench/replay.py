@@ -20,6 +20,8 @@ Target (issue 6): rebuild >= 50% of raw, with 1,000,000 events.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 import tempfile
 import time
@@ -56,9 +58,9 @@ from shared.contract import (
 from shared.observed import ObservedProposal
 from shared.projection import PAGE
 from shared.settings import CommonSettings
+from tests.postgres import throwaway_postgres
 
 EVENTS_PER_PROPOSAL = 10  # heard events; each proposal also has its Opened event
-POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 
 
 class BenchStore(ServiceApplication):
@@ -205,20 +207,31 @@ def timed(what: Any) -> tuple[Any, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--events", type=int, default=1_000_000)
-    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument(
+        "--database",
+        choices=["sqlite", "postgres"],
+        default="sqlite",
+        help="postgres: KYOSO_TEST_POSTGRES_URL, or a throwaway server (tests/postgres.py)",
+    )
     args = parser.parse_args()
-    proposals = args.events // EVENTS_PER_PROPOSAL
-    if args.database == "sqlite":
-        settings = CommonSettings(data_dir=Path(tempfile.mkdtemp()))
-    else:
-        prefix = f"bench{uuid.uuid4().hex[:8]}_"
-        settings = CommonSettings(database_url=f"{POSTGRES}?schema_prefix={prefix}")
-    store = BenchStore(settings)
+    with contextlib.ExitStack() as stack:
+        if args.database == "sqlite":
+            settings = CommonSettings(data_dir=Path(tempfile.mkdtemp()))
+        else:
+            server = os.environ.get("KYOSO_TEST_POSTGRES_URL") or stack.enter_context(
+                throwaway_postgres()
+            )
+            prefix = f"bench{uuid.uuid4().hex[:8]}_"
+            settings = CommonSettings(database_url=f"{server}?schema_prefix={prefix}")
+        measure(BenchStore(settings), args.events // EVENTS_PER_PROPOSAL, args.database)
+
+
+def measure(store: BenchStore, proposals: int, database: str) -> None:
 
     _, fill_seconds = timed(lambda: fill(store, proposals))
     events = raw_rows(store)  # warm the page cache once, as a running desk would have it
     print(
-        f"store ({args.database}): {events:,} stored events for {proposals:,} proposals, "
+        f"store ({database}): {events:,} stored events for {proposals:,} proposals, "
         f"written with the hash chain in {fill_seconds:.1f} s ({events / fill_seconds:,.0f}/s)"
     )
     _, rows_seconds = timed(lambda: raw_rows(store))

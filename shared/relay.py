@@ -124,7 +124,7 @@ class Relay:
         record_interval: float = 0.25,
         partitions: int = DEFAULT_PARTITIONS,
         watch_interval: float = 1.0,
-        stalled_after: float = 5.0,
+        stalled_after: float = 2.0,
     ) -> None:
         if not isinstance(app.recorder, ProcessRecorder):
             raise TypeError("the relay needs a process recorder to remember its position")
@@ -144,6 +144,7 @@ class Relay:
         self.partitions = partitions
         self.connected = False
         self.idempotent = False
+        self._broker_refuses_idempotence = False  # asked once: the refusal is logged loudly
         # What the broker acknowledged in this connection: the highest offset per partition.
         self._acknowledged: dict[TopicPartition, int] = {}
         self._watch_interval = watch_interval
@@ -209,21 +210,24 @@ class Relay:
             "linger_ms": 2,
             "request_timeout_ms": 15_000,
         }
-        producer = AIOKafkaProducer(enable_idempotence=True, **options)
-        try:
-            await producer.start()
-            self.idempotent = True
-        except (UnknownError, UnsupportedVersionError) as refused:
-            # Tansu answers InitProducerId with an error: it has no idempotent producers.
-            await producer.stop()
-            log.info(
-                "%s relay: the broker refuses idempotent producers (%s); using acks=all",
-                self.service,
-                type(refused).__name__,
-            )
+        self.idempotent = False
+        if not self._broker_refuses_idempotence:
+            producer = AIOKafkaProducer(enable_idempotence=True, **options)
+            try:
+                await producer.start()
+                self.idempotent = True
+            except (UnknownError, UnsupportedVersionError) as refused:
+                # Tansu answers InitProducerId with an error: no idempotent producers.
+                await producer.stop()
+                self._broker_refuses_idempotence = True
+                log.info(
+                    "%s relay: the broker refuses idempotent producers (%s); using acks=all",
+                    self.service,
+                    type(refused).__name__,
+                )
+        if not self.idempotent:
             producer = AIOKafkaProducer(enable_idempotence=False, **options)
             await producer.start()
-            self.idempotent = False
         IDEMPOTENT.labels(self.service).set(int(self.idempotent))
         return producer
 

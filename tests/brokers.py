@@ -18,6 +18,8 @@ import os
 from pathlib import Path
 from typing import Protocol
 
+import pytest
+
 from shared.broker import LocalBroker, free_port
 from tests.apache_kafka import ApacheKafka, kafka_version, missing_tools
 
@@ -61,6 +63,14 @@ def apache_kafka_lane() -> tuple[bool, str]:
 def broker_kinds() -> list[str]:
     runs, _ = apache_kafka_lane()
     return [TANSU, APACHE_KAFKA] if runs else [TANSU]
+
+
+def apache_kafka_only() -> pytest.MarkDecorator:
+    """For a behaviour claimed for Apache Kafka alone (the production broker): the test
+    runs on the Apache Kafka lane's broker, and is not collected for the embedded one
+    (pytest lists it as an empty parameter set when the lane does not run)."""
+    runs, _ = apache_kafka_lane()
+    return pytest.mark.parametrize("broker_kind", [APACHE_KAFKA] if runs else [], indirect=True)
 
 
 def new_broker(kind: str, folder: Path, port: int | None = None) -> LocalBroker | ApacheKafka:

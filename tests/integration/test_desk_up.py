@@ -7,6 +7,7 @@ import asyncio
 import os
 import queue
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -19,6 +20,7 @@ import pytest
 
 from services.intake.demo_data import register_rows
 from shared.broker import free_port
+from tests.conftest import wait_until
 from tests.factories import proposal_body
 from tests.kafka import read_topic
 
@@ -159,3 +161,28 @@ def test_a_wrong_setting_stops_the_service_naming_the_variable(tmp_path: Path) -
     )
     assert done.returncode == 2
     assert "KYOSO_INTAKE_PORT" in done.stderr and "integer" in done.stderr
+
+
+async def test_killing_kyoso_broker_with_kill_9_frees_its_port(tmp_path: Path) -> None:
+    """`kyoso broker` killed -9 takes its broker with it: nothing is left holding the port,
+    so the next `kyoso broker` (or `kyoso up`) starts."""
+    port = free_port()
+    command = [sys.executable, "-u", "-m", "kyoso.cli", "broker", "--port", str(port)]
+    first = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    assert first.stdout is not None
+    assert f"127.0.0.1:{port}" in first.stdout.readline()
+    first.send_signal(signal.SIGKILL)
+    first.wait(timeout=10)
+
+    def port_is_free() -> bool:
+        with socket.socket() as probe:
+            return probe.connect_ex(("127.0.0.1", port)) != 0
+
+    await wait_until(port_is_free, timeout=10, what=f"port {port} to be released")
+    second = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert second.stdout is not None
+        assert f"127.0.0.1:{port}" in second.stdout.readline()
+    finally:
+        second.send_signal(signal.SIGTERM)
+        assert second.wait(timeout=10) == 0

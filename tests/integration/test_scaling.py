@@ -1,0 +1,175 @@
+"""How a city scales a service: two routing processes in one consumer group share the
+partitions of intake's topic on Apache Kafka, over one PostgreSQL store. One is killed -9
+in the middle of 400 proposals; the other takes over its partitions, and every proposal
+is routed exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import urllib.request
+import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.protocol.group import ConsumerProtocolMemberAssignment
+
+from services.intake.settings import IntakeSettings
+from services.routing.application import RoutingApplication
+from services.routing.settings import RoutingSettings
+from shared.broker import free_port
+from shared.contract import ProposalRouted, from_kafka
+from tests.brokers import Broker, apache_kafka_only
+from tests.conftest import (
+    NAGASAKI_DESK,
+    STAFF_TOKENS,
+    MovableClock,
+    bearer,
+    serving_intake,
+    wait_until,
+)
+from tests.factories import free_proposal_body
+from tests.kafka import read_topic
+
+pytestmark = pytest.mark.integration
+
+PROPOSALS = 400
+KILL_AFTER = 100
+
+
+def start_routing(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "kyoso.cli", "service", "routing"],
+        env={**env, "KYOSO_ROUTING_PORT": str(port)},
+    )
+
+
+def ready(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+async def group_members(bootstrap_servers: str, group: str) -> list[set[tuple[str, int]]]:
+    """The partitions each member of the consumer group holds now."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        (described,) = await admin.describe_consumer_groups([group])
+    finally:
+        await admin.close()
+    held = []
+    for member in described.members:
+        assignment = ConsumerProtocolMemberAssignment.decode(member.member_assignment)
+        held.append({(topic, p) for topic, partitions in assignment.assignment for p in partitions})
+    return held
+
+
+@apache_kafka_only()
+async def test_two_routing_instances_share_the_work_and_one_killed_loses_nothing(
+    tmp_path: Path,
+    broker: Broker,
+    postgres_url: str,
+    make_settings: Callable[..., IntakeSettings],
+) -> None:
+    prefix = f"t{uuid.uuid4().hex[:12]}"
+    env = {
+        **os.environ,
+        "KYOSO_DATA_DIR": str(tmp_path),
+        "KYOSO_DATABASE_URL": postgres_url,
+        "KYOSO_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
+        "KYOSO_TOPIC_PREFIX": prefix,
+        "KYOSO_KAFKA_SESSION_TIMEOUT_SECONDS": "2",
+        "KYOSO_STAFF_TOKENS": json.dumps(STAFF_TOKENS),
+        "KYOSO_LOG_LEVEL": "WARNING",
+    }
+    intake_settings = make_settings(
+        relay_enabled=True,
+        kafka_bootstrap_servers=broker.bootstrap_servers,
+        topic_prefix=prefix,
+    )
+    routing_topic = f"{prefix}.routing.proposals"
+    ports = [free_port(), free_port()]
+    instances = [start_routing(env, port) for port in ports]
+    try:
+        await wait_until(
+            lambda: all(ready(port) for port in ports), timeout=90, what="both instances ready"
+        )
+
+        async def sharing() -> list[set[tuple[str, int]]] | None:
+            members = await group_members(broker.bootstrap_servers, f"{prefix}-routing")
+            return members if len(members) == 2 and all(members) else None
+
+        shared_out = await wait_until(sharing, timeout=60, what="both instances to hold partitions")
+
+        async with serving_intake(intake_settings, MovableClock()) as intake:
+            ids: list[str] = []
+
+            async def submit_and_accept_all() -> None:
+                for _ in range(PROPOSALS):
+                    receipt = await intake.post(
+                        "/api/v1/municipalities/nagasaki/proposals", json=free_proposal_body()
+                    )
+                    pid = receipt.json()["proposal_id"]
+                    accepted = await intake.post(
+                        f"/api/v1/municipalities/nagasaki/desk/proposals/{pid}/screening",
+                        json={"decision": "accept"},
+                        headers=bearer(NAGASAKI_DESK),
+                    )
+                    assert accepted.status_code == 200
+                    ids.append(pid)
+
+            submitting = asyncio.create_task(submit_and_accept_all())
+            await read_topic(
+                broker.bootstrap_servers,
+                routing_topic,
+                lambda r: len(r) >= KILL_AFTER,
+                timeout=90,
+            )
+            instances[0].send_signal(signal.SIGKILL)
+            instances[0].wait(timeout=10)
+            await submitting
+
+            async def survivor_holds_everything() -> bool:
+                members = await group_members(broker.bootstrap_servers, f"{prefix}-routing")
+                return len(members) == 1 and members[0] >= shared_out[0] | shared_out[1]
+
+            await wait_until(
+                survivor_holds_everything, timeout=60, what="the survivor to take over"
+            )
+            records = await read_topic(
+                broker.bootstrap_servers,
+                routing_topic,
+                lambda r: len({dict(x.headers)["ce_subject"] for x in r}) >= PROPOSALS,
+                timeout=120,
+            )
+    finally:
+        for instance in instances:
+            if instance.poll() is None:
+                instance.send_signal(signal.SIGTERM)
+                instance.wait(timeout=30)
+
+    routed: dict[str, set[str]] = defaultdict(set)
+    for record in records:
+        envelope = from_kafka(record.headers, record.key, record.value)
+        assert isinstance(envelope.event, ProposalRouted)
+        routed[envelope.meta.subject].add(str(envelope.meta.event_id))
+    assert set(routed) == set(ids)
+    assert all(len(event_ids) == 1 for event_ids in routed.values())
+
+    store = RoutingApplication(RoutingSettings(database_url=postgres_url))
+    try:
+        for pid in ids:
+            hops = [e for e in store.events.get(uuid.UUID(pid)) if type(e).__name__ == "Routed"]
+            assert len(hops) == 1, pid
+    finally:
+        store.close()
