@@ -47,7 +47,13 @@ from shared.application import ServiceApplication
 from shared.audit.recorders import ChainedRecorder
 from shared.contract.envelope import Envelope, to_kafka
 from shared.settings import CommonSettings
-from shared.topics import DEFAULT_PARTITIONS, ensure_topics, holdings, topic_partitions
+from shared.topics import (
+    DEFAULT_PARTITIONS,
+    ensure_topics,
+    holdings,
+    recreate_topics,
+    topic_partitions,
+)
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +151,9 @@ class Relay:
         self.connected = False
         self.idempotent = False
         self._broker_refuses_idempotence = False  # asked once: the refusal is logged loudly
-        # What the broker acknowledged in this connection: the highest offset per partition.
+        # Per partition, the first offset the broker acknowledged in the latest batch sent
+        # to it in this connection. Not the last: the embedded broker's end offset counts
+        # a batch of records as one (it ends one past the batch's first record).
         self._acknowledged: dict[TopicPartition, int] = {}
         self._watch_interval = watch_interval
         self._watched_at = 0.0
@@ -265,7 +273,7 @@ class Relay:
             except BrokerLostEvents as lost:
                 log.warning("%s relay: %s; refilling from the store", self.service, lost)
             except Exception as error:
-                log.warning("%s relay: broker unavailable (%s); retrying", self.service, error)
+                log.warning("%s relay: broker unavailable (%r); retrying", self.service, error)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stopping.wait(), retry_after)
             finally:
@@ -340,10 +348,13 @@ class Relay:
                 )
             )
         self._sending_since = time.monotonic()
+        first_of_batch: dict[TopicPartition, int] = {}
         for metadata in await asyncio.gather(*pending):
             partition = TopicPartition(metadata.topic, metadata.partition)
-            if metadata.offset > self._acknowledged.get(partition, -1):
-                self._acknowledged[partition] = metadata.offset
+            first_of_batch[partition] = min(
+                metadata.offset, first_of_batch.get(partition, metadata.offset)
+            )
+        self._acknowledged.update(first_of_batch)
         self._sending_since = None
         PUBLISHED.labels(self.service).inc(len(pending))
         return len(pending)
@@ -382,6 +393,15 @@ class Relay:
         if end == 0:
             return 0
         held = await holdings(self.bootstrap_servers, self.topics)
+        if held.unservable:
+            # Nothing in them could be read, so nothing is lost by starting them afresh.
+            log.warning(
+                "%s relay: %s cannot be read; recreating them empty",
+                self.service,
+                ", ".join(sorted(held.unservable)),
+            )
+            await recreate_topics(self.bootstrap_servers, sorted(held.unservable), self.partitions)
+            held = await holdings(self.bootstrap_servers, self.topics)
         start, sent = 1, 0
         while start <= end:
             notifications = await asyncio.to_thread(
@@ -397,8 +417,8 @@ class Relay:
         return sent
 
     async def watch_topics(self) -> None:
-        """Raise BrokerLostEvents when a topic is gone or a partition now ends before an
-        offset the broker acknowledged to this relay."""
+        """Raise BrokerLostEvents when a topic is gone, or a partition now ends before a
+        record the broker acknowledged to this relay (the first of its latest batch)."""
         assert self._watcher is not None, "start() the relay first"
         self._watched_at = time.monotonic()
         present = {tp.topic for tp in await topic_partitions(self.bootstrap_servers, self.topics)}

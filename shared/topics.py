@@ -10,13 +10,36 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
+import logging
+import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.protocol.metadata import MetadataRequest
 from aiokafka.structs import ConsumerRecord
+
+log = logging.getLogger(__name__)
+
+
+def _never_create_topics_by_asking() -> None:
+    """aiokafka's metadata requests (producer, consumer, admin alike) ask the broker to
+    create every topic they name. A broker that allows it (the embedded one always does)
+    then makes a topic that lost its data anew with its own partition count, before the
+    topic's owner can (seen: 4 partitions instead of 3, one never read). The desk's
+    clients only ask; `ensure_topics` creates. aiokafka has no setting for this, so the
+    request's default is changed here, once, for every client in the process."""
+    signature = inspect.signature(MetadataRequest.__init__)
+    assert list(signature.parameters) == ["self", "topics", "allow_auto_topic_creation"], (
+        f"aiokafka's MetadataRequest changed: {signature}"
+    )
+    MetadataRequest.__init__.__defaults__ = (None, False)
+
+
+_never_create_topics_by_asking()
 
 DEFAULT_PARTITIONS = 3
 TOPIC_CONFIG = {"retention.ms": "-1"}
@@ -60,10 +83,18 @@ async def topic_partitions(bootstrap_servers: str, topics: Sequence[str]) -> lis
 
 
 async def batches_to_end(
-    bootstrap_servers: str, topics: Sequence[str], *, timeout: float = 60.0
+    bootstrap_servers: str,
+    topics: Sequence[str],
+    *,
+    timeout: float = 60.0,
+    stalled_after: float = 10.0,
+    stalled: set[TopicPartition] | None = None,
 ) -> AsyncIterator[list[ConsumerRecord[bytes, bytes]]]:
     """Every record now on the topics that exist, batch by batch, to the end each partition
-    had when reading began. No consumer group: nothing joined, nothing committed."""
+    had when reading began. No consumer group: nothing joined, nothing committed. A
+    partition that gives nothing for `stalled_after` seconds short of its end is left
+    there, with a warning, and added to `stalled` (the embedded broker can report an end
+    it does not serve)."""
     partitions = await topic_partitions(bootstrap_servers, topics)
     if not partitions:
         return
@@ -74,14 +105,30 @@ async def batches_to_end(
         await consumer.seek_to_beginning(*partitions)
         ends = await consumer.end_offsets(partitions)
         remaining = {tp for tp, end in ends.items() if end > 0}
+        progressed = dict.fromkeys(remaining, time.monotonic())
         async with asyncio.timeout(timeout):
             while remaining:
                 batches = await consumer.getmany(*remaining, timeout_ms=200)
-                for batch in batches.values():
+                for partition, batch in batches.items():
+                    progressed[partition] = time.monotonic()
                     yield batch
                 for partition in list(remaining):
-                    if await consumer.position(partition) >= ends[partition]:
+                    position = await consumer.position(partition)
+                    if position >= ends[partition]:
                         remaining.discard(partition)
+                        if stalled is not None:
+                            stalled.add(partition)
+                    elif time.monotonic() - progressed[partition] > stalled_after:
+                        log.warning(
+                            "%s[%d] gives nothing at offset %d, short of its end %d: left there",
+                            partition.topic,
+                            partition.partition,
+                            position,
+                            ends[partition],
+                        )
+                        remaining.discard(partition)
+                        if stalled is not None:
+                            stalled.add(partition)
     finally:
         await consumer.stop()
 
@@ -101,6 +148,10 @@ class Holdings:
     """Which of a store's events the topics hold, by notification id (`sourceposition`)."""
 
     positions: set[int] = field(default_factory=set)
+    # Topics that claim records they do not serve and of which nothing could be read: the
+    # embedded broker, given a record for a topic it no longer has, stores it where no
+    # one can read it and fails later writes there (seen after a restart).
+    unservable: set[str] = field(default_factory=set)
     # Per partition whose first record is gone (retention set by the city, or compaction):
     # the oldest position still there. Events older than that are not expected back.
     trimmed_from: dict[TopicPartition, int] = field(default_factory=dict)
@@ -117,8 +168,11 @@ async def holdings(
     held = Holdings()
     first_offset: dict[TopicPartition, int] = {}
     oldest: dict[TopicPartition, int] = {}
-    async for batch in batches_to_end(bootstrap_servers, topics, timeout=timeout):
+    stalled: set[TopicPartition] = set()
+    read_from: set[str] = set()
+    async for batch in batches_to_end(bootstrap_servers, topics, timeout=timeout, stalled=stalled):
         for record in batch:
+            read_from.add(record.topic)
             partition = TopicPartition(record.topic, record.partition)
             first_offset.setdefault(partition, record.offset)
             value = dict(record.headers or ()).get(POSITION_HEADER)
@@ -132,4 +186,21 @@ async def holdings(
         for partition, offset in first_offset.items()
         if offset > 0 and partition in oldest
     }
+    held.unservable = {p.topic for p in stalled if p.topic not in read_from}
     return held
+
+
+async def recreate_topics(
+    bootstrap_servers: str, topics: Sequence[str], partitions: int, timeout: float = 30.0
+) -> None:
+    """Delete the topics and create them again, empty, with `partitions` partitions."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        await admin.delete_topics(list(topics))
+        async with asyncio.timeout(timeout):
+            while set(topics) & set(await admin.list_topics()):
+                await asyncio.sleep(0.1)
+    finally:
+        await admin.close()
+    await ensure_topics(bootstrap_servers, topics, partitions)

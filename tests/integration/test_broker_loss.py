@@ -11,6 +11,8 @@ publish or consume, and came back by itself.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,6 +28,7 @@ from services.intake.settings import IntakeSettings
 from services.publication.app import create_app as create_publication
 from services.routing.app import create_app as create_routing
 from shared.contract import ProposalRouted, from_kafka
+from shared.proposal import ProposalState
 from tests.apache_kafka import ApacheKafka
 from tests.brokers import APACHE_KAFKA, TANSU, apache_kafka_lane, new_broker
 from tests.conftest import NAGASAKI_DESK, MovableClock, bearer, serving_intake, wait_until
@@ -96,15 +99,18 @@ async def test_a_broker_that_loses_its_data_mid_run_is_refilled_and_nothing_is_l
     )
     clock = MovableClock()
     readiness = Readiness()
+    stack = contextlib.ExitStack()
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     try:
+        decision_app = create_decision(settings.decision, clock=clock)
         async with (
             serving_intake(settings.intake, clock) as intake,
             serving(create_routing(settings.routing, clock=clock)) as routing,
-            serving(create_decision(settings.decision, clock=clock)) as decision,
+            serving(decision_app) as decision,
             serving(create_publication(settings.publication, clock=clock)) as publication,
         ):
+            heard_by_decision = decision_app.state.plumbing.application.proposal_state
             clients = dict(zip(SERVICES, (intake, routing, decision, publication), strict=True))
 
             async def all_ready() -> bool:
@@ -113,6 +119,7 @@ async def test_a_broker_that_loses_its_data_mid_run_is_refilled_and_nothing_is_l
 
             await wait_until(all_ready, timeout=60, what="the whole desk to be ready")
             watching = asyncio.create_task(watch_readiness(clients, readiness, stopping))
+            stack.callback(watching.cancel)
             submitted: list[str] = []
 
             async def submit_and_accept_all() -> None:
@@ -152,12 +159,17 @@ async def test_a_broker_that_loses_its_data_mid_run_is_refilled_and_nothing_is_l
             assert len(submitted) == PROPOSALS
 
             # Every proposal routed once, heard by decision, listed in the register.
-            await wait_until(
-                lambda: _routed_everywhere(clients, submitted),
-                timeout=240,
-                interval=1.0,
-                what="every proposal in every read model",
-            )
+            missing = Missing()
+
+            async def everywhere() -> bool:
+                nonlocal missing
+                missing = await _missing_anywhere(clients, heard_by_decision, submitted)
+                return not missing
+
+            try:
+                await wait_until(everywhere, timeout=180, interval=1.0, what="every read model")
+            except AssertionError as late:
+                raise AssertionError(f"{late}: {missing}") from None
             await wait_until(all_ready, timeout=60, what="the desk to be ready again")
             stopping.set()
             await watching
@@ -181,7 +193,7 @@ async def test_a_broker_that_loses_its_data_mid_run_is_refilled_and_nothing_is_l
             titles = Counter(row["title"] for row in register.json())
             assert titles == Counter(f"損失試験 {n:04d}" for n in range(PROPOSALS))
     finally:
-        stopping.set()
+        stack.close()
         broker.stop()
 
 
@@ -195,19 +207,40 @@ async def _readiness_while_away(
     return [a for a in readiness.since(lost_at + noticed_within) if a[0] <= lost_at + away]
 
 
-async def _routed_everywhere(clients: dict[str, httpx.AsyncClient], ids: list[str]) -> bool:
+@dataclass
+class Missing:
+    """What each read model still lacks (empty when nothing does)."""
+
+    by_model: dict[str, list[str]] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return any(self.by_model.values())
+
+    def __str__(self) -> str:
+        return ", ".join(f"{m}: {len(ids)} missing" for m, ids in self.by_model.items())
+
+
+async def _missing_anywhere(
+    clients: dict[str, httpx.AsyncClient],
+    heard_by_decision: Callable[[uuid.UUID], ProposalState | None],
+    ids: list[str],
+) -> Missing:
+    """Listed in the register, routed (once) by routing, heard accepted and routed once by
+    decision (which has no read model of its own for undecided proposals)."""
     staff = bearer(NAGASAKI_DESK)
+    missing = Missing({"register": [], "routing": [], "decision": []})
     register = await clients["publication"].get(f"{NAGASAKI}/register")
-    if len(register.json()) < len(ids):
-        return False
-    for pid in ids:
+    listed = {row["title"] for row in register.json()}
+    for number, pid in enumerate(ids):
+        if f"損失試験 {number:04d}" not in listed:
+            missing.by_model["register"].append(pid)
         routed = await clients["routing"].get(f"{NAGASAKI}/routings/{pid}", headers=staff)
         if routed.status_code != 200:
-            return False
-        heard = await clients["decision"].get(f"{NAGASAKI}/decisions/{pid}", headers=staff)
-        if heard.status_code != 200:
-            return False
-    return True
+            missing.by_model["routing"].append(pid)
+        heard = await asyncio.to_thread(heard_by_decision, uuid.UUID(pid))
+        if heard is None or heard.accepted_on is None or heard.routing_hops != 1:
+            missing.by_model["decision"].append(pid)
+    return missing
 
 
 async def _assert_each_routed_once(records: list[Any], ids: list[str]) -> None:
