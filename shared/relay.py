@@ -46,6 +46,7 @@ from prometheus_client import Counter, Gauge
 from shared.application import ServiceApplication
 from shared.audit.recorders import ChainedRecorder
 from shared.contract.envelope import Envelope, to_kafka
+from shared.relay_lease import Lease, try_lease
 from shared.settings import CommonSettings
 from shared.topics import (
     DEFAULT_PARTITIONS,
@@ -64,6 +65,11 @@ REFILLED = Counter(
     "kyoso_relay_refilled_total", "Events republished because the topics had lost them", ["service"]
 )
 POSITION = Gauge("kyoso_relay_position", "Last notification id published", ["service"])
+STANDING_BY = Gauge(
+    "kyoso_relay_standing_by",
+    "1 while another instance of the service holds the lease and publishes",
+    ["service"],
+)
 IDEMPOTENT = Gauge(
     "kyoso_relay_idempotent", "1 when the broker granted an idempotent producer", ["service"]
 )
@@ -149,6 +155,8 @@ class Relay:
         self._producer: AIOKafkaProducer | None = None
         self.partitions = partitions
         self.connected = False
+        # Another instance of the service holds the lease and publishes: nothing to do here.
+        self.standing_by = False
         self.idempotent = False
         self._broker_refuses_idempotence = False  # asked once: the refusal is logged loudly
         # Per partition, the first offset the broker acknowledged in the latest batch sent
@@ -252,6 +260,8 @@ class Relay:
 
     def problem(self) -> str | None:
         """Why the relay cannot publish now (for /readyz), or None."""
+        if self.standing_by:
+            return None  # another instance publishes this store; this one is ready to
         if not self.connected:
             return "Kafka relay not connected"
         since = self._sending_since
@@ -265,20 +275,46 @@ class Relay:
         """Start, publish until `stopping`, and start again after any failure: while the
         broker is away the service keeps accepting work into its store, and a broker that
         lost events is refilled when the relay starts again."""
+        lease = await self._leased(stopping)
+        try:
+            while not stopping.is_set():
+                try:
+                    await self.start()
+                    self.connected = True
+                    await self.run(stopping)
+                except BrokerLostEvents as lost:
+                    log.warning("%s relay: %s; refilling from the store", self.service, lost)
+                except Exception as error:
+                    log.warning("%s relay: broker unavailable (%r); retrying", self.service, error)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stopping.wait(), retry_after)
+                finally:
+                    self.connected = False
+                    await self.stop()
+        finally:
+            if lease is not None:
+                await asyncio.to_thread(lease.release)
+
+    async def _leased(self, stopping: asyncio.Event, retry_after: float = 2.0) -> Lease | None:
+        """Wait until this relay is the one of its service that publishes (another
+        instance's relay may be publishing the same store: shared.relay_lease)."""
         while not stopping.is_set():
             try:
-                await self.start()
-                self.connected = True
-                await self.run(stopping)
-            except BrokerLostEvents as lost:
-                log.warning("%s relay: %s; refilling from the store", self.service, lost)
+                lease = await asyncio.to_thread(try_lease, self.recorder, RELAY_TRACKING_NAME)
             except Exception as error:
-                log.warning("%s relay: broker unavailable (%r); retrying", self.service, error)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stopping.wait(), retry_after)
-            finally:
-                self.connected = False
-                await self.stop()
+                log.warning("%s relay: the store is unavailable (%r)", self.service, error)
+                lease = None
+            if lease is not None:
+                if self.standing_by:
+                    log.info("%s relay: took over publishing", self.service)
+                self.standing_by = False
+                STANDING_BY.labels(self.service).set(0)
+                return lease
+            self.standing_by = True
+            STANDING_BY.labels(self.service).set(1)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), retry_after)
+        return None
 
     async def run(self, stopping: asyncio.Event) -> None:
         """Publish until `stopping` is set. A failure to publish, or events lost by the

@@ -79,9 +79,11 @@ def ensure_store_exists(env: dict[str, str]) -> None:
         dbname=env["POSTGRES_DBNAME"],
         user=env["POSTGRES_USER"],
         password=env["POSTGRES_PASSWORD"] or None,
-        autocommit=True,
         connect_timeout=10,
     ) as connection:
-        connection.execute(
-            sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(env["POSTGRES_SCHEMA"]))
-        )
+        # Instances of a service starting together would race to create the schema, and
+        # PostgreSQL fails all but one: the first takes a lock the others wait on.
+        schema = env["POSTGRES_SCHEMA"]
+        connection.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (schema,))
+        connection.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+        connection.commit()

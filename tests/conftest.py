@@ -115,7 +115,9 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     terminalreporter.write_sep("-", "brokers")
     terminalreporter.write_line("embedded broker (Tansu): ran")
     if runs:
-        terminalreporter.write_line(f"{why}: ran, {on_kafka} tests (stores on PostgreSQL)")
+        terminalreporter.write_line(
+            f"{why}: ran, {on_kafka} tests (PostgreSQL stores where a test runs on both)"
+        )
     else:
         terminalreporter.write_line(f"Apache Kafka lane: {why}")
 

@@ -245,6 +245,19 @@ class ChainedPostgresProcessRecorder(PostgresProcessRecorder, ChainedRecorder):
         ).format(schema=schema, table=Identifier(events_table_name))
 
     def create_table(self) -> None:
+        # Instances of a service starting together on a new store would all create its
+        # tables, and PostgreSQL fails all but one (a unique violation in pg_type): one at
+        # a time, under a lock held on a connection of its own.
+        with self.datastore.get_connection() as connection:
+            key = f"{self.datastore.schema}.create_table"
+            connection.execute("SELECT pg_advisory_lock(hashtext(%s))", (key,))
+            try:
+                self._create_chained_table()
+            finally:
+                connection.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
+                connection.commit()
+
+    def _create_chained_table(self) -> None:
         super().create_table()
         with self.datastore.transaction(commit=True) as curs:
             self._lock_table(curs)

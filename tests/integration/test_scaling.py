@@ -1,7 +1,8 @@
 """How a city scales a service: two routing processes in one consumer group share the
-partitions of intake's topic on Apache Kafka, over one PostgreSQL store. One is killed -9
-in the middle of 400 proposals; the other takes over its partitions, and every proposal
-is routed exactly once."""
+partitions of intake's topic on Apache Kafka, over one PostgreSQL store, and one of their
+relays publishes while the other stands by. One instance is killed -9 in the middle of
+400 proposals; the other takes over its partitions (and the publishing, if it was the
+killed one's), and every proposal is routed exactly once."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.protocol.group import ConsumerProtocolMemberAssignment
+from aiokafka.coordinator.protocol import ConsumerProtocolMemberAssignment
 
 from services.intake.settings import IntakeSettings
 from services.routing.application import RoutingApplication
@@ -59,17 +60,29 @@ def ready(port: int) -> bool:
         return False
 
 
+def standing_by(port: int) -> float:
+    """The instance's kyoso_relay_standing_by gauge, from its /metrics."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        for line in response.read().decode().splitlines():
+            if line.startswith('kyoso_relay_standing_by{service="routing"}'):
+                return float(line.rsplit(" ", 1)[1])
+    raise AssertionError("kyoso_relay_standing_by is not on /metrics")
+
+
 async def group_members(bootstrap_servers: str, group: str) -> list[set[tuple[str, int]]]:
     """The partitions each member of the consumer group holds now."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
     await admin.start()
     try:
-        (described,) = await admin.describe_consumer_groups([group])
+        (response,) = await admin.describe_consumer_groups([group])
     finally:
         await admin.close()
+    # DescribeGroups v2: groups of (error, id, state, protocol type, protocol, members),
+    # members of (id, client id, host, metadata, assignment).
+    ((_, _, _, _, _, members),) = response.groups
     held = []
-    for member in described.members:
-        assignment = ConsumerProtocolMemberAssignment.decode(member.member_assignment)
+    for *_, assignment_bytes in members:
+        assignment = ConsumerProtocolMemberAssignment.decode(assignment_bytes)
         held.append({(topic, p) for topic, partitions in assignment.assignment for p in partitions})
     return held
 
@@ -110,6 +123,10 @@ async def test_two_routing_instances_share_the_work_and_one_killed_loses_nothing
             return members if len(members) == 2 and all(members) else None
 
         shared_out = await wait_until(sharing, timeout=60, what="both instances to hold partitions")
+        # One relay publishes routing's log, the other stands by (shared.relay_lease).
+        assert sorted(standing_by(port) for port in ports) == [0.0, 1.0]
+        publisher = [standing_by(port) for port in ports].index(0.0)
+        survivor = 1 - publisher
 
         async with serving_intake(intake_settings, MovableClock()) as intake:
             ids: list[str] = []
@@ -135,8 +152,9 @@ async def test_two_routing_instances_share_the_work_and_one_killed_loses_nothing
                 lambda r: len(r) >= KILL_AFTER,
                 timeout=90,
             )
-            instances[0].send_signal(signal.SIGKILL)
-            instances[0].wait(timeout=10)
+            # The instance that publishes goes: its partitions and its log move over.
+            instances[publisher].send_signal(signal.SIGKILL)
+            instances[publisher].wait(timeout=10)
             await submitting
 
             async def survivor_holds_everything() -> bool:
@@ -145,6 +163,11 @@ async def test_two_routing_instances_share_the_work_and_one_killed_loses_nothing
 
             await wait_until(
                 survivor_holds_everything, timeout=60, what="the survivor to take over"
+            )
+            await wait_until(
+                lambda: standing_by(ports[survivor]) == 0.0,
+                timeout=30,
+                what="the survivor's relay to take over publishing",
             )
             records = await read_topic(
                 broker.bootstrap_servers,
