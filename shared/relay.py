@@ -347,8 +347,14 @@ class Relay:
         )
         if not notifications:
             return 0
+        sending_since = time.monotonic()
         await self._publish(notifications)
         self._published = notifications[-1].id
+        if time.monotonic() - sending_since > self._stalled_after / 2:
+            # A batch that waited out an outage may have been taken by a broker that lost
+            # everything meanwhile: look before sending the next one after it (the
+            # embedded broker even acknowledges records for topics it no longer has).
+            await self.watch_topics()
         if time.monotonic() - self._recorded_at >= self.record_interval:
             await asyncio.to_thread(self._record_position)
         POSITION.labels(self.service).set(notifications[-1].id)

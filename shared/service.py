@@ -36,14 +36,17 @@ class Plumbing:
         application: ServiceApplication,
         relay: Relay,
         build_stream: Callable[[], faust.App],
-        topics_read: list[str],
+        consumed: list[str],
+        dead_letters: str,
         settings: CommonSettings,
     ) -> Plumbing:
-        """The relay, and the consumer over `topics_read` (its dead letters included)."""
+        """The relay, and the consumer over the `consumed` topics, which sets aside what it
+        cannot take on its own `dead_letters` topic."""
         stream = SupervisedStream(
             build_stream,
             settings.kafka_bootstrap_servers,
-            topics_read,
+            consumed,
+            owned=[dead_letters],
             partitions=settings.kafka_topic_partitions,
         )
         return cls(application, relay, stream)

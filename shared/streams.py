@@ -148,11 +148,17 @@ def consume_into(
 class SupervisedStream:
     """Runs a Faust app built by `build` until stopped, rebuilding it after a failure
     (a Faust app cannot be started twice), so a service outlives a broker outage.
-    The topics it reads are created first, with the configured partition count, if a
-    fresh broker does not have them yet. While it runs it watches the broker: when a topic
-    it reads is gone (a broker that lost its data) it says so on /readyz, recreates the
-    topic and starts a new consumer, which reads the refilled topic from its beginning
-    (the store's tracking drops what was already processed) and every partition of it."""
+
+    At its first start it creates the topics it reads, with the configured partition
+    count, if a fresh broker does not have them yet (their services may start later).
+    While it runs it watches the broker: when a topic it reads is gone (a broker that lost
+    its data) or its partitions changed, it says so on /readyz and starts a new consumer
+    once the topics are back, which reads them from their beginning (the store's tracking
+    drops what was already processed) and every partition of them. After such a loss it
+    recreates only the topics it `owned` (its dead letters) and waits for each other
+    topic's own service to recreate and refill it: a topic recreated by a reader would
+    take the owner's next live events before the owner refilled the lost earlier ones,
+    and a proposal's events would arrive out of order."""
 
     def __init__(
         self,
@@ -162,10 +168,13 @@ class SupervisedStream:
         start_timeout: float = 60.0,
         partitions: int = DEFAULT_PARTITIONS,
         watch_interval: float = 1.0,
+        owned: list[str] | None = None,
     ) -> None:
         self._build = build
         self._bootstrap_servers = bootstrap_servers
-        self._topics = topics
+        self._owned = list(owned or [])
+        self._topics = [*topics, *self._owned]
+        self._started_once = False
         self._start_timeout = start_timeout
         self._partitions = partitions
         self._watch_interval = watch_interval
@@ -175,6 +184,15 @@ class SupervisedStream:
     def problem(self) -> str | None:
         """Why the consumer cannot consume now (for /readyz), or None."""
         return None if self.running else self._problem
+
+    async def _topics_in_place(self) -> None:
+        """Create what this stream may create; raise TopicsLost while others are missing."""
+        creatable = self._owned if self._started_once else self._topics
+        await ensure_topics(self._bootstrap_servers, creatable, self._partitions)
+        present = {p.topic for p in await topic_partitions(self._bootstrap_servers, self._topics)}
+        missing = [topic for topic in self._topics if topic not in present]
+        if missing:
+            raise TopicsLost(f"waiting for {', '.join(missing)} to be recreated by its service")
 
     async def _watch(self, stopping: asyncio.Event) -> None:
         """Return when `stopping` is set; raise when the broker lost a topic or its shape."""
@@ -198,8 +216,9 @@ class SupervisedStream:
         while not stopping.is_set():
             app = self._build()
             try:
-                await ensure_topics(self._bootstrap_servers, self._topics, self._partitions)
+                await self._topics_in_place()
                 await asyncio.wait_for(app.start(), self._start_timeout)
+                self._started_once = True
                 self.running = True
                 await self._watch(stopping)
             except Exception as problem:

@@ -28,7 +28,8 @@ def create_app(settings: DecisionSettings, *, clock: Clock = utc_now) -> FastAPI
             decision,
             build_relay(settings, decision),
             lambda: build_stream(settings, decision),
-            [*consumed_topics(settings), dead_letter_topic(settings)],
+            consumed_topics(settings),
+            dead_letter_topic(settings),
             settings,
         )
         async with running_beside_the_api(plumbing, settings):

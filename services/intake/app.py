@@ -47,7 +47,8 @@ def create_app(settings: IntakeSettings, *, clock: Clock = _utc_now) -> FastAPI:
             intake,
             build_relay(settings, intake),
             lambda: build_stream(settings, intake),
-            [*consumed_topics(settings), dead_letter_topic(settings)],
+            consumed_topics(settings),
+            dead_letter_topic(settings),
             settings,
         )
         async with running_beside_the_api(plumbing, settings):

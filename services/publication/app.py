@@ -29,7 +29,8 @@ def create_app(settings: PublicationSettings, *, clock: Clock = utc_now) -> Fast
             publication,
             build_relay(settings, publication),
             lambda: build_stream(settings, publication),
-            [*consumed_topics(settings), dead_letter_topic(settings)],
+            consumed_topics(settings),
+            dead_letter_topic(settings),
             settings,
         )
         async with running_beside_the_api(plumbing, settings):

@@ -28,7 +28,8 @@ def create_app(settings: RoutingSettings, *, clock: Clock = utc_now) -> FastAPI:
             routing,
             build_relay(settings, routing),
             lambda: build_stream(settings, routing),
-            [*consumed_topics(settings), dead_letter_topic(settings)],
+            consumed_topics(settings),
+            dead_letter_topic(settings),
             settings,
         )
         async with running_beside_the_api(plumbing, settings):

@@ -39,8 +39,7 @@ from tests.whole_desk import NAGASAKI, desk_settings
 
 pytestmark = pytest.mark.integration
 
-PROPOSALS = 1_000
-LOSS_AT = 700
+LOSS_AT = 0.7  # of the proposals: the loss comes at about 70 %
 SERVICES = ("intake", "routing", "decision", "publication")
 
 
@@ -77,10 +76,14 @@ async def delete_topics(bootstrap_servers: str, prefix: str) -> list[str]:
         await admin.close()
 
 
+# The wipe (1,000 proposals, on each broker) and a crash of Apache Kafka itself, which
+# keeps its data: a lighter load suffices to show nothing is lost or doubled there.
 SCENARIOS = [
-    pytest.param(TANSU, "replaced by an empty broker", id="tansu-replaced-empty"),
-    pytest.param(APACHE_KAFKA, "topics deleted", id="apache-kafka-topics-deleted"),
-    pytest.param(APACHE_KAFKA, "killed -9 and restarted on its data", id="apache-kafka-kill-9"),
+    pytest.param(TANSU, "replaced by an empty broker", 1_000, id="tansu-replaced-empty"),
+    pytest.param(APACHE_KAFKA, "topics deleted", 1_000, id="apache-kafka-topics-deleted"),
+    pytest.param(
+        APACHE_KAFKA, "killed -9 and restarted on its data", 400, id="apache-kafka-kill-9"
+    ),
 ]
 
 
@@ -89,9 +92,13 @@ def scenarios() -> list[Any]:
     return [s for s in SCENARIOS if runs or s.values[0] == TANSU]
 
 
-@pytest.mark.parametrize(("kind", "loss"), scenarios())
+@pytest.mark.parametrize(("kind", "loss", "proposals"), scenarios())
 async def test_a_broker_that_loses_its_data_mid_run_is_refilled_and_nothing_is_lost_or_doubled(
-    kind: str, loss: str, tmp_path: Path, make_settings: Callable[..., IntakeSettings]
+    kind: str,
+    loss: str,
+    proposals: int,
+    tmp_path: Path,
+    make_settings: Callable[..., IntakeSettings],
 ) -> None:
     broker = new_broker(kind, tmp_path / "broker").start()
     settings = desk_settings(
@@ -104,13 +111,15 @@ async def test_a_broker_that_loses_its_data_mid_run_is_refilled_and_nothing_is_l
     loop = asyncio.get_running_loop()
     try:
         decision_app = create_decision(settings.decision, clock=clock)
+        routing_app = create_routing(settings.routing, clock=clock)
         async with (
             serving_intake(settings.intake, clock) as intake,
-            serving(create_routing(settings.routing, clock=clock)) as routing,
+            serving(routing_app) as routing,
             serving(decision_app) as decision,
             serving(create_publication(settings.publication, clock=clock)) as publication,
         ):
             heard_by_decision = decision_app.state.plumbing.application.proposal_state
+            routing_board = routing_app.state.plumbing.application.board
             clients = dict(zip(SERVICES, (intake, routing, decision, publication), strict=True))
 
             async def all_ready() -> bool:
@@ -123,7 +132,7 @@ async def test_a_broker_that_loses_its_data_mid_run_is_refilled_and_nothing_is_l
             submitted: list[str] = []
 
             async def submit_and_accept_all() -> None:
-                for number in range(PROPOSALS):
+                for number in range(proposals):
                     body = free_proposal_body(title=f"損失試験 {number:04d}")
                     receipt = await intake.post(f"{NAGASAKI}/proposals", json=body)
                     assert receipt.status_code == 201, receipt.text
@@ -138,9 +147,9 @@ async def test_a_broker_that_loses_its_data_mid_run_is_refilled_and_nothing_is_l
 
             submitting = asyncio.create_task(submit_and_accept_all())
             await wait_until(
-                lambda: len(submitted) >= LOSS_AT or submitting.done(),
+                lambda: len(submitted) >= LOSS_AT * proposals or submitting.done(),
                 timeout=300,
-                what=f"{LOSS_AT} proposals accepted",
+                what=f"{LOSS_AT:.0%} of the proposals accepted",
             )
             lost_at = loop.time()
             if loss == "replaced by an empty broker":
@@ -156,20 +165,22 @@ async def test_a_broker_that_loses_its_data_mid_run_is_refilled_and_nothing_is_l
                 outage = await _readiness_while_away(readiness, lost_at)
                 broker.start()
             await submitting
-            assert len(submitted) == PROPOSALS
+            assert len(submitted) == proposals
 
             # Every proposal routed once, heard by decision, listed in the register.
             missing = Missing()
 
             async def everywhere() -> bool:
                 nonlocal missing
-                missing = await _missing_anywhere(clients, heard_by_decision, submitted)
+                missing = await _missing_anywhere(clients, routing_board, submitted)
                 return not missing
 
             try:
                 await wait_until(everywhere, timeout=180, interval=1.0, what="every read model")
             except AssertionError as late:
                 raise AssertionError(f"{late}: {missing}") from None
+            unheard = await asyncio.to_thread(_not_heard_by_decision, heard_by_decision, submitted)
+            assert not unheard, f"decision did not hear {len(unheard)} proposals whole"
             await wait_until(all_ready, timeout=60, what="the desk to be ready again")
             stopping.set()
             await watching
@@ -185,13 +196,13 @@ async def test_a_broker_that_loses_its_data_mid_run_is_refilled_and_nothing_is_l
             records = await read_topic(
                 broker.bootstrap_servers,
                 f"{settings.prefix}.routing.proposals",
-                lambda r: len({dict(x.headers)["ce_subject"] for x in r}) >= PROPOSALS,
+                lambda r: len({dict(x.headers)["ce_subject"] for x in r}) >= proposals,
                 timeout=60,
             )
             await _assert_each_routed_once(records, submitted)
             register = await publication.get(f"{NAGASAKI}/register")
             titles = Counter(row["title"] for row in register.json())
-            assert titles == Counter(f"損失試験 {n:04d}" for n in range(PROPOSALS))
+            assert titles == Counter(f"損失試験 {n:04d}" for n in range(proposals))
     finally:
         stack.close()
         broker.stop()
@@ -221,25 +232,31 @@ class Missing:
 
 
 async def _missing_anywhere(
-    clients: dict[str, httpx.AsyncClient],
-    heard_by_decision: Callable[[uuid.UUID], ProposalState | None],
-    ids: list[str],
+    clients: dict[str, httpx.AsyncClient], routing_board: Any, ids: list[str]
 ) -> Missing:
-    """Listed in the register, routed (once) by routing, heard accepted and routed once by
-    decision (which has no read model of its own for undecided proposals)."""
-    staff = bearer(NAGASAKI_DESK)
-    missing = Missing({"register": [], "routing": [], "decision": []})
+    """Listed in the public register; on routing's board, routed once (its first hop)."""
     register = await clients["publication"].get(f"{NAGASAKI}/register")
     listed = {row["title"] for row in register.json()}
-    for number, pid in enumerate(ids):
-        if f"損失試験 {number:04d}" not in listed:
-            missing.by_model["register"].append(pid)
-        routed = await clients["routing"].get(f"{NAGASAKI}/routings/{pid}", headers=staff)
-        if routed.status_code != 200:
-            missing.by_model["routing"].append(pid)
-        heard = await asyncio.to_thread(heard_by_decision, uuid.UUID(pid))
+    board = await asyncio.to_thread(routing_board.snapshot)
+    first_hops = {row["proposal_id"] for row in board["routings"] if row["hop"] == 1}
+    return Missing(
+        {
+            "register": [p for n, p in enumerate(ids) if f"損失試験 {n:04d}" not in listed],
+            "routing": [p for p in ids if p not in first_hops],
+        }
+    )
+
+
+def _not_heard_by_decision(
+    heard_by_decision: Callable[[uuid.UUID], ProposalState | None], ids: list[str]
+) -> list[str]:
+    """Decision keeps no read model of undecided proposals: what it heard, folded."""
+    missing = []
+    for pid in ids:
+        heard = heard_by_decision(uuid.UUID(pid))
         if heard is None or heard.accepted_on is None or heard.routing_hops != 1:
-            missing.by_model["decision"].append(pid)
+            what = f"{heard.status}, {heard.routing_hops} hops" if heard else "nothing"
+            missing.append(f"{pid}: {what}")
     return missing
 
 

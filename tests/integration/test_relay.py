@@ -16,6 +16,7 @@ from services.intake.relay import build_relay
 from services.intake.settings import IntakeSettings
 from shared.broker import free_port
 from shared.contract import ProposalAccepted, ProposalSubmitted, ThemeClosed, from_kafka
+from shared.topics import read_to_end
 from tests.brokers import Broker, new_broker
 from tests.conftest import NAGASAKI_DESK, MovableClock, bearer, start_intake, wait_until
 from tests.factories import proposal_body
@@ -238,3 +239,37 @@ async def test_a_relay_over_a_store_without_a_chain_publishes_without_links(
     assert all("ce_chainlink" not in dict(r.headers) for r in records)
     metas = [from_kafka(r.headers, r.key, r.value).meta for r in records]
     assert all(meta.chain_link is None and meta.source_position for meta in metas)
+
+
+async def test_a_restart_with_nothing_lost_republishes_nothing(
+    relay_settings: IntakeSettings, broker: Broker, clock: MovableClock
+) -> None:
+    """The relay reconciles the topics with its store when it starts: a broker that lost
+    nothing gets nothing again (before, a restart republished the whole log)."""
+    proposals = relay_settings.topic("intake", "proposals")
+    themes = relay_settings.topic("intake", "themes")
+    app, lifespan = await start_intake(relay_settings, clock)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    ) as client:
+        for _ in range(30):
+            await client.post("/api/v1/municipalities/nagasaki/proposals", json=proposal_body())
+    await read_topic(broker.bootstrap_servers, proposals, lambda r: len(r) >= 30)
+    await lifespan.__aexit__(None, None, None)
+    before = await read_to_end(broker.bootstrap_servers, [proposals])
+
+    app, lifespan = await start_intake(relay_settings, clock)
+    try:
+        relay = app.state.plumbing.relay
+        await wait_until(lambda: relay.connected, what="the relay to reconcile and connect")
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://t"
+        ) as client:
+            await client.post("/api/v1/municipalities/nagasaki/proposals", json=proposal_body())
+        # Whatever the relay refilled was acknowledged before it said it was connected.
+        await wait_until(lambda: relay.position() == relay.recorder.max_notification_id())
+        after = await read_to_end(broker.bootstrap_servers, [proposals])
+        assert len(after) == len(before) + 1
+        assert len(await read_to_end(broker.bootstrap_servers, [themes])) == 28
+    finally:
+        await lifespan.__aexit__(None, None, None)
