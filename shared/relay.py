@@ -362,6 +362,11 @@ class Relay:
 
     async def republish(self) -> int:
         """Publish the whole log again up to our position (consumers drop the copies)."""
+        return await self._publish_log_where(lambda notification_id: True)
+
+    async def _publish_log_where(self, wanted: Callable[[int], bool]) -> int:
+        """Publish, page by page and in order, the notifications up to our position whose
+        id is `wanted`; return how many events went out."""
         end = self.position()
         start, sent = 1, 0
         while start <= end:
@@ -370,7 +375,9 @@ class Relay:
             )
             if not notifications:
                 break
-            sent += await self._publish(notifications)
+            chosen = [n for n in notifications if wanted(n.id)]
+            if chosen:
+                sent += await self._publish(chosen)
             start = notifications[-1].id + 1
         return sent
 
@@ -444,17 +451,11 @@ class Relay:
             )
             await recreate_topics(self.bootstrap_servers, sorted(held.unservable), self.partitions)
             held = await holdings(self.bootstrap_servers, self.topics)
-        start, sent = 1, 0
-        while start <= end:
-            notifications = await asyncio.to_thread(
-                self.recorder.select_notifications, start=start, limit=self.batch_size, stop=end
+        sent = await self._publish_log_where(
+            lambda notification_id: (
+                notification_id not in held.positions and held.expects(notification_id)
             )
-            if not notifications:
-                break
-            absent = [n for n in notifications if n.id not in held.positions and held.expects(n.id)]
-            if absent:
-                sent += await self._publish(absent)
-            start = notifications[-1].id + 1
+        )
         REFILLED.labels(self.service).inc(sent)
         return sent
 

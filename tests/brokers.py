@@ -52,7 +52,8 @@ def apache_kafka_lane() -> tuple[bool, str]:
     missing = missing_tools()
     if missing and wanted == "require":
         raise LaneMisconfigured(
-            f"{LANE_VARIABLE}=require but {' and '.join(missing)} is not on the PATH: "
+            f"{LANE_VARIABLE}=require but {' and '.join(missing)} "
+            f"{'are' if len(missing) > 1 else 'is'} not on the PATH: "
             "install a JDK 17+ and Maven (apt-get install openjdk-17-jdk-headless maven)"
         )
     if missing:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,13 +27,16 @@ from services.decision.app import create_app as create_decision
 from services.intake.settings import IntakeSettings
 from services.publication.app import create_app as create_publication
 from services.routing.app import create_app as create_routing
-from shared.contract import ProposalRouted, from_kafka
 from shared.proposal import ProposalState
 from tests.apache_kafka import ApacheKafka
 from tests.brokers import APACHE_KAFKA, TANSU, apache_kafka_lane, new_broker
-from tests.conftest import NAGASAKI_DESK, MovableClock, bearer, serving_intake, wait_until
+from tests.conftest import MovableClock, serving_intake, wait_until
 from tests.factories import free_proposal_body
 from tests.kafka import read_topic
+from tests.routing_load import (
+    assert_each_routed_once,
+    submit_and_accept,
+)
 from tests.running import serving
 from tests.whole_desk import NAGASAKI, desk_settings
 
@@ -130,22 +133,9 @@ async def test_a_broker_that_loses_its_data_mid_run_is_refilled_and_nothing_is_l
             watching = asyncio.create_task(watch_readiness(clients, readiness, stopping))
             stack.callback(watching.cancel)
             submitted: list[str] = []
-
-            async def submit_and_accept_all() -> None:
-                for number in range(proposals):
-                    body = free_proposal_body(title=f"損失試験 {number:04d}")
-                    receipt = await intake.post(f"{NAGASAKI}/proposals", json=body)
-                    assert receipt.status_code == 201, receipt.text
-                    pid = receipt.json()["proposal_id"]
-                    accepted = await intake.post(
-                        f"{NAGASAKI}/desk/proposals/{pid}/screening",
-                        json={"decision": "accept"},
-                        headers=bearer(NAGASAKI_DESK),
-                    )
-                    assert accepted.status_code == 200, accepted.text
-                    submitted.append(pid)
-
-            submitting = asyncio.create_task(submit_and_accept_all())
+            submitting = asyncio.create_task(
+                submit_and_accept(intake, proposals, submitted, _numbered_proposal)
+            )
             await wait_until(
                 lambda: len(submitted) >= LOSS_AT * proposals or submitting.done(),
                 timeout=300,
@@ -199,7 +189,7 @@ async def test_a_broker_that_loses_its_data_mid_run_is_refilled_and_nothing_is_l
                 lambda r: len({dict(x.headers)["ce_subject"] for x in r}) >= proposals,
                 timeout=60,
             )
-            await _assert_each_routed_once(records, submitted)
+            assert_each_routed_once(records, submitted)
             register = await publication.get(f"{NAGASAKI}/register")
             titles = Counter(row["title"] for row in register.json())
             assert titles == Counter(f"損失試験 {n:04d}" for n in range(proposals))
@@ -260,12 +250,5 @@ def _not_heard_by_decision(
     return missing
 
 
-async def _assert_each_routed_once(records: list[Any], ids: list[str]) -> None:
-    routed: dict[str, set[str]] = defaultdict(set)
-    for record in records:
-        envelope = from_kafka(record.headers, record.key, record.value)
-        assert isinstance(envelope.event, ProposalRouted)
-        routed[envelope.meta.subject].add(str(envelope.meta.event_id))
-    assert set(routed) == set(ids)
-    doubled = {pid: events for pid, events in routed.items() if len(events) != 1}
-    assert not doubled, f"{len(doubled)} proposals routed more than once"
+def _numbered_proposal(number: int) -> dict[str, Any]:
+    return free_proposal_body(title=f"損失試験 {number:04d}")

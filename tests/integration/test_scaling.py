@@ -11,10 +11,8 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import urllib.request
 import uuid
-from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,21 +21,22 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.coordinator.protocol import ConsumerProtocolMemberAssignment
 
 from services.intake.settings import IntakeSettings
-from services.routing.application import RoutingApplication
-from services.routing.settings import RoutingSettings
 from shared.broker import free_port
-from shared.contract import ProposalRouted, from_kafka
 from tests.brokers import Broker, apache_kafka_only
 from tests.conftest import (
-    NAGASAKI_DESK,
     STAFF_TOKENS,
     MovableClock,
-    bearer,
     serving_intake,
     wait_until,
 )
-from tests.factories import free_proposal_body
 from tests.kafka import read_topic
+from tests.routing_load import (
+    assert_each_routed_once,
+    assert_one_hop_each_in_the_store,
+    ready,
+    start_routing,
+    submit_and_accept,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -45,19 +44,8 @@ PROPOSALS = 400
 KILL_AFTER = 100
 
 
-def start_routing(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "kyoso.cli", "service", "routing"],
-        env={**env, "KYOSO_ROUTING_PORT": str(port)},
-    )
-
-
-def ready(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1) as response:
-            return bool(response.status == 200)
-    except OSError:
-        return False
+def start_instance(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    return start_routing({**env, "KYOSO_ROUTING_PORT": str(port)})
 
 
 def standing_by(port: int) -> float:
@@ -112,7 +100,7 @@ async def test_two_routing_instances_share_the_work_and_one_killed_loses_nothing
     )
     routing_topic = f"{prefix}.routing.proposals"
     ports = [free_port(), free_port()]
-    instances = [start_routing(env, port) for port in ports]
+    instances = [start_instance(env, port) for port in ports]
     try:
         await wait_until(
             lambda: all(ready(port) for port in ports), timeout=90, what="both instances ready"
@@ -130,22 +118,7 @@ async def test_two_routing_instances_share_the_work_and_one_killed_loses_nothing
 
         async with serving_intake(intake_settings, MovableClock()) as intake:
             ids: list[str] = []
-
-            async def submit_and_accept_all() -> None:
-                for _ in range(PROPOSALS):
-                    receipt = await intake.post(
-                        "/api/v1/municipalities/nagasaki/proposals", json=free_proposal_body()
-                    )
-                    pid = receipt.json()["proposal_id"]
-                    accepted = await intake.post(
-                        f"/api/v1/municipalities/nagasaki/desk/proposals/{pid}/screening",
-                        json={"decision": "accept"},
-                        headers=bearer(NAGASAKI_DESK),
-                    )
-                    assert accepted.status_code == 200
-                    ids.append(pid)
-
-            submitting = asyncio.create_task(submit_and_accept_all())
+            submitting = asyncio.create_task(submit_and_accept(intake, PROPOSALS, ids))
             await read_topic(
                 broker.bootstrap_servers,
                 routing_topic,
@@ -181,18 +154,5 @@ async def test_two_routing_instances_share_the_work_and_one_killed_loses_nothing
                 instance.send_signal(signal.SIGTERM)
                 instance.wait(timeout=30)
 
-    routed: dict[str, set[str]] = defaultdict(set)
-    for record in records:
-        envelope = from_kafka(record.headers, record.key, record.value)
-        assert isinstance(envelope.event, ProposalRouted)
-        routed[envelope.meta.subject].add(str(envelope.meta.event_id))
-    assert set(routed) == set(ids)
-    assert all(len(event_ids) == 1 for event_ids in routed.values())
-
-    store = RoutingApplication(RoutingSettings(database_url=postgres_url))
-    try:
-        for pid in ids:
-            hops = [e for e in store.events.get(uuid.UUID(pid)) if type(e).__name__ == "Routed"]
-            assert len(hops) == 1, pid
-    finally:
-        store.close()
+    assert_each_routed_once(records, ids)
+    assert_one_hop_each_in_the_store(postgres_url, ids)
