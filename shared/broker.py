@@ -46,6 +46,16 @@ def free_port(host: str = "127.0.0.1") -> int:
         return port
 
 
+def terminate(process: subprocess.Popen[bytes], grace: float) -> None:
+    """SIGTERM, and SIGKILL if the process is still there after `grace` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 class LocalBroker:
     def __init__(
         self, port: int = 9092, host: str = "127.0.0.1", log_path: Path | None = None
@@ -107,14 +117,8 @@ class LocalBroker:
         return self._process.wait()
 
     def stop(self) -> None:
-        if self._process is None:
-            return
-        self._process.terminate()
-        try:
-            self._process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
+        if self._process is not None:
+            terminate(self._process, grace=5)
         self._process = None
 
     def __enter__(self) -> LocalBroker:

@@ -25,7 +25,7 @@ import uuid
 from pathlib import Path
 from types import TracebackType
 
-from shared.broker import BrokerDidNotStart, free_port
+from shared.broker import BrokerDidNotStart, free_port, terminate
 
 ROOT = Path(__file__).resolve().parents[1]
 POM = ROOT / "tools" / "apache-kafka" / "pom.xml"
@@ -237,12 +237,7 @@ class ApacheKafka:
     def stop(self) -> None:
         if self._process is None:
             return
-        self._process.terminate()
-        try:
-            self._process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
+        terminate(self._process, grace=30)  # a clean shutdown flushes the logs: let it
         self._process = None
         self._forget_started()
 
