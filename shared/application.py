@@ -68,7 +68,12 @@ class ServiceApplication(Application[Any]):
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
 
-    def _notify(self, recordings: list[Recording[Any]]) -> None:
-        super()._notify(recordings)
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[Any]]:
+        recordings = super().save(*objs, **kwargs)
+        self.saved()
+        return recordings
+
+    def saved(self) -> None:
+        """Tell whoever waits for new events (the relay) that some were recorded."""
         for callback in self.after_save:
             callback()

@@ -1,23 +1,41 @@
 """The consumer side: exactly-once effects on top of at-least-once delivery (DESIGN.md §3).
 
-A consuming service's application records a tracking record for every integration event
-it processes, in the same transaction as the events it produces. The tracking key is the
-source service and subject (`intake/<proposal id>`) with the subject's sequence number:
-one proposal's events arrive in order on one partition, so "sequence ≤ the tracked one"
-means "already processed", also when the relay republishes everything to an empty broker
-(the copies keep their sequence numbers, but not their Kafka offsets).
+A consuming service's application is an eventsourcing `EventSourcedProjection`: each
+integration event goes through the library's public `process_event`, which runs the
+policy and records the new events with a tracking record in one transaction.
+
+The tracking key is the source service and subject (`intake/<proposal id>`) with the
+subject's sequence number, not the library's usual position in one upstream log: a
+service reads several topics, from Kafka, whose offsets change when a relay republishes
+to an empty broker, while a proposal's sequence numbers never change and arrive in order
+on one partition. So "sequence ≤ the tracked one" means "already processed".
 """
 
 from __future__ import annotations
 
-from abc import abstractmethod
-from typing import Any
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Any, ClassVar, cast
 
 from eventsourcing.application import ProcessingEvent
+from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Tracking
+from eventsourcing.projection import EventSourcedProjection
 
 from shared.application import ServiceApplication
+from shared.contract.base import IntegrationEvent
 from shared.contract.envelope import Envelope, EventMetadata
+from shared.contract.topics import Topic, topics_carrying
+
+# A handler takes the envelope (the event and who caused it) and collects its effects.
+Handler = Callable[[Any, Envelope, ProcessingEvent[Any]], None]
+
+
+def consumes(
+    table: Mapping[type[IntegrationEvent], Handler],
+) -> Mapping[type[IntegrationEvent], Handler]:
+    """A consuming application's table of what it consumes (read-only)."""
+    return MappingProxyType(dict(table))
 
 
 def tracking_for(meta: EventMetadata) -> Tracking:
@@ -26,34 +44,42 @@ def tracking_for(meta: EventMetadata) -> Tracking:
     )
 
 
-class ConsumingApplication(ServiceApplication):
-    """Base of every service that reacts to other services' integration events."""
+class ConsumingApplication(ServiceApplication, EventSourcedProjection[Any]):
+    """Base of every service that reacts to other services' integration events.
 
-    @abstractmethod
+    A subclass declares, in one table, each event type it consumes and the method that
+    handles it (`handlers`); the topics it subscribes to follow from the contract."""
+
+    handlers: ClassVar[Mapping[type[IntegrationEvent], Handler]] = {}
+
+    @classmethod
+    def subscriptions(cls) -> list[Topic]:
+        return topics_carrying(cls.handlers)
+
+    # The library's policy takes a stored domain event; ours takes an integration event
+    # in its envelope, and the handler table dispatches it.
     def policy(self, envelope: Envelope, processing: ProcessingEvent[Any]) -> None:
-        """Decide what the event means here; collect new events on `processing`
-        (never call save() here: the tracking must commit with them)."""
+        handler = self.handlers.get(type(envelope.event))
+        if handler is not None:
+            handler(self, envelope, processing)
 
     def already_processed(self, meta: EventMetadata) -> bool:
         tracking = tracking_for(meta)
-        return self.process_recorder.has_tracking_id(
-            tracking.application_name, tracking.notification_id
-        )
+        return self.recorder.has_tracking_id(tracking.application_name, tracking.notification_id)
 
     def process(self, envelope: Envelope) -> bool:
         """Process one delivery; False when it is a copy of one already processed.
 
         Copies are rare, so the common path does not ask first: the tracking record
-        refuses a copy when it is inserted (or the policy trips over its own earlier
+        refuses a copy when it is inserted (or a handler trips over its own earlier
         effects), and only then is the tracking consulted to tell a copy from a fault."""
-        processing: ProcessingEvent[Any] = ProcessingEvent(tracking_for(envelope.meta))
         try:
-            self.policy(envelope, processing)
-            recordings = self._record(processing)
+            self.process_event(
+                cast(DomainEventProtocol[Any], envelope), tracking_for(envelope.meta)
+            )
         except Exception:
             if self.already_processed(envelope.meta):
                 return False
             raise
-        self._take_snapshots(processing)
-        self._notify(recordings)
+        self.saved()
         return True

@@ -1,17 +1,38 @@
-"""The refusals every service answers with: what was not found, or what is not allowed."""
+"""The domain's refusals. Aggregates and applications raise them; they know nothing of
+HTTP. One table at the web edge (`shared.web.answer_domain_errors`) turns each kind into
+a status code and the common `{"detail": [{"loc", "msg"}]}` shape."""
 
 from __future__ import annotations
 
+from typing import Literal
+
+# Where the refused value came from, as the request's reader names it.
+Where = Literal["body", "path", "query", "header"]
+
+
+class DomainError(Exception):
+    """A command the domain refuses, naming the field it concerns and the reason."""
+
+    def __init__(self, field: str, reason: str, *, where: Where = "body") -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+        self.where: Where = where
+
+    @property
+    def loc(self) -> list[str]:
+        return [self.where, self.field]
+
 
 class NotFound(LookupError):
-    """Answered with 404; the message says what was not found."""
+    """What the command is about does not exist (or is not served here)."""
 
 
-class Refused(Exception):
-    """A request refused with a 4xx, naming the field it concerns and the reason."""
+class InvalidValue(DomainError):
+    """A value breaks a rule of the domain whatever the state (a cap, an unknown
+    department, a theme that does not exist)."""
 
-    def __init__(self, status_code: int, field: str, reason: str, *, where: str = "body") -> None:
-        super().__init__(f"{field}: {reason}")
-        self.status_code = status_code
-        self.loc = [where, field]
-        self.reason = reason
+
+class StateConflict(DomainError):
+    """The command is valid, but the state of what it is about does not allow it now
+    (a closed routing, a proposal not adopted, a case already published)."""

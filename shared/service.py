@@ -13,15 +13,13 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 import faust
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
 from shared.application import ServiceApplication
-from shared.errors import NotFound, Refused
 from shared.relay import Relay
 from shared.settings import CommonSettings
 from shared.streams import SupervisedStream
-from shared.web import ReadinessCheck, error
+from shared.web import ReadinessCheck
 
 
 @dataclass
@@ -88,13 +86,3 @@ def readiness(app: FastAPI, settings: CommonSettings) -> ReadinessCheck:
         return None
 
     return check
-
-
-def answer_refusals(app: FastAPI) -> None:
-    @app.exception_handler(NotFound)
-    async def not_found(request: Request, problem: NotFound) -> JSONResponse:
-        return error(404, ["path"], str(problem))
-
-    @app.exception_handler(Refused)
-    async def refused(request: Request, problem: Refused) -> JSONResponse:
-        return error(problem.status_code, problem.loc, problem.reason)

@@ -9,10 +9,12 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 
-from fastapi import APIRouter, FastAPI, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.errors import DomainError, InvalidValue, NotFound, StateConflict
 
 REQUESTS = Counter("kyoso_http_requests_total", "HTTP requests", ["service", "method", "status"])
 LATENCY = Histogram("kyoso_http_request_seconds", "HTTP request latency", ["service"])
@@ -23,6 +25,26 @@ ReadinessCheck = Callable[[], Awaitable[str | None]]  # None when ready, else th
 def error(status_code: int, field: str | list[str], message: str) -> JSONResponse:
     loc = field if isinstance(field, list) else [field]
     return JSONResponse(status_code=status_code, content={"detail": [{"loc": loc, "msg": message}]})
+
+
+# The one place a domain refusal becomes an HTTP status.
+STATUS_OF_DOMAIN_ERROR: dict[type[DomainError], int] = {InvalidValue: 422, StateConflict: 409}
+
+
+def answer_domain_errors(app: FastAPI) -> None:
+    """Answer the domain's refusals in the common error shape."""
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, problem: NotFound) -> JSONResponse:
+        return error(404, ["path"], str(problem))
+
+    @app.exception_handler(DomainError)
+    async def refused(request: Request, problem: DomainError) -> JSONResponse:
+        kinds = type(problem).__mro__
+        status = next(
+            (STATUS_OF_DOMAIN_ERROR[k] for k in kinds if k in STATUS_OF_DOMAIN_ERROR), 400
+        )
+        return error(status, problem.loc, problem.reason)
 
 
 def health_router(readiness: ReadinessCheck) -> APIRouter:

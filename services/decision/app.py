@@ -14,9 +14,9 @@ from services.decision.integration import SERVICE, dead_letter_topic
 from services.decision.relay import build_relay
 from services.decision.settings import DecisionSettings
 from services.decision.streams import build_stream, consumed_topics
-from shared.service import Plumbing, answer_refusals, readiness, running_beside_the_api
+from shared.service import Plumbing, readiness, running_beside_the_api
 from shared.staff_auth import StaffDirectory
-from shared.web import add_request_metrics, health_router
+from shared.web import add_request_metrics, answer_domain_errors, health_router
 
 
 def create_app(settings: DecisionSettings, *, clock: Clock = utc_now) -> FastAPI:
@@ -50,5 +50,5 @@ def create_app(settings: DecisionSettings, *, clock: Clock = utc_now) -> FastAPI
     app.include_router(read_models.router)
     add_request_metrics(app, SERVICE)
 
-    answer_refusals(app)
+    answer_domain_errors(app)
     return app

@@ -16,7 +16,7 @@ from services.decision.domain import COUNCIL, Decision, DecisionRuleViolation
 from services.decision.fairness import assess, earliest_budget, incentive_cap, thresholds
 from services.decision.integration import SERVICE
 from shared.acting import Acting
-from shared.consumer import ConsumingApplication
+from shared.consumer import ConsumingApplication, consumes
 from shared.contract import (
     AgreementKind,
     Assessment,
@@ -26,7 +26,8 @@ from shared.contract import (
     Involvement,
     RejectionReason,
 )
-from shared.errors import NotFound, Refused
+from shared.contract.topics import INTAKE_PROPOSALS, ROUTING_PROPOSALS
+from shared.errors import DomainError, InvalidValue, NotFound, StateConflict
 from shared.municipalities import today_in_japan
 from shared.observed import ObservedProposal, envelope_from, fold_heard
 from shared.projection import CatchingUpProjection
@@ -60,12 +61,12 @@ class DecisionApplication(ConsumingApplication):
 
     # -- what decision hears ------------------------------------------------------
 
-    def policy(self, envelope: Envelope, processing: ProcessingEvent[Any]) -> None:
+    def _hear(self, envelope: Envelope, processing: ProcessingEvent[Any]) -> None:
         """Keep what intake and routing say of each proposal: who took it on, mainly."""
         event = envelope.event
-        proposal_id = getattr(event, "proposal_id", None)
-        if not isinstance(proposal_id, UUID):
-            return  # themes and the like do not concern a decision
+        proposal_id = envelope.proposal_id
+        if proposal_id is None:
+            return
         # What is heard never depends on what was heard before, so it is appended after
         # the record's last event without rebuilding the record: one small read, which
         # also finds the record when routing's word on a proposal comes before intake's
@@ -90,6 +91,10 @@ class DecisionApplication(ConsumingApplication):
             "meta": envelope.meta.model_dump(mode="json"),
         }
         processing.collect_events(ObservedProposal.Heard(**heard))
+
+    # What decision consumes: a proposal as intake tells it, and routing's word on who
+    # took it on.
+    handlers = consumes(dict.fromkeys(INTAKE_PROPOSALS.events + ROUTING_PROPOSALS.events, _hear))
 
     def proposal_state(self, proposal_id: UUID) -> ProposalState | None:
         """The proposal as heard, folded once: the stored events are read as they are,
@@ -135,10 +140,9 @@ class DecisionApplication(ConsumingApplication):
         if state is None or state.municipality != acting.municipality:
             raise NotFound(f"no proposal {proposal_id} in {acting.municipality}")
         if decider == COUNCIL:
-            raise Refused(409, "proposal", f"{state.receipt_number} was not escalated")
+            raise StateConflict("proposal", f"{state.receipt_number} was not escalated")
         if state.status is not ProposalStatus.IN_DIALOGUE or state.lead_department != decider:
-            raise Refused(
-                409,
+            raise StateConflict(
                 "proposal",
                 f"{state.receipt_number} is decided by the department that took it on "
                 f"({state.lead_department or 'none yet'}), not {decider}",
@@ -170,7 +174,7 @@ class DecisionApplication(ConsumingApplication):
                 command(decision)
                 self.save(decision)
                 return decision
-            except (IntegrityError, NotFound, Refused):
+            except (IntegrityError, NotFound, DomainError):
                 pass
         decision = self._for_decider(proposal_id, decider, acting)
         command(decision)
@@ -197,8 +201,7 @@ class DecisionApplication(ConsumingApplication):
                 rules.experiment_cost_share_cap_yen
             ):
                 # Setagaya 004: 区が一部経費(令和8年度から100万円を上限)を負担.
-                raise Refused(
-                    422,
+                raise InvalidValue(
                     "experiment.city_cost_share_yen",
                     f"¥{experiment.city_cost_share_yen:,} is above {decision.municipality}'s "
                     f"cap of ¥{rules.experiment_cost_share_cap_yen:,} per demonstration "
@@ -258,11 +261,10 @@ class DecisionApplication(ConsumingApplication):
         decision = self.decision(proposal_id, acting.municipality)
         cap = incentive_cap(total_points, thresholds(decision.municipality))
         if cap is None:
-            raise Refused(422, "bonus_points", f"{decision.municipality} has no incentive scheme")
+            raise InvalidValue("bonus_points", f"{decision.municipality} has no incentive scheme")
         if bonus_points > cap:
             # Setagaya 004 §5(3): 総配点(加点部分を除く)の10%を上限.
-            raise Refused(
-                422,
+            raise InvalidValue(
                 "bonus_points",
                 f"{bonus_points:g} is above the cap of {cap:g} "
                 f"({decision.municipality}: a share of the total {total_points:g}, bonus excluded)",
@@ -280,4 +282,4 @@ def _as_refusal(field: str) -> Iterator[None]:
     try:
         yield
     except DecisionRuleViolation as violation:
-        raise Refused(409, field, str(violation)) from None
+        raise StateConflict(field, str(violation)) from None

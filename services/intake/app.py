@@ -18,10 +18,10 @@ from services.intake.integration import SERVICE
 from services.intake.relay import build_relay
 from services.intake.settings import IntakeSettings
 from services.intake.streams import build_stream, consumed_topics, dead_letter_topic
-from shared.service import Plumbing, answer_refusals, readiness, running_beside_the_api
+from shared.service import Plumbing, readiness, running_beside_the_api
 from shared.staff_auth import StaffDirectory
 from shared.status_tokens import StatusTokens
-from shared.web import add_request_metrics, health_router
+from shared.web import add_request_metrics, answer_domain_errors, health_router
 
 log = logging.getLogger(__name__)
 
@@ -70,5 +70,5 @@ def create_app(settings: IntakeSettings, *, clock: Clock = _utc_now) -> FastAPI:
         app.include_router(module.router)
     add_request_metrics(app, SERVICE)
 
-    answer_refusals(app)
+    answer_domain_errors(app)
     return app

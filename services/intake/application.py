@@ -25,10 +25,11 @@ from services.intake.domain import (
 )
 from services.intake.integration import SERVICE, to_envelope
 from shared.acting import Acting
-from shared.consumer import ConsumingApplication
+from shared.consumer import ConsumingApplication, consumes
 from shared.contract import Envelope
+from shared.contract.topics import DECISION_PROPOSALS, ROUTING_PROPOSALS
 from shared.contract.vocabulary import ActorRole, ProposerKind, ScreeningReason
-from shared.errors import NotFound, Refused
+from shared.errors import DomainError, InvalidValue, NotFound, StateConflict
 from shared.municipalities import fiscal_year, municipalities
 from shared.observed import ObservedProposal
 from shared.projection import CatchingUpProjection
@@ -77,12 +78,12 @@ class IntakeApplication(ConsumingApplication):
     def publish_theme(self, municipality: str, draft: ThemeDraft, acting: Acting) -> Theme:
         self._known_municipality(municipality)
         if self.find_theme(municipality, draft.number) is not None:
-            raise Refused(409, "number", f"theme {draft.number} already exists in {municipality}")
+            raise StateConflict("number", f"theme {draft.number} already exists in {municipality}")
         theme = Theme(municipality=municipality, meta=acting.as_meta(), **draft.model_dump())
         try:
             self.save(theme)
         except IntegrityError:
-            raise Refused(409, "number", f"theme {draft.number} already exists") from None
+            raise StateConflict("number", f"theme {draft.number} already exists") from None
         return theme
 
     def close_theme(self, municipality: str, number: int, acting: Acting) -> Theme:
@@ -90,7 +91,7 @@ class IntakeApplication(ConsumingApplication):
         try:
             theme.close(acting.as_meta())
         except IntakeRuleViolation as error:
-            raise Refused(409, "number", str(error), where="path") from None
+            raise StateConflict("number", str(error), where="path") from None
         self.save(theme)
         return theme
 
@@ -185,7 +186,7 @@ class IntakeApplication(ConsumingApplication):
                         )
                     )
                 outcomes.append(Submitted(proposal, replayed=False))
-            except (Refused, NotFound) as refusal:
+            except (DomainError, NotFound) as refusal:
                 outcomes.append(refusal)
         if new_records:
             self.save(*books.values(), *new_records)
@@ -257,14 +258,12 @@ class IntakeApplication(ConsumingApplication):
             return
         theme = self.find_theme(municipality, submission.theme_number)
         if theme is None:
-            raise Refused(
-                422,
+            raise InvalidValue(
                 "theme_number",
                 f"theme {submission.theme_number} does not exist in {municipality}",
             )
         if not theme.is_open_on(today):
-            raise Refused(
-                409,
+            raise StateConflict(
                 "theme_number",
                 f"the call for theme {theme.number} is closed (募集期間終了)"
                 if theme.closed or (theme.closes_on and today > theme.closes_on)
@@ -283,7 +282,7 @@ class IntakeApplication(ConsumingApplication):
                     screening.reasons, screening.explanation, automatic=False, meta=acting.as_meta()
                 )
         except IntakeRuleViolation as error:
-            raise Refused(409, "decision", str(error)) from None
+            raise StateConflict("decision", str(error)) from None
         self.save(proposal)
         return proposal
 
@@ -292,7 +291,7 @@ class IntakeApplication(ConsumingApplication):
         try:
             proposal.withdraw(reason, acting.as_meta())
         except IntakeRuleViolation as error:
-            raise Refused(409, "proposal_id", str(error), where="path") from None
+            raise StateConflict("proposal_id", str(error), where="path") from None
         self.save(proposal)
         return proposal
 
@@ -331,15 +330,18 @@ class IntakeApplication(ConsumingApplication):
 
     # -- what intake hears from the other services ----------------------------------
 
-    def policy(self, envelope: Envelope, processing: ProcessingEvent[Any]) -> None:
-        """Keep what routing (and later decision and publication) say about a proposal,
-        so the proposer's status page shows where it is."""
-        proposal_id = getattr(envelope.event, "proposal_id", None)
-        if not isinstance(proposal_id, UUID) or envelope.meta.service == SERVICE:
+    def _hear(self, envelope: Envelope, processing: ProcessingEvent[Any]) -> None:
+        """Keep what routing and decision say about a proposal, so the proposer's status
+        page shows where it is."""
+        proposal_id = envelope.proposal_id
+        if proposal_id is None:
             return
         observed = self._observed(proposal_id) or ObservedProposal(proposal_id=proposal_id)
         observed.hear(envelope)
         processing.collect_events(observed)
+
+    # What intake consumes: everything routing and decision say about a proposal.
+    handlers = consumes(dict.fromkeys(ROUTING_PROPOSALS.events + DECISION_PROPOSALS.events, _hear))
 
     def _observed(self, proposal_id: UUID) -> ObservedProposal | None:
         try:
@@ -355,9 +357,8 @@ class IntakeApplication(ConsumingApplication):
             raise NotFound(f"municipality '{municipality}' is not served by this desk")
 
 
-def _key_reused() -> Refused:
-    return Refused(
-        422,
+def _key_reused() -> InvalidValue:
+    return InvalidValue(
         "Idempotency-Key",
         "this key was already used for a different proposal; use a new key",
         where="header",

@@ -14,10 +14,10 @@ from services.publication.integration import SERVICE, consumed_topics, dead_lett
 from services.publication.relay import build_relay
 from services.publication.settings import PublicationSettings
 from services.publication.streams import build_stream
-from shared.service import Plumbing, answer_refusals, readiness, running_beside_the_api
+from shared.service import Plumbing, readiness, running_beside_the_api
 from shared.staff_auth import StaffDirectory
 from shared.status_tokens import StatusTokens
-from shared.web import add_request_metrics, health_router
+from shared.web import add_request_metrics, answer_domain_errors, health_router
 
 
 def create_app(settings: PublicationSettings, *, clock: Clock = utc_now) -> FastAPI:
@@ -50,5 +50,5 @@ def create_app(settings: PublicationSettings, *, clock: Clock = utc_now) -> Fast
         app.include_router(router)
     app.include_router(read_models.router)
     add_request_metrics(app, SERVICE)
-    answer_refusals(app)
+    answer_domain_errors(app)
     return app

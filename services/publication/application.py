@@ -17,9 +17,10 @@ from services.publication.domain import Case, CaseRuleViolation, Section, ThemeT
 from services.publication.integration import SERVICE
 from services.publication.register import Register
 from shared.acting import Acting
-from shared.consumer import ConsumingApplication
+from shared.consumer import ConsumingApplication, consumes
 from shared.contract import Envelope, ProposerKind, ThemePublished
-from shared.errors import NotFound, Refused
+from shared.contract.topics import DECISION_PROPOSALS, INTAKE_PROPOSALS, ROUTING_PROPOSALS
+from shared.errors import NotFound, StateConflict
 from shared.municipalities import municipalities, today_in_japan
 from shared.observed import ObservedProposal
 from shared.projection import CatchingUpProjection
@@ -61,24 +62,36 @@ class PublicationApplication(ConsumingApplication):
 
     # -- what publication hears -----------------------------------------------------
 
-    def policy(self, envelope: Envelope, processing: ProcessingEvent[Any]) -> None:
+    def _keep_theme_title(self, envelope: Envelope, processing: ProcessingEvent[Any]) -> None:
+        """The register shows a theme proposal's theme by its title."""
         event = envelope.event
-        if isinstance(event, ThemePublished):
-            if ThemeTitle.create_id(event.municipality, event.number) not in self.repository:
-                processing.collect_events(
-                    ThemeTitle(
-                        municipality=event.municipality, number=event.number, title=event.title
-                    )
-                )
-            return
-        proposal_id = getattr(event, "proposal_id", None)
-        if not isinstance(proposal_id, UUID):
+        assert isinstance(event, ThemePublished)
+        if ThemeTitle.create_id(event.municipality, event.number) not in self.repository:
+            processing.collect_events(
+                ThemeTitle(municipality=event.municipality, number=event.number, title=event.title)
+            )
+
+    def _hear(self, envelope: Envelope, processing: ProcessingEvent[Any]) -> None:
+        proposal_id = envelope.proposal_id
+        if proposal_id is None:
             return
         # The topics of intake, routing and decision are read independently, so any of
         # them may speak of a proposal first: the record is found or opened either way.
         observed = self._observed(proposal_id) or ObservedProposal(proposal_id=proposal_id)
         observed.hear(envelope)
         processing.collect_events(observed)
+
+    # What publication consumes: every word on a proposal, for the register and the
+    # cases, and the themes' titles.
+    handlers = consumes(
+        {
+            **dict.fromkeys(
+                INTAKE_PROPOSALS.events + ROUTING_PROPOSALS.events + DECISION_PROPOSALS.events,
+                _hear,
+            ),
+            ThemePublished: _keep_theme_title,
+        }
+    )
 
     def _observed(self, proposal_id: UUID) -> ObservedProposal | None:
         try:
@@ -119,13 +132,12 @@ class PublicationApplication(ConsumingApplication):
         if state is None or state.municipality != acting.municipality:
             raise NotFound(f"proposal {proposal_id} is not known here")
         if state.status is not ProposalStatus.ADOPTED:
-            raise Refused(
-                409,
+            raise StateConflict(
                 "proposal_id",
                 f"a case is prepared from an adopted proposal, not a {state.status.value} one",
             )
         if self.case_of(proposal_id) is not None:
-            raise Refused(409, "proposal_id", "this proposal already has a case")
+            raise StateConflict("proposal_id", "this proposal already has a case")
         case = Case(
             proposal_id=proposal_id,
             municipality=state.municipality,
@@ -195,7 +207,7 @@ class PublicationApplication(ConsumingApplication):
         try:
             change(case)
         except CaseRuleViolation as violation:
-            raise Refused(409, "case", str(violation)) from None
+            raise StateConflict("case", str(violation)) from None
         self.save(case)
         return case
 

@@ -14,9 +14,9 @@ from services.routing.integration import SERVICE, dead_letter_topic
 from services.routing.relay import build_relay
 from services.routing.settings import RoutingSettings
 from services.routing.streams import build_stream, consumed_topics
-from shared.service import Plumbing, answer_refusals, readiness, running_beside_the_api
+from shared.service import Plumbing, readiness, running_beside_the_api
 from shared.staff_auth import StaffDirectory
-from shared.web import add_request_metrics, health_router
+from shared.web import add_request_metrics, answer_domain_errors, health_router
 
 
 def create_app(settings: RoutingSettings, *, clock: Clock = utc_now) -> FastAPI:
@@ -50,5 +50,5 @@ def create_app(settings: RoutingSettings, *, clock: Clock = utc_now) -> FastAPI:
     app.include_router(read_models.router)
     add_request_metrics(app, SERVICE)
 
-    answer_refusals(app)
+    answer_domain_errors(app)
     return app

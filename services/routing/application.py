@@ -15,7 +15,7 @@ from services.routing.directory import Directory, directory, matches
 from services.routing.domain import Routing, RoutingRuleViolation
 from services.routing.integration import SERVICE
 from shared.acting import Acting
-from shared.consumer import ConsumingApplication
+from shared.consumer import ConsumingApplication, consumes
 from shared.contract import (
     Envelope,
     ProposalAccepted,
@@ -25,7 +25,7 @@ from shared.contract import (
     RoutingMethod,
 )
 from shared.contract.vocabulary import ActorRole
-from shared.errors import NotFound, Refused
+from shared.errors import InvalidValue, NotFound, StateConflict
 from shared.municipalities import today_in_japan
 from shared.observed import ObservedProposal
 from shared.projection import CatchingUpProjection
@@ -59,31 +59,44 @@ class RoutingApplication(ConsumingApplication):
 
     # -- what routing hears -------------------------------------------------------
 
-    def policy(self, envelope: Envelope, processing: ProcessingEvent[Any]) -> None:
-        event = envelope.event
-        if not isinstance(
-            event, (ProposalSubmitted, ProposalAccepted, ProposalRejected, ProposalWithdrawn)
-        ):
-            return  # themes closing and other services' events do not move a routing
+    def _hear_submitted(self, envelope: Envelope, processing: ProcessingEvent[Any]) -> None:
         # A submission is the first thing heard of a proposal: no need to look it up.
-        observed = (
-            ObservedProposal(proposal_id=event.proposal_id)
-            if isinstance(event, ProposalSubmitted)
-            else self._observed(event.proposal_id)
-        )
+        observed = ObservedProposal(proposal_id=_proposal_of(envelope))
         observed.hear(envelope)
         processing.collect_events(observed)
-        acting = Acting.caused_by(envelope.meta)
-        if isinstance(event, ProposalAccepted):
-            # Accepted once per proposal, and tracking drops copies: routing starts here.
-            state = observed.state()
-            if state is not None:
-                processing.collect_events(self._start(state, acting))
-        elif isinstance(event, (ProposalRejected, ProposalWithdrawn)):
-            routing = self._find(event.proposal_id)
-            if routing is not None and not routing.closed:
-                routing.close(type(event).__name__, acting.as_meta())
-                processing.collect_events(routing)
+
+    def _start_routing(self, envelope: Envelope, processing: ProcessingEvent[Any]) -> None:
+        """Accepted by the desk's screening: routing starts here. Accepted happens once per
+        proposal, and the tracking drops copies."""
+        observed = self._observed(_proposal_of(envelope))
+        observed.hear(envelope)
+        processing.collect_events(observed)
+        state = observed.state()
+        if state is not None:
+            processing.collect_events(self._start(state, Acting.caused_by(envelope.meta)))
+
+    def _close_routing(self, envelope: Envelope, processing: ProcessingEvent[Any]) -> None:
+        """Rejected in screening or withdrawn by the proposer: nothing more to route."""
+        proposal_id = _proposal_of(envelope)
+        observed = self._observed(proposal_id)
+        observed.hear(envelope)
+        processing.collect_events(observed)
+        routing = self._find(proposal_id)
+        if routing is not None and not routing.closed:
+            acting = Acting.caused_by(envelope.meta)
+            routing.close(type(envelope.event).__name__, acting.as_meta())
+            processing.collect_events(routing)
+
+    # What routing consumes. Theme proposals carry their theme's owning department, so
+    # the themes topic is not needed.
+    handlers = consumes(
+        {
+            ProposalSubmitted: _hear_submitted,
+            ProposalAccepted: _start_routing,
+            ProposalRejected: _close_routing,
+            ProposalWithdrawn: _close_routing,
+        }
+    )
 
     def _observed(self, proposal_id: UUID) -> ObservedProposal:
         try:
@@ -188,8 +201,7 @@ class RoutingApplication(ConsumingApplication):
         rules = directory(routing.municipality)
         unknown = [d for d in departments if rules.department(d) is None]
         if unknown:
-            raise Refused(
-                422,
+            raise InvalidValue(
                 "departments",
                 f"not in {routing.municipality}'s directory: {', '.join(unknown)}",
             )
@@ -212,7 +224,7 @@ class RoutingApplication(ConsumingApplication):
     def set_status_line(self, proposal_id: UUID, ja: str, en: str, acting: Acting) -> Routing:
         routing = self.routing(proposal_id, acting.municipality)
         if routing.closed:
-            raise Refused(409, "ja", f"{routing.receipt_number} is closed")
+            raise StateConflict("ja", f"{routing.receipt_number} is closed")
         routing.set_status_line(ja=ja, en=en, meta=acting.as_meta())
         self.save(routing)
         return routing
@@ -248,4 +260,9 @@ def _as_refusal(field: str) -> Iterator[None]:
     try:
         yield
     except RoutingRuleViolation as violation:
-        raise Refused(409, field, str(violation)) from None
+        raise StateConflict(field, str(violation)) from None
+
+
+def _proposal_of(envelope: Envelope) -> UUID:
+    assert envelope.proposal_id is not None  # every event routing consumes is a proposal's
+    return envelope.proposal_id

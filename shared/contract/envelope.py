@@ -74,6 +74,12 @@ class Envelope(BaseModel):
     event: IntegrationEvent
     meta: EventMetadata
 
+    @property
+    def proposal_id(self) -> UUID | None:
+        """The proposal the event is about, when it is about one (themes and cases are not)."""
+        proposal_id = getattr(self.event, "proposal_id", None)
+        return proposal_id if isinstance(proposal_id, UUID) else None
+
 
 def stable_event_id(service: str, subject: str, sequence: int) -> UUID:
     """The same stored event always gets the same id, so a republished copy is recognisable."""

@@ -31,7 +31,7 @@ from shared.contract import (
     RoutingMethod,
     stable_event_id,
 )
-from shared.errors import Refused
+from shared.errors import DomainError
 from shared.observed import ObservedProposal
 from shared.proposal import ProposalStatus
 
@@ -144,7 +144,7 @@ def test_a_department_cannot_decide_twice_nor_after_escalating(
         decision.escalate(pid, "kyoiku", "needs the council", acting)
     else:
         decision.adopt(pid, "kyoiku", AssessmentInputs(), acting)
-    with pytest.raises(Refused, match=refusal):
+    with pytest.raises(DomainError, match=refusal):
         decision.adopt(pid, "kyoiku", AssessmentInputs(), acting)
     stored = list(decision.repository.event_store.get(originator_id=pid))
     assert len(stored) == 2  # started, and the one command that went through

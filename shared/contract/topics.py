@@ -1,0 +1,111 @@
+"""The topics of the bus, and which integration events travel on each (DESIGN.md §4).
+
+Every topic has one owning service, the only one that writes it; the others subscribe.
+A consuming service names the event types it handles, and this table gives the topics
+it must read, so no service imports another service's package for a topic name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+from shared.contract.base import IntegrationEvent
+from shared.contract.decision import (
+    IncentiveRecorded,
+    ProposalAdopted,
+    ProposalEscalated,
+    ProposalRejectedAfterReview,
+)
+from shared.contract.intake import (
+    ProposalAccepted,
+    ProposalRejected,
+    ProposalSubmitted,
+    ProposalWithdrawn,
+    ThemeClosed,
+    ThemePublished,
+)
+from shared.contract.public import CaseCorrected, CasePublished, CaseRetracted
+from shared.contract.routing import (
+    DeadlinePassed,
+    DialogueMilestoneReached,
+    ProposalDeclined,
+    ProposalRouted,
+    ProposalTakenOn,
+    StatusLineSet,
+)
+
+
+class HasTopicPrefix(Protocol):
+    @property
+    def topic_prefix(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A topic, named without the deployment's prefix (`intake.proposals`)."""
+
+    owner: str  # the service that writes it
+    stem: str
+    events: tuple[type[IntegrationEvent], ...] = ()
+
+    def name(self, settings: HasTopicPrefix) -> str:
+        return f"{settings.topic_prefix}.{self.stem}"
+
+
+INTAKE_PROPOSALS = Topic(
+    "intake",
+    "intake.proposals",
+    (ProposalSubmitted, ProposalAccepted, ProposalRejected, ProposalWithdrawn),
+)
+INTAKE_THEMES = Topic("intake", "intake.themes", (ThemePublished, ThemeClosed))
+ROUTING_PROPOSALS = Topic(
+    "routing",
+    "routing.proposals",
+    (
+        ProposalRouted,
+        ProposalTakenOn,
+        ProposalDeclined,
+        DialogueMilestoneReached,
+        StatusLineSet,
+        DeadlinePassed,
+    ),
+)
+DECISION_PROPOSALS = Topic(
+    "decision",
+    "decision.proposals",
+    (ProposalAdopted, ProposalRejectedAfterReview, ProposalEscalated, IncentiveRecorded),
+)
+# The topic other cities follow (docs/asyncapi.yaml): its name says public, not whose.
+PUBLIC_CASES = Topic("publication", "public.cases", (CasePublished, CaseCorrected, CaseRetracted))
+
+TOPICS: tuple[Topic, ...] = (
+    INTAKE_PROPOSALS,
+    INTAKE_THEMES,
+    ROUTING_PROPOSALS,
+    DECISION_PROPOSALS,
+    PUBLIC_CASES,
+)
+
+
+def dead_letters(service: str) -> Topic:
+    """Where a service sets aside what it could not take, with the reason."""
+    return Topic(service, f"{service}.dead-letters")
+
+
+def published_by(service: str) -> list[Topic]:
+    return [topic for topic in TOPICS if topic.owner == service]
+
+
+def topic_of(event_type: type[IntegrationEvent]) -> Topic:
+    for topic in TOPICS:
+        if event_type in topic.events:
+            return topic
+    raise LookupError(f"{event_type.__name__} travels on no topic of the contract")
+
+
+def topics_carrying(event_types: Iterable[type[IntegrationEvent]]) -> list[Topic]:
+    """The topics a consumer of these event types reads, in the contract's order."""
+    wanted = {topic_of(event_type) for event_type in event_types}
+    return [topic for topic in TOPICS if topic in wanted]
