@@ -36,7 +36,8 @@ def municipalities() -> dict[str, Municipality]:
 
 
 def fiscal_year(day: date) -> int:
-    """Japanese fiscal year: April to March (DOMAIN.md, "Calendar")."""
+    """Japanese fiscal year: April to March (DOMAIN.md, "Calendar"; Kitakyushu 003:
+    「4月から翌年3月までの『会計年度』」)."""
     return day.year if day.month >= 4 else day.year - 1
 
 

@@ -33,7 +33,7 @@ class CommonSettings(BaseSettings):
         "",
         description="Event store. Empty: a SQLite file per service under KYOSO_DATA_DIR. "
         "'sqlite:///path/file.sqlite' or 'postgresql://user:password@host:5432/db' "
-        "(each service keeps its tables in its own schema).",
+        "(each service keeps its tables in its own schema); 'memory:' keeps nothing (tests).",
     )
     kafka_bootstrap_servers: str = Field(
         "127.0.0.1:9092", description="Kafka bootstrap servers, comma separated host:port."

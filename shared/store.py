@@ -23,6 +23,10 @@ def eventsourcing_env(service: str, settings: CommonSettings) -> dict[str, str]:
     if not url:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         return _sqlite_env(settings.data_dir / f"{service}.sqlite")
+    if url == "memory:":
+        # Held in the process only, without the hash chain: for tests of a service's rules
+        # that need no database. Nothing survives the process.
+        return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
         path = unquote(parts.path[1:] if parts.path.startswith("//") else parts.path)
@@ -52,7 +56,8 @@ def eventsourcing_env(service: str, settings: CommonSettings) -> dict[str, str]:
             "PROCESS_RECORDER_TOPIC": CHAINED_POSTGRES,
         }
     raise ConfigError(
-        f"KYOSO_DATABASE_URL: unsupported scheme '{parts.scheme}' (use sqlite or postgresql)"
+        f"KYOSO_DATABASE_URL: unsupported scheme '{parts.scheme}' "
+        "(use sqlite, postgresql, or memory: for tests)"
     )
 
 

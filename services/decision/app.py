@@ -9,11 +9,12 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from services.decision.api import decisions, read_models
-from services.decision.application import Clock, DecisionApplication, utc_now
+from services.decision.application import DecisionApplication
 from services.decision.integration import SERVICE, dead_letter_topic
 from services.decision.relay import build_relay
 from services.decision.settings import DecisionSettings
 from services.decision.streams import build_stream, consumed_topics
+from shared.clock import Clock, utc_now
 from shared.service import Plumbing, readiness, running_beside_the_api
 from shared.staff_auth import StaffDirectory
 from shared.web import add_request_metrics, answer_domain_errors, health_router

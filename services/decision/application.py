@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -16,6 +16,7 @@ from services.decision.domain import COUNCIL, Decision, DecisionRuleViolation
 from services.decision.fairness import assess, earliest_budget, incentive_cap, thresholds
 from services.decision.integration import SERVICE
 from shared.acting import Acting
+from shared.clock import Clock, utc_now
 from shared.consumer import ConsumingApplication, consumes
 from shared.contract import (
     AgreementKind,
@@ -33,12 +34,6 @@ from shared.observed import ObservedProposal, envelope_from, fold_heard
 from shared.projection import CatchingUpProjection
 from shared.proposal import ProposalState, ProposalStatus
 from shared.settings import CommonSettings
-
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class DecisionApplication(ConsumingApplication):

@@ -39,6 +39,7 @@ from shared.contract.decision import (
     RuleFired,
     SelectionRoute,
 )
+from shared.municipalities import fiscal_year
 
 DATA_DIR = Path(__file__).parent / "data"
 SAPPORO = "001_432515fecfa00518.txt"
@@ -167,11 +168,6 @@ def _done(
     )
 
 
-def fiscal_year_of(day: date) -> int:
-    """April–March (Kitakyushu 003: 「4月から翌年3月までの『会計年度』」)."""
-    return day.year if day.month >= 4 else day.year - 1
-
-
 def earliest_budget(decided_on: date, rules: Thresholds) -> BudgetEntry:
     """The earliest initial budget (当初予算) new city money can enter.
 
@@ -179,15 +175,15 @@ def earliest_budget(decided_on: date, rules: Thresholds) -> BudgetEntry:
     requested by the end of October, the money is in next fiscal year's initial budget;
     decided later (November–March, 予算調整・査定 and council season), it waits a year.
     Supplementary budgets (補正予算) are not offered here: the department asks finance."""
-    fiscal_year = fiscal_year_of(decided_on)
+    year = fiscal_year(decided_on)
     # The request deadline of the cycle for the next fiscal year falls in this fiscal year.
-    deadline_year = fiscal_year if rules.budget_request_month >= 4 else fiscal_year + 1
+    deadline_year = year if rules.budget_request_month >= 4 else year + 1
     request_by = date(deadline_year, rules.budget_request_month, rules.budget_request_day)
     if decided_on <= request_by:
-        target = fiscal_year + 1
+        target = year + 1
         because = f"decided by the budget requests of {request_by}: next year's initial budget"
     else:
-        target = fiscal_year + 2
+        target = year + 2
         request_by = date(deadline_year + 1, rules.budget_request_month, rules.budget_request_day)
         because = (
             f"decided after this cycle's requests were due: requested by {request_by}, for "

@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
@@ -18,6 +17,7 @@ from services.intake.integration import SERVICE
 from services.intake.relay import build_relay
 from services.intake.settings import IntakeSettings
 from services.intake.streams import build_stream, consumed_topics, dead_letter_topic
+from shared.clock import Clock, utc_now
 from shared.service import Plumbing, readiness, running_beside_the_api
 from shared.staff_auth import StaffDirectory
 from shared.status_tokens import StatusTokens
@@ -25,14 +25,8 @@ from shared.web import add_request_metrics, answer_domain_errors, health_router
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def create_app(settings: IntakeSettings, *, clock: Clock = _utc_now) -> FastAPI:
+def create_app(settings: IntakeSettings, *, clock: Clock = utc_now) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         intake = await asyncio.to_thread(IntakeApplication, settings)

@@ -9,11 +9,12 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from services.publication.api import desk, proposer, public, read_models
-from services.publication.application import Clock, PublicationApplication, utc_now
+from services.publication.application import PublicationApplication
 from services.publication.integration import SERVICE, consumed_topics, dead_letter_topic
 from services.publication.relay import build_relay
 from services.publication.settings import PublicationSettings
 from services.publication.streams import build_stream
+from shared.clock import Clock, utc_now
 from shared.service import Plumbing, readiness, running_beside_the_api
 from shared.staff_auth import StaffDirectory
 from shared.status_tokens import StatusTokens

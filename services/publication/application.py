@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from services.publication.domain import Case, CaseRuleViolation, Section, ThemeT
 from services.publication.integration import SERVICE
 from services.publication.register import Register
 from shared.acting import Acting
+from shared.clock import Clock, utc_now
 from shared.consumer import ConsumingApplication, consumes
 from shared.contract import Envelope, ProposerKind, ThemePublished
 from shared.contract.topics import DECISION_PROPOSALS, INTAKE_PROPOSALS, ROUTING_PROPOSALS
@@ -27,13 +28,8 @@ from shared.projection import CatchingUpProjection
 from shared.proposal import ProposalState, ProposalStatus
 from shared.settings import CommonSettings
 
-Clock = Callable[[], datetime]
 DISCLOSURE = Path(__file__).parent / "data" / "disclosure.json"
 SOLE_PROPRIETOR = "個人事業主（氏名は非公開） / Sole proprietor (name withheld)"
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @cache

@@ -9,11 +9,12 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from services.routing.api import dashboard, read_models, routings
-from services.routing.application import Clock, RoutingApplication, utc_now
+from services.routing.application import RoutingApplication
 from services.routing.integration import SERVICE, dead_letter_topic
 from services.routing.relay import build_relay
 from services.routing.settings import RoutingSettings
 from services.routing.streams import build_stream, consumed_topics
+from shared.clock import Clock, utc_now
 from shared.service import Plumbing, readiness, running_beside_the_api
 from shared.staff_auth import StaffDirectory
 from shared.web import add_request_metrics, answer_domain_errors, health_router

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -15,6 +15,7 @@ from services.routing.directory import Directory, directory, matches
 from services.routing.domain import Routing, RoutingRuleViolation
 from services.routing.integration import SERVICE
 from shared.acting import Acting
+from shared.clock import Clock, utc_now
 from shared.consumer import ConsumingApplication, consumes
 from shared.contract import (
     Envelope,
@@ -31,12 +32,6 @@ from shared.observed import ObservedProposal
 from shared.projection import CatchingUpProjection
 from shared.proposal import ProposalState
 from shared.settings import CommonSettings
-
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class RoutingApplication(ConsumingApplication):

@@ -17,7 +17,6 @@ from services.decision.domain import Decision, DecisionRuleViolation
 from services.decision.fairness import (
     assess,
     earliest_budget,
-    fiscal_year_of,
     incentive_cap,
     known_municipalities,
     thresholds,
@@ -29,6 +28,7 @@ from shared.contract import (
     SelectionRoute,
     UniquenessEvidence,
 )
+from shared.municipalities import fiscal_year
 
 SAPPORO = thresholds("sapporo")  # 180 days, 100 m², 3 facilities (our figures, see note)
 
@@ -118,7 +118,7 @@ def test_the_earliest_budget_follows_kitakyushus_calendar(
 
 
 def test_fiscal_years_run_april_to_march() -> None:
-    assert fiscal_year_of(date(2026, 3, 31)) == 2025 and fiscal_year_of(date(2026, 4, 1)) == 2026
+    assert fiscal_year(date(2026, 3, 31)) == 2025 and fiscal_year(date(2026, 4, 1)) == 2026
 
 
 def test_setagayas_incentive_cap_is_ten_percent_of_the_total_without_bonus() -> None:
