@@ -37,8 +37,8 @@ from baseline import (  # the same folder
 )
 
 from services.decision.application import DecisionApplication
+from services.decision.service import DECISION
 from services.decision.settings import DecisionSettings
-from services.decision.streams import build_stream
 from shared.acting import Acting
 from shared.contract import (
     ActorRole,
@@ -54,6 +54,7 @@ from shared.contract import (
     RoutingMethod,
     stable_event_id,
 )
+from shared.service import build_stream
 from shared.topics import ensure_topics
 
 PER_PROPOSAL = 4
@@ -153,7 +154,7 @@ async def decision_rate(bootstrap: str, prefix: str, proposals: int, ids: list[u
         kafka_session_timeout_seconds=2,
     )
     decision = DecisionApplication(settings)
-    stream = build_stream(settings, decision)
+    stream = build_stream(DECISION, decision, settings)
     await ensure_topics(bootstrap, [settings.topic("decision", "dead-letters")])
     before = processed("decision")
     await stream.start()  # returns once the partitions are assigned

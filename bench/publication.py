@@ -37,8 +37,8 @@ from baseline import (  # the same folder
 
 from services.decision.fairness import assess, thresholds
 from services.publication.application import PublicationApplication
+from services.publication.service import PUBLICATION
 from services.publication.settings import PublicationSettings
-from services.publication.streams import build_stream
 from shared.acting import Acting
 from shared.contract import (
     ActorRole,
@@ -52,6 +52,7 @@ from shared.contract import (
     PublicProposer,
     stable_event_id,
 )
+from shared.service import build_stream
 from shared.topics import ensure_topics
 
 PREFIX = "bench"
@@ -131,7 +132,7 @@ async def publication_rates(bootstrap: str, proposals: int) -> tuple[float, floa
         secret_key="k" * 40,
     )
     publication = PublicationApplication(settings)
-    stream = build_stream(settings, publication)
+    stream = build_stream(PUBLICATION, publication, settings)
     await ensure_topics(
         bootstrap,
         [

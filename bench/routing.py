@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from baseline import produce, raw_seconds, running_broker, with_broker_choice  # the same folder
 
 from services.routing.application import RoutingApplication
+from services.routing.service import ROUTING
 from services.routing.settings import RoutingSettings
-from services.routing.streams import build_stream
 from shared.contract import (
     ActorRole,
     Envelope,
@@ -37,6 +37,7 @@ from shared.contract import (
     PublicProposer,
     stable_event_id,
 )
+from shared.service import build_stream
 from shared.topics import ensure_topics
 
 
@@ -91,7 +92,7 @@ async def routing_rate(bootstrap: str, prefix: str, proposals: int) -> float:
         deadline_check_interval_seconds=3600,
     )
     routing = RoutingApplication(settings)
-    stream = build_stream(settings, routing)
+    stream = build_stream(ROUTING, routing, settings)
     await ensure_topics(bootstrap, [settings.topic("routing", "dead-letters")])
     await stream.start()  # returns once the partitions are assigned
     started = time.perf_counter()

@@ -13,15 +13,15 @@ import json
 import sys
 from collections.abc import Sequence
 from datetime import datetime
-from importlib import import_module
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 from aiokafka.errors import KafkaConnectionError
 
+from services.registry import SERVICES
 from shared.audit.anchor import Published, PublishedByService, read_published_links
-from shared.audit.stores import SERVICES, StoredHistory
+from shared.audit.stores import StoredHistory
 from shared.audit.verify import AnchorCheck, Problem, Verification, verify_store
 from shared.settings import CommonSettings, ConfigError, load_settings
 
@@ -68,6 +68,9 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings(CommonSettings)
     if args.command == "verify":
         services = args.services or list(SERVICES)
+        for service in services:
+            if service not in SERVICES:
+                raise ConfigError(f"service: '{service}' is not one of {', '.join(SERVICES)}")
         _require_one_store_per_service(settings, services)
         published = None
         if args.against_kafka:
@@ -86,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
             except KafkaConnectionError:
                 return _unreachable_broker(settings)
         else:
-            _require_one_store_per_service(settings, SERVICES)
+            _require_one_store_per_service(settings, list(SERVICES))
             history = history_from_stores(proposal, settings)
     except ProposalNotFound as missing:
         return fail(str(missing))
@@ -122,9 +125,8 @@ async def _published_links(settings: CommonSettings, services: Sequence[str]) ->
     """What the services' relays published, read off their topics (the same topics each
     relay is built with; unknown names are left to StoredHistory to refuse)."""
     topics = {
-        service: import_module(f"services.{service}.relay").published_topics(settings)
+        service: [topic.name(settings) for topic in SERVICES[service].published()]
         for service in services
-        if service in SERVICES
     }
     return await read_published_links(settings.kafka_bootstrap_servers, topics)
 

@@ -15,34 +15,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
-from importlib import import_module
+from collections.abc import Sequence
 from pathlib import Path
 
 from kyoso import audit, rebuild
+from services.registry import SERVICES
 from shared.settings import ConfigError
 
 AUDIT_COMMANDS = ("verify", "replay", "export")
-
-
-def _service(name: str) -> Callable[[], None]:
-    def run() -> None:
-        import_module(f"services.{name}.main").run()
-
-    return run
-
-
-def _relay(name: str) -> Callable[[bool], None]:
-    def run(republish: bool) -> None:
-        import_module(f"services.{name}.main").run_relay_only(republish)
-
-    return run
-
-
-# Each service's `main` module has run() and run_relay_only(); later issues add theirs.
-NAMES = ("intake", "routing", "decision", "publication")
-SERVICES: dict[str, Callable[[], None]] = {name: _service(name) for name in NAMES}
-RELAYS: dict[str, Callable[[bool], None]] = {name: _relay(name) for name in NAMES}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -54,10 +34,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     up.add_argument("--no-demo-data", action="store_true", help="do not load Nagasaki's themes")
 
     service = commands.add_parser("service", help="run one service in the foreground")
-    service.add_argument("name", choices=sorted(SERVICES))
+    service.add_argument("name", choices=list(SERVICES))
 
     relay = commands.add_parser("relay", help="run only a service's relay to Kafka")
-    relay.add_argument("name", choices=sorted(RELAYS))
+    relay.add_argument("name", choices=list(SERVICES))
     relay.add_argument(
         "--republish",
         action="store_true",
@@ -94,10 +74,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return bring_up(broker_port=args.broker_port, demo_data=not args.no_demo_data)
         if args.command == "service":
-            SERVICES[args.name]()
+            from shared.service import run
+
+            run(SERVICES[args.name])
             return 0
         if args.command == "relay":
-            RELAYS[args.name](args.republish)
+            from shared.service import run_relay_only
+
+            run_relay_only(SERVICES[args.name], args.republish)
             return 0
         if args.command == "subscribe":
             from kyoso.subscribe import run as subscribe_run

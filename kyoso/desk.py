@@ -21,16 +21,10 @@ from pathlib import Path
 from types import FrameType
 
 from kyoso.demo import walk_nagasaki_register
+from services.registry import SERVICES
 from shared.broker import LocalBroker
 from shared.settings import CommonSettings, load_settings
 
-# Service → (port variable, default port). Later issues add theirs.
-SERVICE_PORTS: dict[str, tuple[str, int]] = {
-    "intake": ("KYOSO_INTAKE_PORT", 8001),
-    "routing": ("KYOSO_ROUTING_PORT", 8002),
-    "decision": ("KYOSO_DECISION_PORT", 8003),
-    "publication": ("KYOSO_PUBLICATION_PORT", 8004),
-}
 READY_TIMEOUT_SECONDS = 60.0
 
 
@@ -110,13 +104,13 @@ def bring_up(broker_port: int, demo_data: bool) -> int:
     broker = LocalBroker(port=broker_port, log_path=data_dir / "broker.log").start()
     children: dict[str, subprocess.Popen[bytes]] = {}
     try:
-        for name in SERVICE_PORTS:
+        for name in SERVICES:
             children[name] = subprocess.Popen(
                 [sys.executable, "-m", "kyoso.cli", "service", name], env=env
             )
         urls = {
-            name: f"http://127.0.0.1:{env.get(var, str(default))}"
-            for name, (var, default) in SERVICE_PORTS.items()
+            name: f"http://127.0.0.1:{env.get(s.port_variable, str(s.default_port))}"
+            for name, s in SERVICES.items()
         }
         deadline = time.monotonic() + READY_TIMEOUT_SECONDS
         for name, base in urls.items():

@@ -8,30 +8,21 @@ integration events are read off the topics, for a city that holds only those.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
-from services.decision.domain import Decision
-from services.decision.integration import decision_topic
-from services.decision.integration import to_envelope as decision_envelope
 from services.intake.domain import Proposal
-from services.intake.integration import proposals_topic
-from services.intake.integration import to_envelope as intake_envelope
 from services.publication.domain import Case
-from services.publication.integration import public_topic
-from services.publication.integration import to_envelope as publication_envelope
-from services.routing.domain import Routing
-from services.routing.integration import routing_topic
-from services.routing.integration import to_envelope as routing_envelope
+from services.registry import SERVICES
 from shared.audit.history import InternalRecord, ProposalHistory
 from shared.audit.stores import StoredHistory
 from shared.contract import Envelope
 from shared.contract.envelope import MalformedMessage, from_kafka
 from shared.contract.intake import ProposalSubmitted
 from shared.contract.public import CaseCorrected, CasePublished, CaseRetracted
+from shared.contract.topics import TOPICS
 from shared.settings import CommonSettings
 from shared.topics import read_to_end
 
@@ -40,23 +31,8 @@ class ProposalNotFound(LookupError):
     pass
 
 
-# Per service: the aggregates holding a proposal's own events, and the relay's translation.
-AGGREGATES: dict[str, Callable[[UUID], UUID]] = {
-    "intake": lambda proposal_id: proposal_id,
-    "routing": Routing.create_id,
-    "decision": Decision.create_id,
-    "publication": Case.create_id,
-}
-TRANSLATORS: dict[str, Callable[[Any, int | None], Envelope | None]] = {
-    "intake": intake_envelope,
-    "routing": routing_envelope,
-    "decision": decision_envelope,
-    "publication": publication_envelope,
-}
-
-
 def history_from_stores(proposal: UUID | str, settings: CommonSettings) -> ProposalHistory:
-    stores = {service: StoredHistory(service, settings) for service in AGGREGATES}
+    stores = {name: StoredHistory(name, settings) for name in SERVICES}
     try:
         proposal_id = (
             proposal
@@ -66,10 +42,11 @@ def history_from_stores(proposal: UUID | str, settings: CommonSettings) -> Propo
         envelopes: list[Envelope] = []
         internal: list[InternalRecord] = []
         for service, store in stores.items():
-            stored = store.recorder.select_events(AGGREGATES[service](proposal_id))
+            declaration = SERVICES[service]
+            stored = store.recorder.select_events(declaration.proposal_aggregate(proposal_id))
             for stored_event in stored:
                 domain_event: Any = store.mapper.to_domain_event(stored_event)
-                envelope = TRANSLATORS[service](domain_event, None)
+                envelope = declaration.to_envelope(domain_event)
                 if envelope is not None:
                     envelopes.append(envelope)
                 else:
@@ -103,12 +80,7 @@ def _receipt_in_store(intake: StoredHistory, receipt_number: str) -> UUID:
 
 
 async def history_from_kafka(proposal: UUID | str, settings: CommonSettings) -> ProposalHistory:
-    topics = [
-        proposals_topic(settings),
-        routing_topic(settings),
-        decision_topic(settings),
-        public_topic(settings),
-    ]
+    topics = [topic.name(settings) for topic in TOPICS]
     records = await read_to_end(settings.kafka_bootstrap_servers, topics)
     envelopes = []
     for record in records:

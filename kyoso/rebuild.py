@@ -20,8 +20,8 @@ import urllib.request
 
 from pydantic import ValidationError
 
+from services.registry import SERVICES
 from shared.rebuild import (
-    SERVICES,
     Difference,
     ReadModelsReport,
     differences,
@@ -44,7 +44,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    rebuild.add_argument("name", choices=sorted(SERVICES))
+    rebuild.add_argument("name", choices=list(SERVICES))
     rebuild.add_argument("--json", action="store_true", help="print the result as JSON")
     rebuild.add_argument(
         "--against", metavar="URL", help="the running service to compare with (its base URL)"
@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
             raise LiveServiceUnavailable(f"{args.against} is the {live.service} service")
         # Rebuilt up to where the live ones were, so events recorded in between do not
         # count as a difference.
-        rebuilt = rebuild_service(name, until=None if live is None else live.positions())
+        rebuilt = rebuild_service(SERVICES[name], until=None if live is None else live.positions())
     except (ConfigError, LiveServiceUnavailable) as problem:
         print(f"kyoso rebuild: {problem}", file=sys.stderr)
         return 2

@@ -14,32 +14,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from eventsourcing.utils import resolve_topic
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.declaration import ServiceDeclaration
 from shared.projection import CatchingUpProjection, digest_of, row_counts
 from shared.settings import CommonSettings, load_settings
-
-# Each service's settings and application, by name (as in `kyoso service NAME`). Topics,
-# not imports: shared code does not depend on the services at import time.
-SERVICES: dict[str, tuple[str, str]] = {
-    "intake": (
-        "services.intake.settings:IntakeSettings",
-        "services.intake.application:IntakeApplication",
-    ),
-    "routing": (
-        "services.routing.settings:RoutingSettings",
-        "services.routing.application:RoutingApplication",
-    ),
-    "decision": (
-        "services.decision.settings:DecisionSettings",
-        "services.decision.application:DecisionApplication",
-    ),
-    "publication": (
-        "services.publication.settings:PublicationSettings",
-        "services.publication.application:PublicationApplication",
-    ),
-}
 
 
 class WithReadModels(Protocol):
@@ -114,24 +93,16 @@ def rebuilt_report(
     return ReadModelsReport(service=service, read_models=summaries)
 
 
-def open_service(name: str, **overrides: Any) -> WithReadModels:
-    """The service's application over its store, configured as the service itself is
-    (KYOSO_ variables); it only reads, so it is safe beside the running service."""
-    if name not in SERVICES:
-        raise ValueError(f"no service {name!r} (one of {', '.join(SERVICES)})")
-    settings_topic, application_topic = SERVICES[name]
-    settings: CommonSettings = load_settings(resolve_topic(settings_topic), **overrides)
-    application: WithReadModels = resolve_topic(application_topic)(settings)
-    return application
-
-
 def rebuild_service(
-    name: str, until: Mapping[str, int] | None = None, **overrides: Any
+    declaration: ServiceDeclaration, until: Mapping[str, int] | None = None, **overrides: Any
 ) -> ReadModelsReport:
-    """Open the service's store from its settings and rebuild its read models."""
-    application = open_service(name, **overrides)
+    """Open the service's store from its settings (KYOSO_ variables, as the service itself
+    reads them) and rebuild its read models; it only reads, so it is safe beside the
+    running service."""
+    settings: CommonSettings = load_settings(declaration.settings, **overrides)
+    application: Any = declaration.open(settings)
     try:
-        return rebuilt_report(name, application, until)
+        return rebuilt_report(declaration.name, application, until)
     finally:
         application.close()
 

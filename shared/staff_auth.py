@@ -66,11 +66,9 @@ class StaffDirectory:
 _bearer = HTTPBearer(auto_error=False, description="Staff token from KYOSO_STAFF_TOKENS")
 
 
-def staff_dependency(
-    directory: Callable[[Request], StaffDirectory], *roles: StaffRole
-) -> Callable[..., StaffToken]:
+def staff_dependency(*roles: StaffRole) -> Callable[..., StaffToken]:
     """A FastAPI dependency: the calling staff member, with one of `roles`, acting for the
-    municipality in the path."""
+    municipality in the path (the service keeps its directory in `app.state.staff`)."""
 
     def authenticate(
         request: Request,
@@ -84,7 +82,8 @@ def staff_dependency(
                 ],
                 headers={"WWW-Authenticate": "Bearer"},
             )
-        staff = directory(request).find(credentials.credentials)
+        directory: StaffDirectory = request.app.state.staff
+        staff = directory.find(credentials.credentials)
         if staff is None:
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED,
@@ -115,6 +114,12 @@ def staff_dependency(
         return staff
 
     return authenticate
+
+
+DeskStaff = Annotated[StaffToken, Depends(staff_dependency("desk"))]
+AnyStaff = Annotated[StaffToken, Depends(staff_dependency("desk", "department", "council"))]
+# Named for the read-models route built for every service.
+desk_staff = DeskStaff
 
 
 # The request's correlation id: it ties the events a request records to other requests

@@ -10,8 +10,10 @@ import base64
 import hashlib
 import hmac
 import secrets
+from typing import Annotated
 from uuid import UUID
 
+from fastapi import Depends, Header, HTTPException, Query, Request
 from pydantic import Field, field_validator
 
 from shared.settings import CommonSettings, ConfigError
@@ -28,7 +30,36 @@ class StatusTokens:
         return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
     def verify(self, proposal_id: UUID, token: str) -> bool:
-        return hmac.compare_digest(self.issue(proposal_id), token)
+        # As bytes: a token with characters outside ASCII is simply wrong, not an error.
+        return hmac.compare_digest(self.issue(proposal_id).encode(), token.encode())
+
+
+async def proposer_access(
+    request: Request,
+    proposal_id: UUID,
+    token: Annotated[str | None, Query(description="Status token from the receipt")] = None,
+    x_status_token: Annotated[str | None, Header(alias="X-Status-Token")] = None,
+) -> UUID:
+    """The proposal id, once the caller has shown the proposal's status token (intake
+    issues it; every service holding the same KYOSO_SECRET_KEY can check it)."""
+    tokens: StatusTokens = request.app.state.status_tokens
+    presented = x_status_token or token
+    if not presented:
+        raise HTTPException(
+            401,
+            detail=[
+                {"loc": ["query", "token"], "msg": "the status token from your receipt is required"}
+            ],
+        )
+    if not tokens.verify(proposal_id, presented):
+        # Same answer as for an unknown proposal: a wrong token learns nothing.
+        raise HTTPException(
+            404, detail=[{"loc": ["path", "proposal_id"], "msg": "no such proposal"}]
+        )
+    return proposal_id
+
+
+ProposerAccess = Annotated[UUID, Depends(proposer_access)]
 
 
 class StatusTokenSettings(CommonSettings):

@@ -17,9 +17,10 @@ import psycopg
 import pytest
 from fastapi import FastAPI
 
-from services.intake.app import create_app
 from services.intake.demo_data import load_nagasaki_themes
+from services.intake.service import INTAKE
 from services.intake.settings import IntakeSettings
+from shared.service import create_app as create_service_app
 from tests.brokers import APACHE_KAFKA, Broker, apache_kafka_lane, broker_kinds, new_broker
 from tests.postgres import throwaway_postgres
 
@@ -185,15 +186,15 @@ class RunningIntake:
 
     @property
     def application(self) -> Any:
-        return self.app.state.intake
+        return self.app.state.application
 
 
 async def start_intake(settings: IntakeSettings, clock: MovableClock) -> tuple[FastAPI, Any]:
     """Intake with Nagasaki's 27 themes (not its register: tests count their proposals)."""
-    app = create_app(settings, clock=clock)
+    app = create_service_app(INTAKE, settings, clock=clock)
     lifespan = app.router.lifespan_context(app)
     await lifespan.__aenter__()
-    await asyncio.to_thread(load_nagasaki_themes, app.state.intake)
+    await asyncio.to_thread(load_nagasaki_themes, app.state.application)
     return app, lifespan
 
 

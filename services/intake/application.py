@@ -25,6 +25,7 @@ from services.intake.domain import (
 )
 from services.intake.integration import SERVICE, to_envelope
 from shared.acting import Acting
+from shared.clock import Clock, utc_now
 from shared.consumer import ConsumingApplication, consumes
 from shared.contract import Envelope
 from shared.contract.topics import DECISION_PROPOSALS, ROUTING_PROPOSALS
@@ -34,6 +35,7 @@ from shared.municipalities import fiscal_year, municipalities
 from shared.observed import ObservedProposal
 from shared.projection import CatchingUpProjection
 from shared.proposal import PROPOSAL_FOLD, ProposalState
+from shared.settings import CommonSettings
 
 
 @dataclass(frozen=True)
@@ -60,8 +62,9 @@ class IntakeApplication(ConsumingApplication):
     # The receipt book grows by one event per proposal; snapshots keep a cold start fast.
     snapshotting_intervals = {ReceiptBook: 200}  # noqa: RUF012
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, settings: CommonSettings, clock: Clock = utc_now) -> None:
+        super().__init__(settings)
+        self.clock = clock
         self.catalogue = IntakeCatalogue(self)
         # Submissions in one process take receipt numbers one at a time; without this,
         # concurrent requests would mostly conflict on the receipt book and retry.

@@ -10,7 +10,6 @@ from typing import Any
 
 from services.intake.domain import Proposal, Theme
 from shared.contract import (
-    Envelope,
     IntegrationEvent,
     ProposalAccepted,
     ProposalRejected,
@@ -20,20 +19,10 @@ from shared.contract import (
     ThemeClosed,
     ThemePublished,
 )
-from shared.contract.envelope import envelope_of
+from shared.contract.envelope import envelope_translator
 from shared.municipalities import today_in_japan
-from shared.relay import Outgoing
-from shared.settings import CommonSettings
 
 SERVICE = "intake"
-
-
-def proposals_topic(settings: CommonSettings) -> str:
-    return settings.topic(SERVICE, "proposals")
-
-
-def themes_topic(settings: CommonSettings) -> str:
-    return settings.topic(SERVICE, "themes")
 
 
 def to_integration_event(domain_event: Any) -> IntegrationEvent | None:
@@ -89,19 +78,4 @@ def to_integration_event(domain_event: Any) -> IntegrationEvent | None:
     return None  # receipt books and idempotency records are intake's own business
 
 
-def to_envelope(domain_event: Any, notification_id: int | None = None) -> Envelope | None:
-    event = to_integration_event(domain_event)
-    return None if event is None else envelope_of(SERVICE, domain_event, event, notification_id)
-
-
-def translator(settings: CommonSettings) -> Any:
-    proposals, themes = proposals_topic(settings), themes_topic(settings)
-
-    def translate(domain_event: Any, notification_id: int) -> Outgoing | None:
-        envelope = to_envelope(domain_event, notification_id)
-        if envelope is None:
-            return None
-        topic = proposals if isinstance(domain_event, Proposal.Event) else themes
-        return Outgoing(topic=topic, envelope=envelope)
-
-    return translate
+to_envelope = envelope_translator(SERVICE, to_integration_event)

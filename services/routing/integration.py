@@ -10,7 +10,6 @@ from shared.contract import (
     DeadlinePassed,
     DialogueMilestone,
     DialogueMilestoneReached,
-    Envelope,
     IntegrationEvent,
     ProposalDeclined,
     ProposalRouted,
@@ -18,19 +17,9 @@ from shared.contract import (
     RoutingMethod,
     StatusLineSet,
 )
-from shared.contract.envelope import envelope_of
-from shared.relay import Translator, to_one_topic
-from shared.settings import CommonSettings
+from shared.contract.envelope import envelope_translator
 
 SERVICE = "routing"
-
-
-def routing_topic(settings: CommonSettings) -> str:
-    return settings.topic(SERVICE, "proposals")
-
-
-def dead_letter_topic(settings: CommonSettings) -> str:
-    return settings.topic(SERVICE, "dead-letters")
 
 
 def to_integration_event(domain_event: Any) -> IntegrationEvent | None:
@@ -74,10 +63,4 @@ def to_integration_event(domain_event: Any) -> IntegrationEvent | None:
     return None  # what routing heard from others, and its own bookkeeping, stays here
 
 
-def to_envelope(domain_event: Any, notification_id: int | None = None) -> Envelope | None:
-    event = to_integration_event(domain_event)
-    return None if event is None else envelope_of(SERVICE, domain_event, event, notification_id)
-
-
-def translator(settings: CommonSettings) -> Translator:
-    return to_one_topic(routing_topic(settings), to_envelope)
+to_envelope = envelope_translator(SERVICE, to_integration_event)

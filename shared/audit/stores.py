@@ -13,9 +13,6 @@ from shared.application import ServiceApplication
 from shared.settings import CommonSettings, ConfigError
 from shared.store import eventsourcing_env
 
-# The services whose stores hold a proposal's history, in the order a proposal meets them.
-SERVICES = ("intake", "routing", "decision", "publication")
-
 
 class StoredHistory(ServiceApplication):
     """A service's store, opened for reading."""
@@ -24,8 +21,6 @@ class StoredHistory(ServiceApplication):
     aggregate_cache_size = None
 
     def __init__(self, service: str, settings: CommonSettings) -> None:
-        if service not in SERVICES:
-            raise ConfigError(f"service: '{service}' is not one of {', '.join(SERVICES)}")
         self.service = service
         self.name = service  # the library names PostgreSQL tables after the application
         env = eventsourcing_env(service, settings)

@@ -19,9 +19,9 @@ in order. Extension attributes carry what an auditor and a consumer need:
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from cloudevents.core.bindings import kafka as ce_kafka
@@ -236,3 +236,22 @@ def _describe(error: ValidationError) -> str:
         f"{'.'.join(str(p) for p in item['loc']) or 'data'}: {item['msg']}"
         for item in error.errors()
     )
+
+
+class ToEnvelope(Protocol):
+    def __call__(
+        self, domain_event: Any, notification_id: int | None = None
+    ) -> Envelope | None: ...
+
+
+def envelope_translator(
+    service: str, to_integration_event: Callable[[Any], IntegrationEvent | None]
+) -> ToEnvelope:
+    """A service's translation of its stored domain events into what it publishes: the
+    integration event in its envelope, or None for what stays inside the service."""
+
+    def to_envelope(domain_event: Any, notification_id: int | None = None) -> Envelope | None:
+        event = to_integration_event(domain_event)
+        return None if event is None else envelope_of(service, domain_event, event, notification_id)
+
+    return to_envelope

@@ -9,7 +9,6 @@ Secrets. Only what our files use is implemented, and anything else fails loudly.
 from __future__ import annotations
 
 import fnmatch
-import importlib
 import os
 import re
 import shlex
@@ -23,10 +22,7 @@ from fastapi import FastAPI
 from pydantic_settings import BaseSettings
 from starlette.routing import Match
 
-from services.decision.settings import DecisionSettings
-from services.intake.settings import IntakeSettings
-from services.publication.settings import PublicationSettings
-from services.routing.settings import RoutingSettings
+from services.registry import SERVICES
 from shared.settings import ENV_PREFIX, CommonSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,13 +34,10 @@ DEPLOY = ROOT / "deploy"
 BASE = DEPLOY / "base"
 OVERLAY = DEPLOY / "overlays" / "example-city"
 
-# Which settings class each service reads. A new service adds its line here; a service in
-# the compose file or the manifests without one fails the tests, naming it.
+# Which settings class each service reads, from the services' declarations: a service in
+# the compose file or the manifests that is not declared fails the tests, naming it.
 SERVICE_SETTINGS: dict[str, type[CommonSettings]] = {
-    "intake": IntakeSettings,
-    "routing": RoutingSettings,
-    "decision": DecisionSettings,
-    "publication": PublicationSettings,
+    name: declaration.settings for name, declaration in SERVICES.items()
 }
 
 
@@ -58,35 +51,18 @@ def setting_variables(settings: type[BaseSettings]) -> set[str]:
 
 
 def port_variable(service: str) -> str:
-    return variable(f"{service}_port")
+    return SERVICES[service].port_variable
 
 
 def default_port(service: str) -> int:
-    port = SERVICE_SETTINGS[service].model_fields[f"{service}_port"].default
-    assert isinstance(port, int)
-    return port
+    return SERVICES[service].default_port
 
 
 def service_topics(service: str, settings: CommonSettings) -> set[str]:
-    """The topics a service uses, from its code: what every `*_topic(s)` function defined in
-    its `integration` and `streams` modules names (published, consumed, dead letters)."""
-    topics: set[str] = set()
-    for part in ("integration", "streams"):
-        try:
-            module = importlib.import_module(f"services.{service}.{part}")
-        except ModuleNotFoundError as missing:
-            if missing.name != f"services.{service}.{part}":
-                raise
-            continue
-        for name, function in vars(module).items():
-            if (
-                name.endswith(("_topic", "_topics"))
-                and callable(function)
-                and getattr(function, "__module__", None) == module.__name__
-            ):
-                found = function(settings)
-                topics |= {found} if isinstance(found, str) else set(found)
-    return topics
+    """The topics a service uses, from its declaration: published, consumed, dead letters."""
+    declaration = SERVICES[service]
+    topics = [*declaration.published(), *declaration.consumed(), declaration.dead_letters()]
+    return {topic.name(settings) for topic in topics}
 
 
 def answers_get(app: FastAPI, path: str) -> bool:

@@ -7,7 +7,6 @@ routes, the topic functions), so a change on either side that the other misses f
 
 from __future__ import annotations
 
-import importlib
 import re
 import secrets
 import shutil
@@ -22,8 +21,9 @@ import yaml
 from fastapi import FastAPI
 from pydantic import TypeAdapter
 
-from kyoso.cli import SERVICES
 from services.intake.settings import IntakeSettings
+from services.registry import SERVICES
+from shared.service import create_app
 from shared.settings import CommonSettings
 from tests.deploy import manifests as m
 
@@ -55,9 +55,7 @@ def apps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, FastAPI]:
         values: dict[str, Any] = {"data_dir": tmp_path_factory.mktemp(name)}
         if "secret_key" in settings_class.model_fields:
             values["secret_key"] = secrets.token_urlsafe(32)
-        built[name] = importlib.import_module(f"services.{name}.app").create_app(
-            settings_class(**values)
-        )
+        built[name] = create_app(SERVICES[name], settings_class(**values))
     return built
 
 

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from services.decision.app import create_app as create_decision
+from services.decision.service import DECISION
 from services.intake.settings import IntakeSettings
-from services.publication.app import create_app as create_publication
-from services.routing.app import create_app as create_routing
+from services.publication.service import PUBLICATION
+from services.routing.service import ROUTING
+from shared.service import create_app
 from tests.brokers import Broker
 from tests.conftest import MovableClock, serving_intake
 from tests.running import serving
@@ -28,9 +29,9 @@ async def desk(
     clock = MovableClock()
     async with (
         serving_intake(settings.intake, clock) as intake_client,
-        serving(create_routing(settings.routing, clock=clock)) as routing_client,
-        serving(create_decision(settings.decision, clock=clock)) as decision_client,
-        serving(create_publication(settings.publication, clock=clock)) as publication_client,
+        serving(create_app(ROUTING, settings.routing, clock=clock)) as routing_client,
+        serving(create_app(DECISION, settings.decision, clock=clock)) as decision_client,
+        serving(create_app(PUBLICATION, settings.publication, clock=clock)) as publication_client,
     ):
         yield Desk(
             intake_client,

@@ -67,7 +67,7 @@ async def test_replay_from_the_stores_folds_the_whole_lifecycle_as_the_services_
     assert state.receipt_number == receipt["receipt_number"]
 
     # The same state the publication service folded from what it heard, live.
-    publication = desk.publication._transport.app.state.publication  # type: ignore[attr-defined]
+    publication = desk.publication._transport.app.state.application  # type: ignore[attr-defined]
     live = publication.register.proposal(proposal_id)
     assert live is not None
     assert state.model_dump(exclude={"steps", "events_applied", "updated_at"}) == live.model_dump(

@@ -23,11 +23,12 @@ import httpx
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
-from services.decision.app import create_app as create_decision
+from services.decision.service import DECISION
 from services.intake.settings import IntakeSettings
-from services.publication.app import create_app as create_publication
-from services.routing.app import create_app as create_routing
+from services.publication.service import PUBLICATION
+from services.routing.service import ROUTING
 from shared.proposal import ProposalState
+from shared.service import create_app
 from tests.apache_kafka import ApacheKafka
 from tests.brokers import APACHE_KAFKA, TANSU, apache_kafka_lane, new_broker
 from tests.conftest import MovableClock, serving_intake, wait_until
@@ -113,13 +114,13 @@ async def test_a_broker_that_loses_its_data_mid_run_is_refilled_and_nothing_is_l
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     try:
-        decision_app = create_decision(settings.decision, clock=clock)
-        routing_app = create_routing(settings.routing, clock=clock)
+        decision_app = create_app(DECISION, settings.decision, clock=clock)
+        routing_app = create_app(ROUTING, settings.routing, clock=clock)
         async with (
             serving_intake(settings.intake, clock) as intake,
             serving(routing_app) as routing,
             serving(decision_app) as decision,
-            serving(create_publication(settings.publication, clock=clock)) as publication,
+            serving(create_app(PUBLICATION, settings.publication, clock=clock)) as publication,
         ):
             heard_by_decision = decision_app.state.plumbing.application.proposal_state
             routing_board = routing_app.state.plumbing.application.board

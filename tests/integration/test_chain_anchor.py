@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
-from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +18,12 @@ from kyoso.cli import main
 from services.intake.application import IntakeApplication
 from services.intake.demo_data import load_nagasaki_themes
 from services.intake.settings import IntakeSettings
+from services.registry import SERVICES
 from shared.audit.recorders import ChainedRecorder
-from shared.audit.stores import SERVICES, StoredHistory
+from shared.audit.stores import StoredHistory
 from shared.broker import free_port
 from shared.contract import Envelope, ProposalSubmitted, from_kafka
+from shared.contract.topics import TOPICS
 from shared.settings import CommonSettings
 from shared.topics import read_to_end
 from tests.conftest import wait_until
@@ -33,11 +34,7 @@ pytestmark = pytest.mark.integration
 
 
 def all_topics(settings: CommonSettings) -> list[str]:
-    return [
-        topic
-        for service in SERVICES
-        for topic in import_module(f"services.{service}.relay").published_topics(settings)
-    ]
+    return [topic.name(settings) for topic in TOPICS]
 
 
 async def published_envelopes(settings: CommonSettings) -> list[Envelope]:

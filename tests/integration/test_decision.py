@@ -11,14 +11,15 @@ import httpx
 import pytest
 from prometheus_client import REGISTRY
 
-from services.decision.app import create_app as create_decision
+from services.decision.service import DECISION
 from services.decision.settings import DecisionSettings
-from services.intake.app import create_app as create_intake
+from services.intake.service import INTAKE
 from services.intake.settings import IntakeSettings
-from services.routing.app import create_app as create_routing
+from services.routing.service import ROUTING
 from services.routing.settings import RoutingSettings
 from shared.contract import ProposalAdopted, ProposalRejectedAfterReview, from_kafka
 from shared.proposal import ProposalStatus
+from shared.service import create_app
 from tests.brokers import Broker
 from tests.conftest import NAGASAKI_DESK, STAFF_TOKENS, MovableClock, bearer, wait_until
 from tests.factories import free_proposal_body
@@ -69,7 +70,7 @@ class Desk:
             return response.status_code == 200
 
         await wait_until(take_on, what=f"{pid} routed and taken on")
-        application = self.decision_app.state.decision
+        application = self.decision_app.state.application
 
         def heard() -> bool:
             state = application.proposal_state(uuid.UUID(pid))
@@ -110,9 +111,9 @@ async def desk(
     decision_settings = DecisionSettings(
         **common, database_url=database_url.replace("intake.sqlite", "decision.sqlite")
     )
-    intake_app = create_intake(intake_settings, clock=clock)
-    routing_app = create_routing(routing_settings, clock=clock)
-    decision_app = create_decision(decision_settings, clock=clock)
+    intake_app = create_app(INTAKE, intake_settings, clock=clock)
+    routing_app = create_app(ROUTING, routing_settings, clock=clock)
+    decision_app = create_app(DECISION, decision_settings, clock=clock)
     async with (
         serving(intake_app) as intake,
         serving(routing_app) as routing,
@@ -165,7 +166,7 @@ async def test_a_rejection_needs_reasons_and_the_proposer_sees_them(desk: Desk) 
     assert isinstance(event.event, ProposalRejectedAfterReview)
     assert event.meta.actor_role.value == "department"
 
-    intake = desk.intake_app.state.intake
+    intake = desk.intake_app.state.application
 
     def proposer_sees() -> Any:
         state = intake.state(uuid.UUID(pid))
@@ -277,7 +278,7 @@ async def test_every_event_delivered_twice_still_gives_one_decision(desk: Desk) 
         f"{url}/adopt", json={"inputs": {"occupancy_days": 30}}, headers=bearer(EDUCATION)
     )
     assert adopted.status_code == 200, adopted.text
-    application = desk.decision_app.state.decision
+    application = desk.decision_app.state.application
     heard_before = application.proposal_state(uuid.UUID(pid))
     before = copies_ignored_by_decision()
     # Intake's submitted and accepted, routing's routed and taken on: all sent again.

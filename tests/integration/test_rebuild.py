@@ -23,16 +23,17 @@ import uvicorn
 from fastapi import FastAPI
 
 from kyoso import rebuild as rebuild_command
-from services.decision.app import create_app as create_decision
-from services.intake.app import create_app as create_intake
+from services.decision.service import DECISION
 from services.intake.demo_data import load_nagasaki_themes
+from services.intake.service import INTAKE
 from services.intake.settings import IntakeSettings
-from services.publication.app import create_app as create_publication
-from services.routing.app import create_app as create_routing
+from services.publication.service import PUBLICATION
 from services.routing.domain import Routing
+from services.routing.service import ROUTING
 from shared.broker import free_port
 from shared.projection import CatchingUpProjection, Snapshot
 from shared.rebuild import ReadModelsReport, differences, live_report, rebuilt_report
+from shared.service import create_app
 from tests.brokers import Broker
 from tests.conftest import (
     NAGASAKI_DEPARTMENT,
@@ -93,10 +94,10 @@ async def running_services(
     settings = desk_settings(tmp_path, broker.bootstrap_servers, database_url, make_settings)
     clock = MovableClock()
     factories: dict[str, Callable[[], FastAPI]] = {
-        "intake": lambda: create_intake(settings.intake, clock=clock),
-        "routing": lambda: create_routing(settings.routing, clock=clock),
-        "decision": lambda: create_decision(settings.decision, clock=clock),
-        "publication": lambda: create_publication(settings.publication, clock=clock),
+        "intake": lambda: create_app(INTAKE, settings.intake, clock=clock),
+        "routing": lambda: create_app(ROUTING, settings.routing, clock=clock),
+        "decision": lambda: create_app(DECISION, settings.decision, clock=clock),
+        "publication": lambda: create_app(PUBLICATION, settings.publication, clock=clock),
     }
     apps = {name: factories[name]() for name in names}
     async with contextlib.AsyncExitStack() as stack:
@@ -105,7 +106,7 @@ async def running_services(
             for name in names
         }
         # Intake with Nagasaki's themes, as in the other pipeline tests.
-        await asyncio.to_thread(load_nagasaki_themes, apps["intake"].state.intake)
+        await asyncio.to_thread(load_nagasaki_themes, apps["intake"].state.application)
         yield Services(
             apps,
             clients,

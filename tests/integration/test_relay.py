@@ -12,10 +12,11 @@ import pytest
 
 from services.intake.application import IntakeApplication
 from services.intake.demo_data import load_nagasaki_themes
-from services.intake.relay import build_relay
+from services.intake.service import INTAKE
 from services.intake.settings import IntakeSettings
 from shared.broker import free_port
 from shared.contract import ProposalAccepted, ProposalSubmitted, ThemeClosed, from_kafka
+from shared.service import Plumbing
 from shared.topics import read_to_end
 from tests.brokers import Broker, new_broker
 from tests.conftest import NAGASAKI_DESK, MovableClock, bearer, start_intake, wait_until
@@ -199,7 +200,7 @@ async def test_a_new_empty_broker_gets_the_whole_history_again(
             # Republished with the links the store holds, like the first time.
             metas = [from_kafka(r.headers, r.key, r.value).meta for r in proposals + themes]
             positions = [meta.source_position or 0 for meta in metas]
-            links = app.state.intake.recorder.links_for(positions)
+            links = app.state.application.recorder.links_for(positions)
             assert [meta.chain_link for meta in metas] == [links[p] for p in positions]
         finally:
             await lifespan.__aexit__(None, None, None)
@@ -224,7 +225,7 @@ async def test_a_relay_over_a_store_without_a_chain_publishes_without_links(
     intake = UnchainedIntake(settings)
     try:
         load_nagasaki_themes(intake)
-        relay = build_relay(settings, intake)
+        relay = Plumbing.of(INTAKE, intake, settings).relay
         assert relay.chain is None
         await relay.start()
         try:

@@ -12,13 +12,14 @@ import httpx
 import pytest
 from prometheus_client import REGISTRY
 
-from services.intake.app import create_app as create_intake
 from services.intake.demo_data import load_nagasaki_themes
+from services.intake.service import INTAKE
 from services.intake.settings import IntakeSettings
-from services.routing.app import create_app as create_routing
+from services.routing.service import ROUTING
 from services.routing.settings import RoutingSettings
 from shared.contract import DeadlinePassed, ProposalRouted, from_kafka
 from shared.proposal import PROPOSAL_FOLD
+from shared.service import create_app
 from tests.brokers import Broker
 from tests.conftest import (
     NAGASAKI_DESK,
@@ -109,10 +110,10 @@ async def desk(
         deadline_check_interval_seconds=0.2,
         relay_poll_interval_seconds=0.05,
     )
-    intake_app = create_intake(intake_settings, clock=clock)
-    routing_app = create_routing(routing_settings, clock=clock)
+    intake_app = create_app(INTAKE, intake_settings, clock=clock)
+    routing_app = create_app(ROUTING, routing_settings, clock=clock)
     async with serving(intake_app) as intake, serving(routing_app) as routing:
-        await asyncio.to_thread(load_nagasaki_themes, intake_app.state.intake)
+        await asyncio.to_thread(load_nagasaki_themes, intake_app.state.application)
         yield Desk(intake, routing, routing_app, intake_app, routing_settings, clock)
 
 
@@ -221,7 +222,7 @@ async def test_the_dialogue_is_recorded_and_the_status_line_kept(desk: Desk) -> 
         desk.settings.topic("routing", "proposals"),
         lambda r: len(r) >= 6,
     )
-    heard = desk.routing_app.state.routing.proposal_state(uuid.UUID(pid))
+    heard = desk.routing_app.state.application.proposal_state(uuid.UUID(pid))
     envelopes = [from_kafka(r.headers, r.key, r.value) for r in records]
     final = PROPOSAL_FOLD.fold(envelopes, initial=heard)
     assert final is not None and final.status.value == "in_dialogue"
@@ -284,7 +285,7 @@ async def test_a_proposal_past_its_routing_deadline_is_flagged_once(desk: Desk) 
     )
     # Several timer ticks later there is still one overdue event.
     await wait_until(
-        lambda: desk.routing_app.state.routing.check_deadlines() == 0, what="no new flags"
+        lambda: desk.routing_app.state.application.check_deadlines() == 0, what="no new flags"
     )
     events = [from_kafka(r.headers, r.key, r.value).event for r in records]
     assert sum(isinstance(e, DeadlinePassed) for e in events) == 1
@@ -306,6 +307,6 @@ async def test_every_event_delivered_twice_still_routes_once(desk: Desk) -> None
     await wait_until(
         lambda: copies_ignored_by_routing() - before >= 2, what="routing to hear both copies"
     )
-    stored = list(desk.routing_app.state.routing.events.get(uuid.UUID(pid)))
+    stored = list(desk.routing_app.state.application.events.get(uuid.UUID(pid)))
     assert sum(type(e).__name__ == "Routed" for e in stored) == 1
     assert (await desk.routed(pid))["hop"] == 1

@@ -8,31 +8,21 @@ from fastapi import Depends, HTTPException, Request
 
 from services.decision.application import DecisionApplication
 from services.decision.domain import COUNCIL
-from shared.staff_auth import StaffDirectory, StaffToken, staff_dependency
+from shared.staff_auth import DeskStaff, StaffToken, staff_dependency
 
 
 async def get_decision(request: Request) -> DecisionApplication:
-    app: DecisionApplication = request.app.state.decision
+    app: DecisionApplication = request.app.state.application
     return app
 
 
-def _staff_directory(request: Request) -> StaffDirectory:
-    directory: StaffDirectory = request.app.state.staff
-    return directory
-
-
 Decisions = Annotated[DecisionApplication, Depends(get_decision)]
-Staff = Annotated[
-    StaffToken, Depends(staff_dependency(_staff_directory, "desk", "department", "council"))
-]
-CouncilStaff = Annotated[StaffToken, Depends(staff_dependency(_staff_directory, "council"))]
-DeskStaff = Annotated[StaffToken, Depends(staff_dependency(_staff_directory, "desk"))]
+Staff = Annotated[StaffToken, Depends(staff_dependency("desk", "department", "council"))]
+CouncilStaff = Annotated[StaffToken, Depends(staff_dependency("council"))]
 
 
 def _decider(
-    staff: Annotated[
-        StaffToken, Depends(staff_dependency(_staff_directory, "department", "council"))
-    ],
+    staff: Annotated[StaffToken, Depends(staff_dependency("department", "council"))],
 ) -> StaffToken:
     if staff.role == "department" and not staff.department:
         raise HTTPException(
@@ -56,3 +46,6 @@ def decider_of(staff: StaffToken) -> str:
         return COUNCIL
     assert staff.department is not None
     return staff.department
+
+
+__all__ = ["CouncilStaff", "DeciderStaff", "Decisions", "DeskStaff", "Staff", "decider_of"]

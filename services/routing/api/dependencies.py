@@ -7,26 +7,20 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 
 from services.routing.application import RoutingApplication
-from shared.staff_auth import StaffDirectory, StaffToken, staff_dependency
+from shared.staff_auth import DeskStaff, StaffToken, staff_dependency
 
 
 async def get_routing(request: Request) -> RoutingApplication:
-    app: RoutingApplication = request.app.state.routing
+    app: RoutingApplication = request.app.state.application
     return app
 
 
-def _staff_directory(request: Request) -> StaffDirectory:
-    directory: StaffDirectory = request.app.state.staff
-    return directory
-
-
 Routing = Annotated[RoutingApplication, Depends(get_routing)]
-DeskStaff = Annotated[StaffToken, Depends(staff_dependency(_staff_directory, "desk"))]
-Staff = Annotated[StaffToken, Depends(staff_dependency(_staff_directory, "desk", "department"))]
+Staff = Annotated[StaffToken, Depends(staff_dependency("desk", "department"))]
 
 
 def department_of(
-    staff: Annotated[StaffToken, Depends(staff_dependency(_staff_directory, "department"))],
+    staff: Annotated[StaffToken, Depends(staff_dependency("department"))],
 ) -> StaffToken:
     if not staff.department:
         raise HTTPException(
@@ -42,3 +36,5 @@ def department_of(
 
 
 DepartmentStaff = Annotated[StaffToken, Depends(department_of)]
+
+__all__ = ["DepartmentStaff", "DeskStaff", "Routing", "Staff"]

@@ -1,0 +1,107 @@
+"""What a service is, declared once (the idea of eShop's ServiceDefaults and of the
+eventsourcing library's `System`): its settings, its application, what it publishes,
+what it consumes (the application's handler table), its routers, its read models (the
+application's `read_models()`), its timers.
+
+`kyoso up`, `kyoso service`, `kyoso relay`, rebuild, verify, replay and the deploy checks
+all read the registry of declarations (`services.registry`); the generic wiring in
+`shared.service` turns a declaration into a running process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, FastAPI
+
+from shared.application import ServiceApplication
+from shared.clock import Clock, utc_now
+from shared.consumer import ConsumingApplication
+from shared.contract import Envelope, IntegrationEvent
+from shared.contract.envelope import envelope_translator
+from shared.contract.topics import Topic, dead_letters, published_by, topic_of
+from shared.relay import Outgoing, Translator
+from shared.settings import ENV_PREFIX, CommonSettings
+
+
+@dataclass(frozen=True)
+class Timer:
+    """Work a service does on a schedule, in a worker thread (e.g. routing's deadlines)."""
+
+    name: str
+    every: Callable[[Any], float]  # the service's settings → seconds between runs
+    run: Callable[[Any], object]  # the service's application → (ignored)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServiceDeclaration:
+    name: str
+    title: str  # the OpenAPI title, Japanese and English
+    description: str
+    settings: type[CommonSettings]
+    port_setting: str  # the settings field holding the HTTP port
+    # Constructed as application(settings, clock).
+    application: type[ServiceApplication]
+    # Which stored domain events leave the service, as which integration events; the
+    # contract says on which topic each travels. None: it stays inside the service.
+    publishes: Callable[[Any], IntegrationEvent | None]
+    # Where a proposal's own events are kept in this service's store (for replay).
+    proposal_aggregate: Callable[[UUID], UUID]
+    routers: Sequence[APIRouter]
+    timers: Sequence[Timer] = ()
+    # Anything else the service keeps beside its application while it runs (intake's
+    # submission queue, demo data); called in the lifespan, in a worker thread.
+    on_start: Callable[[FastAPI, Any, Any], None] | None = None
+
+    # -- derived from the declaration and the contract --------------------------------
+
+    @property
+    def port_variable(self) -> str:
+        return f"{ENV_PREFIX}{self.port_setting.upper()}"
+
+    @property
+    def default_port(self) -> int:
+        default = self.settings.model_fields[self.port_setting].default
+        assert isinstance(default, int)
+        return default
+
+    def port(self, settings: CommonSettings) -> int:
+        port = getattr(settings, self.port_setting)
+        assert isinstance(port, int)
+        return port
+
+    def published(self) -> list[Topic]:
+        return published_by(self.name)
+
+    def consumed(self) -> list[Topic]:
+        """The topics of the event types the application's handler table names."""
+        if issubclass(self.application, ConsumingApplication):
+            return self.application.subscriptions()
+        return []
+
+    def open(self, settings: CommonSettings, clock: Clock = utc_now) -> ServiceApplication:
+        """The service's application over its store, as the service itself opens it."""
+        application: Any = self.application
+        opened: ServiceApplication = application(settings, clock)
+        return opened
+
+    def dead_letters(self) -> Topic:
+        return dead_letters(self.name)
+
+    def to_envelope(self, domain_event: Any, notification_id: int | None = None) -> Envelope | None:
+        envelope: Envelope | None = envelope_translator(self.name, self.publishes)(
+            domain_event, notification_id
+        )
+        return envelope
+
+    def translator(self, settings: CommonSettings) -> Translator:
+        def translate(domain_event: Any, notification_id: int) -> Outgoing | None:
+            envelope = self.to_envelope(domain_event, notification_id)
+            if envelope is None:
+                return None
+            return Outgoing(topic=topic_of(type(envelope.event)).name(settings), envelope=envelope)
+
+        return translate
