@@ -15,7 +15,7 @@ from fastapi import FastAPI
 
 from services.publication.api.public import templates
 from services.publication.api.views import RegisterRow
-from services.publication.app import create_app
+from services.publication.service import PUBLICATION
 from services.publication.settings import PublicationSettings
 from shared.contract import Envelope, IntegrationEvent
 from shared.contract.envelope import EventMetadata
@@ -27,6 +27,7 @@ from shared.contract.intake import (
 )
 from shared.contract.vocabulary import ActorRole, Channel, ProposerKind
 from shared.municipalities import municipalities
+from shared.service import create_app
 from tests.running import serving
 
 HOSTILE = "<script>alert(1)</script> & 公園"
@@ -86,7 +87,7 @@ async def publication(tmp_path: Path) -> AsyncIterator[tuple[FastAPI, httpx.Asyn
         relay_enabled=False,
         consumer_enabled=False,
     )
-    app = create_app(settings)
+    app = create_app(PUBLICATION, settings)
     async with serving(app) as client:
         yield app, client
 
@@ -110,7 +111,7 @@ async def test_text_with_markup_is_shown_as_text_in_the_register(
         *accepted_proposal(2, None, HOSTILE, "通学路の安全点検"),
     ]
     for envelope in heard:
-        assert app.state.publication.process(envelope)
+        assert app.state.application.process(envelope)
 
     response = await client.get("/register/nagasaki")
 
