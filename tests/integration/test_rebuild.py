@@ -62,7 +62,7 @@ class Services:
     bootstrap: str
 
     def application(self, name: str) -> Any:
-        return getattr(self.apps[name].state, name)  # each app keeps it under its name
+        return self.apps[name].state.application
 
     def read_models(self, name: str) -> dict[str, CatchingUpProjection]:
         models: dict[str, CatchingUpProjection] = self.application(name).read_models()
