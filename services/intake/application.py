@@ -6,19 +6,19 @@ import hashlib
 import json
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from services.intake.catalogue import IntakeCatalogue
 from services.intake.commands import ProposalSubmission, Screening, ThemeDraft
 from services.intake.domain import (
     IdempotencyRecord,
-    IntakeRuleViolation,
     Proposal,
     ReceiptBook,
     Theme,
@@ -29,7 +29,7 @@ from shared.clock import Clock, utc_now
 from shared.consumer import ConsumingApplication, consumes
 from shared.contract import Envelope
 from shared.contract.topics import DECISION_PROPOSALS, ROUTING_PROPOSALS
-from shared.contract.vocabulary import ActorRole, ProposerKind, ScreeningReason
+from shared.contract.vocabulary import ActorRole
 from shared.errors import DomainError, InvalidValue, NotFound, StateConflict
 from shared.municipalities import fiscal_year, municipalities
 from shared.observed import ObservedProposal
@@ -91,10 +91,7 @@ class IntakeApplication(ConsumingApplication):
 
     def close_theme(self, municipality: str, number: int, acting: Acting) -> Theme:
         theme = self.theme(municipality, number)
-        try:
-            theme.close(acting.as_meta())
-        except IntakeRuleViolation as error:
-            raise StateConflict("number", str(error), where="path") from None
+        theme.close(acting.as_meta())
         self.save(theme)
         return theme
 
@@ -149,92 +146,54 @@ class IntakeApplication(ConsumingApplication):
     def _record_submissions(
         self, requests: Sequence[SubmissionRequest]
     ) -> list[Submitted | Exception]:
+        group = _Group()
         outcomes: list[Submitted | Exception] = []
-        books: dict[tuple[str, int], ReceiptBook] = {}
-        in_this_group: dict[tuple[str, str], tuple[str, Proposal]] = {}
-        new_records: list[Any] = []
         for request in requests:
             try:
-                self._known_municipality(request.municipality)
-                self._check_theme_is_open(request.municipality, request.submission, request.today)
-                fingerprint = _fingerprint(request.municipality, request.submission)
-                key = request.idempotency_key
-                if key is not None:
-                    earlier = in_this_group.get((request.municipality, key))
-                    if earlier is not None:
-                        if earlier[0] != fingerprint:
-                            raise _key_reused()
-                        outcomes.append(Submitted(earlier[1], replayed=True))
-                        continue
-                    replayed = self._earlier_submission(request.municipality, key, fingerprint)
-                    if replayed is not None:
-                        outcomes.append(Submitted(replayed, replayed=True))
-                        continue
-                year = fiscal_year(request.today)
-                book = books.get((request.municipality, year))
-                if book is None:
-                    book = books[(request.municipality, year)] = self._receipt_book(
-                        request.municipality, year
-                    )
-                proposal = self._new_proposal(request, book, year)
-                new_records.append(proposal)
-                if key is not None:
-                    in_this_group[(request.municipality, key)] = (fingerprint, proposal)
-                    new_records.append(
-                        IdempotencyRecord(
-                            municipality=request.municipality,
-                            key=key,
-                            fingerprint=fingerprint,
-                            proposal_id=proposal.id,
-                        )
-                    )
-                outcomes.append(Submitted(proposal, replayed=False))
+                outcomes.append(self._record_submission(request, group))
             except (DomainError, NotFound) as refusal:
                 outcomes.append(refusal)
-        if new_records:
-            self.save(*books.values(), *new_records)
+        if group.new:
+            self.save(*group.books.values(), *group.new)
         return outcomes
 
-    def _new_proposal(self, request: SubmissionRequest, book: ReceiptBook, year: int) -> Proposal:
-        number = request.submission.theme_number
-        theme = self.find_theme(request.municipality, number) if number is not None else None
-        book.issue()
-        prefix = municipalities()[request.municipality].receipt_prefix
-        submission, acting = request.submission, request.acting
-        proposer = submission.proposer
-        proposal = Proposal(
-            municipality=request.municipality,
-            receipt_number=f"{prefix}-{year}-{book.last_issued:04d}",
-            fiscal_year=year,
-            channel=submission.channel.value,
-            theme_number=submission.theme_number,
-            organisation=proposer.organisation,
-            proposer_kind=proposer.kind.value,
-            contact={
-                "contact_person": proposer.contact_person,
-                "email": str(proposer.email),
-                "phone": proposer.phone,
-            },
-            title=submission.title,
-            field=submission.field,
-            summary=submission.summary,
-            content=submission.content,
-            protected_part=submission.protected,
-            meta=acting.as_meta(),
-            theme_department=theme.department if theme is not None else None,
-            received_on=request.today,
+    def _record_submission(self, request: SubmissionRequest, group: _Group) -> Submitted:
+        municipality, submission = request.municipality, request.submission
+        self._known_municipality(municipality)
+        theme = self._theme_answered(municipality, submission.theme_number, request.today)
+        fingerprint = _fingerprint(municipality, submission)
+        key = request.idempotency_key
+        if key is not None:
+            earlier = self._earlier_submission(group, municipality, key, fingerprint)
+            if earlier is not None:
+                return Submitted(earlier, replayed=True)
+        year = fiscal_year(request.today)
+        book = group.books.get((municipality, year))
+        if book is None:
+            book = group.books[(municipality, year)] = self._receipt_book(municipality, year)
+        proposal = _received(
+            request,
+            book.next_receipt_number(municipalities()[municipality].receipt_prefix),
+            theme,
         )
-        if proposer.kind is ProposerKind.INDIVIDUAL:
-            # Aomori: a private individual who is not a sole proprietor may not propose.
-            # The proposal is kept and answered with the reason, as every proposal is.
-            proposal.reject(
-                [ScreeningReason.INELIGIBLE_PROPOSER],
-                "個人（個人事業主を除く）からの提案は受け付けていません。"
-                " Proposals from private individuals (other than sole proprietors) are not accepted.",
-                automatic=True,
-                meta=acting.as_role(ActorRole.SYSTEM).as_meta(),
+        group.new.append(proposal)
+        if key is not None:
+            record = IdempotencyRecord(
+                municipality=municipality, key=key, fingerprint=fingerprint, proposal_id=proposal.id
             )
-        return proposal
+            group.keys[(municipality, key)] = (record, proposal)
+            group.new.append(record)
+        return Submitted(proposal, replayed=False)
+
+    def _theme_answered(self, municipality: str, number: int | None, today: date) -> Theme | None:
+        """The theme a theme proposal answers, which must exist and take proposals today."""
+        if number is None:
+            return None
+        theme = self.find_theme(municipality, number)
+        if theme is None:
+            raise InvalidValue("theme_number", f"theme {number} does not exist in {municipality}")
+        theme.require_open_on(today)
+        return theme
 
     def _receipt_book(self, municipality: str, year: int) -> ReceiptBook:
         try:
@@ -243,58 +202,44 @@ class IntakeApplication(ConsumingApplication):
             book = ReceiptBook(municipality=municipality, fiscal_year=year)
         return book
 
-    def _earlier_submission(self, municipality: str, key: str, fingerprint: str) -> Proposal | None:
+    def _earlier_submission(
+        self, group: _Group, municipality: str, key: str, fingerprint: str
+    ) -> Proposal | None:
+        """The proposal this Idempotency-Key already created, in this group or before."""
+        in_group = group.keys.get((municipality, key))
+        if in_group is not None:
+            record, proposal = in_group
+            record.replayed_proposal(fingerprint)
+            return proposal
         try:
-            record: IdempotencyRecord = self.repository.get(
+            stored: IdempotencyRecord = self.repository.get(
                 IdempotencyRecord.create_id(municipality, key)
             )
         except AggregateNotFoundError:
             return None
-        if record.fingerprint != fingerprint:
-            raise _key_reused()
-        return self.proposal(record.proposal_id)
-
-    def _check_theme_is_open(
-        self, municipality: str, submission: ProposalSubmission, today: date
-    ) -> None:
-        if submission.theme_number is None:
-            return
-        theme = self.find_theme(municipality, submission.theme_number)
-        if theme is None:
-            raise InvalidValue(
-                "theme_number",
-                f"theme {submission.theme_number} does not exist in {municipality}",
-            )
-        if not theme.is_open_on(today):
-            raise StateConflict(
-                "theme_number",
-                f"the call for theme {theme.number} is closed (募集期間終了)"
-                if theme.closed or (theme.closes_on and today > theme.closes_on)
-                else f"the call for theme {theme.number} opens on {theme.opens_on}",
-            )
+        return self.proposal(stored.replayed_proposal(fingerprint))
 
     # -- screening and withdrawal ------------------------------------------------------
 
     def screen(self, proposal_id: UUID, screening: Screening, acting: Acting) -> Proposal:
         proposal = self.proposal(proposal_id, municipality=acting.municipality)
-        try:
-            if screening.decision == "accept":
-                proposal.accept(screening.explanation or None, acting.as_meta())
-            else:
-                proposal.reject(
-                    screening.reasons, screening.explanation, automatic=False, meta=acting.as_meta()
-                )
-        except IntakeRuleViolation as error:
-            raise StateConflict("decision", str(error)) from None
+        if screening.decision == "accept":
+            proposal.accept(screening.explanation or None, acting.as_meta())
+        else:
+            proposal.reject(
+                screening.reasons, screening.explanation, automatic=False, meta=acting.as_meta()
+            )
         self.save(proposal)
         return proposal
 
-    def withdraw(self, proposal_id: UUID, reason: str | None, acting: Acting) -> Proposal:
+    def withdraw(
+        self, proposal_id: UUID, reason: str | None, correlation_id: str | None = None
+    ) -> Proposal:
+        """The proposer withdraws (they showed the proposal's status token); they act in
+        the proposal's own municipality."""
         proposal = self.proposal(proposal_id)
-        try:
-            proposal.withdraw(reason, acting.as_meta())
-        except IntakeRuleViolation as error:
-            raise StateConflict("proposal_id", str(error), where="path") from None
+        acting = Acting.new(ActorRole.PROPOSER, proposal.municipality, correlation_id)
+        proposal.withdraw(reason, acting.as_meta())
         self.save(proposal)
         return proposal
 
@@ -360,16 +305,45 @@ class IntakeApplication(ConsumingApplication):
             raise NotFound(f"municipality '{municipality}' is not served by this desk")
 
 
-def _key_reused() -> InvalidValue:
-    return InvalidValue(
-        "Idempotency-Key",
-        "this key was already used for a different proposal; use a new key",
-        where="header",
-    )
-
-
 def _fingerprint(municipality: str, submission: ProposalSubmission) -> str:
     canonical = json.dumps(
         [municipality, submission.model_dump(mode="json")], sort_keys=True, ensure_ascii=False
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass
+class _Group:
+    """What one group commit records together: the receipt books it drew numbers from,
+    the Idempotency-Keys it used (with the proposal each created), and the new aggregates."""
+
+    books: dict[tuple[str, int], ReceiptBook] = field(default_factory=dict)
+    keys: dict[tuple[str, str], tuple[IdempotencyRecord, Proposal]] = field(default_factory=dict)
+    new: list[Aggregate] = field(default_factory=list)
+
+
+def _received(request: SubmissionRequest, receipt_number: str, theme: Theme | None) -> Proposal:
+    """The proposal as intake keeps it, from what the proposer sent."""
+    submission, proposer = request.submission, request.submission.proposer
+    return Proposal.receive(
+        municipality=request.municipality,
+        receipt_number=receipt_number,
+        fiscal_year=fiscal_year(request.today),
+        channel=submission.channel.value,
+        theme_number=submission.theme_number,
+        organisation=proposer.organisation,
+        proposer_kind=proposer.kind.value,
+        contact={
+            "contact_person": proposer.contact_person,
+            "email": str(proposer.email),
+            "phone": proposer.phone,
+        },
+        title=submission.title,
+        field=submission.field,
+        summary=submission.summary,
+        content=submission.content,
+        protected_part=submission.protected,
+        meta=request.acting.as_meta(),
+        theme_department=theme.department if theme is not None else None,
+        received_on=request.today,
+    )

@@ -1,4 +1,10 @@
-"""Intake's aggregates, in the style of the eventsourcing library's example applications."""
+"""Intake's aggregates, in the style of the eventsourcing library's example applications.
+
+Each command method checks the aggregate's own rules, then triggers its event; the
+`@event` bodies only change state, so replaying the stored events never re-checks a rule
+(the library's BankAccount example works the same way). A refusal is a shared domain
+error (shared.errors) naming the field of the command it concerns, so applications pass
+it on unchanged."""
 
 from __future__ import annotations
 
@@ -8,16 +14,19 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from shared.contract.vocabulary import ScreeningReason
+from shared.contract.vocabulary import ActorRole, ProposerKind, ScreeningReason
+from shared.errors import InvalidValue, StateConflict
 from shared.proposal.status import ProposalStatus
 
 _NAMESPACE = uuid5(NAMESPACE_URL, "urn:kyoso:intake")
 
 Meta = dict[str, Any]
 
-
-class IntakeRuleViolation(Exception):
-    """A command the current state does not allow (answered with 409)."""
+# Aomori (seeds/000_4783c11d099f2101.txt): 「※個人(個人事業主を除く)の提案は不可」.
+INDIVIDUALS_MAY_NOT_PROPOSE = (
+    "個人（個人事業主を除く）からの提案は受け付けていません。"
+    " Proposals from private individuals (other than sole proprietors) are not accepted."
+)
 
 
 class Proposal(Aggregate):
@@ -56,6 +65,58 @@ class Proposal(Aggregate):
     class Withdrawn(Aggregate.Event):
         reason: str | None
         meta: Meta
+
+    @classmethod
+    def receive(
+        cls,
+        *,
+        municipality: str,
+        receipt_number: str,
+        fiscal_year: int,
+        channel: str,
+        theme_number: int | None,
+        organisation: str,
+        proposer_kind: str,
+        contact: dict[str, str | None],
+        title: str,
+        field: str,
+        summary: str,
+        content: str,
+        protected_part: str | None,
+        meta: Meta,
+        theme_department: str | None,
+        received_on: date,
+    ) -> Proposal:
+        """Receive a proposal: it is kept whoever sent it, and a proposal from someone who
+        may not propose is answered at once with the reason, as every proposal is."""
+        proposal = cls(
+            municipality=municipality,
+            receipt_number=receipt_number,
+            fiscal_year=fiscal_year,
+            channel=channel,
+            theme_number=theme_number,
+            organisation=organisation,
+            proposer_kind=proposer_kind,
+            contact=contact,
+            title=title,
+            field=field,
+            summary=summary,
+            content=content,
+            protected_part=protected_part,
+            meta=meta,
+            theme_department=theme_department,
+            received_on=received_on,
+        )
+        if proposer_kind == ProposerKind.INDIVIDUAL:
+            # Aomori: a private individual who is not a sole proprietor may not propose
+            # (「※個人(個人事業主を除く)の提案は不可」). The system answers, not the desk.
+            proposal.reject(
+                [ScreeningReason.INELIGIBLE_PROPOSER],
+                INDIVIDUALS_MAY_NOT_PROPOSE,
+                automatic=True,
+                meta={**meta, "role": ActorRole.SYSTEM.value},
+            )
+        return proposal
 
     @event(Submitted)
     def __init__(
@@ -97,14 +158,18 @@ class Proposal(Aggregate):
         self.screening_reasons: list[str] = []
         self.screening_explanation: str | None = None
 
-    def _require_status(self, action: str, *allowed: ProposalStatus) -> None:
-        if self.status not in allowed:
-            raise IntakeRuleViolation(
-                f"cannot {action}: proposal {self.receipt_number} is {self.status.value}"
+    # -- screening (the desk's decision is the command's `decision` field) -------------
+
+    def _require_received(self, action: str) -> None:
+        """A proposal is screened once: accepted or rejected while it is still received."""
+        if self.status is not ProposalStatus.RECEIVED:
+            raise StateConflict(
+                "decision",
+                f"cannot {action}: proposal {self.receipt_number} is {self.status.value}",
             )
 
     def accept(self, note: str | None, meta: Meta) -> None:
-        self._require_status("accept", ProposalStatus.RECEIVED)
+        self._require_received("accept")
         self._accepted(note=note, meta=meta)
 
     @event(Accepted)
@@ -114,9 +179,10 @@ class Proposal(Aggregate):
     def reject(
         self, reasons: list[ScreeningReason], explanation: str, automatic: bool, meta: Meta
     ) -> None:
-        self._require_status("reject", ProposalStatus.RECEIVED)
+        self._require_received("reject")
         if not reasons:
-            raise IntakeRuleViolation("a rejection needs at least one coded reason")
+            # Rejections always carry reasons (DOMAIN.md, "Decided"; Aomori, Sapporo).
+            raise InvalidValue("reasons", "a rejection needs at least one coded reason")
         self._rejected(
             reasons=[r.value for r in reasons],
             explanation=explanation,
@@ -130,10 +196,14 @@ class Proposal(Aggregate):
         self.screening_reasons = reasons
         self.screening_explanation = explanation
 
+    # -- withdrawal (the proposal named in the path) -----------------------------------
+
     def withdraw(self, reason: str | None, meta: Meta) -> None:
         if self.status.is_closed:
-            raise IntakeRuleViolation(
-                f"cannot withdraw: proposal {self.receipt_number} is already {self.status.value}"
+            raise StateConflict(
+                "proposal_id",
+                f"cannot withdraw: proposal {self.receipt_number} is already {self.status.value}",
+                where="path",
             )
         self._withdrawn(reason=reason, meta=meta)
 
@@ -192,9 +262,22 @@ class Theme(Aggregate):
             return False
         return self.closes_on is None or day <= self.closes_on
 
+    def require_open_on(self, day: date) -> None:
+        """A closed call takes no more proposals (Nagasaki's theme 25 is marked
+        「（募集期間終了）」, seeds/002_2a17031293640b66.txt); nor does one not yet open."""
+        if self.is_open_on(day):
+            return
+        has_ended = self.closed or (self.closes_on is not None and day > self.closes_on)
+        raise StateConflict(
+            "theme_number",
+            f"the call for theme {self.number} is closed (募集期間終了)"
+            if has_ended
+            else f"the call for theme {self.number} opens on {self.opens_on}",
+        )
+
     def close(self, meta: Meta) -> None:
         if self.closed:
-            raise IntakeRuleViolation(f"theme {self.number} is already closed")
+            raise StateConflict("number", f"theme {self.number} is already closed", where="path")
         self._closed(number=self.number, meta=meta)
 
     @event(Closed)
@@ -225,6 +308,11 @@ class ReceiptBook(Aggregate):
         self.fiscal_year = fiscal_year
         self.last_issued = 0
 
+    def next_receipt_number(self, prefix: str) -> str:
+        """Issue the next number, as the proposer reads it: e.g. NGS-2025-0001."""
+        self.issue()
+        return f"{prefix}-{self.fiscal_year}-{self.last_issued:04d}"
+
     @event(Issued)
     def issue(self) -> None:
         self.last_issued += 1
@@ -249,3 +337,14 @@ class IdempotencyRecord(Aggregate):
         self.key = key
         self.fingerprint = fingerprint
         self.proposal_id = proposal_id
+
+    def replayed_proposal(self, fingerprint: str) -> UUID:
+        """The proposal a retry gets back; a key sent again with another proposal is
+        refused, so a mistake never silently returns someone else's receipt."""
+        if fingerprint != self.fingerprint:
+            raise InvalidValue(
+                "Idempotency-Key",
+                "this key was already used for a different proposal; use a new key",
+                where="header",
+            )
+        return self.proposal_id

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 
-from services.routing.board import RoutingBoard
-from services.routing.directory import Directory, directory, matches
-from services.routing.domain import Routing, RoutingRuleViolation
-from services.routing.integration import SERVICE
+from services.routing.board import DeskDashboard, RoutingBoard, RoutingLine
+from services.routing.directory import destination, directory
+from services.routing.domain import Routing
+from services.routing.integration import SERVICE, to_envelope
 from shared.acting import Acting
 from shared.clock import Clock, utc_now
 from shared.consumer import ConsumingApplication, consumes
@@ -26,7 +25,7 @@ from shared.contract import (
     RoutingMethod,
 )
 from shared.contract.vocabulary import ActorRole
-from shared.errors import InvalidValue, NotFound, StateConflict
+from shared.errors import NotFound
 from shared.municipalities import today_in_japan
 from shared.observed import ObservedProposal
 from shared.projection import CatchingUpProjection
@@ -77,7 +76,7 @@ class RoutingApplication(ConsumingApplication):
         observed.hear(envelope)
         processing.collect_events(observed)
         routing = self._find(proposal_id)
-        if routing is not None and not routing.closed:
+        if routing is not None:
             acting = Acting.caused_by(envelope.meta)
             routing.close(type(envelope.event).__name__, acting.as_meta())
             processing.collect_events(routing)
@@ -109,44 +108,19 @@ class RoutingApplication(ConsumingApplication):
             municipality=state.municipality,
             receipt_number=state.receipt_number,
             title=state.title,
-            routing_due_on=self.today() + timedelta(days=rules.routing_days),
+            routing_due_on=rules.routing_due_on(self.today()),
             meta=acting.as_meta(),
         )
-        self._route(routing, state, rules, acting)
+        self._route_onward(routing, state, acting)
         return routing
 
-    def _route(
-        self, routing: Routing, state: ProposalState, rules: Directory, acting: Acting
-    ) -> None:
-        """Send the proposal to where it fits best, never back to who declined it."""
-        declined = frozenset(routing.declined_by)
-        owner = state.theme_department  # intake records the theme's owner on submission
-        if owner is not None and owner not in declined and rules.department(owner) is not None:
-            routing.route(
-                owner,
-                [owner],
-                RoutingMethod.THEME_OWNER.value,
-                f"theme {state.theme_number} is owned by {owner}",
-                acting.as_meta(),
-            )
-            return
-        found = matches(state, rules, excluding=declined)
-        if found:
-            routing.route(
-                found[0].department.code,
-                [m.department.code for m in found],
-                RoutingMethod.MATCH.value,
-                "; ".join(m.explain() for m in found),
-                acting.as_meta(),
-            )
-            return
-        routing.route(
-            None,
-            [],
-            RoutingMethod.TRIAGE.value,
-            "no department fits well enough; the desk assigns it",
-            acting.as_meta(),
+    @staticmethod
+    def _route_onward(routing: Routing, state: ProposalState, acting: Acting) -> None:
+        """Send the proposal where it fits best, never back to who declined it."""
+        to = destination(
+            state, directory(routing.municipality), excluding=frozenset(routing.declined_by)
         )
+        routing.route(to.lead, list(to.departments), to.method.value, to.reason, acting.as_meta())
 
     # -- what staff do ---------------------------------------------------------------
 
@@ -168,24 +142,18 @@ class RoutingApplication(ConsumingApplication):
 
     def take_on(self, proposal_id: UUID, department: str, acting: Acting) -> Routing:
         routing = self.routing(proposal_id, acting.municipality)
-        dialogue_days = directory(routing.municipality).dialogue_days
-        with _as_refusal("department"):
-            routing.take_on(
-                department, self.today() + timedelta(days=dialogue_days), acting.as_meta()
-            )
+        dialogue_due_on = directory(routing.municipality).dialogue_due_on(self.today())
+        routing.take_on(department, dialogue_due_on, acting.as_meta())
         self.save(routing)
         return routing
 
     def decline(self, proposal_id: UUID, department: str, reason: str, acting: Acting) -> Routing:
         """A department declines; in the same transaction the desk routes onward."""
         routing = self.routing(proposal_id, acting.municipality)
-        with _as_refusal("department"):
-            routing.decline(department, reason, acting.as_meta())
+        routing.decline(department, reason, acting.as_meta())
         state = self.proposal_state(proposal_id)
         assert state is not None, "a routed proposal has been heard of"
-        self._route(
-            routing, state, directory(routing.municipality), acting.as_role(ActorRole.SYSTEM)
-        )
+        self._route_onward(routing, state, acting.as_role(ActorRole.SYSTEM))
         self.save(routing)
         return routing
 
@@ -193,17 +161,10 @@ class RoutingApplication(ConsumingApplication):
         self, proposal_id: UUID, departments: list[str], reason: str, acting: Acting
     ) -> Routing:
         routing = self.routing(proposal_id, acting.municipality)
-        rules = directory(routing.municipality)
-        unknown = [d for d in departments if rules.department(d) is None]
-        if unknown:
-            raise InvalidValue(
-                "departments",
-                f"not in {routing.municipality}'s directory: {', '.join(unknown)}",
-            )
-        with _as_refusal("departments"):
-            routing.route(
-                departments[0], departments, RoutingMethod.DESK.value, reason, acting.as_meta()
-            )
+        directory(routing.municipality).require_departments(departments)
+        routing.route(
+            departments[0], departments, RoutingMethod.DESK.value, reason, acting.as_meta()
+        )
         self.save(routing)
         return routing
 
@@ -211,15 +172,12 @@ class RoutingApplication(ConsumingApplication):
         self, proposal_id: UUID, milestone: str, note: str | None, acting: Acting
     ) -> Routing:
         routing = self.routing(proposal_id, acting.municipality)
-        with _as_refusal("milestone"):
-            routing.reach(milestone, note, acting.as_meta())
+        routing.reach(milestone, note, acting.as_meta())
         self.save(routing)
         return routing
 
     def set_status_line(self, proposal_id: UUID, ja: str, en: str, acting: Acting) -> Routing:
         routing = self.routing(proposal_id, acting.municipality)
-        if routing.closed:
-            raise StateConflict("ja", f"{routing.receipt_number} is closed")
         routing.set_status_line(ja=ja, en=en, meta=acting.as_meta())
         self.save(routing)
         return routing
@@ -233,29 +191,41 @@ class RoutingApplication(ConsumingApplication):
             routing = self._find(proposal_id)
             if routing is None:
                 continue
-            passed = routing.deadline_passed(today)
-            if passed is None:
-                continue
-            deadline, due_on = passed
             acting = Acting.new(ActorRole.SYSTEM, routing.municipality, f"deadline-check:{today}")
-            routing.flag_overdue(
-                deadline=deadline,
-                due_on=due_on,
-                department=routing.lead_department,
-                meta=acting.as_meta(),
-            )
-            self.save(routing)
-            flagged += 1
+            if routing.flag_passed_deadline(today, acting.as_meta()):
+                self.save(routing)
+                flagged += 1
         return flagged
 
+    # -- what staff read ---------------------------------------------------------------
 
-@contextmanager
-def _as_refusal(field: str) -> Iterator[None]:
-    """Turn a routing rule violation into a 409 naming the field."""
-    try:
-        yield
-    except RoutingRuleViolation as violation:
-        raise StateConflict(field, str(violation)) from None
+    def record(self, proposal_id: UUID, municipality: str) -> RoutingRecord:
+        """One proposal's routing with every hop, as staff and the auditor read it."""
+        routing = self.routing(proposal_id, municipality)
+        return RoutingRecord(
+            line=self.board.line(municipality, proposal_id),
+            routing=routing,
+            history=self.history(proposal_id),
+        )
+
+    def history(self, proposal_id: UUID) -> list[Envelope]:
+        """Routing's events of the proposal, exactly as they go out on Kafka."""
+        return [e for e in (to_envelope(d) for d in self.events.get(proposal_id)) if e is not None]
+
+    def inbox(self, municipality: str, department: str) -> list[RoutingLine]:
+        return self.board.inbox(municipality, department)
+
+    def dashboard(self, municipality: str) -> DeskDashboard:
+        return self.board.dashboard(municipality)
+
+
+@dataclass(frozen=True)
+class RoutingRecord:
+    """One proposal's routing: its line on the board, the aggregate, and its history."""
+
+    line: RoutingLine
+    routing: Routing
+    history: list[Envelope]
 
 
 def _proposal_of(envelope: Envelope) -> UUID:

@@ -59,6 +59,18 @@ class RoutingLine:
         return "waiting"
 
 
+@dataclass(frozen=True)
+class DeskDashboard:
+    """The desk's view of one municipality's open routings: nothing waits unseen."""
+
+    municipality: str
+    waiting: int
+    in_dialogue: int
+    reroutes: int
+    overdue: list[RoutingLine]
+    triage: list[RoutingLine]
+
+
 class RoutingBoard(CatchingUpProjection):
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
@@ -102,6 +114,10 @@ class RoutingBoard(CatchingUpProjection):
         self.catch_up()
         return list(self._lines[municipality].values())
 
+    def line(self, municipality: str, proposal_id: UUID) -> RoutingLine:
+        self.catch_up()
+        return self._lines[municipality][proposal_id]
+
     def inbox(self, municipality: str, department: str) -> list[RoutingLine]:
         return [
             line
@@ -109,6 +125,20 @@ class RoutingBoard(CatchingUpProjection):
             if not line.closed
             and (department in line.departments or line.taken_on_by == department)
         ]
+
+    def dashboard(self, municipality: str) -> DeskDashboard:
+        every = self.lines(municipality)
+        lines = [line for line in every if not line.closed]
+        return DeskDashboard(
+            municipality=municipality,
+            waiting=sum(line.stage == "waiting" for line in lines),
+            in_dialogue=sum(line.stage == "in_dialogue" for line in lines),
+            # Declines and the desk's reassignments, of closed routings too: how often
+            # proposals were rerouted, which the desk keeps rare (たらい回しはしない).
+            reroutes=sum(line.declines + line.reassignments for line in every),
+            overdue=[line for line in lines if line.overdue],
+            triage=[line for line in lines if line.stage == "triage"],
+        )
 
     def open_routings(self) -> list[UUID]:
         self.catch_up()

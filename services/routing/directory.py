@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.contract import RoutingMethod
+from shared.errors import InvalidValue
 from shared.proposal import ProposalState
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -43,6 +46,25 @@ class Directory(BaseModel):
 
     def department(self, code: str) -> Department | None:
         return next((d for d in self.departments if d.code == code), None)
+
+    def require_departments(self, codes: list[str]) -> None:
+        """The desk reassigns only to departments of the municipality's directory."""
+        unknown = [code for code in codes if self.department(code) is None]
+        if unknown:
+            raise InvalidValue(
+                "departments", f"not in {self.municipality}'s directory: {', '.join(unknown)}"
+            )
+
+    def routing_due_on(self, today: date) -> date:
+        """When the desk should have found the department(s). Kitakyushu STEP 2
+        (seeds/003_6cefa70e5dc5551c.txt): 「提案受付と最適なパートナー(担当部署)への
+        橋渡し 目安:1~2週間」."""
+        return today + timedelta(days=self.routing_days)
+
+    def dialogue_due_on(self, today: date) -> date:
+        """When the dialogue a department takes on should have come to a view.
+        Kitakyushu STEP 3: 「対話による価値の共創 目安:1~3ヶ月」."""
+        return today + timedelta(days=self.dialogue_days)
 
 
 @dataclass(frozen=True)
@@ -87,3 +109,43 @@ def matches(
             found.append(Match(department, score, field_matched, keywords))
     found.sort(key=lambda m: -m.score)  # stable: equal scores stay in directory order
     return found[:MAX_DEPARTMENTS]
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where the desk sends a proposal: the lead first, or nobody (the triage queue)."""
+
+    lead: str | None
+    departments: tuple[str, ...]
+    method: RoutingMethod
+    reason: str
+
+
+def destination(
+    proposal: ProposalState, within: Directory, excluding: frozenset[str] = frozenset()
+) -> Destination:
+    """Where the proposal fits best, never back to a department that declined it.
+
+    A theme's owner takes the proposals that answer its theme (intake records the owner
+    on submission): "if the department is obvious, route directly" (DOMAIN.md, Sapporo). Otherwise
+    the departments that match, best first; none at all goes to the desk's triage queue,
+    and the desk stays responsible: 「たらい回しは絶対にしない」 (Kitakyushu)."""
+    owner = proposal.theme_department
+    if owner is not None and owner not in excluding and within.department(owner) is not None:
+        return Destination(
+            owner,
+            (owner,),
+            RoutingMethod.THEME_OWNER,
+            f"theme {proposal.theme_number} is owned by {owner}",
+        )
+    found = matches(proposal, within, excluding=excluding)
+    if found:
+        return Destination(
+            found[0].department.code,
+            tuple(m.department.code for m in found),
+            RoutingMethod.MATCH,
+            "; ".join(m.explain() for m in found),
+        )
+    return Destination(
+        None, (), RoutingMethod.TRIAGE, "no department fits well enough; the desk assigns it"
+    )

@@ -1,4 +1,9 @@
-"""Routing's aggregate: where each proposal is, and how it got there."""
+"""Routing's aggregate: where each proposal is, and how it got there.
+
+Each command method checks the routing's own rules, then triggers its event; the `@event`
+bodies only change state, so replaying the stored events never re-checks a rule. A
+refusal is a shared domain error (shared.errors) naming the field of the command it
+concerns, so the application passes it on unchanged."""
 
 from __future__ import annotations
 
@@ -8,11 +13,9 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from shared.errors import StateConflict
+
 Meta = dict[str, Any]
-
-
-class RoutingRuleViolation(Exception):
-    """A command the routing's current state does not allow (answered with 409)."""
 
 
 class Routing(Aggregate):
@@ -117,10 +120,13 @@ class Routing(Aggregate):
         reason: str,
         meta: Meta,
     ) -> None:
-        self._require_open("route")
+        """Send the proposal to department(s), the lead first, or to the desk's triage
+        queue (no lead). The command naming them is the desk's reassignment."""
+        self._require_open("route", "departments")
         if self.taken_on_by is not None:
-            raise RoutingRuleViolation(
-                f"{self.receipt_number} is already in dialogue with {self.taken_on_by}"
+            raise StateConflict(
+                "departments",
+                f"{self.receipt_number} is already in dialogue with {self.taken_on_by}",
             )
         self._routed(
             hop=self.hop + 1,
@@ -148,7 +154,7 @@ class Routing(Aggregate):
         self.departments = departments
 
     def take_on(self, department: str, dialogue_due_on: date, meta: Meta) -> None:
-        self._require_open("take on")
+        self._require_open("take on", "department")
         self._require_holder(department)
         self._taken_on(department=department, dialogue_due_on=dialogue_due_on, meta=meta)
 
@@ -159,11 +165,13 @@ class Routing(Aggregate):
         self.dialogue_due_on = dialogue_due_on
 
     def decline(self, department: str, reason: str, meta: Meta) -> None:
-        self._require_open("decline")
+        """A department that does not own the subject says so, with the reason; the desk
+        then routes onward, never back to it (たらい回しはしない, Kitakyushu)."""
+        self._require_open("decline", "department")
         self._require_holder(department)
         if self.taken_on_by is not None:
-            raise RoutingRuleViolation(
-                "a proposal in dialogue is ended by a decision, not a decline"
+            raise StateConflict(
+                "department", "a proposal in dialogue is ended by a decision, not a decline"
             )
         self._declined(department=department, reason=reason, meta=meta)
 
@@ -175,34 +183,44 @@ class Routing(Aggregate):
             self.lead_department = None
 
     def _require_holder(self, department: str) -> None:
+        """Only a department the proposal was routed to may take it on or decline it."""
         if department not in self.departments:
-            raise RoutingRuleViolation(
+            raise StateConflict(
+                "department",
                 f"{self.receipt_number} is not with {department} (it is with "
-                f"{', '.join(self.departments) or 'the desk'})"
+                f"{', '.join(self.departments) or 'the desk'})",
             )
 
-    def _require_open(self, action: str) -> None:
+    def _require_open(self, action: str, field: str) -> None:
         if self.closed:
-            raise RoutingRuleViolation(f"cannot {action}: {self.receipt_number} is closed")
+            raise StateConflict(field, f"cannot {action}: {self.receipt_number} is closed")
 
     # -- dialogue -----------------------------------------------------------------
 
     def reach(self, milestone: str, note: str | None, meta: Meta) -> None:
-        self._require_open("record a milestone")
+        self._require_open("record a milestone", "milestone")
         if self.taken_on_by is None:
-            raise RoutingRuleViolation(
-                "the dialogue starts when a department takes the proposal on"
+            raise StateConflict(
+                "milestone", "the dialogue starts when a department takes the proposal on"
             )
         if milestone in self.milestones:
-            raise RoutingRuleViolation(f"milestone {milestone} is already recorded")
+            raise StateConflict("milestone", f"milestone {milestone} is already recorded")
         self._milestone(milestone=milestone, note=note, meta=meta)
 
     @event(MilestoneReached)
     def _milestone(self, milestone: str, note: str | None, meta: Meta) -> None:
         self.milestones.append(milestone)
 
-    @event(StatusLineSet)
     def set_status_line(self, ja: str, en: str, meta: Meta) -> None:
+        """The line the proposer reads while the routing is open. Kitakyushu
+        (seeds/003_6cefa70e5dc5551c.txt): 「現在のステータス(「〇〇課と協議中」
+        「庁内調整フェーズ」など)を専用ポータルサイトやメール等を通じてご案内し」."""
+        if self.closed:
+            raise StateConflict("ja", f"{self.receipt_number} is closed")
+        self._status_line_set(ja=ja, en=en, meta=meta)
+
+    @event(StatusLineSet)
+    def _status_line_set(self, ja: str, en: str, meta: Meta) -> None:
         pass
 
     # -- deadlines ----------------------------------------------------------------
@@ -225,10 +243,33 @@ class Routing(Aggregate):
             return ("dialogue", self.dialogue_due_on)
         return None
 
+    def flag_passed_deadline(self, today: date, meta: Meta) -> bool:
+        """Flag the deadline this proposal has just gone past, once; False when none.
+        The lead department (if any) is named, so the desk knows whom to ask."""
+        passed = self.deadline_passed(today)
+        if passed is None:
+            return False
+        deadline, due_on = passed
+        self._deadline_passed(
+            deadline=deadline, due_on=due_on, department=self.lead_department, meta=meta
+        )
+        return True
+
     @event(DeadlinePassed)
-    def flag_overdue(self, deadline: str, due_on: date, department: str | None, meta: Meta) -> None:
+    def _deadline_passed(
+        self, deadline: str, due_on: date, department: str | None, meta: Meta
+    ) -> None:
         self.overdue.append(deadline)
 
-    @event(Closed)
+    # -- the end ------------------------------------------------------------------
+
     def close(self, reason: str, meta: Meta) -> None:
+        """Nothing more to route (rejected in screening, or withdrawn). A routing closes
+        once: closing it again changes nothing."""
+        if self.closed:
+            return
+        self._closed(reason=reason, meta=meta)
+
+    @event(Closed)
+    def _closed(self, reason: str, meta: Meta) -> None:
         self.closed = True

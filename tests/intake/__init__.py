@@ -1,0 +1,1 @@
+"""Tests of the intake service by level: its aggregates, then its application."""

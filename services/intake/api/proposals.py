@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Response, status
 
 from services.intake.api.dependencies import Settings, Submissions, Today, Tokens
-from services.intake.api.views import Reason, StatusText, SubmissionReceipt
+from services.intake.api.views import SubmissionReceipt
 from services.intake.application import SubmissionRequest
 from services.intake.commands import ProposalSubmission
 from shared.acting import Acting
@@ -63,11 +63,8 @@ async def submit_proposal(
         response.headers["Idempotent-Replayed"] = "true"
     proposal = submitted.proposal
     token = tokens.issue(proposal.id)
-    return SubmissionReceipt(
-        **StatusText.labels(proposal.status),
-        proposal_id=proposal.id,
-        receipt_number=proposal.receipt_number,
+    return SubmissionReceipt.of(
+        proposal,
         status_token=token,
         status_url=f"{settings.public_base_url.rstrip('/')}/status/{proposal.id}?token={token}",
-        reasons=[Reason.of(r) for r in proposal.screening_reasons],
     )

@@ -7,8 +7,6 @@ from fastapi import APIRouter
 from services.intake.api.dependencies import Intake, ProposerAccess
 from services.intake.api.views import ProposerView
 from services.intake.commands import Withdrawal
-from shared.acting import Acting
-from shared.contract.vocabulary import ActorRole
 from shared.staff_auth import CorrelationId
 
 router = APIRouter(prefix="/api/v1/proposer/proposals/{proposal_id}", tags=["proposer"])
@@ -26,7 +24,5 @@ def withdraw(
     intake: Intake,
     correlation_id: CorrelationId = None,
 ) -> ProposerView:
-    proposal = intake.proposal(proposal_id)
-    acting = Acting.new(ActorRole.PROPOSER, proposal.municipality, correlation_id)
-    intake.withdraw(proposal_id, withdrawal.reason, acting)
+    intake.withdraw(proposal_id, withdrawal.reason, correlation_id)
     return ProposerView.of_state(intake.state(proposal_id))

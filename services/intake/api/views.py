@@ -63,11 +63,24 @@ class StatusText(BaseModel):
 
 
 class SubmissionReceipt(StatusText):
+    """The answer to a submission: the receipt and the private link to follow it."""
+
     proposal_id: UUID
     receipt_number: str
     status_token: str
     status_url: str
     reasons: list[Reason]
+
+    @classmethod
+    def of(cls, proposal: Proposal, *, status_token: str, status_url: str) -> SubmissionReceipt:
+        return cls(
+            **StatusText.labels(proposal.status),
+            proposal_id=proposal.id,
+            receipt_number=proposal.receipt_number,
+            status_token=status_token,
+            status_url=status_url,
+            reasons=[Reason.of(r) for r in proposal.screening_reasons],
+        )
 
 
 class StepView(BaseModel):

@@ -2,47 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, HTTPException
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.routing.api.dependencies import DepartmentStaff, DeskStaff, Routing, Staff
-from services.routing.api.views import DepartmentView, HopView, RoutingLineView, RoutingView
+from services.routing.api.views import DepartmentView, RoutingLineView, RoutingView
+from services.routing.application import RoutingApplication
+from services.routing.commands import Decline, Milestone, Reassignment, StatusLine
 from services.routing.directory import directory, known_municipalities
-from services.routing.integration import to_envelope
-from shared.contract import DialogueMilestone
 from shared.staff_auth import CorrelationId, staff_acting
 
 router = APIRouter(prefix="/api/v1/municipalities/{municipality}", tags=["routing"])
-
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
-
-
-class Decline(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    reason: Reason
-
-
-class Reassignment(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    departments: list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+$")]] = Field(
-        min_length=1, max_length=5, description="The lead first"
-    )
-    reason: Reason
-
-
-class Milestone(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    milestone: DialogueMilestone
-    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
-
-
-class StatusLine(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    ja: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-    en: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
 def _known(municipality: str) -> None:
@@ -70,7 +41,7 @@ def inbox(
                 {"loc": ["path", "department"], "msg": f"this token acts for {staff.department}"}
             ],
         )
-    return [RoutingLineView.of(line) for line in routing.board.inbox(municipality, department)]
+    return [RoutingLineView.of(line) for line in routing.inbox(municipality, department)]
 
 
 @router.get("/routings/{proposal_id}", summary="The routing of one proposal, with every hop")
@@ -78,18 +49,8 @@ def routing_of(municipality: str, proposal_id: UUID, routing: Routing, staff: St
     return _view(routing, proposal_id, municipality)
 
 
-def _view(routing: Routing, proposal_id: UUID, municipality: str) -> RoutingView:
-    current = routing.routing(proposal_id, municipality)
-    line = next(x for x in routing.board.lines(municipality) if x.proposal_id == proposal_id)
-    envelopes = [
-        e for e in (to_envelope(d) for d in routing.events.get(proposal_id)) if e is not None
-    ]
-    return RoutingView(
-        **RoutingLineView.of(line).model_dump(),
-        milestones=list(current.milestones),
-        declined_by=list(current.declined_by),
-        history=[HopView.of(e) for e in envelopes],
-    )
+def _view(routing: RoutingApplication, proposal_id: UUID, municipality: str) -> RoutingView:
+    return RoutingView.of_record(routing.record(proposal_id, municipality))
 
 
 @router.post(

@@ -7,7 +7,8 @@ from uuid import UUID
 
 from pydantic import BaseModel
 
-from services.routing.board import RoutingLine
+from services.routing.application import RoutingRecord
+from services.routing.board import DeskDashboard, RoutingLine
 from services.routing.directory import Department
 from shared.contract import Envelope
 
@@ -80,6 +81,15 @@ class RoutingView(RoutingLineView):
     declined_by: list[str]
     history: list[HopView]
 
+    @classmethod
+    def of_record(cls, record: RoutingRecord) -> RoutingView:
+        return cls(
+            **RoutingLineView.of(record.line).model_dump(),
+            milestones=list(record.routing.milestones),
+            declined_by=list(record.routing.declined_by),
+            history=[HopView.of(e) for e in record.history],
+        )
+
 
 class Dashboard(BaseModel):
     """The desk's view: nothing waits unseen (たらい回しはしない)."""
@@ -92,3 +102,16 @@ class Dashboard(BaseModel):
     reroutes: int
     overdue_proposals: list[RoutingLineView]
     triage_proposals: list[RoutingLineView]
+
+    @classmethod
+    def of(cls, dashboard: DeskDashboard) -> Dashboard:
+        return cls(
+            municipality=dashboard.municipality,
+            triage=len(dashboard.triage),
+            waiting=dashboard.waiting,
+            in_dialogue=dashboard.in_dialogue,
+            overdue=len(dashboard.overdue),
+            reroutes=dashboard.reroutes,
+            overdue_proposals=[RoutingLineView.of(line) for line in dashboard.overdue],
+            triage_proposals=[RoutingLineView.of(line) for line in dashboard.triage],
+        )
