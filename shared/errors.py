@@ -25,7 +25,12 @@ class DomainError(Exception):
 
 
 class NotFound(LookupError):
-    """What the command is about does not exist (or is not served here)."""
+    """What the command is about does not exist (or is not served here); `field` names
+    the path parameter when the answer should point at it."""
+
+    def __init__(self, message: str, *, field: str | None = None, where: Where = "path") -> None:
+        super().__init__(message)
+        self.loc: list[str] = [where] if field is None else [where, field]
 
 
 class InvalidValue(DomainError):

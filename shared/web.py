@@ -36,7 +36,7 @@ def answer_domain_errors(app: FastAPI) -> None:
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, problem: NotFound) -> JSONResponse:
-        return error(404, ["path"], str(problem))
+        return error(404, problem.loc, str(problem))
 
     @app.exception_handler(DomainError)
     async def refused(request: Request, problem: DomainError) -> JSONResponse:

@@ -15,7 +15,7 @@ async def get_routing(request: Request) -> RoutingApplication:
     return app
 
 
-Routing = Annotated[RoutingApplication, Depends(get_routing)]
+RoutingApp = Annotated[RoutingApplication, Depends(get_routing)]
 Staff = Annotated[StaffToken, Depends(staff_dependency("desk", "department"))]
 
 
@@ -37,4 +37,4 @@ def department_of(
 
 DepartmentStaff = Annotated[StaffToken, Depends(department_of)]
 
-__all__ = ["DepartmentStaff", "DeskStaff", "Routing", "Staff"]
+__all__ = ["DepartmentStaff", "DeskStaff", "RoutingApp", "Staff"]

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, HTTPException
 
-from services.routing.api.dependencies import DepartmentStaff, DeskStaff, Routing, Staff
+from services.routing.api.dependencies import DepartmentStaff, DeskStaff, RoutingApp, Staff
 from services.routing.api.views import DepartmentView, RoutingLineView, RoutingView
 from services.routing.application import RoutingApplication
 from services.routing.commands import Decline, Milestone, Reassignment, StatusLine
@@ -32,7 +32,7 @@ def departments(municipality: str) -> list[DepartmentView]:
 
 @router.get("/departments/{department}/inbox", summary="所管課の受信箱 / A department's inbox")
 def inbox(
-    municipality: str, department: str, routing: Routing, staff: Staff
+    municipality: str, department: str, routing: RoutingApp, staff: Staff
 ) -> list[RoutingLineView]:
     if staff.role == "department" and staff.department != department:
         raise HTTPException(
@@ -45,7 +45,9 @@ def inbox(
 
 
 @router.get("/routings/{proposal_id}", summary="The routing of one proposal, with every hop")
-def routing_of(municipality: str, proposal_id: UUID, routing: Routing, staff: Staff) -> RoutingView:
+def routing_of(
+    municipality: str, proposal_id: UUID, routing: RoutingApp, staff: Staff
+) -> RoutingView:
     return _view(routing, proposal_id, municipality)
 
 
@@ -59,7 +61,7 @@ def _view(routing: RoutingApplication, proposal_id: UUID, municipality: str) -> 
 def take_on(
     municipality: str,
     proposal_id: UUID,
-    routing: Routing,
+    routing: RoutingApp,
     staff: DepartmentStaff,
     correlation_id: CorrelationId = None,
 ) -> RoutingView:
@@ -75,7 +77,7 @@ def decline(
     municipality: str,
     proposal_id: UUID,
     body: Decline,
-    routing: Routing,
+    routing: RoutingApp,
     staff: DepartmentStaff,
     correlation_id: CorrelationId = None,
 ) -> RoutingView:
@@ -89,7 +91,7 @@ def reassign(
     municipality: str,
     proposal_id: UUID,
     body: Reassignment,
-    routing: Routing,
+    routing: RoutingApp,
     staff: DeskStaff,
     correlation_id: CorrelationId = None,
 ) -> RoutingView:
@@ -104,7 +106,7 @@ def milestone(
     municipality: str,
     proposal_id: UUID,
     body: Milestone,
-    routing: Routing,
+    routing: RoutingApp,
     staff: Staff,
     correlation_id: CorrelationId = None,
 ) -> RoutingView:
@@ -121,7 +123,7 @@ def status_line(
     municipality: str,
     proposal_id: UUID,
     body: StatusLine,
-    routing: Routing,
+    routing: RoutingApp,
     staff: Staff,
     correlation_id: CorrelationId = None,
 ) -> RoutingView:
