@@ -168,7 +168,7 @@ async def publication_rates(bootstrap: str, proposals: int) -> tuple[float, floa
             desk,
         )
         publication.consult(case.id, desk)
-        publication.consent(state.proposal_id, proposer)
+        publication.consent(state.proposal_id, proposer.correlation_id)
         publication.publish(case.id, desk)
     cases = proposals / (time.perf_counter() - started)
     publication.close()

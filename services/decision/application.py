@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -11,10 +11,10 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 from eventsourcing.persistence import IntegrityError
 
-from services.decision.board import CouncilInbox
-from services.decision.domain import COUNCIL, Decision, DecisionRuleViolation
-from services.decision.fairness import assess, earliest_budget, incentive_cap, thresholds
-from services.decision.integration import SERVICE
+from services.decision.council_inbox import AwaitingCouncil, CouncilInbox
+from services.decision.domain import COUNCIL, Decision
+from services.decision.fairness import Thresholds, assess, known_municipalities, thresholds
+from services.decision.integration import SERVICE, to_envelope
 from shared.acting import Acting
 from shared.clock import Clock, utc_now
 from shared.consumer import ConsumingApplication, consumes
@@ -28,12 +28,20 @@ from shared.contract import (
     RejectionReason,
 )
 from shared.contract.topics import INTAKE_PROPOSALS, ROUTING_PROPOSALS
-from shared.errors import DomainError, InvalidValue, NotFound, StateConflict
+from shared.errors import DomainError, NotFound
 from shared.municipalities import today_in_japan
 from shared.observed import ObservedProposal, envelope_from, fold_heard
 from shared.projection import CatchingUpProjection
-from shared.proposal import ProposalState, ProposalStatus
+from shared.proposal import ProposalState
 from shared.settings import CommonSettings
+
+
+@dataclass(frozen=True)
+class DecisionRecord:
+    """One proposal's decision, with its history as the other services heard it."""
+
+    decision: Decision
+    history: list[Envelope]
 
 
 class DecisionApplication(ConsumingApplication):
@@ -118,6 +126,28 @@ class DecisionApplication(ConsumingApplication):
             raise NotFound(f"no decision for proposal {proposal_id} in {municipality}")
         return found
 
+    def record(self, proposal_id: UUID, municipality: str) -> DecisionRecord:
+        """The decision with its history, as it went out to the other services."""
+        decision = self.decision(proposal_id, municipality)
+        history = [e for e in map(to_envelope, self.events.get(proposal_id)) if e is not None]
+        return DecisionRecord(decision, history)
+
+    def awaiting_council(self, municipality: str) -> list[AwaitingCouncil]:
+        """What the council has to decide, oldest first, with each proposal's title."""
+        waiting = []
+        for escalation in self.council_inbox.waiting(municipality):
+            state = self.proposal_state(escalation.proposal_id)
+            waiting.append(AwaitingCouncil(escalation, None if state is None else state.title))
+        return waiting
+
+    def fairness_thresholds(self, municipality: str) -> Thresholds | None:
+        """A served municipality's fairness thresholds (None: not served)."""
+        return thresholds(municipality) if municipality in known_municipalities() else None
+
+    def assess_fairness(self, municipality: str, inputs: AssessmentInputs) -> Assessment:
+        """How the implementer would be chosen, without deciding anything."""
+        return assess(inputs, thresholds(municipality))
+
     # -- who may decide ----------------------------------------------------------------
 
     def _for_decider(self, proposal_id: UUID, decider: str, acting: Acting) -> Decision:
@@ -130,25 +160,11 @@ class DecisionApplication(ConsumingApplication):
         return self._started(proposal_id, decider, acting)
 
     def _started(self, proposal_id: UUID, decider: str, acting: Acting) -> Decision:
-        """A new decision, when the proposal as heard lets `decider` start one."""
+        """A new decision on the proposal as heard, if `decider` may start one."""
         state = self.proposal_state(proposal_id)
         if state is None or state.municipality != acting.municipality:
             raise NotFound(f"no proposal {proposal_id} in {acting.municipality}")
-        if decider == COUNCIL:
-            raise StateConflict("proposal", f"{state.receipt_number} was not escalated")
-        if state.status is not ProposalStatus.IN_DIALOGUE or state.lead_department != decider:
-            raise StateConflict(
-                "proposal",
-                f"{state.receipt_number} is decided by the department that took it on "
-                f"({state.lead_department or 'none yet'}), not {decider}",
-            )
-        return Decision(
-            proposal_id=proposal_id,
-            municipality=state.municipality,
-            receipt_number=state.receipt_number,
-            department=decider,
-            meta=acting.as_meta(),
-        )
+        return Decision.start(state, decider, acting.as_meta())
 
     def _deciding(
         self,
@@ -191,35 +207,17 @@ class DecisionApplication(ConsumingApplication):
         note: str | None = None,
     ) -> Decision:
         def adopt(decision: Decision) -> None:
-            rules = thresholds(decision.municipality)
-            if experiment is not None and experiment.city_cost_share_yen > (
-                rules.experiment_cost_share_cap_yen
-            ):
-                # Setagaya 004: 区が一部経費(令和8年度から100万円を上限)を負担.
-                raise InvalidValue(
-                    "experiment.city_cost_share_yen",
-                    f"¥{experiment.city_cost_share_yen:,} is above {decision.municipality}'s "
-                    f"cap of ¥{rules.experiment_cost_share_cap_yen:,} per demonstration "
-                    "experiment",
-                )
-            assessment: Assessment = assess(inputs, rules)
-            needs_money = (
-                inputs.initial_cost_yen
-                + inputs.recurring_cost_yen_per_year
-                + (experiment.city_cost_share_yen if experiment else 0)
-            ) > 0
-            budget = earliest_budget(self.today(), rules) if needs_money else None
-            with _as_refusal("proposal"):
-                decision.adopt(
-                    decider,
-                    assessment.model_dump(mode="json"),
-                    None if agreement is None else agreement.value,
-                    None if involvement is None else involvement.value,
-                    None if experiment is None else experiment.model_dump(mode="json"),
-                    None if budget is None else budget.model_dump(mode="json"),
-                    note,
-                    acting.as_meta(),
-                )
+            decision.adopt(
+                decider,
+                inputs,
+                thresholds(decision.municipality),
+                self.today(),
+                acting.as_meta(),
+                agreement=agreement,
+                involvement=involvement,
+                experiment=experiment,
+                note=note,
+            )
 
         return self._deciding(proposal_id, decider, acting, adopt)
 
@@ -232,15 +230,13 @@ class DecisionApplication(ConsumingApplication):
         acting: Acting,
     ) -> Decision:
         def reject(decision: Decision) -> None:
-            with _as_refusal("reasons"):
-                decision.reject(decider, [r.value for r in reasons], explanation, acting.as_meta())
+            decision.reject(decider, [r.value for r in reasons], explanation, acting.as_meta())
 
         return self._deciding(proposal_id, decider, acting, reject)
 
     def escalate(self, proposal_id: UUID, department: str, reason: str, acting: Acting) -> Decision:
         def escalate(decision: Decision) -> None:
-            with _as_refusal("proposal"):
-                decision.escalate(department, reason, acting.as_meta())
+            decision.escalate(department, reason, acting.as_meta())
 
         return self._deciding(proposal_id, department, acting, escalate)
 
@@ -254,27 +250,13 @@ class DecisionApplication(ConsumingApplication):
         acting: Acting,
     ) -> Decision:
         decision = self.decision(proposal_id, acting.municipality)
-        cap = incentive_cap(total_points, thresholds(decision.municipality))
-        if cap is None:
-            raise InvalidValue("bonus_points", f"{decision.municipality} has no incentive scheme")
-        if bonus_points > cap:
-            # Setagaya 004 §5(3): 総配点(加点部分を除く)の10%を上限.
-            raise InvalidValue(
-                "bonus_points",
-                f"{bonus_points:g} is above the cap of {cap:g} "
-                f"({decision.municipality}: a share of the total {total_points:g}, bonus excluded)",
-            )
-        with _as_refusal("proposal"):
-            decision.record_incentive(
-                decider, bonus_points, total_points, cap, announced_in, acting.as_meta()
-            )
+        decision.record_incentive(
+            decider,
+            bonus_points,
+            total_points,
+            announced_in,
+            thresholds(decision.municipality),
+            acting.as_meta(),
+        )
         self.save(decision)
         return decision
-
-
-@contextmanager
-def _as_refusal(field: str) -> Iterator[None]:
-    try:
-        yield
-    except DecisionRuleViolation as violation:
-        raise StateConflict(field, str(violation)) from None

@@ -1,18 +1,24 @@
-"""Decision's aggregate: what was decided about one proposal, by whom, and why."""
+"""Decision's aggregate: what was decided about one proposal, by whom, and why.
+
+The aggregate guards its own rules and refuses with the shared domain errors
+(shared.errors: InvalidValue for a value no state allows, StateConflict for a step the
+decision's state does not allow), naming the field the refusal concerns."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from services.decision.fairness import Thresholds, assess, earliest_budget, incentive_cap
+from shared.contract import AgreementKind, AssessmentInputs, Experiment, Involvement
+from shared.errors import InvalidValue, StateConflict
+from shared.proposal import ProposalState, ProposalStatus
+
 Meta = dict[str, Any]
 COUNCIL = "council"
-
-
-class DecisionRuleViolation(Exception):
-    """A command the decision's current state does not allow (answered with 409)."""
 
 
 class Decision(Aggregate):
@@ -61,6 +67,31 @@ class Decision(Aggregate):
     def create_id(proposal_id: UUID) -> UUID:
         return proposal_id
 
+    @classmethod
+    def start(cls, proposal: ProposalState, decider: str, meta: Meta) -> Decision:
+        """The decision on a proposal, started by the first act of the one who decides it.
+
+        The department that took the proposal on decides it; the council decides only
+        what that department escalated to it. Sapporo 001: 「市関係部署における判断が
+        難航する場合は、『札幌市官民連携推進本部会議』によって庁内横断的な意思決定を行います」."""
+        if decider == COUNCIL:
+            raise StateConflict("proposal", f"{proposal.receipt_number} was not escalated")
+        if proposal.status is not ProposalStatus.IN_DIALOGUE or (
+            proposal.lead_department != decider
+        ):
+            raise StateConflict(
+                "proposal",
+                f"{proposal.receipt_number} is decided by the department that took it on "
+                f"({proposal.lead_department or 'none yet'}), not {decider}",
+            )
+        return cls(
+            proposal_id=proposal.proposal_id,
+            municipality=proposal.municipality,
+            receipt_number=proposal.receipt_number,
+            department=decider,
+            meta=meta,
+        )
+
     @event(Started)
     def __init__(
         self,
@@ -83,37 +114,59 @@ class Decision(Aggregate):
     def who_decides(self) -> str:
         return COUNCIL if self.escalated else self.department
 
-    def _require_decider(self, decider: str) -> None:
+    def _require_decider(self, decider: str, field: str) -> None:
+        """A decision is final, and only the one who decides may act on it."""
         if self.outcome is not None:
-            raise DecisionRuleViolation(f"{self.receipt_number} is already {self.outcome}")
+            raise StateConflict(field, f"{self.receipt_number} is already {self.outcome}")
         if decider != self.who_decides():
             if self.escalated:
-                raise DecisionRuleViolation(
-                    f"{self.receipt_number} was escalated: the council decides"
+                raise StateConflict(
+                    field, f"{self.receipt_number} was escalated: the council decides"
                 )
-            raise DecisionRuleViolation(
-                f"{self.receipt_number} is decided by {self.department}, who took it on"
+            raise StateConflict(
+                field, f"{self.receipt_number} is decided by {self.department}, who took it on"
             )
 
     def adopt(
         self,
         decider: str,
-        assessment: dict[str, Any],
-        agreement: str | None,
-        involvement: str | None,
-        experiment: dict[str, Any] | None,
-        budget_entry: dict[str, Any] | None,
-        note: str | None,
+        inputs: AssessmentInputs,
+        rules: Thresholds,
+        decided_on: date,
         meta: Meta,
+        *,
+        agreement: AgreementKind | None = None,
+        involvement: Involvement | None = None,
+        experiment: Experiment | None = None,
+        note: str | None = None,
     ) -> None:
-        self._require_decider(decider)
+        """Adopt the proposal with the fairness assessment of how its implementer is
+        chosen, and the earliest budget its city money can enter (fairness.py)."""
+        if experiment is not None and (
+            experiment.city_cost_share_yen > rules.experiment_cost_share_cap_yen
+        ):
+            # Setagaya 004: 区が一部経費(令和8年度から100万円を上限)を負担.
+            raise InvalidValue(
+                "experiment.city_cost_share_yen",
+                f"¥{experiment.city_cost_share_yen:,} is above {self.municipality}'s "
+                f"cap of ¥{rules.experiment_cost_share_cap_yen:,} per demonstration "
+                "experiment",
+            )
+        assessment = assess(inputs, rules)
+        needs_money = (
+            inputs.initial_cost_yen
+            + inputs.recurring_cost_yen_per_year
+            + (experiment.city_cost_share_yen if experiment else 0)
+        ) > 0
+        budget = earliest_budget(decided_on, rules) if needs_money else None
+        self._require_decider(decider, "proposal")
         self._adopted(
             decided_by=decider,
-            assessment=assessment,
-            agreement=agreement,
-            involvement=involvement,
-            experiment=experiment,
-            budget_entry=budget_entry,
+            assessment=assessment.model_dump(mode="json"),
+            agreement=None if agreement is None else agreement.value,
+            involvement=None if involvement is None else involvement.value,
+            experiment=None if experiment is None else experiment.model_dump(mode="json"),
+            budget_entry=None if budget is None else budget.model_dump(mode="json"),
             note=note,
             meta=meta,
         )
@@ -135,9 +188,14 @@ class Decision(Aggregate):
         self.route = str(assessment["route"])
 
     def reject(self, decider: str, reasons: list[str], explanation: str, meta: Meta) -> None:
+        """Reject, always with coded reasons and an explanation the proposer reads
+        (Kitakyushu 003: 「その判断理由(例:関連法規との整合性の課題、類似事業との重複など)を
+        具体的にお伝えする」). A rejection's refusals all name its `reasons`."""
         if not reasons or not explanation.strip():
-            raise DecisionRuleViolation("a rejection needs at least one reason and an explanation")
-        self._require_decider(decider)
+            raise StateConflict(
+                "reasons", "a rejection needs at least one reason and an explanation"
+            )
+        self._require_decider(decider, "reasons")
         self._rejected(decided_by=decider, reasons=reasons, explanation=explanation, meta=meta)
 
     @event(Rejected)
@@ -146,9 +204,10 @@ class Decision(Aggregate):
         self.decided_by = decided_by
 
     def escalate(self, department: str, reason: str, meta: Meta) -> None:
+        """The department hands a hard case to the council, once."""
         if self.escalated:
-            raise DecisionRuleViolation(f"{self.receipt_number} is already with the council")
-        self._require_decider(department)
+            raise StateConflict("proposal", f"{self.receipt_number} is already with the council")
+        self._require_decider(department, "proposal")
         self._escalated(department=department, reason=reason, meta=meta)
 
     @event(Escalated)
@@ -160,23 +219,36 @@ class Decision(Aggregate):
         decider: str,
         bonus_points: float,
         total_points: float,
-        cap_points: float,
         announced_in: str,
+        rules: Thresholds,
         meta: Meta,
     ) -> None:
+        """The proposer's bonus points in the open call or competition built on its idea,
+        within the municipality's cap."""
+        cap = incentive_cap(total_points, rules)
+        if cap is None:
+            raise InvalidValue("bonus_points", f"{self.municipality} has no incentive scheme")
+        if bonus_points > cap:
+            # Setagaya 004 §5(3): 総配点(加点部分を除く)の10%を上限.
+            raise InvalidValue(
+                "bonus_points",
+                f"{bonus_points:g} is above the cap of {cap:g} "
+                f"({self.municipality}: a share of the total {total_points:g}, bonus excluded)",
+            )
         if self.outcome != "adopted" or self.route not in ("open_call", "procurement"):
-            raise DecisionRuleViolation(
+            raise StateConflict(
+                "proposal",
                 "an incentive belongs to an open call or competition built on an adopted "
-                "proposal's idea"
+                "proposal's idea",
             )
         if decider != self.decided_by:
-            raise DecisionRuleViolation(f"the incentive is recorded by {self.decided_by}")
+            raise StateConflict("proposal", f"the incentive is recorded by {self.decided_by}")
         if self.incentive is not None:
-            raise DecisionRuleViolation("the incentive is already recorded")
+            raise StateConflict("proposal", "the incentive is already recorded")
         self._incentive(
             bonus_points=bonus_points,
             total_points=total_points,
-            cap_points=cap_points,
+            cap_points=cap,
             announced_in=announced_in,
             meta=meta,
         )

@@ -3,39 +3,28 @@ and takes a case from draft through the proposer's consultation to publication."
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from datetime import date, timedelta
-from functools import cache
-from pathlib import Path
+from datetime import date
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 
-from services.publication.domain import Case, CaseRuleViolation, Section, ThemeTitle
+from services.publication.disclosure import disclosed_case, objection_due_on
+from services.publication.domain import Case, Disclose, Section, ThemeTitle
+from services.publication.feed import json_feed
 from services.publication.integration import SERVICE
 from services.publication.register import Register
 from shared.acting import Acting
 from shared.clock import Clock, utc_now
 from shared.consumer import ConsumingApplication, consumes
-from shared.contract import Envelope, ProposerKind, ThemePublished
+from shared.contract import ActorRole, Envelope, PublicCase, ThemePublished
 from shared.contract.topics import DECISION_PROPOSALS, INTAKE_PROPOSALS, ROUTING_PROPOSALS
-from shared.errors import NotFound, StateConflict
+from shared.errors import NotFound
 from shared.municipalities import municipalities, today_in_japan
 from shared.observed import ObservedProposal
 from shared.projection import CatchingUpProjection
-from shared.proposal import ProposalState, ProposalStatus
 from shared.settings import CommonSettings
-
-DISCLOSURE = Path(__file__).parent / "data" / "disclosure.json"
-SOLE_PROPRIETOR = "個人事業主（氏名は非公開） / Sole proprietor (name withheld)"
-
-
-@cache
-def objection_days(municipality: str) -> int:
-    days: dict[str, int] = json.loads(DISCLOSURE.read_text(encoding="utf-8"))["objection_days"]
-    return days.get(municipality, 14)
 
 
 class PublicationApplication(ConsumingApplication):
@@ -98,7 +87,7 @@ class PublicationApplication(ConsumingApplication):
             return None
         return observed
 
-    # -- the desk's disclosure workflow ---------------------------------------------
+    # -- reading ------------------------------------------------------------------
 
     def case(self, case_id: UUID, municipality: str) -> Case:
         try:
@@ -116,6 +105,41 @@ class PublicationApplication(ConsumingApplication):
             return None
         return case
 
+    def cases(self, municipality: str) -> list[Case]:
+        """The municipality's cases, drafts included (the desk's list)."""
+        return [
+            self.case(case_id, municipality) for case_id in self.register.case_ids(municipality)
+        ]
+
+    def proposers_case(self, proposal_id: UUID) -> Case:
+        """The case prepared from the proposer's proposal."""
+        case = self.case_of(proposal_id)
+        if case is None:
+            raise NotFound("no case is being prepared for this proposal")
+        return case
+
+    def published_cases(self, municipality: str) -> list[PublicCase]:
+        """The municipality's cases as the public reads them, the latest published first."""
+        public = [case.in_public for case in self.cases(municipality)]
+        cases = [PublicCase.model_validate(disclosed) for disclosed in public if disclosed]
+        return sorted(cases, key=lambda c: c.published_on, reverse=True)
+
+    def published_case(self, case_id: UUID, municipality: str) -> PublicCase | None:
+        """One case as the public reads it, or None when it is not (or no longer) public."""
+        try:
+            disclosed = self.case(case_id, municipality).in_public
+        except NotFound:
+            return None
+        return None if disclosed is None else PublicCase.model_validate(disclosed)
+
+    def case_feed(self, municipality: str, base_url: str) -> dict[str, Any]:
+        """The published cases as a JSON Feed, for cities that do not read Kafka."""
+        return json_feed(
+            municipalities()[municipality], self.published_cases(municipality), base_url
+        )
+
+    # -- the desk's disclosure workflow ---------------------------------------------
+
     def draft(
         self,
         proposal_id: UUID,
@@ -127,20 +151,8 @@ class PublicationApplication(ConsumingApplication):
         state = self.register.proposal(proposal_id)
         if state is None or state.municipality != acting.municipality:
             raise NotFound(f"proposal {proposal_id} is not known here")
-        if state.status is not ProposalStatus.ADOPTED:
-            raise StateConflict(
-                "proposal_id",
-                f"a case is prepared from an adopted proposal, not a {state.status.value} one",
-            )
-        if self.case_of(proposal_id) is not None:
-            raise StateConflict("proposal_id", "this proposal already has a case")
-        case = Case(
-            proposal_id=proposal_id,
-            municipality=state.municipality,
-            title=title or state.title,
-            summary=summary or state.summary,
-            sections=sections,
-            meta=acting.as_meta(),
+        case = Case.draft(
+            state, self.case_of(proposal_id), title, summary, sections, acting.as_meta()
         )
         self.save(case)
         return case
@@ -153,16 +165,8 @@ class PublicationApplication(ConsumingApplication):
         )
 
     def consult(self, case_id: UUID, acting: Acting) -> Case:
-        due = self.today() + timedelta(days=objection_days(acting.municipality))
+        due = objection_due_on(acting.municipality, self.today())
         return self._change(case_id, acting, lambda case: case.consult(due, acting.as_meta()))
-
-    def object(self, proposal_id: UUID, reason: str, acting: Acting) -> Case:
-        case = self._proposers_case(proposal_id)
-        return self._change(case.id, acting, lambda c: c.object(reason, acting.as_meta()))
-
-    def consent(self, proposal_id: UUID, acting: Acting) -> Case:
-        case = self._proposers_case(proposal_id)
-        return self._change(case.id, acting, lambda c: c.consent(acting.as_meta()))
 
     def publish(self, case_id: UUID, acting: Acting) -> Case:
         today = self.today()
@@ -192,24 +196,13 @@ class PublicationApplication(ConsumingApplication):
     def retract(self, case_id: UUID, reason: str, acting: Acting) -> Case:
         return self._change(case_id, acting, lambda case: case.retract(reason, acting.as_meta()))
 
-    def _proposers_case(self, proposal_id: UUID) -> Case:
-        case = self.case_of(proposal_id)
-        if case is None:
-            raise NotFound(f"no case is being prepared for proposal {proposal_id}")
-        return case
-
     def _change(self, case_id: UUID, acting: Acting, change: Callable[[Case], None]) -> Case:
         case = self.case(case_id, acting.municipality)
-        try:
-            change(case)
-        except CaseRuleViolation as violation:
-            raise StateConflict("case", str(violation)) from None
+        change(case)
         self.save(case)
         return case
 
-    def _discloser(
-        self, case: Case
-    ) -> Callable[[str, str, list[Section], int, date], dict[str, Any]]:
+    def _discloser(self, case: Case) -> Disclose:
         state = self.register.proposal(case.proposal_id)
         assert state is not None, "a case is drafted from a proposal publication has heard of"
 
@@ -229,44 +222,21 @@ class PublicationApplication(ConsumingApplication):
 
         return disclose
 
+    # -- the proposer's consultation ------------------------------------------------
 
-def disclosed_case(
-    case_id: UUID,
-    state: ProposalState,
-    theme_title: str | None,
-    title: str,
-    summary: str,
-    sections: list[Section],
-    version: int,
-    published_on: date,
-) -> dict[str, Any]:
-    """The public form of a case: the one place where protection is applied.
+    def object(self, proposal_id: UUID, reason: str, correlation_id: str | None = None) -> Case:
+        case = self.proposers_case(proposal_id)
+        case.object(reason, self._proposer(case, correlation_id).as_meta())
+        self.save(case)
+        return case
 
-    Protected sections are left out; the proposer's organisation is named unless it is a
-    sole proprietor, whose name is personal data. Contact details and the proposal's
-    protected part never reach this service at all (intake keeps them)."""
-    city = municipalities()[state.municipality]
-    partner = (
-        SOLE_PROPRIETOR
-        if state.proposer.kind is ProposerKind.SOLE_PROPRIETOR
-        else state.proposer.organisation
-    )
-    return {
-        "case_id": str(case_id),
-        "municipality": state.municipality,
-        "municipality_name_ja": city.name_ja,
-        "municipality_name_en": city.name_en,
-        "version": version,
-        "title": title,
-        "summary": summary,
-        "field": state.field,
-        "channel": state.channel.value,
-        "theme_number": state.theme_number,
-        "theme_title": theme_title,
-        "partner": partner,
-        "sections": [
-            {"heading": s["heading"], "text": s["text"]} for s in sections if not s.get("protected")
-        ],
-        "received_on": state.received_on.isoformat(),
-        "published_on": published_on.isoformat(),
-    }
+    def consent(self, proposal_id: UUID, correlation_id: str | None = None) -> Case:
+        case = self.proposers_case(proposal_id)
+        case.consent(self._proposer(case, correlation_id).as_meta())
+        self.save(case)
+        return case
+
+    @staticmethod
+    def _proposer(case: Case, correlation_id: str | None) -> Acting:
+        """The proposer acts in the municipality of its case."""
+        return Acting.new(ActorRole.PROPOSER, case.municipality, correlation_id)

@@ -1,4 +1,7 @@
-"""Publication's aggregates: a case prepared from an adopted proposal, and theme titles."""
+"""Publication's aggregates: a case prepared from an adopted proposal, and theme titles.
+
+The case guards its own workflow and refuses with the shared domain errors
+(shared.errors.StateConflict), naming the field the refusal concerns."""
 
 from __future__ import annotations
 
@@ -9,17 +12,16 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from shared.errors import StateConflict
+from shared.proposal import ProposalState, ProposalStatus
+
 _NAMESPACE = uuid5(NAMESPACE_URL, "urn:kyoso:publication")
 
 Meta = dict[str, Any]
 Section = dict[str, Any]  # {"heading": str, "text": str, "protected": bool}
 # Builds the public form of the case (title, summary, sections, version, published on):
-# the protected sections are left out there, in one place (application.disclose).
+# the protected sections are left out there, in one place (disclosure.disclosed_case).
 Disclose = Callable[[str, str, list[Section], int, date], dict[str, Any]]
-
-
-class CaseRuleViolation(Exception):
-    """A step the case's state does not allow (answered with 409)."""
 
 
 class Case(Aggregate):
@@ -73,6 +75,35 @@ class Case(Aggregate):
     def create_id(proposal_id: UUID) -> UUID:
         return uuid5(_NAMESPACE, f"case/{proposal_id}")
 
+    @classmethod
+    def draft(
+        cls,
+        proposal: ProposalState,
+        existing: Case | None,
+        title: str | None,
+        summary: str | None,
+        sections: list[Section],
+        meta: Meta,
+    ) -> Case:
+        """A case is prepared from an adopted proposal, one case per proposal (`existing`
+        is the proposal's case, if it has one); it starts from the proposal's own title
+        and summary unless the desk writes its own."""
+        if proposal.status is not ProposalStatus.ADOPTED:
+            raise StateConflict(
+                "proposal_id",
+                f"a case is prepared from an adopted proposal, not a {proposal.status.value} one",
+            )
+        if existing is not None:
+            raise StateConflict("proposal_id", "this proposal already has a case")
+        return cls(
+            proposal_id=proposal.proposal_id,
+            municipality=proposal.municipality,
+            title=title or proposal.title,
+            summary=summary or proposal.summary,
+            sections=sections,
+            meta=meta,
+        )
+
     @event(Drafted)
     def __init__(
         self,
@@ -109,9 +140,14 @@ class Case(Aggregate):
             return "consulting"
         return "draft"
 
+    @property
+    def in_public(self) -> dict[str, Any] | None:
+        """What the public reads of the case: its disclosed form while it is published."""
+        return self.disclosed if self.stage == "published" else None
+
     def revise(self, title: str, summary: str, sections: list[Section], meta: Meta) -> None:
         if self.stage not in ("draft", "objected", "consulting"):
-            raise CaseRuleViolation(f"a {self.stage} case is corrected, not revised")
+            raise StateConflict("case", f"a {self.stage} case is corrected, not revised")
         self._revised(title=title, summary=summary, sections=sections, meta=meta)
 
     @event(Revised)
@@ -122,8 +158,8 @@ class Case(Aggregate):
 
     def consult(self, objection_due_on: date, meta: Meta) -> None:
         if self.stage != "draft":
-            raise CaseRuleViolation(
-                f"the proposer is consulted on a draft, not a {self.stage} case"
+            raise StateConflict(
+                "case", f"the proposer is consulted on a draft, not a {self.stage} case"
             )
         self._consulting(objection_due_on=objection_due_on, meta=meta)
 
@@ -133,7 +169,7 @@ class Case(Aggregate):
 
     def object(self, reason: str, meta: Meta) -> None:
         if self.stage != "consulting":
-            raise CaseRuleViolation(f"there is nothing to object to in a {self.stage} case")
+            raise StateConflict("case", f"there is nothing to object to in a {self.stage} case")
         self._objected(reason=reason, meta=meta)
 
     @event(Objected)
@@ -142,7 +178,7 @@ class Case(Aggregate):
 
     def consent(self, meta: Meta) -> None:
         if self.stage != "consulting":
-            raise CaseRuleViolation(f"there is nothing to consent to in a {self.stage} case")
+            raise StateConflict("case", f"there is nothing to consent to in a {self.stage} case")
         self._consented(meta=meta)
 
     @event(Consented)
@@ -151,14 +187,17 @@ class Case(Aggregate):
 
     def publish(self, today: date, disclose: Disclose, meta: Meta) -> None:
         if self.stage != "consulting":
-            raise CaseRuleViolation(
+            raise StateConflict(
+                "case",
                 "only a case the proposer was consulted on, without objection, is published"
-                f" (this one is {self.stage})"
+                f" (this one is {self.stage})",
             )
         assert self.objection_due_on is not None
+        # Aomori 000: 「提案者の正当な利益を害するおそれがある情報等の意見を伺います」: the
+        # proposer has its say, by consenting or by letting the period pass.
         if not self.consented and today <= self.objection_due_on:
-            raise CaseRuleViolation(
-                f"the proposer may object until {self.objection_due_on}; publish after that"
+            raise StateConflict(
+                "case", f"the proposer may object until {self.objection_due_on}; publish after that"
             )
         self._published(
             published_on=today,
@@ -182,8 +221,8 @@ class Case(Aggregate):
         meta: Meta,
     ) -> None:
         if self.stage != "published":
-            raise CaseRuleViolation(
-                f"only a published case is corrected (this one is {self.stage})"
+            raise StateConflict(
+                "case", f"only a published case is corrected (this one is {self.stage})"
             )
         assert self.published_on is not None
         self._corrected(
@@ -213,8 +252,8 @@ class Case(Aggregate):
 
     def retract(self, reason: str, meta: Meta) -> None:
         if self.stage != "published":
-            raise CaseRuleViolation(
-                f"only a published case is retracted (this one is {self.stage})"
+            raise StateConflict(
+                "case", f"only a published case is retracted (this one is {self.stage})"
             )
         self._retracted(reason=reason, meta=meta)
 

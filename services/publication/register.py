@@ -7,6 +7,7 @@ shared fold, and its cases.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -39,6 +40,15 @@ def register_status(state: ProposalState) -> tuple[str, str] | None:
     if state.status.is_closed:
         return REVIEW_CLOSED
     return UNDER_REVIEW
+
+
+@dataclass(frozen=True)
+class RegisterLine:
+    """One listed proposal, with the register's status and its theme's title."""
+
+    state: ProposalState
+    status: tuple[str, str]
+    theme_title: str | None
 
 
 class Register(CatchingUpProjection):
@@ -81,6 +91,14 @@ class Register(CatchingUpProjection):
                 rows.append((state, status))
         rows.sort(key=lambda row: (row[0].received_on, row[0].receipt_number))
         return rows
+
+    def lines(self, municipality: str) -> list[RegisterLine]:
+        """The register as the public reads it: listed proposals, oldest first, each
+        theme proposal with its theme's title."""
+        return [
+            RegisterLine(state, status, self.theme_title(municipality, state.theme_number))
+            for state, status in self.proposals(municipality)
+        ]
 
     def proposal(self, proposal_id: UUID) -> ProposalState | None:
         self.catch_up()

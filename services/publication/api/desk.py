@@ -7,13 +7,8 @@ from uuid import UUID
 from fastapi import APIRouter, status
 
 from services.publication.api.dependencies import DeskStaff, Publication
-from services.publication.api.views import (
-    CaseCorrection,
-    CaseDraft,
-    CaseRevision,
-    DeskCaseView,
-    Reason,
-)
+from services.publication.api.views import DeskCaseView
+from services.publication.commands import CaseCorrection, CaseDraft, CaseRevision, Reason
 from shared.staff_auth import CorrelationId, staff_acting
 
 router = APIRouter(prefix="/api/v1/municipalities/{municipality}/desk/cases", tags=["desk"])
@@ -25,10 +20,7 @@ def _sections(body: CaseDraft | CaseRevision) -> list[dict[str, object]]:
 
 @router.get("", summary="Cases of this municipality, drafts included")
 def all_cases(municipality: str, publication: Publication, staff: DeskStaff) -> list[DeskCaseView]:
-    return [
-        DeskCaseView.of(publication.case(cid, municipality))
-        for cid in publication.register.case_ids(municipality)
-    ]
+    return [DeskCaseView.of(case) for case in publication.cases(municipality)]
 
 
 @router.post(

@@ -29,22 +29,7 @@ def _known(municipality: str) -> None:
 
 def register_rows(publication: Publication, municipality: str) -> list[RegisterRow]:
     _known(municipality)
-    return [
-        RegisterRow.of(
-            state, status, publication.register.theme_title(municipality, state.theme_number)
-        )
-        for state, status in publication.register.proposals(municipality)
-    ]
-
-
-def published_cases(publication: Publication, municipality: str) -> list[PublicCase]:
-    _known(municipality)
-    cases = []
-    for case_id in publication.register.case_ids(municipality):
-        case = publication.case(case_id, municipality)
-        if case.disclosed is not None and not case.retracted:
-            cases.append(PublicCase.model_validate(case.disclosed))
-    return sorted(cases, key=lambda c: c.published_on, reverse=True)
+    return [RegisterRow.of(line) for line in publication.register.lines(municipality)]
 
 
 @router.get("/register", summary="提案受付状況 / The public register of proposals")
@@ -54,14 +39,14 @@ def register(municipality: str, publication: Publication) -> list[RegisterRow]:
 
 @router.get("/cases", summary="官民連携事例 / Published cases")
 def cases(municipality: str, publication: Publication) -> list[PublicCase]:
-    return published_cases(publication, municipality)
+    _known(municipality)
+    return publication.published_cases(municipality)
 
 
 @router.get("/cases/{case_id}", summary="One published case")
 def case(municipality: str, case_id: UUID, publication: Publication) -> PublicCase:
-    found = next(
-        (c for c in published_cases(publication, municipality) if c.case_id == case_id), None
-    )
+    _known(municipality)
+    found = publication.published_case(case_id, municipality)
     if found is None:
         raise HTTPException(
             404, detail=[{"loc": ["path", "case_id"], "msg": "no such published case"}]
@@ -73,35 +58,8 @@ def case(municipality: str, case_id: UUID, publication: Publication) -> PublicCa
     "/feeds/{municipality}.json", summary="JSON Feed of published cases, for cities without Kafka"
 )
 def json_feed(municipality: str, request: Request, publication: Publication) -> dict[str, Any]:
-    city = municipalities().get(municipality)
-    cases_ = published_cases(publication, municipality)
-    base = str(request.base_url).rstrip("/")
-    assert city is not None
-    return {
-        "version": "https://jsonfeed.org/version/1.1",
-        "title": f"{city.name_ja} 官民連携事例 / {city.name_en} co-creation cases",
-        "home_page_url": f"{base}/register/{municipality}",
-        "feed_url": f"{base}/feeds/{municipality}.json",
-        "language": "ja",
-        "items": [
-            {
-                "id": str(c.case_id),
-                "url": f"{base}/api/v1/municipalities/{municipality}/cases/{c.case_id}",
-                "title": c.title,
-                "summary": c.summary,
-                "content_text": "\n\n".join(f"{s.heading}\n{s.text}" for s in c.sections)
-                or c.summary,
-                "date_published": f"{c.published_on.isoformat()}T00:00:00+09:00",
-                "tags": [c.field],
-                "_kyoso": {
-                    "version": c.version,
-                    "partner": c.partner,
-                    "theme_number": c.theme_number,
-                },
-            }
-            for c in cases_
-        ],
-    }
+    _known(municipality)
+    return publication.case_feed(municipality, str(request.base_url).rstrip("/"))
 
 
 templates = PageTemplates("services.publication")

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, Field
 
+from services.publication.commands import SectionIn
 from services.publication.domain import Case
-from shared.proposal import ProposalState
-
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20000)]
-Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400)]
+from services.publication.register import RegisterLine
 
 
 class RegisterRow(BaseModel):
@@ -29,55 +26,19 @@ class RegisterRow(BaseModel):
     status_en: str
 
     @classmethod
-    def of(
-        cls, state: ProposalState, status: tuple[str, str], theme_title: str | None
-    ) -> RegisterRow:
+    def of(cls, line: RegisterLine) -> RegisterRow:
+        state = line.state
         return cls(
             received_on=state.received_on,
             channel=state.channel.value,
             theme_number=state.theme_number,
-            theme_title=theme_title,
+            theme_title=line.theme_title,
             title=None if state.theme_number is not None else state.title,
             field=state.field,
             summary=state.summary,
-            status_ja=status[0],
-            status_en=status[1],
+            status_ja=line.status[0],
+            status_en=line.status[1],
         )
-
-
-class SectionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    heading: Line
-    text: Text
-    protected: bool = Field(False, description="True: kept inside, never published")
-
-
-class CaseDraft(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    proposal_id: UUID
-    title: Line | None = None
-    summary: Text | None = None
-    sections: list[SectionIn] = Field(default_factory=list, max_length=50)
-
-
-class CaseRevision(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    title: Line
-    summary: Text
-    sections: list[SectionIn] = Field(default_factory=list, max_length=50)
-
-
-class CaseCorrection(CaseRevision):
-    note: Line
-
-
-class Reason(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    reason: Line
 
 
 class DeskCaseView(BaseModel):

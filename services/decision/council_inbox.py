@@ -21,6 +21,14 @@ class Escalation:
     escalated_at: datetime
 
 
+@dataclass(frozen=True)
+class AwaitingCouncil:
+    """An escalation as the council reads it, with the proposal's title (as heard)."""
+
+    escalation: Escalation
+    title: str | None
+
+
 class CouncilInbox(CatchingUpProjection):
     """Escalated proposals the council has not decided yet, per municipality, oldest first."""
 

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from services.decision.domain import Decision, DecisionRuleViolation
+from services.decision.domain import Decision
 from services.decision.fairness import (
     assess,
     earliest_budget,
@@ -28,6 +28,7 @@ from shared.contract import (
     SelectionRoute,
     UniquenessEvidence,
 )
+from shared.errors import StateConflict
 from shared.municipalities import fiscal_year
 
 SAPPORO = thresholds("sapporo")  # 180 days, 100 m², 3 facilities (our figures, see note)
@@ -172,7 +173,7 @@ def test_no_rejection_exists_without_a_reason(
     )
     try:
         decision.reject("kyoiku", [r.value for r in reasons], explanation, meta={})
-    except DecisionRuleViolation:
+    except StateConflict:
         assert not reasons or not explanation.strip()
         assert decision.outcome is None
         return

@@ -1,0 +1,76 @@
+"""Response models of the decision API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from pydantic import BaseModel, Field
+
+from services.decision.application import DecisionRecord
+from services.decision.council_inbox import AwaitingCouncil
+
+
+class HistoryLine(BaseModel):
+    at: datetime
+    actor_role: str
+    event: str
+    details: dict[str, object]
+
+
+class DecisionView(BaseModel):
+    proposal_id: UUID
+    receipt_number: str
+    department: str
+    escalated: bool
+    outcome: str | None
+    decided_by: str | None
+    route: str | None
+    incentive_points: float | None
+    history: list[HistoryLine]
+
+    @classmethod
+    def of(cls, record: DecisionRecord) -> DecisionView:
+        decision = record.decision
+        return cls(
+            proposal_id=decision.id,
+            receipt_number=decision.receipt_number,
+            department=decision.department,
+            escalated=decision.escalated,
+            outcome=decision.outcome,
+            decided_by=decision.decided_by,
+            route=decision.route,
+            incentive_points=decision.incentive,
+            history=[
+                HistoryLine(
+                    at=e.meta.time,
+                    actor_role=e.meta.actor_role.value,
+                    event=e.event.event_type,
+                    details=e.event.model_dump(mode="json", exclude={"proposal_id"}),
+                )
+                for e in record.history
+            ],
+        )
+
+
+class CouncilLine(BaseModel):
+    """An escalated proposal awaiting the council's decision."""
+
+    proposal_id: UUID
+    receipt_number: str
+    title: str | None
+    escalated_by: str = Field(description="The department that took it on and escalated it")
+    reason: str
+    escalated_at: datetime
+
+    @classmethod
+    def of(cls, waiting: AwaitingCouncil) -> CouncilLine:
+        escalation = waiting.escalation
+        return cls(
+            proposal_id=escalation.proposal_id,
+            receipt_number=escalation.receipt_number,
+            title=waiting.title,
+            escalated_by=escalation.department,
+            reason=escalation.reason,
+            escalated_at=escalation.escalated_at,
+        )

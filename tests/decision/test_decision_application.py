@@ -1,0 +1,197 @@
+"""The decision application with its events kept in the process (`database_url="memory:"`):
+what it hears from intake and routing, then what departments and the council decide.
+No broker, no database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from uuid import UUID, uuid4
+
+import pytest
+
+from services.decision.application import DecisionApplication
+from services.decision.domain import COUNCIL
+from services.decision.settings import DecisionSettings
+from shared.acting import Acting
+from shared.contract import (
+    ActorRole,
+    AssessmentInputs,
+    Envelope,
+    Experiment,
+    IncentiveRecorded,
+    ProposalAdopted,
+    ProposalEscalated,
+    ProposalRejectedAfterReview,
+    RejectionReason,
+)
+from shared.errors import InvalidValue, NotFound, StateConflict
+from tests.factories import taken_on
+
+DEPARTMENT = Acting.new(ActorRole.DEPARTMENT, "nagasaki")
+THE_COUNCIL = Acting.new(ActorRole.COUNCIL, "nagasaki")
+CO_LAB = Acting.new(ActorRole.DEPARTMENT, "setagaya")
+ROLES = {"city_roles": ("場所の提供",), "proposer_roles": ("運営", "報告")}
+
+
+def morning_of_30_october() -> datetime:
+    return datetime(2025, 10, 30, 3, tzinfo=UTC)  # noon in Japan, before the budget requests
+
+
+@pytest.fixture
+def decision() -> Iterator[DecisionApplication]:
+    application = DecisionApplication(
+        DecisionSettings(database_url="memory:"), morning_of_30_october
+    )
+    yield application
+    application.close()
+
+
+def heard(decision: DecisionApplication, envelopes: list[Envelope]) -> list[bool]:
+    return [decision.process(envelope) for envelope in envelopes]
+
+
+def taken_on_by(decision: DecisionApplication, department: str = "kyoiku", **kw: str) -> UUID:
+    proposal_id = uuid4()
+    assert all(heard(decision, taken_on(proposal_id, department, **kw)))
+    return proposal_id
+
+
+def test_the_department_adopts_what_it_took_on_and_copies_are_ignored(
+    decision: DecisionApplication,
+) -> None:
+    proposal_id = uuid4()
+    story = taken_on(proposal_id, "kyoiku")
+    assert heard(decision, story) == [True, True, True, True]
+    assert heard(decision, story) == [False, False, False, False]  # delivered twice
+
+    decision.adopt(proposal_id, "kyoiku", AssessmentInputs(occupancy_days=30), DEPARTMENT)
+    record = decision.record(proposal_id, "nagasaki")
+    assert (record.decision.outcome, record.decision.route) == (
+        "adopted",
+        "partnership_without_selection",
+    )
+    [adoption] = record.history
+    assert isinstance(adoption.event, ProposalAdopted)
+    assert adoption.meta.actor_role is ActorRole.DEPARTMENT
+    assert adoption.event.budget_entry is None  # no city money
+    assert heard(decision, story) == [False, False, False, False]  # still one decision
+    with pytest.raises(StateConflict, match="NGS-2025-0001 is already adopted"):
+        decision.adopt(proposal_id, "kyoiku", AssessmentInputs(), DEPARTMENT)
+
+
+def test_a_rejection_goes_out_with_its_reasons(decision: DecisionApplication) -> None:
+    proposal_id = taken_on_by(decision)
+    decision.reject(
+        proposal_id,
+        "kyoiku",
+        [RejectionReason.OVERLAP_WITH_EXISTING],
+        "既存の通学路安全プログラムと重複します",
+        DEPARTMENT,
+    )
+    [rejection] = decision.record(proposal_id, "nagasaki").history
+    assert isinstance(rejection.event, ProposalRejectedAfterReview)
+    assert rejection.event.reasons == (RejectionReason.OVERLAP_WITH_EXISTING,)
+
+
+def test_only_the_department_that_took_the_proposal_on_decides_it(
+    decision: DecisionApplication,
+) -> None:
+    proposal_id = taken_on_by(decision)
+    with pytest.raises(StateConflict) as other:
+        decision.adopt(proposal_id, "kankyo", AssessmentInputs(), DEPARTMENT)
+    assert other.value.reason == (
+        "NGS-2025-0001 is decided by the department that took it on (kyoiku), not kankyo"
+    )
+    with pytest.raises(StateConflict, match="NGS-2025-0001 was not escalated"):
+        decision.reject(proposal_id, COUNCIL, [RejectionReason.COST], "x", THE_COUNCIL)
+    with pytest.raises(NotFound):
+        decision.decision(proposal_id, "nagasaki")  # nothing was started
+
+
+def test_a_proposal_unheard_or_of_another_city_is_not_found(
+    decision: DecisionApplication,
+) -> None:
+    with pytest.raises(NotFound, match="no proposal"):
+        decision.adopt(uuid4(), "kyoiku", AssessmentInputs(), DEPARTMENT)
+    setagayas = taken_on_by(decision, "co-lab", municipality="setagaya")
+    with pytest.raises(NotFound, match="no proposal"):
+        decision.adopt(setagayas, "co-lab", AssessmentInputs(), DEPARTMENT)  # Nagasaki's staff
+    with pytest.raises(NotFound, match="no decision"):
+        decision.record(setagayas, "nagasaki")
+
+
+def test_the_council_decides_what_was_escalated_oldest_first(
+    decision: DecisionApplication,
+) -> None:
+    first = taken_on_by(decision)
+    second = taken_on_by(decision, receipt_number="NGS-2025-0002", title="登下校見守りアプリ")
+    assert decision.awaiting_council("nagasaki") == []
+    for proposal_id in (first, second):
+        decision.escalate(proposal_id, "kyoiku", "複数部局にまたがる", DEPARTMENT)
+
+    waiting = decision.awaiting_council("nagasaki")
+    assert [w.escalation.proposal_id for w in waiting] == [first, second]
+    assert [w.title for w in waiting] == ["通学路安全点検支援システム", "登下校見守りアプリ"]
+    assert (waiting[0].escalation.department, waiting[0].escalation.reason) == (
+        "kyoiku",
+        "複数部局にまたがる",
+    )
+    assert decision.awaiting_council("setagaya") == []
+
+    with pytest.raises(StateConflict, match="NGS-2025-0001 was escalated: the council decides"):
+        decision.adopt(first, "kyoiku", AssessmentInputs(), DEPARTMENT)
+    decision.adopt(first, COUNCIL, AssessmentInputs(initial_cost_yen=3_000_000), THE_COUNCIL)
+    record = decision.record(first, "nagasaki")
+    assert [type(e.event) for e in record.history] == [ProposalEscalated, ProposalAdopted]
+    adoption = record.history[-1].event
+    assert isinstance(adoption, ProposalAdopted) and adoption.decided_by == COUNCIL
+    assert adoption.budget_entry is not None and adoption.budget_entry.fiscal_year == 2026
+    assert [w.escalation.proposal_id for w in decision.awaiting_council("nagasaki")] == [second]
+
+
+def test_setagayas_experiment_and_incentive_caps(decision: DecisionApplication) -> None:
+    proposal_id = taken_on_by(
+        decision, "co-lab", municipality="setagaya", receipt_number="SET-2025-0001"
+    )
+    open_call = AssessmentInputs(occupancy_days=365, occupancy_quantity=5)
+    with pytest.raises(InvalidValue) as over:
+        decision.adopt(
+            proposal_id,
+            "co-lab",
+            open_call,
+            CO_LAB,
+            experiment=Experiment(city_cost_share_yen=1_000_001, **ROLES),
+        )
+    assert over.value.field == "experiment.city_cost_share_yen"
+    with pytest.raises(NotFound):
+        decision.decision(proposal_id, "setagaya")  # the refusal left nothing behind
+
+    decision.adopt(
+        proposal_id,
+        "co-lab",
+        open_call,
+        CO_LAB,
+        experiment=Experiment(city_cost_share_yen=1_000_000, **ROLES),
+    )
+    with pytest.raises(InvalidValue) as too_much:
+        decision.record_incentive(proposal_id, "co-lab", 10.5, 100, "公告文", CO_LAB)
+    assert too_much.value.field == "bonus_points"
+    decision.record_incentive(proposal_id, "co-lab", 10, 100, "公告文", CO_LAB)
+
+    record = decision.record(proposal_id, "setagaya")
+    assert (record.decision.route, record.decision.incentive) == ("open_call", 10)
+    adoption, incentive = (e.event for e in record.history)
+    assert isinstance(adoption, ProposalAdopted) and isinstance(incentive, IncentiveRecorded)
+    assert adoption.budget_entry is not None  # the ward's cost share is city money
+    assert incentive.cap_points == 10
+
+
+def test_the_fairness_thresholds_and_an_assessment_without_deciding(
+    decision: DecisionApplication,
+) -> None:
+    thresholds = decision.fairness_thresholds("setagaya")
+    assert thresholds is not None and thresholds.incentive_cap_ratio == 0.1
+    assert decision.fairness_thresholds("yokohama") is None  # not served
+    assessment = decision.assess_fairness("sapporo", AssessmentInputs(occupancy_days=200))
+    assert assessment.route.value == "open_call"

@@ -1,0 +1,257 @@
+"""The publication application with its events kept in the process
+(`database_url="memory:"`): what it hears of themes and proposals, the register as
+Nagasaki shows it, and a case from draft to publication. No broker, no database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+
+from services.publication.api.views import RegisterRow
+from services.publication.application import PublicationApplication
+from services.publication.settings import PublicationSettings
+from shared.acting import Acting
+from shared.contract import (
+    ActorRole,
+    Envelope,
+    ProposalRejected,
+    ProposalRejectedAfterReview,
+    RejectionReason,
+    ScreeningReason,
+    ThemePublished,
+)
+from shared.errors import NotFound, StateConflict
+from tests.factories import adopted, envelope, submitted, taken_on
+
+DESK = Acting.new(ActorRole.DESK, "nagasaki")
+THEME_5 = "都心部の回遊性向上について"  # Nagasaki's theme 5 (002_2a17031293640b66.txt)
+KNOW_HOW = {"heading": "協力店舗", "text": "店舗一覧と交渉ノウハウ", "protected": True}
+RESULTS = {"heading": "成果", "text": "公衆トイレマップを公開した", "protected": False}
+
+
+class Calendar:
+    """The desk's clock: 2025-11-04 (JST), moved on by hand."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2025, 11, 4, 1, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def calendar() -> Calendar:
+    return Calendar()
+
+
+@pytest.fixture
+def publication(calendar: Calendar) -> Iterator[PublicationApplication]:
+    application = PublicationApplication(PublicationSettings(database_url="memory:"), calendar)
+    yield application
+    application.close()
+
+
+def theme_5() -> Envelope:
+    theme_id = uuid4()
+    published = ThemePublished(
+        theme_id=theme_id,
+        municipality="nagasaki",
+        number=5,
+        title=THEME_5,
+        field="まちづくり",
+        department="toshi",
+    )
+    return envelope("intake", theme_id, 1, published)
+
+
+def hear(publication: PublicationApplication, envelopes: list[Envelope]) -> list[bool]:
+    return [publication.process(e) for e in envelopes]
+
+
+def adopted_proposal(publication: PublicationApplication, **submission: Any) -> UUID:
+    proposal_id = uuid4()
+    assert all(hear(publication, [*taken_on(proposal_id, **submission), adopted(proposal_id)]))
+    return proposal_id
+
+
+def public_register(publication: PublicationApplication) -> list[dict[str, Any]]:
+    """The register's rows exactly as the public API answers them."""
+    lines = publication.register.lines("nagasaki")
+    return [RegisterRow.of(line).model_dump(mode="json") for line in lines]
+
+
+def test_the_register_shows_nagasakis_columns_and_statuses(
+    publication: PublicationApplication,
+) -> None:
+    assert hear(publication, [theme_5()]) == [True]
+    adopted_proposal(
+        publication,
+        theme_number=5,
+        title="トイレマップで都心部の回遊性を高める",
+        received_on=date(2025, 10, 1),
+    )
+    under_review = uuid4()
+    hear(publication, taken_on(under_review, receipt_number="NGS-2025-0002"))
+    closed = uuid4()
+    rejected = ProposalRejectedAfterReview(
+        proposal_id=closed,
+        decided_by="kyoiku",
+        reasons=(RejectionReason.COST,),
+        explanation="予算の見込みが立たない",
+    )
+    hear(
+        publication,
+        [
+            *taken_on(closed, receipt_number="NGS-2025-0003", received_on=date(2025, 10, 31)),
+            envelope("decision", closed, 2, rejected, minute=10),
+        ],
+    )
+    screened_out = uuid4()
+    not_accepted = ProposalRejected(
+        proposal_id=screened_out,
+        reasons=[ScreeningReason.INELIGIBLE_PROPOSER],
+        explanation="個人の方は提案できません",
+        automatic=True,
+    )
+    hear(
+        publication,
+        [
+            envelope("intake", screened_out, 1, submitted(screened_out)),
+            envelope("intake", screened_out, 2, not_accepted, minute=1),
+        ],
+    )
+
+    # Oldest first; the screened-out proposal is answered privately, not listed.
+    assert public_register(publication) == [
+        {
+            "received_on": "2025-10-01",
+            "channel": "theme",
+            "theme_number": 5,
+            "theme_title": THEME_5,
+            "title": None,  # a theme proposal goes by its theme
+            "field": "教育",
+            "summary": "通学路の安全点検を効率化するWebシステムの提案。",
+            "status_ja": "事業調整中",
+            "status_en": "Project being arranged",
+        },
+        {
+            "received_on": "2025-10-30",
+            "channel": "free",
+            "theme_number": None,
+            "theme_title": None,
+            "title": "通学路安全点検支援システム",
+            "field": "教育",
+            "summary": "通学路の安全点検を効率化するWebシステムの提案。",
+            "status_ja": "提案内容検討中",
+            "status_en": "Proposal under review",
+        },
+        {
+            "received_on": "2025-10-31",
+            "channel": "free",
+            "theme_number": None,
+            "theme_title": None,
+            "title": "通学路安全点検支援システム",
+            "field": "教育",
+            "summary": "通学路の安全点検を効率化するWebシステムの提案。",
+            "status_ja": "検討終了",
+            "status_en": "Review closed",
+        },
+    ]
+    assert publication.register.lines("setagaya") == []
+
+
+def test_every_event_delivered_twice_changes_the_register_once(
+    publication: PublicationApplication,
+) -> None:
+    theme = theme_5()
+    proposal_id = uuid4()
+    story = [theme, *taken_on(proposal_id, theme_number=5), adopted(proposal_id)]
+    assert all(hear(publication, story))
+    before = public_register(publication)
+    assert hear(publication, story) == [False] * len(story)
+    assert public_register(publication) == before
+    assert [row["status_ja"] for row in before] == ["事業調整中"]
+
+
+def test_a_case_goes_from_draft_through_the_proposers_consultation_to_the_public(
+    publication: PublicationApplication, calendar: Calendar
+) -> None:
+    hear(publication, [theme_5()])
+    proposal_id = adopted_proposal(publication, theme_number=5)
+    case = publication.draft(proposal_id, "トイレマップの取組", None, [RESULTS, KNOW_HOW], DESK)
+    assert [c.id for c in publication.cases("nagasaki")] == [case.id]  # the desk sees drafts
+    assert publication.published_cases("nagasaki") == []
+    assert publication.published_case(case.id, "nagasaki") is None
+
+    publication.consult(case.id, DESK)
+    objected = publication.object(proposal_id, "店舗名は非公開にしてください")
+    assert objected.stage == "objected"
+    publication.revise(case.id, "トイレマップの取組", "店舗名を伏せた事例です。", [RESULTS], DESK)
+    publication.consult(case.id, DESK)
+    with pytest.raises(StateConflict) as too_early:
+        publication.publish(case.id, DESK)
+    assert too_early.value.reason == "the proposer may object until 2025-11-18; publish after that"
+    assert publication.consent(proposal_id).consented
+
+    publication.publish(case.id, DESK)
+    [public] = publication.published_cases("nagasaki")
+    assert public == publication.published_case(case.id, "nagasaki")
+    assert (public.title, public.theme_title, public.version) == ("トイレマップの取組", THEME_5, 1)
+    assert public.published_on == date(2025, 11, 4)
+    assert [s.heading for s in public.sections] == ["成果"]
+
+    feed = publication.case_feed("nagasaki", "https://desk.example.jp")
+    [item] = feed["items"]
+    assert item["url"] == f"https://desk.example.jp/api/v1/municipalities/nagasaki/cases/{case.id}"
+    assert item["content_text"] == "成果\n公衆トイレマップを公開した"
+    assert feed["feed_url"] == "https://desk.example.jp/feeds/nagasaki.json"
+
+    calendar.now += timedelta(days=30)
+    publication.correct(case.id, "トイレマップの取組（訂正）", "訂正", [RESULTS], "誤記", DESK)
+    corrected = publication.published_case(case.id, "nagasaki")
+    assert corrected is not None and corrected.version == 2
+    assert corrected.published_on == date(2025, 11, 4)
+
+    publication.retract(case.id, "事業終了", DESK)
+    assert publication.published_cases("nagasaki") == []
+    assert publication.published_case(case.id, "nagasaki") is None
+    assert publication.case_feed("nagasaki", "https://desk.example.jp")["items"] == []
+
+
+def test_a_case_is_prepared_once_and_only_from_an_adopted_proposal(
+    publication: PublicationApplication,
+) -> None:
+    in_dialogue = uuid4()
+    hear(publication, taken_on(in_dialogue))
+    with pytest.raises(StateConflict) as not_adopted:
+        publication.draft(in_dialogue, None, None, [], DESK)
+    assert not_adopted.value.reason == (
+        "a case is prepared from an adopted proposal, not a in_dialogue one"
+    )
+    proposal_id = adopted_proposal(publication)
+    publication.draft(proposal_id, None, None, [], DESK)
+    with pytest.raises(StateConflict, match="this proposal already has a case"):
+        publication.draft(proposal_id, None, None, [], DESK)
+    with pytest.raises(NotFound):
+        publication.draft(uuid4(), None, None, [], DESK)
+    with pytest.raises(NotFound):  # Nagasaki's proposal, Setagaya's desk
+        publication.draft(proposal_id, None, None, [], Acting.new(ActorRole.DESK, "setagaya"))
+
+
+def test_the_proposer_finds_only_a_case_being_prepared(
+    publication: PublicationApplication,
+) -> None:
+    proposal_id = adopted_proposal(publication)
+    with pytest.raises(NotFound, match="no case is being prepared for this proposal"):
+        publication.proposers_case(proposal_id)
+    with pytest.raises(NotFound, match="no case is being prepared for this proposal"):
+        publication.consent(proposal_id)
+    case = publication.draft(proposal_id, None, None, [RESULTS, KNOW_HOW], DESK)
+    assert publication.proposers_case(proposal_id).id == case.id
+    with pytest.raises(StateConflict, match="nothing to object to in a draft case"):
+        publication.object(proposal_id, "x")
+    assert publication.published_case(case.id, "setagaya") is None  # another city's id
