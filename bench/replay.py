@@ -34,7 +34,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from services.decision.fairness import assess, thresholds
-from services.publication.register import BEING_ARRANGED, Register
+from services.publication.read_models import BEING_ARRANGED, Register
 from shared.application import ServiceApplication
 from shared.audit.verify import verify_store
 from shared.contract import (

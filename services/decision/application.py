@@ -11,10 +11,10 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 from eventsourcing.persistence import IntegrityError
 
-from services.decision.council_inbox import AwaitingCouncil, CouncilInbox
 from services.decision.domain import COUNCIL, Decision
 from services.decision.fairness import Thresholds, assess, known_municipalities, thresholds
 from services.decision.integration import SERVICE, to_envelope
+from services.decision.read_models import AwaitingCouncil, CouncilInbox
 from shared.acting import Acting
 from shared.clock import Clock, utc_now
 from shared.consumer import ConsumingApplication, consumes

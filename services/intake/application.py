@@ -15,7 +15,6 @@ from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
-from services.intake.catalogue import IntakeCatalogue
 from services.intake.commands import ProposalSubmission, Screening, ThemeDraft
 from services.intake.domain import (
     IdempotencyRecord,
@@ -24,6 +23,7 @@ from services.intake.domain import (
     Theme,
 )
 from services.intake.integration import SERVICE, to_envelope
+from services.intake.read_models import IntakeCatalogue
 from shared.acting import Acting
 from shared.clock import Clock, utc_now
 from shared.consumer import ConsumingApplication, consumes

@@ -14,7 +14,7 @@ from services.publication.disclosure import disclosed_case, objection_due_on
 from services.publication.domain import Case, Disclose, Section, ThemeTitle
 from services.publication.feed import json_feed
 from services.publication.integration import SERVICE
-from services.publication.register import Register
+from services.publication.read_models import Register
 from shared.acting import Acting
 from shared.clock import Clock, utc_now
 from shared.consumer import ConsumingApplication, consumes

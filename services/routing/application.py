@@ -9,10 +9,10 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 
-from services.routing.board import DeskDashboard, RoutingBoard, RoutingLine
 from services.routing.directory import destination, directory
 from services.routing.domain import Routing
 from services.routing.integration import SERVICE, to_envelope
+from services.routing.read_models import DeskDashboard, RoutingBoard, RoutingLine
 from shared.acting import Acting
 from shared.clock import Clock, utc_now
 from shared.consumer import ConsumingApplication, consumes

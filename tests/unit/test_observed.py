@@ -15,7 +15,7 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import Notification
 from pydantic import ValidationError
 
-from services.publication.register import Register
+from services.publication.read_models import Register
 from shared.contract import (
     IntegrationEvent,
     ProposalAccepted,

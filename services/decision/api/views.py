@@ -8,7 +8,7 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 
 from services.decision.application import DecisionRecord
-from services.decision.council_inbox import AwaitingCouncil
+from services.decision.read_models import AwaitingCouncil
 
 
 class HistoryLine(BaseModel):

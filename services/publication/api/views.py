@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from services.publication.commands import SectionIn
 from services.publication.domain import Case
-from services.publication.register import RegisterLine
+from services.publication.read_models import RegisterLine
 
 
 class RegisterRow(BaseModel):

@@ -8,8 +8,8 @@ from uuid import UUID
 from pydantic import BaseModel
 
 from services.routing.application import RoutingRecord
-from services.routing.board import DeskDashboard, RoutingLine
 from services.routing.directory import Department
+from services.routing.read_models import DeskDashboard, RoutingLine
 from shared.contract import Envelope
 
 
