@@ -23,28 +23,22 @@ import httpx
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
-from services.decision.service import DECISION
 from services.intake.settings import IntakeSettings
-from services.publication.service import PUBLICATION
-from services.routing.service import ROUTING
 from shared.proposal import ProposalState
-from shared.service import create_app
 from tests.apache_kafka import ApacheKafka
 from tests.brokers import APACHE_KAFKA, TANSU, apache_kafka_lane, new_broker
-from tests.conftest import MovableClock, serving_intake, wait_until
+from tests.conftest import wait_until
 from tests.factories import free_proposal_body
 from tests.kafka import read_topic
 from tests.routing_load import (
     assert_each_routed_once,
     submit_and_accept,
 )
-from tests.running import serving
-from tests.whole_desk import NAGASAKI, desk_settings
+from tests.whole_desk import EVERY_SERVICE, NAGASAKI, running_desk
 
 pytestmark = pytest.mark.integration
 
 LOSS_AT = 0.7  # of the proposals: the loss comes at about 70 %
-SERVICES = ("intake", "routing", "decision", "publication")
 
 
 @dataclass
@@ -105,26 +99,21 @@ async def test_a_broker_that_loses_its_data_mid_run_is_refilled_and_nothing_is_l
     make_settings: Callable[..., IntakeSettings],
 ) -> None:
     broker = new_broker(kind, tmp_path / "broker").start()
-    settings = desk_settings(
-        tmp_path, broker.bootstrap_servers, f"sqlite:///{tmp_path / 'intake.sqlite'}", make_settings
-    )
-    clock = MovableClock()
     readiness = Readiness()
     stack = contextlib.ExitStack()
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     try:
-        decision_app = create_app(DECISION, settings.decision, clock=clock)
-        routing_app = create_app(ROUTING, settings.routing, clock=clock)
-        async with (
-            serving_intake(settings.intake, clock) as intake,
-            serving(routing_app) as routing,
-            serving(decision_app) as decision,
-            serving(create_app(PUBLICATION, settings.publication, clock=clock)) as publication,
-        ):
-            heard_by_decision = decision_app.state.plumbing.application.proposal_state
-            routing_board = routing_app.state.plumbing.application.board
-            clients = dict(zip(SERVICES, (intake, routing, decision, publication), strict=True))
+        async with running_desk(
+            EVERY_SERVICE,
+            tmp_path,
+            broker,
+            f"sqlite:///{tmp_path / 'intake.sqlite'}",
+            make_settings,
+        ) as desk:
+            heard_by_decision = desk.application("decision").proposal_state
+            routing_board = desk.application("routing").board
+            clients = desk.clients
 
             async def all_ready() -> bool:
                 answers = [await c.get("/readyz") for c in clients.values()]
@@ -135,7 +124,7 @@ async def test_a_broker_that_loses_its_data_mid_run_is_refilled_and_nothing_is_l
             stack.callback(watching.cancel)
             submitted: list[str] = []
             submitting = asyncio.create_task(
-                submit_and_accept(intake, proposals, submitted, _numbered_proposal)
+                submit_and_accept(desk.intake, proposals, submitted, _numbered_proposal)
             )
             await wait_until(
                 lambda: len(submitted) >= LOSS_AT * proposals or submitting.done(),
@@ -148,7 +137,7 @@ async def test_a_broker_that_loses_its_data_mid_run_is_refilled_and_nothing_is_l
                 outage = await _readiness_while_away(readiness, lost_at)
                 broker = new_broker(kind, tmp_path / "empty-broker", broker.port).start()
             elif loss == "topics deleted":
-                assert await delete_topics(broker.bootstrap_servers, settings.prefix)
+                assert await delete_topics(broker.bootstrap_servers, desk.prefix)
                 outage = []
             else:
                 assert isinstance(broker, ApacheKafka)
@@ -182,16 +171,16 @@ async def test_a_broker_that_loses_its_data_mid_run_is_refilled_and_nothing_is_l
             not_ready = {name for _, name, status, _ in after if status == 503}
             assert "intake" in not_ready, "intake's relay never said it lost the broker"
             last = {name: status for _, name, status, _ in after}
-            assert last == dict.fromkeys(SERVICES, 200)
+            assert last == dict.fromkeys(EVERY_SERVICE, 200)
 
             records = await read_topic(
                 broker.bootstrap_servers,
-                f"{settings.prefix}.routing.proposals",
+                desk.topic("routing", "proposals"),
                 lambda r: len({dict(x.headers)["ce_subject"] for x in r}) >= proposals,
                 timeout=60,
             )
             assert_each_routed_once(records, submitted)
-            register = await publication.get(f"{NAGASAKI}/register")
+            register = await desk.publication.get(f"{NAGASAKI}/register")
             titles = Counter(row["title"] for row in register.json())
             assert titles == Counter(f"損失試験 {n:04d}" for n in range(proposals))
     finally:

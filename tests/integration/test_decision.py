@@ -4,27 +4,20 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from prometheus_client import REGISTRY
 
-from services.decision.service import DECISION
-from services.decision.settings import DecisionSettings
-from services.intake.service import INTAKE
 from services.intake.settings import IntakeSettings
-from services.routing.service import ROUTING
-from services.routing.settings import RoutingSettings
 from shared.contract import ProposalAdopted, ProposalRejectedAfterReview, from_kafka
 from shared.proposal import ProposalStatus
-from shared.service import create_app
 from tests.brokers import Broker
-from tests.conftest import NAGASAKI_DESK, STAFF_TOKENS, MovableClock, bearer, wait_until
+from tests.conftest import NAGASAKI_DESK, STAFF_TOKENS, bearer, wait_until
 from tests.factories import free_proposal_body
 from tests.kafka import read_topic
-from tests.running import serving
+from tests.whole_desk import Desk, running_desk
 
 pytestmark = pytest.mark.integration
 
@@ -41,87 +34,23 @@ TOKENS = [
 ]
 
 
-@dataclass
-class Desk:
-    intake: httpx.AsyncClient
-    routing: httpx.AsyncClient
-    decision: httpx.AsyncClient
-    intake_app: Any
-    routing_app: Any
-    decision_app: Any
-    settings: DecisionSettings
-
-    async def taken_on(self, body: dict[str, Any], city: str, desk: str, department: str) -> str:
-        """Submitted, accepted, routed, taken on, and heard by decision."""
-        base = f"/api/v1/municipalities/{city}"
-        receipt = (await self.intake.post(f"{base}/proposals", json=body)).json()
-        pid: str = receipt["proposal_id"]
-        accepted = await self.intake.post(
-            f"{base}/desk/proposals/{pid}/screening",
-            json={"decision": "accept"},
-            headers=bearer(desk),
-        )
-        assert accepted.status_code == 200, accepted.text
-
-        async def take_on() -> bool:
-            response = await self.routing.post(
-                f"{base}/routings/{pid}/take-on", headers=bearer(department)
-            )
-            return response.status_code == 200
-
-        await wait_until(take_on, what=f"{pid} routed and taken on")
-        application = self.decision_app.state.application
-
-        def heard() -> bool:
-            state = application.proposal_state(uuid.UUID(pid))
-            return state is not None and state.status is ProposalStatus.IN_DIALOGUE
-
-        await wait_until(heard, what=f"decision heard that {pid} was taken on")
-        return pid
-
-
 @pytest.fixture
 async def desk(
-    tmp_path: Any,
+    tmp_path: Path,
     broker: Broker,
     database_url: str,
     make_settings: Callable[..., IntakeSettings],
 ) -> AsyncIterator[Desk]:
-    prefix = f"t{uuid.uuid4().hex[:12]}"
-    clock = MovableClock()  # 2025-10-30 (JST): before the October budget requests close
-    common: dict[str, Any] = {
-        "data_dir": tmp_path,
-        "kafka_bootstrap_servers": broker.bootstrap_servers,
-        "topic_prefix": prefix,
-        "staff_tokens": TOKENS,
-        "kafka_session_timeout_seconds": 2,
-        "relay_poll_interval_seconds": 0.05,
-    }
-    intake_settings = make_settings(
-        relay_enabled=True,
-        database_url=database_url,
-        kafka_bootstrap_servers=broker.bootstrap_servers,
-        topic_prefix=prefix,
+    # The desk's clock: 2025-10-30 (JST), before the October budget requests close.
+    async with running_desk(
+        ("intake", "routing", "decision"),
+        tmp_path,
+        broker,
+        database_url,
+        make_settings,
         staff_tokens=TOKENS,
-        consumer_enabled=True,
-    )
-    routing_settings = RoutingSettings(
-        **common, database_url=database_url.replace("intake.sqlite", "routing.sqlite")
-    )
-    decision_settings = DecisionSettings(
-        **common, database_url=database_url.replace("intake.sqlite", "decision.sqlite")
-    )
-    intake_app = create_app(INTAKE, intake_settings, clock=clock)
-    routing_app = create_app(ROUTING, routing_settings, clock=clock)
-    decision_app = create_app(DECISION, decision_settings, clock=clock)
-    async with (
-        serving(intake_app) as intake,
-        serving(routing_app) as routing,
-        serving(decision_app) as decision,
-    ):
-        yield Desk(
-            intake, routing, decision, intake_app, routing_app, decision_app, decision_settings
-        )
+    ) as desk:
+        yield desk
 
 
 async def test_a_rejection_needs_reasons_and_the_proposer_sees_them(desk: Desk) -> None:
@@ -158,15 +87,15 @@ async def test_a_rejection_needs_reasons_and_the_proposer_sees_them(desk: Desk) 
     again = await desk.decision.post(f"{url}/adopt", json={"inputs": {}}, headers=bearer(EDUCATION))
     assert again.status_code == 409  # a decision is final
     records = await read_topic(
-        desk.settings.kafka_bootstrap_servers,
-        desk.settings.topic("decision", "proposals"),
+        desk.bootstrap,
+        desk.topic("decision", "proposals"),
         lambda r: len(r) >= 1,
     )
     event = from_kafka(records[0].headers, records[0].key, records[0].value)
     assert isinstance(event.event, ProposalRejectedAfterReview)
     assert event.meta.actor_role.value == "department"
 
-    intake = desk.intake_app.state.application
+    intake = desk.application("intake")
 
     def proposer_sees() -> Any:
         state = intake.state(uuid.UUID(pid))
@@ -211,8 +140,8 @@ async def test_the_council_adopts_an_escalated_proposal_with_its_assessment(desk
     )
     assert no_scheme.status_code == 422  # Nagasaki has no incentive scheme
     records = await read_topic(
-        desk.settings.kafka_bootstrap_servers,
-        desk.settings.topic("decision", "proposals"),
+        desk.bootstrap,
+        desk.topic("decision", "proposals"),
         lambda r: len(r) >= 2,
     )
     events = [from_kafka(r.headers, r.key, r.value).event for r in records]
@@ -278,12 +207,12 @@ async def test_every_event_delivered_twice_still_gives_one_decision(desk: Desk) 
         f"{url}/adopt", json={"inputs": {"occupancy_days": 30}}, headers=bearer(EDUCATION)
     )
     assert adopted.status_code == 200, adopted.text
-    application = desk.decision_app.state.application
+    application = desk.application("decision")
     heard_before = application.proposal_state(uuid.UUID(pid))
     before = copies_ignored_by_decision()
     # Intake's submitted and accepted, routing's routed and taken on: all sent again.
     assert await desk.intake_app.state.plumbing.relay.republish() >= 2
-    assert await desk.routing_app.state.plumbing.relay.republish() >= 2
+    assert await desk.apps["routing"].state.plumbing.relay.republish() >= 2
     await wait_until(
         lambda: copies_ignored_by_decision() - before >= 4, what="decision to hear every copy"
     )
@@ -293,8 +222,8 @@ async def test_every_event_delivered_twice_still_gives_one_decision(desk: Desk) 
     again = await desk.decision.post(f"{url}/adopt", json={"inputs": {}}, headers=bearer(EDUCATION))
     assert again.status_code == 409
     records = await read_topic(
-        desk.settings.kafka_bootstrap_servers,
-        desk.settings.topic("decision", "proposals"),
+        desk.bootstrap,
+        desk.topic("decision", "proposals"),
         lambda r: len(r) >= 1,
     )
     adoptions = [

@@ -15,107 +15,30 @@ import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
 
 from kyoso import rebuild as rebuild_command
-from services.decision.service import DECISION
-from services.intake.demo_data import load_nagasaki_themes
-from services.intake.service import INTAKE
 from services.intake.settings import IntakeSettings
-from services.publication.service import PUBLICATION
 from services.routing.domain import Routing
-from services.routing.service import ROUTING
 from shared.broker import free_port
-from shared.projection import CatchingUpProjection, Snapshot
+from shared.projection import Snapshot
 from shared.rebuild import ReadModelsReport, differences, live_report, rebuilt_report
-from shared.service import create_app
 from tests.brokers import Broker
-from tests.conftest import (
-    NAGASAKI_DEPARTMENT,
-    NAGASAKI_DESK,
-    MovableClock,
-    bearer,
-    wait_until,
-)
+from tests.conftest import NAGASAKI_DEPARTMENT, NAGASAKI_DESK, bearer, wait_until
 from tests.factories import proposal_body
-from tests.running import serving
-from tests.whole_desk import NAGASAKI, Desk, adopted_proposal, desk_settings, publish_case
+from tests.whole_desk import (
+    EVERY_SERVICE,
+    NAGASAKI,
+    Desk,
+    adopted_proposal,
+    publish_case,
+    running_desk,
+)
 
 pytestmark = pytest.mark.integration
-
-SERVICES = ("intake", "routing", "decision", "publication")
-
-
-@dataclass
-class Services:
-    apps: dict[str, FastAPI]
-    clients: dict[str, httpx.AsyncClient]
-    database_urls: dict[str, str]
-    data_dir: Path
-    clock: MovableClock
-    prefix: str
-    bootstrap: str
-
-    def application(self, name: str) -> Any:
-        return self.apps[name].state.application
-
-    def read_models(self, name: str) -> dict[str, CatchingUpProjection]:
-        models: dict[str, CatchingUpProjection] = self.application(name).read_models()
-        return models
-
-    def desk(self) -> Desk:
-        """The same desk test_publication drives, to reuse its steps."""
-        c = self.clients
-        return Desk(
-            c["intake"],
-            c["routing"],
-            c["decision"],
-            c["publication"],
-            self.apps["intake"],
-            self.prefix,
-            self.bootstrap,
-            self.clock,
-        )
-
-
-@contextlib.asynccontextmanager
-async def running_services(
-    names: tuple[str, ...],
-    tmp_path: Path,
-    broker: Broker,
-    database_url: str,
-    make_settings: Callable[..., IntakeSettings],
-) -> AsyncIterator[Services]:
-    settings = desk_settings(tmp_path, broker.bootstrap_servers, database_url, make_settings)
-    clock = MovableClock()
-    factories: dict[str, Callable[[], FastAPI]] = {
-        "intake": lambda: create_app(INTAKE, settings.intake, clock=clock),
-        "routing": lambda: create_app(ROUTING, settings.routing, clock=clock),
-        "decision": lambda: create_app(DECISION, settings.decision, clock=clock),
-        "publication": lambda: create_app(PUBLICATION, settings.publication, clock=clock),
-    }
-    apps = {name: factories[name]() for name in names}
-    async with contextlib.AsyncExitStack() as stack:
-        clients = {
-            name: await stack.enter_async_context(serving(apps[name], f"http://{name}.test"))
-            for name in names
-        }
-        # Intake with Nagasaki's themes, as in the other pipeline tests.
-        await asyncio.to_thread(load_nagasaki_themes, apps["intake"].state.application)
-        yield Services(
-            apps,
-            clients,
-            settings.database_urls,
-            tmp_path,
-            clock,
-            settings.prefix,
-            broker.bootstrap_servers,
-        )
 
 
 @contextlib.asynccontextmanager
@@ -140,12 +63,12 @@ class Reader:
     """Keeps asking every service for its live read models, as staff and dashboards do,
     so they are caught up in many small steps while the events arrive."""
 
-    services: Services
+    desk: Desk
     positions: dict[str, set[int]] = field(default_factory=dict)
 
     async def run(self, stopping: asyncio.Event) -> None:
         while not stopping.is_set():
-            for name, client in self.services.clients.items():
+            for name, client in self.desk.clients.items():
                 response = await client.get("/audit/read-models", headers=bearer(NAGASAKI_DESK))
                 assert response.status_code == 200, response.text
                 report = ReadModelsReport.model_validate_json(response.content)
@@ -183,35 +106,16 @@ def kyoso_rebuild(*argv: str) -> int:
     return rebuild_command.run(parser.parse_args(["rebuild", *argv]))
 
 
-def use_stores_of(services: Services, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def use_stores_of(desk: Desk, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Point KYOSO_ variables at a service's store, as an operator running the command."""
-    monkeypatch.setenv("KYOSO_DATA_DIR", str(services.data_dir))
-    monkeypatch.setenv("KYOSO_DATABASE_URL", services.database_urls[name])
-
-
-async def accepted_proposal(desk: Desk, body: dict[str, Any]) -> str:
-    """Submitted and screened in by the desk."""
-    pid: str = (await desk.intake.post(f"{NAGASAKI}/proposals", json=body)).json()["proposal_id"]
-    screened = await desk.intake.post(
-        f"{NAGASAKI}/desk/proposals/{pid}/screening",
-        json={"decision": "accept"},
-        headers=bearer(NAGASAKI_DESK),
-    )
-    assert screened.status_code == 200, screened.text
-    return pid
+    monkeypatch.setenv("KYOSO_DATA_DIR", str(desk.settings[name].data_dir))
+    monkeypatch.setenv("KYOSO_DATABASE_URL", desk.settings[name].database_url)
 
 
 async def escalated_proposal(desk: Desk) -> str:
     """Accepted, routed to the theme's owner, taken on, and escalated to the council."""
-    pid = await accepted_proposal(desk, proposal_body(title="まちなかベンチで回遊性を高める"))
-
-    async def taken_on() -> bool:
-        response = await desk.routing.post(
-            f"{NAGASAKI}/routings/{pid}/take-on", headers=bearer(NAGASAKI_DEPARTMENT)
-        )
-        return response.status_code == 200
-
-    await wait_until(taken_on, what="routing to the theme's owner and taking it on")
+    pid = await desk.submit_and_accept(proposal_body(title="まちなかベンチで回遊性を高める"))
+    await desk.take_on(pid)
 
     async def escalated() -> bool:
         response = await desk.decision.post(
@@ -233,14 +137,11 @@ async def test_read_models_rebuilt_from_history_equal_the_live_ones(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    async with running_services(
-        SERVICES, tmp_path, broker, database_url, make_settings
-    ) as services:
-        desk = services.desk()
-        reader = Reader(services)
+    async with running_desk(EVERY_SERVICE, tmp_path, broker, database_url, make_settings) as desk:
+        reader = Reader(desk)
 
         def live_snapshot(service: str) -> Snapshot:
-            (model,) = services.read_models(service).values()
+            (model,) = desk.read_models(service).values()
             return model.snapshot()
 
         async with reader.reading():
@@ -248,7 +149,7 @@ async def test_read_models_rebuilt_from_history_equal_the_live_ones(
             adopted = receipt["proposal_id"]
             case_id = await publish_case(desk, receipt)
             escalated = await escalated_proposal(desk)
-            waiting = await accepted_proposal(desk, proposal_body(theme_number=11))
+            waiting = await desk.submit_and_accept(proposal_body(theme_number=11))
             screened_out = proposal_body()
             screened_out["proposer"]["kind"] = "individual"  # answered at intake, not routed
             answered = await desk.intake.post(f"{NAGASAKI}/proposals", json=screened_out)
@@ -272,14 +173,14 @@ async def test_read_models_rebuilt_from_history_equal_the_live_ones(
             )
 
         for name in ("routing", "decision", "publication"):
-            (model,) = services.read_models(name)
+            (model,) = desk.read_models(name)
             assert len(reader.positions[f"{name}.{model}"]) > 2, (
                 f"the live {name} {model} was not caught up step by step while events arrived"
             )
 
         snapshots = {}
-        for name in SERVICES:
-            for model, live in services.read_models(name).items():
+        for name in EVERY_SERVICE:
+            for model, live in desk.read_models(name).items():
                 position, seen = live.observe()
                 rebuilt = live.rebuilt_from_history(position)
                 assert rebuilt is not live and rebuilt.position == position > 0
@@ -300,9 +201,9 @@ async def test_read_models_rebuilt_from_history_equal_the_live_ones(
 
         # The operator's check: each running service over HTTP against a rebuild that a
         # fresh application opens from the service's settings.
-        for name in SERVICES:
-            use_stores_of(services, name, monkeypatch)
-            async with listening(services.apps[name]) as url:
+        for name in EVERY_SERVICE:
+            use_stores_of(desk, name, monkeypatch)
+            async with listening(desk.apps[name]) as url:
                 status = await asyncio.to_thread(
                     kyoso_rebuild, name, "--against", url, "--token", NAGASAKI_DESK
                 )
@@ -319,11 +220,11 @@ async def test_a_live_read_model_that_missed_an_event_is_named(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     database_url = f"sqlite:///{tmp_path / 'intake.sqlite'}"
-    async with running_services(
+    async with running_desk(
         ("intake", "routing"), tmp_path, broker, database_url, make_settings
-    ) as services:
-        routing = services.clients["routing"]
-        application = services.application("routing")
+    ) as desk:
+        routing = desk.routing
+        application = desk.application("routing")
         board = application.board
         # A fault in the incremental path: the running board drops departments' take-ons.
         take_in = board.apply
@@ -338,13 +239,7 @@ async def test_a_live_read_model_that_missed_an_event_is_named(
         department = await routing.get("/audit/read-models", headers=bearer(NAGASAKI_DEPARTMENT))
         assert department.status_code == 403
 
-        desk = services.clients["intake"]
-        pid = (await desk.post(f"{NAGASAKI}/proposals", json=proposal_body())).json()["proposal_id"]
-        await desk.post(
-            f"{NAGASAKI}/desk/proposals/{pid}/screening",
-            json={"decision": "accept"},
-            headers=bearer(NAGASAKI_DESK),
-        )
+        pid = await desk.submit_and_accept(proposal_body())
 
         def compared() -> list[str]:
             live = live_report("routing", application)
@@ -354,18 +249,12 @@ async def test_a_live_read_model_that_missed_an_event_is_named(
         await wait_until(lambda: board.lines("nagasaki"), what="routing to route the proposal")
         assert compared() == []  # nothing missed yet: equal
 
-        async def taken_on() -> bool:
-            response = await routing.post(
-                f"{NAGASAKI}/routings/{pid}/take-on", headers=bearer(NAGASAKI_DEPARTMENT)
-            )
-            return response.status_code == 200
-
-        await wait_until(taken_on, what="routing to the theme's owner and taking it on")
+        await desk.take_on(pid)  # routed to the theme's owner, who takes it on
 
         assert compared() == ["board"]
 
-        use_stores_of(services, "routing", monkeypatch)
-        async with listening(services.apps["routing"]) as url:
+        use_stores_of(desk, "routing", monkeypatch)
+        async with listening(desk.apps["routing"]) as url:
             status = await asyncio.to_thread(
                 kyoso_rebuild, "routing", "--against", url, "--token", NAGASAKI_DESK
             )
@@ -380,8 +269,8 @@ async def test_a_live_read_model_that_missed_an_event_is_named(
             )
             assert "unknown staff token" in capsys.readouterr().err
 
-        use_stores_of(services, "intake", monkeypatch)  # intake's catalogue missed nothing
-        async with listening(services.apps["intake"]) as url:
+        use_stores_of(desk, "intake", monkeypatch)  # intake's catalogue missed nothing
+        async with listening(desk.apps["intake"]) as url:
             status = await asyncio.to_thread(
                 kyoso_rebuild, "intake", "--against", url, "--token", NAGASAKI_DESK, "--json"
             )

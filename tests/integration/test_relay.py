@@ -22,6 +22,7 @@ from tests.brokers import Broker, new_broker
 from tests.conftest import NAGASAKI_DESK, MovableClock, bearer, start_intake, wait_until
 from tests.factories import proposal_body
 from tests.kafka import read_topic
+from tests.whole_desk import Desk, running_desk
 
 pytestmark = pytest.mark.integration
 
@@ -41,17 +42,30 @@ def marked_proposal() -> dict[str, Any]:
     return body
 
 
-class Desk:
-    def __init__(self, settings: IntakeSettings, client: httpx.AsyncClient, app: Any) -> None:
-        self.settings = settings
-        self.client = client
-        self.app = app
+@pytest.fixture
+async def desk(
+    tmp_path: Path,
+    broker: Broker,
+    database_url: str,
+    make_settings: Callable[..., IntakeSettings],
+) -> AsyncIterator[Desk]:
+    """Intake alone with its relay (nothing to consume: no other service runs)."""
+    async with running_desk(
+        ("intake",),
+        tmp_path,
+        broker,
+        database_url,
+        make_settings,
+        overrides={"intake": {"consumer_enabled": False}},
+    ) as desk:
+        yield desk
 
 
 @pytest.fixture
 def relay_settings(
     make_settings: Callable[..., IntakeSettings], broker: Broker, database_url: str
 ) -> IntakeSettings:
+    """Intake's settings for a test that starts intake twice on the same store and topics."""
     return make_settings(
         relay_enabled=True,
         database_url=database_url,
@@ -60,34 +74,24 @@ def relay_settings(
     )
 
 
-@pytest.fixture
-async def desk(relay_settings: IntakeSettings, clock: MovableClock) -> AsyncIterator[Desk]:
-    app, lifespan = await start_intake(relay_settings, clock)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://t"
-    ) as client:
-        yield Desk(relay_settings, client, app)
-    await lifespan.__aexit__(None, None, None)
-
-
 async def test_a_proposal_reaches_kafka_as_cloudevents_without_protected_data(
     desk: Desk, broker: Broker
 ) -> None:
     receipt = (
-        await desk.client.post(
+        await desk.intake.post(
             "/api/v1/municipalities/nagasaki/proposals",
             json=marked_proposal(),
             headers={"X-Correlation-ID": "corr-test-1"},
         )
     ).json()
     pid = receipt["proposal_id"]
-    await desk.client.post(
+    await desk.intake.post(
         f"/api/v1/municipalities/nagasaki/desk/proposals/{pid}/screening",
         json={"decision": "accept"},
         headers=bearer(NAGASAKI_DESK),
     )
     records = await read_topic(
-        broker.bootstrap_servers, desk.settings.topic("intake", "proposals"), lambda r: len(r) >= 2
+        broker.bootstrap_servers, desk.topic("intake", "proposals"), lambda r: len(r) >= 2
     )
     assert all(r.key == pid.encode() for r in records)
     events = [from_kafka(r.headers, r.key, r.value) for r in records]
@@ -104,7 +108,7 @@ async def test_a_proposal_reaches_kafka_as_cloudevents_without_protected_data(
 
 async def test_themes_go_to_their_own_topic(desk: Desk, broker: Broker) -> None:
     records = await read_topic(
-        broker.bootstrap_servers, desk.settings.topic("intake", "themes"), lambda r: len(r) >= 28
+        broker.bootstrap_servers, desk.topic("intake", "themes"), lambda r: len(r) >= 28
     )
     events = [from_kafka(r.headers, r.key, r.value).event for r in records]
     closed = [e for e in events if isinstance(e, ThemeClosed)]

@@ -2,35 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from prometheus_client import REGISTRY
 
-from services.intake.demo_data import load_nagasaki_themes
-from services.intake.service import INTAKE
 from services.intake.settings import IntakeSettings
-from services.routing.service import ROUTING
-from services.routing.settings import RoutingSettings
 from shared.contract import DeadlinePassed, ProposalRouted, from_kafka
 from shared.proposal import PROPOSAL_FOLD
-from shared.service import create_app
 from tests.brokers import Broker
-from tests.conftest import (
-    NAGASAKI_DESK,
-    STAFF_TOKENS,
-    MovableClock,
-    bearer,
-    wait_until,
-)
+from tests.conftest import NAGASAKI_DESK, STAFF_TOKENS, bearer, wait_until
 from tests.factories import free_proposal_body, proposal_body
 from tests.kafka import read_topic
-from tests.running import serving
+from tests.whole_desk import Desk, running_desk
 
 pytestmark = pytest.mark.integration
 
@@ -49,72 +36,24 @@ TOKENS = [
 ROUTINGS = "/api/v1/municipalities/nagasaki/routings"
 
 
-@dataclass
-class Desk:
-    intake: httpx.AsyncClient
-    routing: httpx.AsyncClient
-    routing_app: Any
-    intake_app: Any
-    settings: RoutingSettings
-    clock: MovableClock
-
-    async def submit_and_accept(self, body: dict[str, Any]) -> str:
-        receipt = (
-            await self.intake.post("/api/v1/municipalities/nagasaki/proposals", json=body)
-        ).json()
-        pid: str = receipt["proposal_id"]
-        accepted = await self.intake.post(
-            f"/api/v1/municipalities/nagasaki/desk/proposals/{pid}/screening",
-            json={"decision": "accept"},
-            headers=bearer(NAGASAKI_DESK),
-        )
-        assert accepted.status_code == 200
-        return pid
-
-    async def routed(self, pid: str, hop: int = 1) -> dict[str, Any]:
-        async def view() -> dict[str, Any] | None:
-            response = await self.routing.get(f"{ROUTINGS}/{pid}", headers=bearer(NAGASAKI_DESK))
-            if response.status_code != 200 or response.json()["hop"] < hop:
-                return None
-            found: dict[str, Any] = response.json()
-            return found
-
-        found: dict[str, Any] = await wait_until(view, what=f"proposal {pid} routed (hop {hop})")
-        return found
-
-
 @pytest.fixture
 async def desk(
-    tmp_path: Any,
+    tmp_path: Path,
     broker: Broker,
     database_url: str,
     make_settings: Callable[..., IntakeSettings],
 ) -> AsyncIterator[Desk]:
-    prefix = f"t{uuid.uuid4().hex[:12]}"
-    clock = MovableClock()
-    intake_settings = make_settings(
-        relay_enabled=True,
-        database_url=database_url,
-        kafka_bootstrap_servers=broker.bootstrap_servers,
-        topic_prefix=prefix,
+    async with running_desk(
+        ("intake", "routing"),
+        tmp_path,
+        broker,
+        database_url,
+        make_settings,
         staff_tokens=TOKENS,
-        consumer_enabled=True,
-    )
-    routing_settings = RoutingSettings(
-        data_dir=tmp_path,
-        database_url=database_url.replace("intake.sqlite", "routing.sqlite"),
-        kafka_bootstrap_servers=broker.bootstrap_servers,
-        topic_prefix=prefix,
-        staff_tokens=TOKENS,
-        kafka_session_timeout_seconds=2,
-        deadline_check_interval_seconds=0.2,
-        relay_poll_interval_seconds=0.05,
-    )
-    intake_app = create_app(INTAKE, intake_settings, clock=clock)
-    routing_app = create_app(ROUTING, routing_settings, clock=clock)
-    async with serving(intake_app) as intake, serving(routing_app) as routing:
-        await asyncio.to_thread(load_nagasaki_themes, intake_app.state.application)
-        yield Desk(intake, routing, routing_app, intake_app, routing_settings, clock)
+        # The deadline timer ticks often: a test moves the clock past a deadline.
+        overrides={"routing": {"deadline_check_interval_seconds": 0.2}},
+    ) as desk:
+        yield desk
 
 
 async def test_an_accepted_theme_proposal_reaches_the_themes_owner(desk: Desk) -> None:
@@ -123,8 +62,8 @@ async def test_an_accepted_theme_proposal_reaches_the_themes_owner(desk: Desk) -
     assert routing["lead_department"] == "machizukuri" and routing["stage"] == "waiting"
     assert routing["history"][0]["details"]["method"] == "theme_owner"
     records = await read_topic(
-        desk.settings.kafka_bootstrap_servers,
-        desk.settings.topic("routing", "proposals"),
+        desk.bootstrap,
+        desk.topic("routing", "proposals"),
         lambda r: len(r) >= 1,
     )
     event = from_kafka(records[0].headers, records[0].key, records[0].value)
@@ -218,11 +157,11 @@ async def test_the_dialogue_is_recorded_and_the_status_line_kept(desk: Desk) -> 
     assert line.json()["milestones"] == ["started", "confidentiality_agreed", "skeleton_agreed"]
     # The shared fold over intake's and routing's events gives the proposer's view.
     records = await read_topic(
-        desk.settings.kafka_bootstrap_servers,
-        desk.settings.topic("routing", "proposals"),
+        desk.bootstrap,
+        desk.topic("routing", "proposals"),
         lambda r: len(r) >= 6,
     )
-    heard = desk.routing_app.state.application.proposal_state(uuid.UUID(pid))
+    heard = desk.application("routing").proposal_state(uuid.UUID(pid))
     envelopes = [from_kafka(r.headers, r.key, r.value) for r in records]
     final = PROPOSAL_FOLD.fold(envelopes, initial=heard)
     assert final is not None and final.status.value == "in_dialogue"
@@ -279,13 +218,13 @@ async def test_a_proposal_past_its_routing_deadline_is_flagged_once(desk: Desk) 
     flagged = await wait_until(overdue, what="the overdue escalation")
     assert flagged[0]["proposal_id"] == pid and flagged[0]["overdue"] == ["routing"]
     records = await read_topic(
-        desk.settings.kafka_bootstrap_servers,
-        desk.settings.topic("routing", "proposals"),
+        desk.bootstrap,
+        desk.topic("routing", "proposals"),
         lambda r: any("overdue" in dict(x.headers)["ce_type"].decode() for x in r),
     )
     # Several timer ticks later there is still one overdue event.
     await wait_until(
-        lambda: desk.routing_app.state.application.check_deadlines() == 0, what="no new flags"
+        lambda: desk.application("routing").check_deadlines() == 0, what="no new flags"
     )
     events = [from_kafka(r.headers, r.key, r.value).event for r in records]
     assert sum(isinstance(e, DeadlinePassed) for e in events) == 1
@@ -307,6 +246,6 @@ async def test_every_event_delivered_twice_still_routes_once(desk: Desk) -> None
     await wait_until(
         lambda: copies_ignored_by_routing() - before >= 2, what="routing to hear both copies"
     )
-    stored = list(desk.routing_app.state.application.events.get(uuid.UUID(pid)))
+    stored = list(desk.application("routing").events.get(uuid.UUID(pid)))
     assert sum(type(e).__name__ == "Routed" for e in stored) == 1
     assert (await desk.routed(pid))["hop"] == 1
