@@ -220,3 +220,18 @@ async def intake(
     async with httpx.AsyncClient(transport=transport, base_url="http://intake.test") as client:
         yield RunningIntake(app, client)
     await lifespan.__aexit__(None, None, None)
+
+
+@pytest.fixture
+async def desk(
+    tmp_path: Path,
+    broker: Broker,
+    database_url: str,
+    make_settings: Callable[..., IntakeSettings],
+) -> AsyncIterator[Any]:
+    """The whole desk, every service on the test's broker and kind of store
+    (tests/whole_desk.py; imported here, since it builds on this module's helpers)."""
+    from tests.whole_desk import EVERY_SERVICE, running_desk
+
+    async with running_desk(EVERY_SERVICE, tmp_path, broker, database_url, make_settings) as desk:
+        yield desk
