@@ -81,6 +81,29 @@ class CommonSettings(BaseSettings):
     relay_poll_interval_seconds: float = Field(
         0.2, gt=0, le=60, description="How often the relay looks for new events when idle."
     )
+    http_max_body_bytes: int = Field(
+        1024 * 1024,
+        ge=1024,
+        le=100 * 1024 * 1024,
+        description="Largest request body the HTTP API reads; a larger one is answered 413.",
+    )
+    rate_limit_per_minute: float = Field(
+        60,
+        ge=0,
+        description="Requests one client address may make per minute to the anonymous "
+        "endpoints (proposal submission, the proposer's own pages); 0: no limit.",
+    )
+    rate_limit_burst: int = Field(
+        1200,
+        ge=1,
+        description="How many such requests one address may make at once before the "
+        "per-minute rate applies (a city hall's shared address, a load test).",
+    )
+    metrics_token: str = Field(
+        "",
+        json_schema_extra=SECRET,
+        description="Bearer token /metrics asks for (16+ characters). Empty: /metrics is open.",
+    )
 
     @field_validator("kafka_bootstrap_servers")
     @classmethod
@@ -92,6 +115,13 @@ class CommonSettings(BaseSettings):
                     f"'{address.strip()}' is not host:port with a port from 1 to 65535 "
                     "(give comma separated host:port, e.g. kafka-1:9092,kafka-2:9092)"
                 )
+        return value
+
+    @field_validator("metrics_token")
+    @classmethod
+    def metrics_token_long_enough(cls, value: str) -> str:
+        if value and len(value) < 16:
+            raise ValueError("must be at least 16 characters")
         return value
 
     def topic(self, service: str, stream: str) -> str:

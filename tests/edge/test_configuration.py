@@ -33,6 +33,7 @@ def refusal(monkeypatch: pytest.MonkeyPatch, variable: str, value: str) -> str:
     ("variable", "value", "named"),
     [
         ("KYOSO_SECRET_KEY", SHORT_SECRET, "KYOSO_SECRET_KEY"),
+        ("KYOSO_METRICS_TOKEN", SHORT_SECRET, "KYOSO_METRICS_TOKEN"),
         (
             "KYOSO_STAFF_TOKENS",
             json.dumps([{"token": SHORT_SECRET, "role": "desk", "municipality": "nagasaki"}]),
