@@ -8,10 +8,23 @@ title or a theme written by the desk is always shown as text, never run as marku
 
 from __future__ import annotations
 
+import re
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from fastapi.responses import HTMLResponse
 from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined, select_autoescape
+
+LAYOUT = Path(__file__).parent / "templates" / "base.html"
+
+
+@cache
+def layout_inline_styles() -> list[str]:
+    """The text of the layout's inline <style> blocks, exactly as every page sends it
+    (they hold no template tags): the Content-Security-Policy allows these and no other
+    styling (shared.edge)."""
+    return re.findall(r"<style>(.*?)</style>", LAYOUT.read_text(encoding="utf-8"), flags=re.S)
 
 
 class PageTemplates:

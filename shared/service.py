@@ -20,6 +20,7 @@ from shared.application import ServiceApplication
 from shared.clock import Clock, utc_now
 from shared.consumer import ConsumingApplication
 from shared.declaration import ServiceDeclaration
+from shared.edge import guard_the_edge
 from shared.rebuild import ReadModelsReport, live_report
 from shared.relay import Relay
 from shared.runner import run_relay, serve_http
@@ -173,6 +174,7 @@ def create_app(
     for router in declaration.routers:
         app.include_router(router)
     app.include_router(read_models_router(declaration.name))
+    guard_the_edge(app, settings)
     add_request_metrics(app, declaration.name)
     answer_domain_errors(app)
     return app

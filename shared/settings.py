@@ -11,10 +11,18 @@ import re
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
+from pydantic.config import JsonDict
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 ENV_PREFIX = "KYOSO_"
+
+# Marks a setting whose value is a secret (keys, tokens, a URL with a password): a wrong
+# value is named in the error but never repeated, since start-up errors end up in logs.
+SECRET: JsonDict = {"secret": True}
+
+# host:port, the host a name, an IPv4 address or an [IPv6] address.
+KAFKA_ADDRESS = re.compile(r"^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):([0-9]{1,5})$")
 
 
 class ConfigError(ValueError):
@@ -31,6 +39,7 @@ class CommonSettings(BaseSettings):
     )
     database_url: str = Field(
         "",
+        json_schema_extra=SECRET,
         description="Event store. Empty: a SQLite file per service under KYOSO_DATA_DIR. "
         "'sqlite:///path/file.sqlite' or 'postgresql://user:password@host:5432/db' "
         "(each service keeps its tables in its own schema); 'memory:' keeps nothing (tests).",
@@ -72,6 +81,48 @@ class CommonSettings(BaseSettings):
     relay_poll_interval_seconds: float = Field(
         0.2, gt=0, le=60, description="How often the relay looks for new events when idle."
     )
+    http_max_body_bytes: int = Field(
+        1024 * 1024,
+        ge=1024,
+        le=100 * 1024 * 1024,
+        description="Largest request body the HTTP API reads; a larger one is answered 413.",
+    )
+    rate_limit_per_minute: float = Field(
+        60,
+        ge=0,
+        description="Requests one client address may make per minute to the anonymous "
+        "endpoints (proposal submission, the proposer's own pages); 0: no limit.",
+    )
+    rate_limit_burst: int = Field(
+        1200,
+        ge=1,
+        description="How many such requests one address may make at once before the "
+        "per-minute rate applies (a city hall's shared address, a load test).",
+    )
+    metrics_token: str = Field(
+        "",
+        json_schema_extra=SECRET,
+        description="Bearer token /metrics asks for (16+ characters). Empty: /metrics is open.",
+    )
+
+    @field_validator("kafka_bootstrap_servers")
+    @classmethod
+    def host_and_port(cls, value: str) -> str:
+        for address in value.split(","):
+            found = KAFKA_ADDRESS.match(address.strip())
+            if found is None or not 1 <= int(found.group(1)) <= 65535:
+                raise ValueError(
+                    f"'{address.strip()}' is not host:port with a port from 1 to 65535 "
+                    "(give comma separated host:port, e.g. kafka-1:9092,kafka-2:9092)"
+                )
+        return value
+
+    @field_validator("metrics_token")
+    @classmethod
+    def metrics_token_long_enough(cls, value: str) -> str:
+        if value and len(value) < 16:
+            raise ValueError("must be at least 16 characters")
+        return value
 
     def topic(self, service: str, stream: str) -> str:
         return f"{self.topic_prefix}.{service}.{stream}"
@@ -94,10 +145,19 @@ def load_settings(cls: type[S], **overrides: Any) -> S:
         prefix = str(cls.model_config.get("env_prefix", ""))
         problems = "; ".join(
             f"{prefix}{str(item['loc'][0]).upper()}{_path(item['loc'][1:])}: {item['msg']}"
-            f" (got {item.get('input')!r})"
+            f"{_shown(cls, item['loc'][0], item.get('input'))}"
             for item in error.errors()
         )
         raise ConfigError(f"invalid configuration: {problems}") from None
+
+
+def _shown(cls: type[BaseSettings], field: object, given: object) -> str:
+    """What was given, to help the reader; for a secret only that it was withheld."""
+    settings_field = cls.model_fields.get(str(field))
+    extra = settings_field.json_schema_extra if settings_field else None
+    if isinstance(extra, dict) and extra.get("secret") is True:
+        return " (value withheld)"
+    return f" (got {given!r})"
 
 
 def _path(rest: tuple[object, ...]) -> str:

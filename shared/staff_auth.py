@@ -9,16 +9,18 @@ A token only ever acts for its own municipality (403 for any other).
 from __future__ import annotations
 
 import hmac
+import json
 from collections.abc import Callable, Sequence
 from typing import Annotated, Literal
 
 from fastapi import Depends, Header, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shared.acting import Acting
 from shared.contract.vocabulary import ActorRole
-from shared.settings import CommonSettings
+from shared.municipalities import municipalities
+from shared.settings import SECRET, CommonSettings
 
 StaffRole = Literal["desk", "department", "council"]
 
@@ -32,8 +34,16 @@ class StaffToken(BaseModel):
     department: str | None = None
     name: str | None = None
 
-
-STAFF_TOKENS = TypeAdapter(list[StaffToken])
+    @field_validator("municipality")
+    @classmethod
+    def served(cls, code: str) -> str:
+        # A token for a city the desk does not serve would let no one in: a typo to catch
+        # at start-up, not a 403 to puzzle over later.
+        if code not in municipalities():
+            raise ValueError(
+                f"'{code}' is not a municipality this desk serves ({', '.join(municipalities())})"
+            )
+        return code
 
 
 class StaffSettings(CommonSettings):
@@ -41,6 +51,7 @@ class StaffSettings(CommonSettings):
 
     staff_tokens: list[StaffToken] = Field(
         default_factory=list,
+        json_schema_extra=SECRET,
         description='Staff bearer tokens, JSON: [{"token","role","municipality","department"}].',
     )
 
@@ -48,7 +59,9 @@ class StaffSettings(CommonSettings):
     @classmethod
     def parse_tokens(cls, value: object) -> object:
         if isinstance(value, str):
-            return STAFF_TOKENS.validate_json(value) if value.strip() else []
+            # Parsed here and validated as a field, so a wrong entry is named by its
+            # place (KYOSO_STAFF_TOKENS[1].token) and its value never shown.
+            return json.loads(value) if value.strip() else []
         return value
 
 

@@ -16,7 +16,7 @@ from uuid import UUID
 from fastapi import Depends, Header, HTTPException, Query, Request
 from pydantic import Field, field_validator
 
-from shared.settings import CommonSettings, ConfigError
+from shared.settings import SECRET, CommonSettings, ConfigError
 
 
 class StatusTokens:
@@ -68,6 +68,7 @@ class StatusTokenSettings(CommonSettings):
 
     secret_key: str = Field(
         "",
+        json_schema_extra=SECRET,
         description="Key for proposers' status tokens (at least 32 characters). Empty: a "
         "key is generated once into KYOSO_DATA_DIR/secret-key (fine for one machine).",
     )

@@ -32,7 +32,7 @@ def eventsourcing_env(service: str, settings: CommonSettings) -> dict[str, str]:
         path = unquote(parts.path[1:] if parts.path.startswith("//") else parts.path)
         if not path:
             raise ConfigError("KYOSO_DATABASE_URL: a sqlite URL needs a file path")
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        _ensure_sqlite_folder(Path(path).parent, settings.data_dir)
         return _sqlite_env(Path(path))
     if parts.scheme in ("postgres", "postgresql"):
         if not parts.hostname or not parts.path.strip("/"):
@@ -61,6 +61,20 @@ def eventsourcing_env(service: str, settings: CommonSettings) -> dict[str, str]:
     )
 
 
+def _ensure_sqlite_folder(folder: Path, data_dir: Path) -> None:
+    """The desk makes folders only inside its own data folder; elsewhere a missing folder
+    is a mistyped path, to be told, not silently created (e.g. by root in a container)."""
+    if folder.is_dir():
+        return
+    if folder.resolve().is_relative_to(data_dir.resolve()):
+        folder.mkdir(parents=True, exist_ok=True)
+        return
+    raise ConfigError(
+        f"KYOSO_DATABASE_URL: the folder {folder} does not exist (create it, or put the "
+        "file inside KYOSO_DATA_DIR)"
+    )
+
+
 def _sqlite_env(path: Path) -> dict[str, str]:
     return {
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
@@ -78,17 +92,31 @@ def ensure_store_exists(env: dict[str, str]) -> None:
     import psycopg
     from psycopg import sql
 
-    with psycopg.connect(
-        host=env["POSTGRES_HOST"],
-        port=int(env["POSTGRES_PORT"]),
-        dbname=env["POSTGRES_DBNAME"],
-        user=env["POSTGRES_USER"],
-        password=env["POSTGRES_PASSWORD"] or None,
-        connect_timeout=10,
-    ) as connection:
+    try:
+        connecting = psycopg.connect(
+            host=env["POSTGRES_HOST"],
+            port=int(env["POSTGRES_PORT"]),
+            dbname=env["POSTGRES_DBNAME"],
+            user=env["POSTGRES_USER"],
+            password=env["POSTGRES_PASSWORD"] or None,
+            connect_timeout=10,
+        )
+    except psycopg.OperationalError as problem:
+        raise ConfigError(
+            f"KYOSO_DATABASE_URL: PostgreSQL at {env['POSTGRES_HOST']}:{env['POSTGRES_PORT']} "
+            f"cannot be used: {_reason(problem, env['POSTGRES_PASSWORD'])}"
+        ) from None
+    with connecting as connection:
         # Instances of a service starting together would race to create the schema, and
         # PostgreSQL fails all but one: the first takes a lock the others wait on.
         schema = env["POSTGRES_SCHEMA"]
         connection.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (schema,))
         connection.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
         connection.commit()
+
+
+def _reason(problem: Exception, password: str) -> str:
+    """The driver's first line (e.g. "connection refused"), the password never in it."""
+    lines = str(problem).strip().splitlines() or [type(problem).__name__]
+    reason = lines[0]
+    return reason.replace(password, "***") if password else reason

@@ -6,6 +6,7 @@ for its own 422s, so a client reads every 4xx the same way.
 
 from __future__ import annotations
 
+import hmac
 import time
 from collections.abc import Awaitable, Callable
 
@@ -64,10 +65,29 @@ def health_router(readiness: ReadinessCheck) -> APIRouter:
         return JSONResponse(content={"status": "ready"})
 
     @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
-    async def metrics() -> Response:
+    async def metrics(request: Request) -> Response:
+        # Open unless KYOSO_METRICS_TOKEN is set: then only Prometheus, with the token.
+        expected: str = getattr(request.app.state.settings, "metrics_token", "")
+        if expected and not _bearer_is(request, expected):
+            return JSONResponse(
+                status_code=401,
+                content={
+                    "detail": [
+                        {"loc": ["header", "Authorization"], "msg": "the metrics token is required"}
+                    ]
+                },
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return router
+
+
+def _bearer_is(request: Request, expected: str) -> bool:
+    scheme, _, presented = request.headers.get("authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        presented.strip().encode(), expected.encode()
+    )
 
 
 def add_request_metrics(app: FastAPI, service: str) -> None:

@@ -258,10 +258,13 @@ class IntakeApplication(ConsumingApplication):
         return proposal
 
     def proposals(self, municipality: str, status: str | None = None) -> list[Proposal]:
+        return [self.repository.get(pid) for pid in self.proposal_ids(municipality, status)]
+
+    def proposal_ids(self, municipality: str, status: str | None = None) -> list[UUID]:
+        """The municipality's proposals in the order they came in (cheap: from the
+        catalogue, no proposal loaded), e.g. to load only one page of them."""
         self._known_municipality(municipality)
-        return [
-            self.repository.get(pid) for pid in self.catalogue.proposal_ids(municipality, status)
-        ]
+        return self.catalogue.proposal_ids(municipality, status)
 
     def history(self, proposal_id: UUID) -> list[Envelope]:
         """Intake's events of the proposal, exactly as they go out on Kafka, and what the

@@ -5,30 +5,32 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from services.intake.api.dependencies import DeskStaff, Intake
 from services.intake.api.views import DeskProposalLine, DeskProposalView
 from services.intake.commands import Screening
+from shared.paging import PAGED, Paging, paged
 from shared.proposal import ProposalStatus
 from shared.staff_auth import CorrelationId, staff_acting
 
 router = APIRouter(prefix="/api/v1/municipalities/{municipality}/desk", tags=["desk"])
 
 
-@router.get("/proposals", summary="受付一覧 / Proposals of this municipality")
+@router.get("/proposals", summary="受付一覧 / Proposals of this municipality", responses=PAGED)
 def inbox(
     municipality: str,
     intake: Intake,
     staff: DeskStaff,
+    page: Paging,
+    response: Response,
     status: Annotated[
         ProposalStatus | None, Query(description="Only proposals in this status")
     ] = None,
 ) -> list[DeskProposalLine]:
-    return [
-        DeskProposalLine.of(p)
-        for p in intake.proposals(municipality, status.value if status else None)
-    ]
+    """In the order they came in, a page at a time; the total in X-Total-Count."""
+    ids = intake.proposal_ids(municipality, status.value if status else None)
+    return paged(ids, page, response, lambda pid: DeskProposalLine.of(intake.proposal(pid)))
 
 
 @router.get("/proposals/{proposal_id}", summary="The whole proposal, with contact details")

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 
 from services.intake.api.dependencies import DeskStaff, Intake, Today
 from services.intake.api.views import ThemeView
 from services.intake.commands import ThemeDraft
+from shared.paging import PAGED, Paging, paged
 from shared.staff_auth import CorrelationId, staff_acting
 
 router = APIRouter(prefix="/api/v1/municipalities/{municipality}/themes", tags=["themes"])
 
 
-@router.get("", summary="テーマ一覧 / The municipality's themes")
-def list_themes(municipality: str, intake: Intake, today: Today) -> list[ThemeView]:
-    return [ThemeView.of(theme, today) for theme in intake.themes(municipality)]
+@router.get("", summary="テーマ一覧 / The municipality's themes", responses=PAGED)
+def list_themes(
+    municipality: str, intake: Intake, today: Today, page: Paging, response: Response
+) -> list[ThemeView]:
+    """By number, a page at a time; the total in X-Total-Count."""
+    return paged(intake.themes(municipality), page, response, lambda t: ThemeView.of(t, today))
 
 
 @router.get("/{number}", summary="テーマ / One theme")

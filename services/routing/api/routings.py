@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Response
 
 from services.routing.api.dependencies import DepartmentStaff, DeskStaff, RoutingApp, Staff
 from services.routing.api.views import DepartmentView, RoutingLineView, RoutingView
 from services.routing.application import RoutingApplication
 from services.routing.commands import Decline, Milestone, Reassignment, StatusLine
 from services.routing.directory import directory, known_municipalities
+from shared.paging import PAGED, Paging, paged
 from shared.staff_auth import CorrelationId, staff_acting
 
 router = APIRouter(prefix="/api/v1/municipalities/{municipality}", tags=["routing"])
@@ -24,16 +25,27 @@ def _known(municipality: str) -> None:
         )
 
 
-@router.get("/departments", summary="所管課一覧 / Department directory")
-def departments(municipality: str) -> list[DepartmentView]:
+@router.get("/departments", summary="所管課一覧 / Department directory", responses=PAGED)
+def departments(municipality: str, page: Paging, response: Response) -> list[DepartmentView]:
+    """A page at a time; the total in X-Total-Count."""
     _known(municipality)
-    return [DepartmentView.of(d) for d in directory(municipality).departments]
+    return paged(directory(municipality).departments, page, response, DepartmentView.of)
 
 
-@router.get("/departments/{department}/inbox", summary="所管課の受信箱 / A department's inbox")
+@router.get(
+    "/departments/{department}/inbox",
+    summary="所管課の受信箱 / A department's inbox",
+    responses=PAGED,
+)
 def inbox(
-    municipality: str, department: str, routing: RoutingApp, staff: Staff
+    municipality: str,
+    department: str,
+    routing: RoutingApp,
+    staff: Staff,
+    page: Paging,
+    response: Response,
 ) -> list[RoutingLineView]:
+    """In the order they were routed, a page at a time; the total in X-Total-Count."""
     if staff.role == "department" and staff.department != department:
         raise HTTPException(
             403,
@@ -41,7 +53,7 @@ def inbox(
                 {"loc": ["path", "department"], "msg": f"this token acts for {staff.department}"}
             ],
         )
-    return [RoutingLineView.of(line) for line in routing.inbox(municipality, department)]
+    return paged(routing.inbox(municipality, department), page, response, RoutingLineView.of)
 
 
 @router.get("/routings/{proposal_id}", summary="The routing of one proposal, with every hop")
