@@ -34,6 +34,7 @@ CONTAINER_VALUES = {
     "KYOSO_HTTP_HOST": "listen on the container's network, not only its loopback",
     "KYOSO_DATA_DIR": "a folder the image's non-root user owns",
     "KYOSO_PUBLIC_BASE_URL": "the code derives it from KYOSO_HTTP_HOST, 0.0.0.0 in containers",
+    "KYOSO_PUBLICATION_BASE_URL": "the code derives it from KYOSO_HTTP_HOST, 0.0.0.0 in containers",
     "KYOSO_SECRET_KEY": "a secret: no default",
     "KYOSO_STAFF_TOKENS": "a secret: no default",
 }

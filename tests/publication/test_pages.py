@@ -161,3 +161,23 @@ def test_each_channel_gets_its_own_table_headed_by_its_heading() -> None:
     assert '<table aria-labelledby="theme-proposals">' in themed and "公園" not in themed
     assert '<table aria-labelledby="free-proposals">' in free
     assert "<td>公園 &amp; 広場</td>" in free
+
+
+async def test_the_case_feed_links_to_the_configured_address_whatever_the_host_header(
+    tmp_path: Path,
+) -> None:
+    """Issue 18, finding 5: the Host header was copied into the feed's links, so anyone
+    could make the desk hand out links to their own site."""
+    settings = PublicationSettings(
+        data_dir=tmp_path,
+        database_url="memory:",
+        secret_key=secrets.token_urlsafe(32),
+        relay_enabled=False,
+        consumer_enabled=False,
+        publication_base_url="https://kyoso.city.example.jp/public",
+    )
+    async with serving(create_app(PUBLICATION, settings)) as client:
+        feed = await client.get("/feeds/nagasaki.json", headers={"Host": "evil.example"})
+    assert feed.status_code == 200
+    assert feed.json()["feed_url"] == "https://kyoso.city.example.jp/public/feeds/nagasaki.json"
+    assert "evil.example" not in feed.text

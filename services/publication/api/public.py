@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 
 from services.publication.api.dependencies import Publication
 from services.publication.api.views import RegisterRow
+from services.publication.settings import PublicationSettings
 from shared.contract import PublicCase
 from shared.municipalities import municipalities
 from shared.pages import PageTemplates
@@ -59,7 +60,9 @@ def case(municipality: str, case_id: UUID, publication: Publication) -> PublicCa
 )
 def json_feed(municipality: str, request: Request, publication: Publication) -> dict[str, Any]:
     _known(municipality)
-    return publication.case_feed(municipality, str(request.base_url).rstrip("/"))
+    # Links from the configured address: a request's Host header is the caller's to set.
+    settings: PublicationSettings = request.app.state.settings
+    return publication.case_feed(municipality, settings.publication_base_url.rstrip("/"))
 
 
 templates = PageTemplates("services.publication")
