@@ -23,6 +23,7 @@ from types import FrameType
 from kyoso.demo import walk_nagasaki_register
 from services.registry import SERVICES
 from shared.broker import LocalBroker
+from shared.mail_catcher import MailCatcher
 from shared.settings import CommonSettings, load_settings
 
 READY_TIMEOUT_SECONDS = 60.0
@@ -99,6 +100,15 @@ def bring_up(broker_port: int, demo_data: bool) -> int:
     env.setdefault("KYOSO_DEMO_DATA", "true" if demo_data else "false")
     env.setdefault("KYOSO_STAFF_TOKENS", _dev_staff_tokens(data_dir))
     env.setdefault("KYOSO_KAFKA_SESSION_TIMEOUT_SECONDS", "2")  # fast group joins on Tansu
+    catcher = None
+    if not env.get("KYOSO_SMTP_HOST"):
+        # No mail server of the city's: keep what proposers would receive as files.
+        catcher = MailCatcher(data_dir / "mail").start()
+        env.update(
+            KYOSO_SMTP_HOST=catcher.host,
+            KYOSO_SMTP_PORT=str(catcher.port),
+            KYOSO_SMTP_SECURITY="none",
+        )
 
     _stop_on_sigterm()
     broker = LocalBroker(port=broker_port, log_path=data_dir / "broker.log").start()
@@ -129,6 +139,7 @@ def bring_up(broker_port: int, demo_data: bool) -> int:
             print("Taking Nagasaki's registered proposals through the desk…", flush=True)
             walk_nagasaki_register(urls, env["KYOSO_STAFF_TOKENS"])
         desk_token = json.loads(env["KYOSO_STAFF_TOKENS"])[0]["token"]
+        mail_goes_to = f"kept in {catcher.folder} (not sent)" if catcher else env["KYOSO_SMTP_HOST"]
         print(
             "\n共創窓口 Kyoso Desk is up.\n"
             f"  Portal ポータル            {urls['intake']}/\n"
@@ -140,6 +151,7 @@ def bring_up(broker_port: int, demo_data: bool) -> int:
             f"  Case feed 事例フィード      {urls['publication']}/feeds/nagasaki.json\n"
             f"  Kafka broker              127.0.0.1:{broker_port} (topics {settings.topic_prefix}.*)\n"
             f"  Stores                    {data_dir}\n"
+            f"  E-mail to proposers       {mail_goes_to}\n"
             f"  Nagasaki desk token       {desk_token}\n"
             f"  Staff tokens              {data_dir / 'dev-staff-tokens.json'}\n"
             "Ctrl-C stops everything; accepted proposals are kept for the next start.\n",
@@ -163,3 +175,5 @@ def bring_up(broker_port: int, demo_data: bool) -> int:
             except subprocess.TimeoutExpired:
                 child.kill()
         broker.stop()
+        if catcher is not None:
+            catcher.stop()

@@ -10,9 +10,10 @@ all read the registry of declarations (`services.registry`); the generic wiring 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from fastapi import APIRouter, FastAPI
@@ -36,6 +37,12 @@ class Timer:
     run: Callable[[Any], object]  # the service's application → (ignored)
 
 
+class Worker(Protocol):
+    """Something else a service runs beside its API until stopped (an outbox)."""
+
+    async def run(self, stopping: asyncio.Event) -> None: ...
+
+
 @dataclass(frozen=True, kw_only=True)
 class ServiceDeclaration:
     name: str
@@ -55,6 +62,8 @@ class ServiceDeclaration:
     # Anything else the service keeps beside its application while it runs (intake's
     # submission queue, demo data); called in the lifespan, in a worker thread.
     on_start: Callable[[FastAPI, Any, Any], None] | None = None
+    # Workers beside the API, built from (settings, application); None: not configured.
+    workers: Sequence[Callable[[Any, Any], Worker | None]] = ()
 
     # -- derived from the declaration and the contract --------------------------------
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import faust
@@ -19,7 +19,7 @@ from fastapi import APIRouter, FastAPI, Request
 from shared.application import ServiceApplication
 from shared.clock import Clock, utc_now
 from shared.consumer import ConsumingApplication
-from shared.declaration import ServiceDeclaration
+from shared.declaration import ServiceDeclaration, Worker
 from shared.edge import guard_the_edge
 from shared.rebuild import ReadModelsReport, live_report
 from shared.relay import Relay
@@ -38,6 +38,7 @@ class Plumbing:
     application: ServiceApplication
     relay: Relay
     stream: SupervisedStream | None  # None: the service consumes nothing
+    workers: list[Worker] = field(default_factory=list)
 
     @classmethod
     def of(
@@ -49,9 +50,14 @@ class Plumbing:
             [topic.name(settings) for topic in declaration.published()],
             settings,
         )
+        workers = [
+            worker
+            for build in declaration.workers
+            if (worker := build(settings, application)) is not None
+        ]
         consumed = [topic.name(settings) for topic in declaration.consumed()]
         if not consumed:
-            return cls(application, relay, None)
+            return cls(application, relay, None, workers)
         stream = SupervisedStream(
             lambda: build_stream(declaration, application, settings),
             settings.kafka_bootstrap_servers,
@@ -59,7 +65,7 @@ class Plumbing:
             owned=[declaration.dead_letters().name(settings)],
             partitions=settings.kafka_topic_partitions,
         )
-        return cls(application, relay, stream)
+        return cls(application, relay, stream, workers)
 
 
 def build_stream(
@@ -102,6 +108,8 @@ async def running_beside_the_api(
         )
     if settings.consumer_enabled and plumbing.stream is not None:
         tasks.append(asyncio.create_task(plumbing.stream.run(stopping), name=f"{name}-stream"))
+    for number, worker in enumerate(plumbing.workers):
+        tasks.append(asyncio.create_task(worker.run(stopping), name=f"{name}-worker-{number}"))
     try:
         yield
     finally:

@@ -243,6 +243,25 @@ class IntakeApplication(ConsumingApplication):
         self.save(proposal)
         return proposal
 
+    def resend_status_links(
+        self, municipality: str, email: str, correlation_id: str | None = None
+    ) -> int:
+        """Ask for the status link of every proposal sent to `municipality` with this
+        e-mail address to be sent again, to that address only. How many there were is
+        for the log, never for the asker (it would tell whether an address is known)."""
+        wanted = email.strip().casefold()
+        acting = Acting.new(ActorRole.PROPOSER, municipality, correlation_id)
+        found = [
+            proposal
+            for proposal in self.proposals(municipality)
+            if (proposal.contact.get("email") or "").casefold() == wanted
+        ]
+        for proposal in found:
+            proposal.request_status_link(acting.as_meta())
+        if found:
+            self.save(*found)
+        return len(found)
+
     # -- reading ------------------------------------------------------------------
 
     def proposal(self, proposal_id: UUID, municipality: str | None = None) -> Proposal:

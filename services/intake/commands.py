@@ -99,3 +99,13 @@ class ThemeDraft(BaseModel):
         if self.opens_on and self.closes_on and self.closes_on < self.opens_on:
             raise ValueError("closes_on: the call cannot close before it opens")
         return self
+
+
+class StatusLinkRequest(BaseModel):
+    """A proposer who lost the status link asks for it again (it is sent to this address
+    only if a proposal to this municipality was submitted with it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    municipality: Annotated[str, StringConstraints(max_length=40)]
+    email: EmailStr

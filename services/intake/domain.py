@@ -66,6 +66,9 @@ class Proposal(Aggregate):
         reason: str | None
         meta: Meta
 
+    class StatusLinkRequested(Aggregate.Event):
+        meta: Meta
+
     @classmethod
     def receive(
         cls,
@@ -210,6 +213,18 @@ class Proposal(Aggregate):
     @event(Withdrawn)
     def _withdrawn(self, reason: str | None, meta: Meta) -> None:
         self.status = ProposalStatus.WITHDRAWN
+
+    # -- a lost status link --------------------------------------------------------------
+
+    def request_status_link(self, meta: Meta) -> None:
+        """Someone asked for the status link to be sent again. It goes only to the e-mail
+        address given with the proposal (the outbox sends it), so asking reveals nothing
+        and gives the asker nothing; the request is kept for the record."""
+        self._status_link_requested(meta=meta)
+
+    @event(StatusLinkRequested)
+    def _status_link_requested(self, meta: Meta) -> None:
+        pass
 
 
 class Theme(Aggregate):

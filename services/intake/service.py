@@ -11,6 +11,7 @@ from services.intake.application import IntakeApplication
 from services.intake.demo_data import load_nagasaki_register, load_nagasaki_themes
 from services.intake.group_commit import SubmissionQueue
 from services.intake.integration import SERVICE, to_integration_event
+from services.intake.proposer_mail import proposer_mail_outbox
 from services.intake.settings import IntakeSettings
 from shared.declaration import ServiceDeclaration
 
@@ -37,4 +38,5 @@ INTAKE = ServiceDeclaration(
     proposal_aggregate=lambda proposal_id: proposal_id,
     routers=[proposals.router, proposer.router, themes.router, desk.router, pages.router],
     on_start=_on_start,
+    workers=[proposer_mail_outbox],
 )

@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from email import message_from_bytes, policy
 from pathlib import Path
 
 import httpx
@@ -109,6 +110,20 @@ def test_kyoso_up_serves_the_desk_and_keeps_proposals_across_restarts(tmp_path: 
         routing = f"http://127.0.0.1:{routing_port}/api/v1/municipalities/nagasaki/routings/{pid}"
         assert wait_for_http(lambda: httpx.get(routing, headers=as_desk), 200)
         assert httpx.get(routing, headers=as_desk).json()["lead_department"] == "machizukuri"
+        # No mail server of the city's: what the proposer would receive is kept as files.
+        assert f"kept in {tmp_path / 'mail'}" in printed
+
+        def mailed() -> bool:
+            kept = [
+                message_from_bytes(p.read_bytes(), policy=policy.default)
+                for p in (tmp_path / "mail").glob("*.eml")
+            ]
+            return any(receipt["receipt_number"] in str(mail["Subject"]) for mail in kept)
+
+        deadline = time.monotonic() + 30
+        while not mailed() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert mailed(), "the receipt e-mail was not kept in data/mail"
 
         # Nagasaki's register, reproduced through the real pipeline (seed 002).
         seed = {(r["received"], r["summary"]): r["status"] for r in register_rows()}

@@ -1,23 +1,26 @@
-"""The proposer's own view, behind the secret status token: status, history, withdrawal."""
+"""The proposer's own view, behind the secret status token: status, history, withdrawal;
+and a lost status link sent again to the proposal's e-mail address."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, status
 
 from services.intake.api.dependencies import Intake, ProposerAccess
-from services.intake.api.views import ProposerView
-from services.intake.commands import Withdrawal
+from services.intake.api.views import ProposerView, StatusLinkAnswer
+from services.intake.commands import StatusLinkRequest, Withdrawal
 from shared.staff_auth import CorrelationId
 
-router = APIRouter(prefix="/api/v1/proposer/proposals/{proposal_id}", tags=["proposer"])
+router = APIRouter(prefix="/api/v1/proposer", tags=["proposer"])
 
 
-@router.get("", summary="提案の状況 / Status and history of my proposal")
+@router.get("/proposals/{proposal_id}", summary="提案の状況 / Status and history of my proposal")
 def my_proposal(proposal_id: ProposerAccess, intake: Intake) -> ProposerView:
     return ProposerView.of_state(intake.state(proposal_id))
 
 
-@router.post("/withdrawal", summary="提案を取り下げる / Withdraw my proposal")
+@router.post(
+    "/proposals/{proposal_id}/withdrawal", summary="提案を取り下げる / Withdraw my proposal"
+)
 def withdraw(
     proposal_id: ProposerAccess,
     withdrawal: Withdrawal,
@@ -26,3 +29,17 @@ def withdraw(
 ) -> ProposerView:
     intake.withdraw(proposal_id, withdrawal.reason, correlation_id)
     return ProposerView.of_state(intake.state(proposal_id))
+
+
+@router.post(
+    "/status-links",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="状況確認リンクの再送 / Send my status link again",
+)
+def resend_status_link(
+    request: StatusLinkRequest, intake: Intake, correlation_id: CorrelationId = None
+) -> StatusLinkAnswer:
+    """The same answer whether or not the address is known: the link goes to the address
+    given with the proposal, never to the asker."""
+    intake.resend_status_links(request.municipality, str(request.email), correlation_id)
+    return StatusLinkAnswer()

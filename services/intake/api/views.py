@@ -178,3 +178,11 @@ class DeskProposalView(DeskProposalLine):
             reasons=[Reason.of(r) for r in proposal.screening_reasons],
             explanation=proposal.screening_explanation,
         )
+
+
+class StatusLinkAnswer(BaseModel):
+    ja: str = "この市への提案にこのメールアドレスが使われていれば、状況確認リンクをそのアドレスに送りました。"
+    en: str = (
+        "If a proposal to this municipality was sent with this address, its status link "
+        "has been sent to it."
+    )

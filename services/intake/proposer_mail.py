@@ -1,0 +1,114 @@
+"""What the proposer is told by e-mail, and when.
+
+Kitakyushu promises the proposer their status 「専用ポータルサイトやメール等を通じて」: the
+receipt with the private status link, every change of status the status page shows
+(screening, the department taking it on, its status line, the decision, the council),
+and a lost link sent again. The outbox (shared.outbox) follows intake's history and
+calls `ProposerMail.send` for each stored event; texts are Jinja2 templates under
+templates/mail/, Japanese first, then English.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from services.intake.api.views import ProposerView
+from services.intake.application import IntakeApplication
+from services.intake.domain import Proposal
+from services.intake.settings import IntakeSettings
+from shared.contract import (
+    DialogueMilestoneReached,
+    ProposalAdopted,
+    ProposalEscalated,
+    ProposalRejectedAfterReview,
+    ProposalTakenOn,
+    StatusLineSet,
+)
+from shared.mail import Mailer
+from shared.observed import ObservedProposal
+from shared.outbox import Outbox
+from shared.proposal import PROPOSAL_FOLD
+from shared.status_tokens import StatusTokens
+
+log = logging.getLogger(__name__)
+
+# What the other services say that the proposer hears of by e-mail.
+TOLD_BY_MAIL = {
+    event.cloudevent_type()
+    for event in (
+        ProposalTakenOn,
+        StatusLineSet,
+        DialogueMilestoneReached,
+        ProposalAdopted,
+        ProposalRejectedAfterReview,
+        ProposalEscalated,
+    )
+}
+
+_templates = Environment(
+    loader=PackageLoader("services.intake", "templates/mail"),
+    autoescape=False,  # plain-text mail: nothing is interpreted as markup
+    undefined=StrictUndefined,
+    keep_trailing_newline=True,
+)
+
+
+class ProposerMail:
+    def __init__(self, intake: IntakeApplication, settings: IntakeSettings, mailer: Mailer) -> None:
+        self._intake = intake
+        self._tokens = StatusTokens(settings.status_key())
+        self._base_url = settings.public_base_url.rstrip("/")
+        self._mailer = mailer
+
+    def send(self, domain_event: Any) -> None:
+        """The e-mail this stored event calls for, if any."""
+        at = domain_event.timestamp
+        match domain_event:
+            case Proposal.Submitted():
+                self._mail(domain_event.originator_id, "receipt.txt", at)
+            case Proposal.Accepted() | Proposal.Rejected() | Proposal.Withdrawn():
+                self._mail(domain_event.originator_id, "status.txt", at)
+            case Proposal.StatusLinkRequested():
+                self._mail(domain_event.originator_id, "status_link.txt", at)
+            case ObservedProposal.Heard() if domain_event.event_type in TOLD_BY_MAIL:
+                # When it happened in the other service, not when intake heard it.
+                happened = datetime.fromisoformat(domain_event.meta["time"])
+                self._mail(UUID(domain_event.data["proposal_id"]), "status.txt", happened)
+
+    def _mail(self, proposal_id: UUID, template: str, as_of: datetime) -> None:
+        proposal = self._intake.proposal(proposal_id)
+        address = proposal.contact.get("email")
+        if not address:
+            return
+        # The proposal as it was when this happened: a receipt sent late (the SMTP server
+        # was down) still says "received", and each change is told in its turn.
+        history = [e for e in self._intake.history(proposal_id) if e.meta.time <= as_of]
+        state = PROPOSAL_FOLD.fold(history)
+        if state is None:
+            return
+        view = ProposerView.of_state(state)
+        token = self._tokens.issue(proposal_id)
+        text = _templates.get_template(template).render(
+            view=view,
+            contact_person=proposal.contact.get("contact_person") or "",
+            organisation=proposal.organisation,
+            status_url=f"{self._base_url}/status/{proposal_id}?token={token}",
+        )
+        subject, _, body = text.partition("\n\n")
+        self._mailer.send(self._mailer.message(address, subject.strip(), body))
+        log.info("mailed %s about %s", template, view.receipt_number)
+
+
+def proposer_mail_outbox(settings: IntakeSettings, intake: IntakeApplication) -> Outbox | None:
+    """The outbox beside the intake API, when an SMTP server is configured."""
+    mailer = Mailer(settings)
+    if not mailer.enabled:
+        log.info("KYOSO_SMTP_HOST is empty: proposers are not e-mailed")
+        return None
+    mail = ProposerMail(intake, settings, mailer)
+    return Outbox(intake, "proposer-mail", mail.send, settings.mail_retry_seconds)
