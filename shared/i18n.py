@@ -20,7 +20,7 @@ from babel.support import Translations
 DOMAIN = "messages"
 
 
-def N_(message: str) -> str:  # noqa: N802 (gettext's name for "mark only, translate later")
+def N_(message: str) -> str:
     """Mark a text for the catalogue where it is defined; it is translated where shown."""
     return message
 

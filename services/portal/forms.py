@@ -101,9 +101,7 @@ FIELDS: tuple[FormField, ...] = (
         autocomplete="organization",
     ),
     FormField("proposer.kind", N_("Kind of proposer"), kind="radio"),
-    FormField(
-        "proposer.contact_person", N_("Contact person"), max_length=200, autocomplete="name"
-    ),
+    FormField("proposer.contact_person", N_("Contact person"), max_length=200, autocomplete="name"),
     FormField("proposer.email", N_("E-mail address"), kind="email", autocomplete="email"),
     FormField(
         "proposer.phone",

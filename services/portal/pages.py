@@ -128,7 +128,11 @@ class Page:
         self.cookies[name] = (value, max_age, path, same_site)
 
     def render(self, template: str, /, status_code: int = 200, **context: Any) -> HTMLResponse:
-        html = ENVIRONMENTS[self.language].get_template(template).render(page=self, lang=self.language, **context)
+        html = (
+            ENVIRONMENTS[self.language]
+            .get_template(template)
+            .render(page=self, lang=self.language, **context)
+        )
         response = HTMLResponse(html, status_code=status_code)
         self.apply_cookies(response)
         return response

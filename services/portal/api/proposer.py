@@ -108,7 +108,9 @@ async def withdraw(
         error = page.gettext(
             "The proposal could not be withdrawn: %(reason)s", reason=_reason(refused)
         )
-        return _private(page.render("withdraw.html", status_code=409, proposal=proposal, error=error))
+        return _private(
+            page.render("withdraw.html", status_code=409, proposal=proposal, error=error)
+        )
     return _private(RedirectResponse(page.url(f"/status/{pid}"), status_code=303))
 
 
@@ -157,7 +159,9 @@ async def answer_consultation(
     if proposal is None or found is None:
         return _private(page.render("status_unknown.html", status_code=404))
     return _private(
-        page.render("consultation.html", status_code=422, proposal=proposal, case=found, error=error)
+        page.render(
+            "consultation.html", status_code=422, proposal=proposal, case=found, error=error
+        )
     )
 
 

@@ -10,7 +10,6 @@ status link. Every POST carries the signed form token (shared.csrf).
 from __future__ import annotations
 
 import secrets
-from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
