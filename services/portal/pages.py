@@ -21,6 +21,7 @@ from fastapi import Depends, Request, Response
 from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
 from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from services.portal.backends import ServiceUnavailable
 from services.portal.settings import PortalSettings
@@ -102,6 +103,12 @@ class Page:
     def city_url(self, tail: str = "", **query: Any) -> str:
         assert self.city is not None
         return self.url(f"/{self.city.code}{tail}", **query)
+
+    def current(self, city_tail: str) -> Markup:
+        """` aria-current="page"` on the city's navigation link to this very page."""
+        assert self.city is not None
+        here = self.path == f"/{self.city.code}{city_tail}"
+        return Markup(' aria-current="page"') if here else Markup("")
 
     @property
     def here(self) -> str:
