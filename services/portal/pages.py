@@ -111,10 +111,6 @@ class Page:
         return Markup(' aria-current="page"') if here else Markup("")
 
     @property
-    def here(self) -> str:
-        return self.url(self.path, **self.query)
-
-    @property
     def other_languages(self) -> list[tuple[str, str, str]]:
         """(code, name, address of this page in it) for the language switch."""
         return [

@@ -306,8 +306,13 @@ async def test_the_proposer_reads_the_case_before_publication_and_consents(
     case_id = await consultation_opened(desk, proposal_id)
 
     await portal.get(f"/status/{proposal_id}", params={"token": token})
-    status = await page(portal, f"/status/{proposal_id}")
-    assert "実施が決まりました" in status.text
+
+    async def adopted() -> Html | None:
+        # Intake hears decision's adoption from its topic, a moment after the case exists.
+        shown = await page(portal, f"/status/{proposal_id}")
+        return shown if "実施が決まりました" in shown.text else None
+
+    status = await wait_until(adopted, what="intake to hear the adoption")
     assert f"{PUBLIC_BASE}/status/{proposal_id}/case" in status.links()
     consultation = await page(portal, f"/status/{proposal_id}/case")
     assert "成果 Results" in consultation.text

@@ -113,7 +113,9 @@ async def submit(
         status_link=page.url(f"/status/{receipt.proposal_id}", token=receipt.status_token),
         channel_name=CHANNEL_NAMES[channel],
     )
+    # The page holds the status link: kept out of caches and of any Referer.
     response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
 
