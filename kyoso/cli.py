@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from kyoso import audit, rebuild
-from services.registry import SERVICES
+from services.registry import PROCESSES, SERVICES
 from shared.settings import ConfigError
 
 AUDIT_COMMANDS = ("verify", "replay", "export")
@@ -34,7 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     up.add_argument("--no-demo-data", action="store_true", help="do not load Nagasaki's themes")
 
     service = commands.add_parser("service", help="run one service in the foreground")
-    service.add_argument("name", choices=list(SERVICES))
+    service.add_argument("name", choices=list(PROCESSES))
 
     relay = commands.add_parser("relay", help="run only a service's relay to Kafka")
     relay.add_argument("name", choices=list(SERVICES))
@@ -76,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "service":
             from shared.service import run
 
-            run(SERVICES[args.name])
+            run(PROCESSES[args.name])
             return 0
         if args.command == "relay":
             from shared.service import run_relay_only

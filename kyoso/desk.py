@@ -21,7 +21,7 @@ from pathlib import Path
 from types import FrameType
 
 from kyoso.demo import walk_nagasaki_register
-from services.registry import SERVICES
+from services.registry import PROCESSES
 from shared.broker import LocalBroker
 from shared.mail_catcher import MailCatcher
 from shared.settings import CommonSettings, load_settings
@@ -113,15 +113,20 @@ def bring_up(broker_port: int, demo_data: bool) -> int:
     _stop_on_sigterm()
     broker = LocalBroker(port=broker_port, log_path=data_dir / "broker.log").start()
     children: dict[str, subprocess.Popen[bytes]] = {}
+    urls = {
+        name: f"http://127.0.0.1:{env.get(s.port_variable, str(s.default_port))}"
+        for name, s in PROCESSES.items()
+    }
+    # The portal calls the services where they listen, and intake's status links open it.
+    env.setdefault("KYOSO_INTAKE_URL", urls["intake"])
+    env.setdefault("KYOSO_ROUTING_URL", urls["routing"])
+    env.setdefault("KYOSO_PUBLICATION_URL", urls["publication"])
+    env.setdefault("KYOSO_PUBLIC_BASE_URL", urls["portal"])
     try:
-        for name in SERVICES:
+        for name in PROCESSES:
             children[name] = subprocess.Popen(
                 [sys.executable, "-m", "kyoso.cli", "service", name], env=env
             )
-        urls = {
-            name: f"http://127.0.0.1:{env.get(s.port_variable, str(s.default_port))}"
-            for name, s in SERVICES.items()
-        }
         deadline = time.monotonic() + READY_TIMEOUT_SECONDS
         for name, base in urls.items():
             while not _ready(f"{base}/readyz"):
@@ -142,12 +147,14 @@ def bring_up(broker_port: int, demo_data: bool) -> int:
         mail_goes_to = f"kept in {catcher.folder} (not sent)" if catcher else env["KYOSO_SMTP_HOST"]
         print(
             "\n共創窓口 Kyoso Desk is up.\n"
-            f"  Portal ポータル            {urls['intake']}/\n"
-            f"  API docs                  {urls['intake']}/docs\n"
-            f"  Themes テーマ (Nagasaki)   {urls['intake']}/api/v1/municipalities/nagasaki/themes\n"
+            f"  Portal ポータル            {urls['portal']}/\n"
+            f"  Nagasaki 長崎市の窓口       {urls['portal']}/nagasaki\n"
+            f"  Register 提案受付状況       {urls['portal']}/nagasaki/register\n"
+            f"  API docs (intake)         {urls['intake']}/docs\n"
             f"  Routing 振り分け           {urls['routing']}/docs\n"
             f"  Desk dashboard            {urls['routing']}/api/v1/municipalities/nagasaki/dashboard\n"
-            f"  Register 提案受付状況       {urls['publication']}/register/nagasaki\n"
+            f"  Decision 実施判断          {urls['decision']}/docs\n"
+            f"  Publication 公表           {urls['publication']}/docs\n"
             f"  Case feed 事例フィード      {urls['publication']}/feeds/nagasaki.json\n"
             f"  Kafka broker              127.0.0.1:{broker_port} (topics {settings.topic_prefix}.*)\n"
             f"  Stores                    {data_dir}\n"

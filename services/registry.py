@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from services.decision.service import DECISION
 from services.intake.service import INTAKE
+from services.portal.service import PORTAL
 from services.publication.service import PUBLICATION
 from services.routing.service import ROUTING
 from shared.declaration import ServiceDeclaration
@@ -13,10 +14,16 @@ from shared.declaration import ServiceDeclaration
 SERVICES: dict[str, ServiceDeclaration] = {
     declaration.name: declaration for declaration in (INTAKE, ROUTING, DECISION, PUBLICATION)
 }
+# The services that keep no events: the public portal calls the others' APIs and records
+# nothing, so it has no store, topics or relay for rebuild, verify, replay and the audit
+# to read. It runs as a process like the others (`kyoso service portal`, compose, deploy/).
+FRONTS: dict[str, ServiceDeclaration] = {PORTAL.name: PORTAL}
+# Every process of the desk, the portal first (`kyoso up` prints its address first).
+PROCESSES: dict[str, ServiceDeclaration] = {**FRONTS, **SERVICES}
 
 
 def service(name: str) -> ServiceDeclaration:
     try:
-        return SERVICES[name]
+        return PROCESSES[name]
     except KeyError:
-        raise LookupError(f"no service '{name}' (one of {', '.join(SERVICES)})") from None
+        raise LookupError(f"no service '{name}' (one of {', '.join(PROCESSES)})") from None

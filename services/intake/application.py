@@ -129,6 +129,14 @@ class IntakeApplication(ConsumingApplication):
             raise outcome
         return outcome
 
+    def check_submission(
+        self, municipality: str, submission: ProposalSubmission, today: date
+    ) -> None:
+        """Refuse now what `submit` would refuse for this proposal's municipality and
+        theme, recording nothing (the portal checks a form before its confirmation step)."""
+        self._known_municipality(municipality)
+        self._theme_answered(municipality, submission.theme_number, today)
+
     def submit_many(self, requests: Sequence[SubmissionRequest]) -> list[Submitted | Exception]:
         """Record several submissions in one transaction (group commit).
 

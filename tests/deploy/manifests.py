@@ -22,7 +22,7 @@ from fastapi import FastAPI
 from pydantic_settings import BaseSettings
 from starlette.routing import Match
 
-from services.registry import SERVICES
+from services.registry import PROCESSES
 from shared.settings import ENV_PREFIX, CommonSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,7 +37,7 @@ OVERLAY = DEPLOY / "overlays" / "example-city"
 # Which settings class each service reads, from the services' declarations: a service in
 # the compose file or the manifests that is not declared fails the tests, naming it.
 SERVICE_SETTINGS: dict[str, type[CommonSettings]] = {
-    name: declaration.settings for name, declaration in SERVICES.items()
+    name: declaration.settings for name, declaration in PROCESSES.items()
 }
 
 
@@ -51,16 +51,18 @@ def setting_variables(settings: type[BaseSettings]) -> set[str]:
 
 
 def port_variable(service: str) -> str:
-    return SERVICES[service].port_variable
+    return PROCESSES[service].port_variable
 
 
 def default_port(service: str) -> int:
-    return SERVICES[service].default_port
+    return PROCESSES[service].default_port
 
 
 def service_topics(service: str, settings: CommonSettings) -> set[str]:
     """The topics a service uses, from its declaration: published, consumed, dead letters."""
-    declaration = SERVICES[service]
+    declaration = PROCESSES[service]
+    if not declaration.published() and not declaration.consumed():
+        return set()  # a service that keeps no events (the portal) has no topics at all
     topics = [*declaration.published(), *declaration.consumed(), declaration.dead_letters()]
     return {topic.name(settings) for topic in topics}
 

@@ -22,7 +22,7 @@ from fastapi import FastAPI
 from pydantic import TypeAdapter
 
 from services.intake.settings import IntakeSettings
-from services.registry import SERVICES
+from services.registry import FRONTS, PROCESSES
 from shared.service import create_app
 from shared.settings import CommonSettings
 from tests.deploy import manifests as m
@@ -35,6 +35,10 @@ CONTAINER_VALUES = {
     "KYOSO_DATA_DIR": "a folder the image's non-root user owns",
     "KYOSO_PUBLIC_BASE_URL": "the code derives it from KYOSO_HTTP_HOST, 0.0.0.0 in containers",
     "KYOSO_PUBLICATION_BASE_URL": "the code derives it from KYOSO_HTTP_HOST, 0.0.0.0 in containers",
+    "KYOSO_PORTAL_PUBLIC_BASE_URL": "the code derives it from KYOSO_HTTP_HOST, 0.0.0.0 in containers",
+    "KYOSO_INTAKE_URL": "the intake service by its name on the containers' network",
+    "KYOSO_ROUTING_URL": "the routing service by its name on the containers' network",
+    "KYOSO_PUBLICATION_URL": "the publication service by its name on the containers' network",
     "KYOSO_SECRET_KEY": "a secret: no default",
     "KYOSO_STAFF_TOKENS": "a secret: no default",
 }
@@ -56,7 +60,7 @@ def apps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, FastAPI]:
         values: dict[str, Any] = {"data_dir": tmp_path_factory.mktemp(name)}
         if "secret_key" in settings_class.model_fields:
             values["secret_key"] = secrets.token_urlsafe(32)
-        built[name] = create_app(SERVICES[name], settings_class(**values))
+        built[name] = create_app(PROCESSES[name], settings_class(**values))
     return built
 
 
@@ -98,7 +102,7 @@ def all_topics(prefix: str) -> set[str]:
 
 def test_compose_runs_every_service_the_cli_has_and_no_other(compose: dict[str, Any]) -> None:
     desk = m.desk_services(compose)
-    assert set(desk) == set(SERVICES), "compose and `kyoso service NAME` differ"
+    assert set(desk) == set(PROCESSES), "compose and `kyoso service NAME` differ"
     for name, service in desk.items():
         assert service["command"] == ["service", name], name
         assert name in m.SERVICE_SETTINGS, f"tests/deploy/manifests.py: add {name}'s settings"
@@ -201,6 +205,12 @@ def test_compose_wiring_health_restarts_and_volumes(compose: dict[str, Any]) -> 
     assert services["kafka-init"]["command"] == ["/bin/sh", *script]
     assert all((m.ROOT / source).is_file() for source in script.values())
     for name, service in m.desk_services(compose).items():
+        if name in FRONTS:
+            # It keeps no events: it waits for the services it calls, not for the stores.
+            assert service["depends_on"], name
+            for needed, condition in service["depends_on"].items():
+                assert needed in PROCESSES and condition == {"condition": "service_healthy"}
+            continue
         assert service["depends_on"] == {
             "postgres": {"condition": "service_healthy"},
             "kafka-init": {"condition": "service_completed_successfully"},
@@ -223,6 +233,9 @@ def test_compose_services_reach_postgres_and_kafka_as_configured(
     kafka = m.service_environment(compose["services"]["kafka"])
     for name, service in m.desk_services(compose).items():
         environment = m.service_environment(service)
+        if name in FRONTS:
+            assert environment["KYOSO_DATABASE_URL"] == "memory:", name  # no password
+            continue
         url = urlsplit(environment["KYOSO_DATABASE_URL"])
         assert (url.hostname, url.port, url.path) == (
             "postgres",
@@ -331,7 +344,7 @@ def desk_deployments(kustomize: m.Kustomization) -> dict[str, dict[str, Any]]:
 
 def test_the_kustomization_is_whole(base: m.Kustomization) -> None:
     kinds = sorted((r["kind"], r["metadata"]["name"]) for r in base.resources)
-    services = sorted(SERVICES)
+    services = sorted(PROCESSES)
     assert kinds == sorted(
         [
             *[("Deployment", name) for name in services],
@@ -350,7 +363,7 @@ def test_the_kustomization_is_whole(base: m.Kustomization) -> None:
 
 def test_deployments_run_every_service_the_cli_has_and_no_other(base: m.Kustomization) -> None:
     deployments = desk_deployments(base)
-    assert set(deployments) == set(SERVICES), "deploy/ and `kyoso service NAME` differ"
+    assert set(deployments) == set(PROCESSES), "deploy/ and `kyoso service NAME` differ"
     for name, deployment in deployments.items():
         assert m.image_command(m.container(deployment, name)) == ["kyoso", "service", name]
         assert name in m.SERVICE_SETTINGS, f"tests/deploy/manifests.py: add {name}'s settings"
@@ -437,6 +450,9 @@ def test_the_topics_job_and_each_wait_use_exactly_the_codes_topics(
     assert {f"{prefix}.{t}" for t in job_env["TOPICS"].split()} == all_topics(prefix)
     assert m.mounted_files(job, create, base)[create["command"][1]] == m.BASE / "create-topics.sh"
     for name, deployment in desk_deployments(base).items():
+        if name in FRONTS:  # no topics to wait for
+            assert not m.pod_spec(deployment).get("initContainers"), name
+            continue
         wait = m.container(deployment, "wait-for-topics")
         wait_env = m.container_environment(wait, base.config_maps, base.secrets)
         assert wait_env["KYOSO_TOPIC_PREFIX"] == prefix

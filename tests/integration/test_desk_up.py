@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from services.intake.demo_data import register_rows
+from services.registry import PROCESSES
 from shared.broker import free_port
 from tests.conftest import wait_until
 from tests.factories import proposal_body
@@ -83,7 +84,7 @@ def wait_for_http(request: Callable[[], httpx.Response], status: int, timeout: f
 
 
 def test_kyoso_up_serves_the_desk_and_keeps_proposals_across_restarts(tmp_path: Path) -> None:
-    ports = {name: free_port() for name in ("intake", "routing", "decision", "publication")}
+    ports = {name: free_port() for name in PROCESSES}
     intake_port, routing_port, broker_port = ports["intake"], ports["routing"], free_port()
     base = f"http://127.0.0.1:{intake_port}"
     desk = Desk(tmp_path, ports, broker_port)
@@ -91,7 +92,12 @@ def test_kyoso_up_serves_the_desk_and_keeps_proposals_across_restarts(tmp_path: 
         desk.wait_for("Kyoso Desk is up")
         desk.wait_for("Nagasaki desk token")
         printed = "".join(desk.output)
-        assert f"{base}/" in printed and f"127.0.0.1:{broker_port}" in printed
+        portal = f"http://127.0.0.1:{ports['portal']}"
+        assert f"127.0.0.1:{broker_port}" in printed
+        # The portal is where to look first: the first address printed, and it answers.
+        first_address = printed.split("is up")[1].split("http://")[1].split()[0]
+        assert f"http://{first_address}" == f"{portal}/"
+        assert httpx.get(f"{portal}/nagasaki").status_code == 200
         themes = httpx.get(f"{base}/api/v1/municipalities/nagasaki/themes").json()
         assert len(themes) == 27 and [t["number"] for t in themes if not t["open"]] == [25]
         receipt = httpx.post(
@@ -148,7 +154,9 @@ def test_kyoso_up_serves_the_desk_and_keeps_proposals_across_restarts(tmp_path: 
     again = Desk(tmp_path, ports, broker_port)
     try:
         again.wait_for("Kyoso Desk is up")
-        view = httpx.get(receipt["status_url"]).text
+        # The status link opens the portal's status page (the token moves into a cookie).
+        assert receipt["status_url"].startswith(f"http://127.0.0.1:{ports['portal']}/status/")
+        view = httpx.get(receipt["status_url"], follow_redirects=True).text
         assert receipt["receipt_number"] in view
         assert len(httpx.get(f"{base}/api/v1/municipalities/nagasaki/themes").json()) == 27
         # The broker started empty; the relay published the kept proposal to it again.

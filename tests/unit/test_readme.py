@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from services.decision.settings import DecisionSettings
-from services.intake.settings import IntakeSettings
-from services.publication.settings import PublicationSettings
-from services.routing.settings import RoutingSettings
+from services.registry import PROCESSES
 from shared.settings import ENV_PREFIX
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -15,12 +12,7 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def test_the_readme_lists_every_setting_a_service_reads() -> None:
-    fields = {
-        *IntakeSettings.model_fields,
-        *RoutingSettings.model_fields,
-        *DecisionSettings.model_fields,
-        *PublicationSettings.model_fields,
-    }
+    fields = {name for declared in PROCESSES.values() for name in declared.settings.model_fields}
     variables = {f"{ENV_PREFIX}{name.upper()}" for name in fields}
     missing = sorted(v for v in variables if f"`{v}`" not in README)
     assert not missing, f"README's configuration table lacks {missing}"

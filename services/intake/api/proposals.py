@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Response, status
 
-from services.intake.api.dependencies import Settings, Submissions, Today, Tokens
+from services.intake.api.dependencies import Intake, Settings, Submissions, Today, Tokens
 from services.intake.api.views import SubmissionReceipt
 from services.intake.application import SubmissionRequest
 from services.intake.commands import ProposalSubmission
@@ -68,3 +68,21 @@ async def submit_proposal(
         status_token=token,
         status_url=f"{settings.public_base_url.rstrip('/')}/status/{proposal.id}?token={token}",
     )
+
+
+@router.post(
+    "/check",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="提案を確認する（記録しない） / Check a proposal without submitting it",
+    responses={
+        409: {"description": "The theme's call is closed"},
+        422: {"description": "A field is missing or malformed, or the theme does not exist"},
+    },
+)
+def check_proposal(
+    municipality: str, submission: ProposalSubmission, intake: Intake, today: Today
+) -> Response:
+    """The answer a submission of this body would get, except that nothing is recorded
+    and no receipt is issued: 204, or the same 409/422 with the fields named."""
+    intake.check_submission(municipality, submission, today)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,1 @@
+"""The public portal: the desk's pages for the public and for proposers (issue 16)."""

@@ -1,0 +1,45 @@
+"""The public portal, declared: the desks' pages for the public and for proposers
+(ポータル). It keeps no events; it calls intake, routing and publication over HTTP."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from fastapi import FastAPI
+
+from services.portal.api import proposer, proposing, public
+from services.portal.application import SERVICE, PortalApplication
+from services.portal.backends import client_lifespan
+from services.portal.settings import PortalSettings
+from shared.csrf import CsrfTokens
+from shared.declaration import ServiceDeclaration
+
+
+def _publishes_nothing(domain_event: Any) -> None:
+    return None
+
+
+def _no_proposal_aggregate(proposal_id: UUID) -> UUID:
+    # The portal's store never holds a proposal's events (it holds none at all).
+    return proposal_id
+
+
+def _on_start(app: FastAPI, settings: PortalSettings, portal: PortalApplication) -> None:
+    app.state.csrf = CsrfTokens(settings.csrf_key())
+
+
+PORTAL = ServiceDeclaration(
+    name=SERVICE,
+    title="Kyoso Desk — portal 共創窓口 ポータル",
+    description="提案の窓口、テーマ、提案受付状況、事例。The public portal of the desks.",
+    settings=PortalSettings,
+    port_setting="portal_port",
+    application=PortalApplication,
+    publishes=_publishes_nothing,
+    proposal_aggregate=_no_proposal_aggregate,
+    # The proposer's and the proposing pages come before the public ones, whose
+    # `/{city}/…` addresses would otherwise also match `/status/…`.
+    routers=[client_lifespan(), proposer.router, proposing.router, public.router],
+    on_start=_on_start,
+)

@@ -1,0 +1,85 @@
+"""The portal's settings (environment variables, documented in the README)."""
+
+from __future__ import annotations
+
+import secrets
+
+from pydantic import Field, field_validator, model_validator
+
+from shared.settings import CommonSettings, ConfigError
+
+URL = r"^https?://[^\s/]+(/[^\s]*)?$"
+
+
+class PortalSettings(CommonSettings):
+    portal_port: int = Field(8000, ge=1, le=65535, description="HTTP port of the public portal.")
+    portal_public_base_url: str = Field(
+        "",
+        pattern=r"^(https?://.*)?$",
+        description="Base URL the public reaches the portal at; every link in its pages and "
+        "the proposers' status links are built from it, never from the request's Host header. "
+        "Empty: http://KYOSO_HTTP_HOST:KYOSO_PORTAL_PORT.",
+    )
+    intake_url: str = Field(
+        "http://127.0.0.1:8001", pattern=URL, description="Where the portal calls intake's API."
+    )
+    routing_url: str = Field(
+        "http://127.0.0.1:8002", pattern=URL, description="Where the portal calls routing's API."
+    )
+    publication_url: str = Field(
+        "http://127.0.0.1:8004",
+        pattern=URL,
+        description="Where the portal calls publication's API.",
+    )
+    publication_base_url: str = Field(
+        "",
+        pattern=r"^(https?://.*)?$",
+        description="Where the public reaches publication (its JSON Feed, linked from the "
+        "portal for other cities); the same variable publication reads. Empty: "
+        "KYOSO_PUBLICATION_URL.",
+    )
+    portal_backend_timeout_seconds: float = Field(
+        10.0, gt=0, le=120, description="How long the portal waits for a service's answer."
+    )
+    portal_csrf_key: str = Field(
+        "",
+        description="Key that signs the portal's form tokens (at least 32 characters; the same "
+        "on every portal replica). Empty: a key is generated once into "
+        "KYOSO_DATA_DIR/portal-csrf-key (fine for one machine).",
+    )
+
+    @field_validator("portal_csrf_key")
+    @classmethod
+    def long_enough(cls, value: str) -> str:
+        if value and len(value) < 32:
+            raise ValueError("must be at least 32 characters")
+        return value
+
+    @model_validator(mode="after")
+    def derive_and_keep_no_events(self) -> PortalSettings:
+        if not self.portal_public_base_url:
+            self.portal_public_base_url = f"http://{self.http_host}:{self.portal_port}"
+        self.portal_public_base_url = self.portal_public_base_url.rstrip("/")
+        if not self.publication_base_url:
+            self.publication_base_url = self.publication_url
+        self.publication_base_url = self.publication_base_url.rstrip("/")
+        # The portal keeps no events of its own (it calls the services' APIs): there is
+        # nothing to relay and nothing to consume, whatever the shared settings say.
+        self.relay_enabled = False
+        self.consumer_enabled = False
+        return self
+
+    def csrf_key(self) -> bytes:
+        if self.portal_csrf_key:
+            return self.portal_csrf_key.encode()
+        path = self.data_dir / "portal-csrf-key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+            path.chmod(0o600)
+        key = path.read_text(encoding="utf-8").strip()
+        if len(key) < 32:
+            raise ConfigError(
+                f"KYOSO_PORTAL_CSRF_KEY: the key in {path} is shorter than 32 characters"
+            )
+        return key.encode()

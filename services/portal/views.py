@@ -1,0 +1,151 @@
+"""What the services answer, as the portal reads it: only the fields its pages show.
+
+These mirror the services' response models (intake's ThemeView, SubmissionReceipt and
+ProposerView; routing's DepartmentView; publication's RegisterRow and ProposerCaseView;
+the public contract's PublicCase) without importing the services' packages, so the
+portal depends on their HTTP APIs and nothing else. Unknown fields are ignored.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict
+
+from shared.municipalities import fiscal_year
+from shared.proposal import ProposalStatus
+
+
+class Answer(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class Bilingual(Answer):
+    """A text the service gives in both languages (its own wording, not the portal's)."""
+
+    ja: str
+    en: str
+
+    def in_(self, language: str) -> str:
+        return self.en if language == "en" else self.ja
+
+
+class Theme(Answer):
+    number: int
+    title: str
+    field: str
+    department: str
+    opens_on: date | None
+    closes_on: date | None
+    open: bool
+
+
+class Department(Answer):
+    code: str
+    name_ja: str
+    name_en: str
+
+    def name(self, language: str) -> str:
+        return self.name_en if language == "en" else self.name_ja
+
+
+class Reason(Bilingual):
+    code: str
+
+
+class Step(Bilingual):
+    at: datetime
+
+
+class Receipt(Answer):
+    proposal_id: UUID
+    receipt_number: str
+    status: ProposalStatus
+    status_ja: str
+    status_en: str
+    status_token: str
+    reasons: list[Reason]
+
+    def status_text(self, language: str) -> str:
+        return self.status_en if language == "en" else self.status_ja
+
+
+class ProposerStatus(Answer):
+    proposal_id: UUID
+    receipt_number: str
+    title: str
+    submitted_at: datetime
+    status: ProposalStatus
+    status_ja: str
+    status_en: str
+    reasons: list[Reason]
+    explanation: str | None
+    steps: list[Step]
+
+    def status_text(self, language: str) -> str:
+        return self.status_en if language == "en" else self.status_ja
+
+    @property
+    def may_withdraw(self) -> bool:
+        # Intake has the last word (it refuses a withdrawal of a closed proposal); the
+        # page only leaves the button out where intake would refuse.
+        return not self.status.is_closed
+
+
+class RegisterRow(Answer):
+    received_on: date
+    channel: str
+    theme_number: int | None
+    theme_title: str | None
+    title: str | None
+    field: str
+    summary: str
+    status_ja: str
+    status_en: str
+
+    @property
+    def fiscal_year(self) -> int:
+        return fiscal_year(self.received_on)
+
+    def status_text(self, language: str) -> str:
+        return self.status_en if language == "en" else self.status_ja
+
+
+class CaseSection(Answer):
+    heading: str
+    text: str
+
+
+class PublicCase(Answer):
+    case_id: UUID
+    municipality: str
+    version: int
+    title: str
+    summary: str
+    field: str
+    channel: str
+    theme_number: int | None = None
+    theme_title: str | None = None
+    partner: str
+    sections: list[CaseSection]
+    received_on: date
+    published_on: date
+
+
+class ProposerCase(Answer):
+    """The case as it would be published, on which the proposer is consulted."""
+
+    stage: str
+    title: str
+    summary: str
+    sections: list[CaseSection]
+    objection_due_on: date | None
+    objection: str | None
+    consented: bool
+
+    @property
+    def awaits_answer(self) -> bool:
+        # Publication refuses consent or objection outside the consultation; the page
+        # offers them only while the proposer is being consulted and has not answered.
+        return self.stage == "consulting" and not self.consented and self.objection is None
