@@ -74,6 +74,13 @@ def apache_kafka_only() -> pytest.MarkDecorator:
     return pytest.mark.parametrize("broker_kind", [APACHE_KAFKA] if runs else [], indirect=True)
 
 
+def embedded_broker_only() -> pytest.MarkDecorator:
+    """For what does not depend on the broker at all (the portal's pages: they call the
+    services over HTTP): the test runs once, on the embedded broker, and the lanes'
+    broker matrix stays with the services' own tests."""
+    return pytest.mark.parametrize("broker_kind", [TANSU], indirect=True)
+
+
 def new_broker(kind: str, folder: Path, port: int | None = None) -> LocalBroker | ApacheKafka:
     """A broker of that kind, not yet started; an Apache Kafka keeps its data in `folder`."""
     if kind == TANSU:

@@ -20,11 +20,11 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from kyoso.demo import walk_nagasaki_register
-from tests.brokers import Broker
+from tests.brokers import Broker, embedded_broker_only
 from tests.factories import proposal_body
 from tests.portal.servers import RunningDesk, running_desk_servers, staff_json, until
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, embedded_broker_only()]
 
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(__file__).resolve().parents[1] / "screenshots" / "portal"

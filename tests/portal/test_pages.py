@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.brokers import Broker
+from tests.brokers import Broker, embedded_broker_only
 from tests.conftest import NAGASAKI_DESK, bearer, wait_until
 from tests.factories import free_proposal_body, proposal_body
 from tests.portal.harness import (
@@ -26,7 +26,7 @@ from tests.portal.harness import (
 )
 from tests.whole_desk import NAGASAKI, Desk, adopted_proposal, running_desk
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, embedded_broker_only()]
 
 FILLED = {
     "proposer.organisation": "株式会社みなと観光",
