@@ -8,6 +8,7 @@ from uuid import UUID
 from pydantic import BaseModel
 
 from services.intake.domain import Proposal, Theme
+from shared.contract.decision import REJECTION_REASON_LABELS, RejectionReason
 from shared.contract.vocabulary import SCREENING_REASON_LABELS, ScreeningReason
 from shared.proposal import STATUS_LABELS, ProposalState, ProposalStatus
 
@@ -40,7 +41,10 @@ class ThemeView(BaseModel):
 
 
 class Reason(BaseModel):
-    code: ScreeningReason
+    """A coded reason a proposal was not taken further, in the proposer's words: by the
+    desk's screening, or after review by the department or the council."""
+
+    code: str
     ja: str
     en: str
 
@@ -48,6 +52,12 @@ class Reason(BaseModel):
     def of(cls, code: ScreeningReason | str) -> Reason:
         reason = ScreeningReason(code)
         ja, en = SCREENING_REASON_LABELS[reason]
+        return cls(code=reason, ja=ja, en=en)
+
+    @classmethod
+    def after_review(cls, code: RejectionReason | str) -> Reason:
+        reason = RejectionReason(code)
+        ja, en = REJECTION_REASON_LABELS[reason]
         return cls(code=reason, ja=ja, en=en)
 
 
@@ -112,8 +122,10 @@ class ProposerView(StatusText):
             receipt_number=state.receipt_number,
             title=state.title,
             submitted_at=state.submitted_at,
-            reasons=[Reason.of(r) for r in state.screening_reasons],
-            explanation=state.screening_explanation,
+            # Every rejection tells its reasons: Sapporo 「その理由を提案者に説明します」.
+            reasons=[Reason.of(r) for r in state.screening_reasons]
+            + [Reason.after_review(r) for r in state.rejection_reasons],
+            explanation=state.screening_explanation or state.rejection_explanation,
             steps=[StepView(at=s.at, ja=s.ja, en=s.en) for s in state.steps if s.for_proposer],
         )
 
