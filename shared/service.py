@@ -20,6 +20,7 @@ from shared.application import ServiceApplication
 from shared.clock import Clock, utc_now
 from shared.consumer import ConsumingApplication
 from shared.declaration import ServiceDeclaration
+from shared.openapi import document_answers
 from shared.rebuild import ReadModelsReport, live_report
 from shared.relay import Relay
 from shared.runner import run_relay, serve_http
@@ -175,6 +176,7 @@ def create_app(
     app.include_router(read_models_router(declaration.name))
     add_request_metrics(app, declaration.name)
     answer_domain_errors(app)
+    document_answers(app)
     return app
 
 
