@@ -62,3 +62,13 @@ def test_every_service_has_one_error_shape_and_no_fastapi_default() -> None:
         assert schemas["ErrorItem"]["required"] == ["loc", "msg"]
         assert "HTTPValidationError" not in schemas
 
+
+def test_the_rules_of_the_request_bodies_are_in_the_schema() -> None:
+    schemas = service_app("intake").openapi()["components"]["schemas"]
+    submission = schemas["ProposalSubmission"]
+    assert submission["if"] == {"properties": {"channel": {"const": "theme"}}}
+    assert submission["then"]["required"] == ["theme_number"]
+    assert schemas["Screening"]["then"]["properties"]["reasons"] == {"minItems": 1}
+    assert "closes_on is on or after opens_on" in schemas["ThemeDraft"]["description"]
+    section = service_app("publication").openapi()["components"]["schemas"]["SectionIn"]
+    assert section["properties"]["protected"]["type"] == "boolean"
