@@ -14,11 +14,14 @@ written:
 - a route that writes answers 409 (the state does not allow it now) and 422 (a domain
   rule refuses a value); any route with parameters or a body answers 422 (FastAPI's
   validation);
-- the HTTP edge refuses bodies that are too large (413) and anonymous writes that come
-  too fast (429, with `Retry-After`).
+- a route with a body answers 413 when the body is larger than the HTTP edge accepts, and
+  400 when it is not UTF-8 (FastAPI's own answer, with a plain-string detail);
+- the anonymous endpoints — what anyone may send, and everything behind the status
+  token — answer 429, with `Retry-After`, to a client that comes too often (the edge's
+  rate limits).
 
 A router may still declare `responses=` on a route, for a status or a description only it
-knows; what it declares wins. Every 4xx has the shape `{"detail": [{"loc", "msg"}]}`
+knows; what it declares wins. Every other 4xx has the shape `{"detail": [{"loc", "msg"}]}`
 (`shared.web.error`, FastAPI's own 422s, the staff and status-token dependencies).
 """
 
@@ -138,7 +141,7 @@ def answers_of(route: Any) -> list[Answer]:
             ),
             Answer(413, "The request body is larger than the desk accepts"),
         ]
-    if writes and not staff:
+    if not staff and (writes or proposer):
         answers.append(
             Answer(
                 429,
