@@ -21,6 +21,7 @@ from shared.clock import Clock, utc_now
 from shared.consumer import ConsumingApplication
 from shared.declaration import ServiceDeclaration, Worker
 from shared.edge import guard_the_edge
+from shared.openapi import document_answers
 from shared.rebuild import ReadModelsReport, live_report
 from shared.relay import Relay
 from shared.runner import run_relay, serve_http
@@ -185,6 +186,7 @@ def create_app(
     guard_the_edge(app, settings)
     add_request_metrics(app, declaration.name)
     answer_domain_errors(app)
+    document_answers(app)
     return app
 
 

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.errors import DomainError, InvalidValue, NotFound, StateConflict
@@ -38,6 +39,19 @@ def answer_domain_errors(app: FastAPI) -> None:
     @app.exception_handler(NotFound)
     async def not_found(request: Request, problem: NotFound) -> JSONResponse:
         return error(404, problem.loc, str(problem))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, problem: StarletteHTTPException) -> JSONResponse:
+        # The framework's own refusals (a body that is not UTF-8: 400) carry a plain
+        # string; ours already carry the common shape.
+        detail: object = problem.detail
+        if isinstance(detail, str):
+            detail = [{"loc": ["body"] if problem.status_code == 400 else [], "msg": detail}]
+        return JSONResponse(
+            status_code=problem.status_code,
+            content={"detail": detail},
+            headers=getattr(problem, "headers", None),
+        )
 
     @app.exception_handler(DomainError)
     async def refused(request: Request, problem: DomainError) -> JSONResponse:

@@ -32,9 +32,21 @@ class Proposer(BaseModel):
 
 class ProposalSubmission(BaseModel):
     """A proposal as the proposer sends it (DOMAIN.md: organisation, contact person,
-    contact details, subject and content are required)."""
+    contact details, subject and content are required). A theme proposal names its
+    theme_number; any other channel names none."""
 
-    model_config = ConfigDict(extra="forbid")
+    # The rule of `theme_number_matches_channel`, in the OpenAPI too.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "if": {"properties": {"channel": {"const": Channel.THEME.value}}},
+            "then": {
+                "required": ["theme_number"],
+                "properties": {"theme_number": {"type": "integer"}},
+            },
+            "else": {"properties": {"theme_number": {"type": "null"}}},
+        },
+    )
 
     channel: Channel
     theme_number: int | None = Field(None, ge=1, description="Required for theme proposals")
@@ -61,9 +73,20 @@ class ProposalSubmission(BaseModel):
 
 
 class Screening(BaseModel):
-    """The desk's screening decision: accept, or reject with coded reasons and text."""
+    """The desk's screening decision: accept, or reject with at least one coded reason
+    and an explanation for the proposer."""
 
-    model_config = ConfigDict(extra="forbid")
+    # The rule of `rejection_has_reasons`, in the OpenAPI too.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "if": {"properties": {"decision": {"const": "reject"}}},
+            "then": {
+                "required": ["reasons", "explanation"],
+                "properties": {"reasons": {"minItems": 1}, "explanation": {"minLength": 1}},
+            },
+        },
+    )
 
     decision: Literal["accept", "reject"]
     reasons: list[ScreeningReason] = Field(default_factory=list)
@@ -85,6 +108,10 @@ class Withdrawal(BaseModel):
 
 
 class ThemeDraft(BaseModel):
+    """A theme the desk publishes.
+
+    Its call cannot close before it opens: closes_on is on or after opens_on."""
+
     model_config = ConfigDict(extra="forbid")
 
     number: int = Field(ge=1)

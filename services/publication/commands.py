@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20000)]
 Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400)]
@@ -17,7 +17,8 @@ class SectionIn(BaseModel):
 
     heading: Line
     text: Text
-    protected: bool = Field(False, description="True: kept inside, never published")
+    # Strict: 0 or "no" is not a yes-or-no answer about what stays protected.
+    protected: StrictBool = Field(False, description="True: kept inside, never published")
 
 
 class CaseDraft(BaseModel):

@@ -12,7 +12,7 @@ from datetime import date
 from enum import StrEnum
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from shared.contract.base import IntegrationEvent
 
@@ -94,7 +94,8 @@ class AssessmentInputs(BaseModel):
     uniqueness_evidence: tuple[UniquenessEvidence, ...] = Field(
         (), description="Patents, copyrights, special technology, expertise"
     )
-    other_capable_providers: bool | None = Field(
+    # Strict: a department states true or false (or nothing), never 0, 1 or "yes".
+    other_capable_providers: StrictBool | None = Field(
         None, description="False: clearly nobody else can do it; None: not established"
     )
 

@@ -33,7 +33,10 @@ IdempotencyKey = Annotated[
     status_code=status.HTTP_201_CREATED,
     summary="提案する / Submit a proposal",
     responses={
-        200: {"description": "A retry with the same Idempotency-Key: the earlier receipt"},
+        200: {
+            "model": SubmissionReceipt,
+            "description": "A retry with the same Idempotency-Key: the earlier receipt",
+        },
         409: {"description": "The theme's call is closed"},
         422: {"description": "A field is missing or malformed, or the theme does not exist"},
     },

@@ -8,6 +8,7 @@ from fastapi import APIRouter, status
 from services.intake.api.dependencies import Intake, ProposerAccess
 from services.intake.api.views import ProposerView, StatusLinkAnswer
 from services.intake.commands import StatusLinkRequest, Withdrawal
+from shared.openapi import ErrorAnswer
 from shared.staff_auth import CorrelationId
 
 router = APIRouter(prefix="/api/v1/proposer", tags=["proposer"])
@@ -35,6 +36,7 @@ def withdraw(
     "/status-links",
     status_code=status.HTTP_202_ACCEPTED,
     summary="状況確認リンクの再送 / Send my status link again",
+    responses={404: {"model": ErrorAnswer, "description": "The municipality is not served"}},
 )
 def resend_status_link(
     request: StatusLinkRequest, intake: Intake, correlation_id: CorrelationId = None

@@ -1,0 +1,1 @@
+"""Every service's OpenAPI checked against its answers (schemathesis)."""
