@@ -14,6 +14,8 @@ from typing import Any, TypeVar
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
+from shared.kafka_security import KafkaClientSettings
+
 ENV_PREFIX = "KYOSO_"
 
 
@@ -21,8 +23,8 @@ class ConfigError(ValueError):
     """A configuration value is missing or wrong; the message names the variable."""
 
 
-class CommonSettings(BaseSettings):
-    """Settings every service reads."""
+class CommonSettings(KafkaClientSettings):
+    """Settings every service reads (with how its Kafka clients log in: shared.kafka_security)."""
 
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
 
