@@ -122,9 +122,9 @@ async def follow(
         session_timeout_ms=session_timeout_ms,
         heartbeat_interval_ms=max(100, session_timeout_ms // 4),
     )
-    await consumer.start()
     kept = 0
     try:
+        await consumer.start()  # a broker that refuses the login or the topic says so here
         while not stopping.is_set():
             batches = await consumer.getmany(timeout_ms=500)
             for records in batches.values():

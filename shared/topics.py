@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import TopicAlreadyExistsError, for_code
 from aiokafka.protocol.metadata import MetadataRequest
 from aiokafka.structs import ConsumerRecord
 
@@ -64,9 +64,15 @@ async def ensure_topics(
         missing = [t for t in topics if t not in existing]
         if missing:
             with contextlib.suppress(TopicAlreadyExistsError):
-                await admin.create_topics(
+                response = await admin.create_topics(
                     [NewTopic(t, partitions, 1, topic_configs=TOPIC_CONFIG) for t in missing]
                 )
+                # The broker answers per topic, and aiokafka raises none of it: a topic the
+                # client may not create (no CREATE ACL) must not pass for created.
+                for topic, code, *_ in response.topic_errors:
+                    refusal = for_code(code) if code else None
+                    if refusal is not None and refusal is not TopicAlreadyExistsError:
+                        raise refusal(f"could not create {topic}")
         return missing
     finally:
         await admin.close()
