@@ -4,20 +4,20 @@ subscriber may read only the public topic").
 
 Each service logs in as `User:kyoso-<service>` (shared.kafka_security) and is allowed:
 
-- READ and DESCRIBE on the topics it reads: those it consumes, and those it publishes,
+- Read and Describe on the topics it reads: those it consumes, and those it publishes,
   which its relay reads back to reconcile them with its store (DESIGN.md §2); and on its
   consumer group `{prefix}-{service}` (the Faust app id, shared.streams.faust_app);
-- WRITE, CREATE and DESCRIBE on its own topics: what it publishes and its dead letters.
-  CREATE lets it recreate one of them that a broker lost (DESIGN.md §2).
+- Write, Create and Describe on its own topics: what it publishes and its dead letters.
+  Create lets it recreate one of them that a broker lost (DESIGN.md §2).
   It never creates another service's topic: in Compose and Kubernetes the init job creates
   every topic before any service starts, and a consumer that finds a topic missing waits
   for its owner to recreate it;
-- IDEMPOTENT_WRITE on the cluster: the relay's producer is idempotent.
+- IdempotentWrite on the cluster: the relay's producer is idempotent.
 
-Nothing else: no DELETE (a service never deletes a topic on Apache Kafka; only the
+Nothing else: no Delete (a service never deletes a topic on Apache Kafka; only the
 embedded broker, which has no ACLs, can leave a topic that must be recreated empty), no
-ALTER, nothing on another service's topics. A subscribing city logs in as
-`User:kyoso-subscriber` (or a user of its own, `--subscriber`) and may READ and DESCRIBE
+Alter, nothing on another service's topics. A subscribing city logs in as
+`User:kyoso-subscriber` (or a user of its own, `--subscriber`) and may Read and Describe
 the public topic and the consumer groups whose names start with its user name
 (`kyoso subscribe --group`, `kyoso-subscriber` by default). The init job's admin is the
 broker's super user and needs no ACL.
@@ -57,18 +57,19 @@ CLUSTER = "kafka-cluster"  # the one name of Kafka's cluster resource
 # The topic prefix, written into the table as is: kafka-init.sh puts KYOSO_TOPIC_PREFIX there.
 PREFIX_PLACEHOLDER = "{prefix}"
 
-# What kafka-acls.sh accepts on each resource type (Kafka's ACL documentation).
+# What kafka-acls.sh accepts on each resource type, spelled as it spells them (it takes
+# IDEMPOTENT_WRITE for no operation at all; Kafka's ACL documentation).
 OPERATIONS: dict[ResourceType, frozenset[str]] = {
     "topic": frozenset(
-        {"READ", "WRITE", "CREATE", "DELETE", "ALTER", "DESCRIBE", "DESCRIBE_CONFIGS"}
+        {"Read", "Write", "Create", "Delete", "Alter", "Describe", "DescribeConfigs"}
     ),
-    "group": frozenset({"READ", "DESCRIBE", "DELETE"}),
+    "group": frozenset({"Read", "Describe", "Delete"}),
     "cluster": frozenset(
-        {"CREATE", "ALTER", "DESCRIBE", "CLUSTER_ACTION", "IDEMPOTENT_WRITE", "ALTER_CONFIGS"}
+        {"Create", "Alter", "Describe", "ClusterAction", "IdempotentWrite", "AlterConfigs"}
     ),
 }
 # The order operations are written in (Kafka's own order of them).
-_OPERATION_ORDER = ("READ", "WRITE", "CREATE", "DELETE", "ALTER", "DESCRIBE", "IDEMPOTENT_WRITE")
+_OPERATION_ORDER = ("Read", "Write", "Create", "Delete", "Alter", "Describe", "IdempotentWrite")
 
 
 @dataclass(frozen=True, order=True)
@@ -109,13 +110,13 @@ def service_acls(declaration: ServiceDeclaration, prefix: str) -> set[Acl]:
     read = [*published, *(topic.name(names) for topic in declaration.consumed())]
     # What it writes: its relay its topics, its consumer its dead letters.
     written = [*published, declaration.dead_letters().name(names)]
-    acls = {Acl(who, "topic", name, op) for name in read for op in ("READ", "DESCRIBE")}
+    acls = {Acl(who, "topic", name, op) for name in read for op in ("Read", "Describe")}
     acls |= {
-        Acl(who, "topic", name, op) for name in written for op in ("WRITE", "CREATE", "DESCRIBE")
+        Acl(who, "topic", name, op) for name in written for op in ("Write", "Create", "Describe")
     }
     group = consumer_group(declaration.name, prefix)
-    acls |= {Acl(who, "group", group, op) for op in ("READ", "DESCRIBE")}
-    acls.add(Acl(who, "cluster", CLUSTER, "IDEMPOTENT_WRITE"))
+    acls |= {Acl(who, "group", group, op) for op in ("Read", "Describe")}
+    acls.add(Acl(who, "cluster", CLUSTER, "IdempotentWrite"))
     return acls
 
 
@@ -130,8 +131,8 @@ def subscriber_acls(prefix: str, user: str = SUBSCRIBER) -> set[Acl]:
     """What another city's subscriber may do: read the public cases, with groups of its own."""
     who = principal(user)
     public = f"{prefix}.public.cases"
-    acls = {Acl(who, "topic", public, op) for op in ("READ", "DESCRIBE")}
-    acls |= {Acl(who, "group", user, op, "prefixed") for op in ("READ", "DESCRIBE")}
+    acls = {Acl(who, "topic", public, op) for op in ("Read", "Describe")}
+    acls |= {Acl(who, "group", user, op, "prefixed") for op in ("Read", "Describe")}
     return acls
 
 

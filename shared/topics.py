@@ -1,7 +1,7 @@
 """The desk's topics on the broker: creating them, listing their partitions, reading them.
 
 Topics are created by their owners with the configured partition count (and by
-`deploy/base/create-topics.sh` in production), never by a client's metadata request, and
+`deploy/base/kafka-init.sh` in production), never by a client's metadata request, and
 they keep their records (`retention.ms=-1`): the topics are the anchor of every store's
 hash chain and the history other cities subscribe to from the beginning.
 """

@@ -94,18 +94,31 @@ def assemble() -> Path:
     return JARS
 
 
-def kafka_topics_script(folder: Path) -> Path:
-    """The distribution's `kafka-topics.sh` in `folder`: Kafka's own TopicCommand."""
-    script = folder / "kafka-topics.sh"
+# The distribution's scripts kafka-init.sh calls, and the class each runs.
+KAFKA_TOOLS = {
+    "kafka-topics.sh": "org.apache.kafka.tools.TopicCommand",
+    "kafka-configs.sh": "kafka.admin.ConfigCommand",
+    "kafka-acls.sh": "kafka.admin.AclCommand",
+}
+
+
+def kafka_tool_script(folder: Path, name: str) -> Path:
+    """The distribution's script `name` (KAFKA_TOOLS) in `folder`, running Kafka's own tool."""
+    script = folder / name
     script.write_text(
         "#!/bin/sh\n"
-        f"exec java -Xmx256m -XX:TieredStopAtLevel=1 -Dlog4j.configuration=file:{folder / 'log4j.properties'} "
-        f"-cp '{assemble()}/*' org.apache.kafka.tools.TopicCommand \"$@\"\n",
+        f"exec java -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Dlog4j.configuration=file:{folder / 'log4j.properties'} "
+        f"-cp '{assemble()}/*' {KAFKA_TOOLS[name]} \"$@\"\n",
         encoding="utf-8",
     )
     (folder / "log4j.properties").write_text(LOG4J, encoding="utf-8")
     script.chmod(0o755)
     return script
+
+
+def kafka_topics_script(folder: Path) -> Path:
+    """The distribution's `kafka-topics.sh` in `folder`: Kafka's own TopicCommand."""
+    return kafka_tool_script(folder, "kafka-topics.sh")
 
 
 @dataclass(frozen=True)
@@ -188,9 +201,12 @@ class ApacheKafka:
         host: str = "127.0.0.1",
         partitions: int = 3,
         secured: Secured | None = None,
+        overrides: Mapping[str, str] | None = None,
     ) -> None:
         self.host = host
         self.secured = secured
+        # Broker settings over all others (e.g. a deployment's own, its addresses swapped).
+        self.overrides = dict(overrides or {})
         self.port = port or free_port(host)
         self.controller_port = free_port(host)
         self.data_dir = data_dir
@@ -236,6 +252,7 @@ class ApacheKafka:
         }
         if self.secured is not None:
             lines.update(self.secured.config(self.host, self.port, self.controller_port))
+        lines.update(self.overrides)
         path = self.data_dir / "server.properties"
         path.write_text("".join(f"{k}={v}\n" for k, v in lines.items()), encoding="utf-8")
         (self.data_dir / "log4j.properties").write_text(LOG4J, encoding="utf-8")
@@ -346,16 +363,16 @@ class ApacheKafka:
 _RESOURCE_TYPES = {"topic": 2, "group": 3, "cluster": 4}
 _PATTERNS = {"literal": 3, "prefixed": 4}
 _OPERATIONS = {
-    "READ": 3,
-    "WRITE": 4,
-    "CREATE": 5,
-    "DELETE": 6,
-    "ALTER": 7,
-    "DESCRIBE": 8,
-    "CLUSTER_ACTION": 9,
-    "DESCRIBE_CONFIGS": 10,
-    "ALTER_CONFIGS": 11,
-    "IDEMPOTENT_WRITE": 12,
+    "Read": 3,
+    "Write": 4,
+    "Create": 5,
+    "Delete": 6,
+    "Alter": 7,
+    "Describe": 8,
+    "ClusterAction": 9,
+    "DescribeConfigs": 10,
+    "AlterConfigs": 11,
+    "IdempotentWrite": 12,
 }
 _ALLOW = 3
 

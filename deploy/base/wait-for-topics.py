@@ -1,6 +1,6 @@
 """Wait until a service's Kafka topics exist (the init container of each service's Pod).
 
-Kubernetes has no `depends_on`: the `kyoso-topics` Job creates the topics, and each
+Kubernetes has no `depends_on`: the `kyoso-kafka-init` Job creates the topics, and each
 service's Pod waits here for the ones it needs, so that no service creates a topic with
 the wrong partitions or replication by being first. Runs in the kyoso-desk image.
 

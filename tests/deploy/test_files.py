@@ -36,6 +36,9 @@ CONTAINER_VALUES = {
     "KYOSO_PUBLIC_BASE_URL": "the code derives it from KYOSO_HTTP_HOST, 0.0.0.0 in containers",
     "KYOSO_SECRET_KEY": "a secret: no default",
     "KYOSO_STAFF_TOKENS": "a secret: no default",
+    "KYOSO_KAFKA_SECURITY_PROTOCOL": "the bundled Kafka asks every client to log in",
+    "KYOSO_KAFKA_SASL_USERNAME": "each service's own Kafka user",
+    "KYOSO_KAFKA_SASL_PASSWORD": "a secret: no default",
 }
 # What an operator's .env must hold before `docker compose up` (the file's `:?` variables).
 REQUIRED = {
@@ -44,6 +47,7 @@ REQUIRED = {
     "KYOSO_STAFF_TOKENS": '[{"token": "t-'
     + "x" * 20
     + '", "role": "desk", "municipality": "nagasaki"}]',
+    **{f"KAFKA_{who}_PASSWORD": secrets.token_hex(12) for who in m.KAFKA_PASSWORD_OWNERS},
 }
 
 
@@ -196,9 +200,13 @@ def test_kafka_init_creates_exactly_the_topics_the_code_uses() -> None:
 def test_compose_wiring_health_restarts_and_volumes(compose: dict[str, Any]) -> None:
     services = compose["services"]
     assert services["kafka-init"]["depends_on"] == {"kafka": {"condition": "service_healthy"}}
-    script = m.volume_sources(services["kafka-init"])
-    assert services["kafka-init"]["command"] == ["/bin/sh", *script]
-    assert all((m.ROOT / source).is_file() for source in script.values())
+    mounted = m.volume_sources(services["kafka-init"])
+    assert services["kafka-init"]["command"] == ["/bin/sh", "/kyoso/kafka-init.sh"]
+    assert mounted == {
+        "/kyoso/kafka-init.sh": "./deploy/base/kafka-init.sh",
+        m.service_environment(services["kafka-init"])["ACLS"]: "./deploy/base/kafka-acls.txt",
+    }
+    assert all((m.ROOT / source).is_file() for source in mounted.values())
     for name, service in m.desk_services(compose).items():
         assert service["depends_on"] == {
             "postgres": {"condition": "service_healthy"},
@@ -232,9 +240,15 @@ def test_compose_services_reach_postgres_and_kafka_as_configured(
             postgres["POSTGRES_USER"],
             REQUIRED["POSTGRES_PASSWORD"],
         ), name
-        assert f"PLAINTEXT://{environment['KYOSO_KAFKA_BOOTSTRAP_SERVERS']}" in kafka[
-            "KAFKA_ADVERTISED_LISTENERS"
-        ].split(","), name
+        # The services reach the broker at the address it advertises, on a listener that
+        # speaks their security protocol.
+        host, port = environment["KYOSO_KAFKA_BOOTSTRAP_SERVERS"].split(":")
+        advertised = m.listeners(kafka["KAFKA_ADVERTISED_LISTENERS"])
+        listener = next(n for n, address in advertised.items() if address == (host, int(port)))
+        protocols = dict(
+            p.split(":") for p in kafka["KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"].split(",")
+        )
+        assert protocols[listener] == environment["KYOSO_KAFKA_SECURITY_PROTOCOL"], name
     assert kafka["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"  # topics only from kafka-init
 
 
@@ -335,7 +349,7 @@ def test_the_kustomization_is_whole(base: m.Kustomization) -> None:
         [
             *[("Deployment", name) for name in services],
             *[("Service", name) for name in services],
-            ("Job", "kyoso-topics"),
+            ("Job", "kyoso-kafka-init"),
             ("Namespace", "kyoso"),
             ("Service", "kafka"),
             ("Service", "postgres"),
@@ -425,16 +439,18 @@ def test_ports_and_probes_match_the_code(base: m.Kustomization, apps: dict[str, 
             assert m.answers_get(apps[name], probe["path"]), f"{name} {kind}: {probe['path']}"
 
 
-def test_the_topics_job_and_each_wait_use_exactly_the_codes_topics(
+def test_the_kafka_init_job_and_each_wait_use_exactly_the_codes_topics(
     base: m.Kustomization,
 ) -> None:
     prefix = base.config_maps["kyoso-settings"]["KYOSO_TOPIC_PREFIX"]
-    job = base.find("Job", "kyoso-topics")
-    create = m.container(job, "create-topics")
+    job = base.find("Job", "kyoso-kafka-init")
+    create = m.container(job, "kafka-init")
     job_env = m.container_environment(create, base.config_maps, base.secrets)
     assert job_env["TOPIC_PREFIX"] == prefix
     assert {f"{prefix}.{t}" for t in job_env["TOPICS"].split()} == all_topics(prefix)
-    assert m.mounted_files(job, create, base)[create["command"][1]] == m.BASE / "create-topics.sh"
+    mounted = m.mounted_files(job, create, base)
+    assert mounted[create["command"][1]] == m.BASE / "kafka-init.sh"
+    assert mounted[job_env["ACLS"]] == m.BASE / "kafka-acls.txt"
     for name, deployment in desk_deployments(base).items():
         wait = m.container(deployment, "wait-for-topics")
         wait_env = m.container_environment(wait, base.config_maps, base.secrets)

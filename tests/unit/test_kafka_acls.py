@@ -34,27 +34,27 @@ def allowed(acls: set[Acl], who: str, operation: str, kind: str = "topic") -> se
 
 def test_routing_writes_its_own_topics_and_reads_what_it_consumes() -> None:
     acls = service_acls(SERVICES["routing"], "city")
-    assert allowed(acls, "kyoso-routing", "WRITE") == {
+    assert allowed(acls, "kyoso-routing", "Write") == {
         "city.routing.proposals",
         "city.routing.dead-letters",
     }
-    assert allowed(acls, "kyoso-routing", "CREATE") == {
+    assert allowed(acls, "kyoso-routing", "Create") == {
         "city.routing.proposals",
         "city.routing.dead-letters",
     }
-    assert allowed(acls, "kyoso-routing", "READ") == {
+    assert allowed(acls, "kyoso-routing", "Read") == {
         "city.routing.proposals",
         "city.intake.proposals",
     }
-    assert allowed(acls, "kyoso-routing", "READ", "group") == {"city-routing"}
-    assert allowed(acls, "kyoso-routing", "IDEMPOTENT_WRITE", "cluster") == {"kafka-cluster"}
+    assert allowed(acls, "kyoso-routing", "Read", "group") == {"city-routing"}
+    assert allowed(acls, "kyoso-routing", "IdempotentWrite", "cluster") == {"kafka-cluster"}
     assert {acl.operation for acl in acls} == {
-        "READ",
-        "WRITE",
-        "CREATE",
-        "DESCRIBE",
-        "IDEMPOTENT_WRITE",
-    }  # no DELETE, no ALTER
+        "Read",
+        "Write",
+        "Create",
+        "Describe",
+        "IdempotentWrite",
+    }  # no Delete, no Alter
 
 
 @pytest.mark.parametrize("name", list(SERVICES))
@@ -67,20 +67,20 @@ def test_each_service_writes_exactly_its_declared_topics_and_reads_what_it_consu
     dead_letters = declaration.dead_letters().name(SETTINGS)
     consumed = {topic.name(SETTINGS) for topic in declaration.consumed()}
     user = user_of(name)
-    assert allowed(acls, user, "WRITE") == own | {dead_letters}
-    assert allowed(acls, user, "READ") == own | consumed
-    assert allowed(acls, user, "DESCRIBE") == own | consumed | {dead_letters}
-    assert allowed(acls, user, "READ", "group") == {f"city-{name}"}  # its Faust app id
+    assert allowed(acls, user, "Write") == own | {dead_letters}
+    assert allowed(acls, user, "Read") == own | consumed
+    assert allowed(acls, user, "Describe") == own | consumed | {dead_letters}
+    assert allowed(acls, user, "Read", "group") == {f"city-{name}"}  # its Faust app id
 
 
 def test_no_topic_has_two_writers_and_every_read_topic_has_its_writer() -> None:
     acls = desk_acls(SERVICES.values(), "city")
     writers: dict[str, set[str]] = {}
     for acl in acls:
-        if acl.operation == "WRITE":
+        if acl.operation == "Write":
             writers.setdefault(acl.name, set()).add(acl.principal)
     assert all(len(principals) == 1 for principals in writers.values()), writers
-    read = {acl.name for acl in acls if acl.operation == "READ" and acl.resource_type == "topic"}
+    read = {acl.name for acl in acls if acl.operation == "Read" and acl.resource_type == "topic"}
     assert read <= set(writers)
     assert {topic.name(SETTINGS) for topic in TOPICS} <= set(writers)
     for topic in TOPICS:
@@ -90,14 +90,14 @@ def test_no_topic_has_two_writers_and_every_read_topic_has_its_writer() -> None:
 def test_another_city_reads_only_the_public_cases_with_groups_of_its_own() -> None:
     acls = {a for a in desk_acls(SERVICES.values(), "city") if a.principal == f"User:{SUBSCRIBER}"}
     assert acls == {
-        Acl("User:kyoso-subscriber", "topic", "city.public.cases", "READ"),
-        Acl("User:kyoso-subscriber", "topic", "city.public.cases", "DESCRIBE"),
-        Acl("User:kyoso-subscriber", "group", "kyoso-subscriber", "READ", "prefixed"),
-        Acl("User:kyoso-subscriber", "group", "kyoso-subscriber", "DESCRIBE", "prefixed"),
+        Acl("User:kyoso-subscriber", "topic", "city.public.cases", "Read"),
+        Acl("User:kyoso-subscriber", "topic", "city.public.cases", "Describe"),
+        Acl("User:kyoso-subscriber", "group", "kyoso-subscriber", "Read", "prefixed"),
+        Acl("User:kyoso-subscriber", "group", "kyoso-subscriber", "Describe", "prefixed"),
     }
     other = desk_acls(SERVICES.values(), "city", subscribers=["fukuoka"])
-    assert allowed(other, "fukuoka", "READ") == {"city.public.cases"}
-    assert not allowed(other, SUBSCRIBER, "READ")
+    assert allowed(other, "fukuoka", "Read") == {"city.public.cases"}
+    assert not allowed(other, SUBSCRIBER, "Read")
 
 
 def test_the_table_holds_exactly_the_acls_and_takes_the_deployments_prefix() -> None:
@@ -118,9 +118,9 @@ def test_each_line_is_one_kafka_acls_command() -> None:
         "--allow-principal",
         "User:kyoso-routing",
         "--operation",
-        "READ",
+        "Read",
         "--operation",
-        "DESCRIBE",
+        "Describe",
         "--topic",
         "city.intake.proposals",
         "--group",
@@ -131,7 +131,7 @@ def test_each_line_is_one_kafka_acls_command() -> None:
         "--allow-principal",
         "User:kyoso-routing",
         "--operation",
-        "IDEMPOTENT_WRITE",
+        "IdempotentWrite",
         "--cluster",
     ] in commands
     subscriber = lines_of(desk_acls([], "city"))
@@ -139,7 +139,7 @@ def test_each_line_is_one_kafka_acls_command() -> None:
 
 
 def test_an_operation_a_resource_does_not_have_is_refused() -> None:
-    with pytest.raises(ValueError, match="WRITE is no operation on a group"):
-        Acl("User:kyoso-routing", "group", "city-routing", "WRITE")
+    with pytest.raises(ValueError, match="Write is no operation on a group"):
+        Acl("User:kyoso-routing", "group", "city-routing", "Write")
     with pytest.raises(ValueError, match="line 1: unknown resource type 'user'"):
-        parse_table("User:x literal READ user:y\n")
+        parse_table("User:x literal Read user:y\n")
