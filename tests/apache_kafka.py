@@ -133,6 +133,9 @@ class Secured:
     admin_password: str
     users: Mapping[str, str] = field(default_factory=dict)  # SCRAM-SHA-512 user → password
     admin: str = "kyoso-admin"
+    # A PEM file with the broker's private key and certificate (for `localhost`): then a
+    # second listener speaks SASL_SSL, as a cluster reached from outside should.
+    tls_keystore: Path | None = None
 
     def admin_login(self) -> KafkaClientSettings:
         """How the admin's clients log in."""
@@ -159,7 +162,27 @@ class Secured:
             f'user_{self.admin}="{self.admin_password}";'
         )
 
-    def config(self, host: str, port: int, controller_port: int) -> dict[str, str]:
+    def config(
+        self, host: str, port: int, controller_port: int, tls_port: int | None = None
+    ) -> dict[str, str]:
+        config = self._sasl_config(host, port, controller_port)
+        if self.tls_keystore is None or tls_port is None:
+            return config
+        scram = "org.apache.kafka.common.security.scram.ScramLoginModule required;"
+        return {
+            **config,
+            "listeners": f"{config['listeners']},SECURE://{host}:{tls_port}",
+            "advertised.listeners": f"{config['advertised.listeners']},SECURE://localhost:{tls_port}",
+            "listener.security.protocol.map": (
+                f"{config['listener.security.protocol.map']},SECURE:SASL_SSL"
+            ),
+            "listener.name.secure.sasl.enabled.mechanisms": "SCRAM-SHA-512",
+            "listener.name.secure.scram-sha-512.sasl.jaas.config": scram,
+            "listener.name.secure.ssl.keystore.type": "PEM",
+            "listener.name.secure.ssl.keystore.location": str(self.tls_keystore),
+        }
+
+    def _sasl_config(self, host: str, port: int, controller_port: int) -> dict[str, str]:
         return {
             "listeners": f"CLIENT://{host}:{port},CONTROLLER://{host}:{controller_port}",
             "advertised.listeners": f"CLIENT://{host}:{port}",
@@ -209,6 +232,7 @@ class ApacheKafka:
         self.overrides = dict(overrides or {})
         self.port = port or free_port(host)
         self.controller_port = free_port(host)
+        self.tls_port = free_port(host) if secured and secured.tls_keystore else None
         self.data_dir = data_dir
         self.partitions = partitions
         self._process: subprocess.Popen[bytes] | None = None
@@ -216,6 +240,13 @@ class ApacheKafka:
     @property
     def bootstrap_servers(self) -> str:
         return f"{self.host}:{self.port}"
+
+    @property
+    def tls_bootstrap_servers(self) -> str:
+        """The SASL_SSL listener of a `Secured` broker with a keystore, by the name its
+        certificate carries."""
+        assert self.tls_port is not None, "no TLS listener"
+        return f"localhost:{self.tls_port}"
 
     @property
     def log_path(self) -> Path:
@@ -251,7 +282,9 @@ class ApacheKafka:
             "broker.heartbeat.interval.ms": "500",
         }
         if self.secured is not None:
-            lines.update(self.secured.config(self.host, self.port, self.controller_port))
+            lines.update(
+                self.secured.config(self.host, self.port, self.controller_port, self.tls_port)
+            )
         lines.update(self.overrides)
         path = self.data_dir / "server.properties"
         path.write_text("".join(f"{k}={v}\n" for k, v in lines.items()), encoding="utf-8")

@@ -19,6 +19,12 @@ class Pem:
     certificate: Path  # a certificate the CA signed (a client's or a broker's)
     key: Path  # its private key
 
+    def keystore(self) -> Path:
+        """Key and certificate in one PEM file, as Kafka's `ssl.keystore.type=PEM` takes it."""
+        both = self.certificate.with_suffix(".keystore.pem")
+        both.write_bytes(self.key.read_bytes() + self.certificate.read_bytes())
+        return both
+
 
 def _name(common_name: str) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])

@@ -45,6 +45,7 @@ from tests.apache_kafka import ApacheKafka, Secured, grant
 from tests.brokers import APACHE_KAFKA, apache_kafka_only
 from tests.conftest import MovableClock, wait_until
 from tests.factories import IntakeEvents
+from tests.tls import issue
 
 pytestmark = [pytest.mark.integration, apache_kafka_only()]
 
@@ -82,8 +83,13 @@ def secured_broker(
     assert broker_kind == APACHE_KAFKA
     users = {user_of(name): f"{name}-{uuid.uuid4().hex}" for name in SERVICES}
     users[SUBSCRIBER] = f"subscriber-{uuid.uuid4().hex}"
-    logins = Secured(admin_password=f"admin-{uuid.uuid4().hex}", users=users)
-    with ApacheKafka(tmp_path_factory.mktemp("secured-kafka"), secured=logins) as broker:
+    folder = tmp_path_factory.mktemp("secured-kafka")
+    logins = Secured(
+        admin_password=f"admin-{uuid.uuid4().hex}",
+        users=users,
+        tls_keystore=issue(folder / "tls", "localhost").keystore(),
+    )
+    with ApacheKafka(folder, secured=logins) as broker:
         yield broker
 
 
@@ -100,11 +106,17 @@ async def desk(secured_broker: ApacheKafka) -> AsyncIterator[SecuredDesk]:
 
 
 async def produce(
-    desk: SecuredDesk, login: KafkaClientSettings, topic: str, envelope: Envelope
+    desk: SecuredDesk,
+    login: KafkaClientSettings,
+    topic: str,
+    envelope: Envelope,
+    *,
+    tls: bool = False,
 ) -> None:
+    servers = desk.broker.tls_bootstrap_servers if tls else desk.bootstrap_servers
     message = to_kafka(envelope)
     producer = AIOKafkaProducer(
-        **client_options(desk.bootstrap_servers, login), acks="all", request_timeout_ms=10_000
+        **client_options(servers, login), acks="all", request_timeout_ms=10_000
     )
     await producer.start()
     try:
@@ -325,3 +337,27 @@ async def test_a_wrong_password_gets_no_client_in(
             security=KafkaClientSettings(),
         )
     assert type(unknown.value).__name__ == "KafkaConnectionError"
+
+
+async def test_over_tls_a_service_logs_in_only_to_the_broker_its_ca_vouches_for(
+    desk: SecuredDesk, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    ca = desk.broker.data_dir / "tls" / "ca.pem"
+    routing = desk.service("routing").model_dump()
+    over_tls = KafkaClientSettings(
+        **{**routing, "kafka_security_protocol": "SASL_SSL", "kafka_ssl_cafile": str(ca)}
+    )
+    topic = ROUTING_PROPOSALS.name(Prefix())
+    await produce(desk, over_tls, topic, IntakeEvents().accepted(), tls=True)
+    assert await read_to_end(desk.broker.tls_bootstrap_servers, [topic], security=over_tls)
+
+    # A broker whose certificate another CA signed (a man in the middle) gets no login.
+    stranger = issue(tmp_path / "stranger", "localhost").ca
+    fooled = KafkaClientSettings(
+        **{**routing, "kafka_security_protocol": "SASL_SSL", "kafka_ssl_cafile": str(stranger)}
+    )
+    caplog.set_level(logging.ERROR, logger="aiokafka")
+    with pytest.raises(Exception) as refused:
+        await read_to_end(desk.broker.tls_bootstrap_servers, [topic], security=fooled)
+    assert type(refused.value).__name__ == "KafkaConnectionError"
+    assert "CERTIFICATE_VERIFY_FAILED" in caplog.text
