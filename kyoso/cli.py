@@ -20,6 +20,7 @@ from pathlib import Path
 
 from kyoso import audit, rebuild
 from services.registry import PROCESSES, SERVICES
+from shared.kafka_security import add_client_arguments, security_from_arguments
 from shared.settings import ConfigError
 
 AUDIT_COMMANDS = ("verify", "replay", "export")
@@ -59,6 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--from-beginning", action="store_true", help="every case ever published (default)"
     )
     start.add_argument("--from-now", action="store_true", help="only cases published from now on")
+    add_client_arguments(subscribe)  # the desk's Kafka knows its subscribers (SASL, TLS)
 
     audit.add_parsers(commands)
     rebuild.add_parser(commands)
@@ -93,6 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args.group,
                 from_beginning=not args.from_now,
                 municipality=args.municipality,
+                security=security_from_arguments(args),
             )
         if args.command in AUDIT_COMMANDS:
             return audit.run(args)

@@ -25,6 +25,7 @@ from shared.contract import (
     MalformedMessage,
     from_kafka,
 )
+from shared.kafka_security import KafkaClientSettings, client_options
 
 log = logging.getLogger("kyoso.subscribe")
 
@@ -108,21 +109,22 @@ async def follow(
     stopping: asyncio.Event,
     municipality: str | None = None,
     session_timeout_ms: int = 10_000,
+    security: KafkaClientSettings | None = None,
 ) -> int:
     """Keep the local copy up to date until `stopping` is set; return how many kept."""
     copy = LocalCopy(store)
     consumer = AIOKafkaConsumer(
         topic,
-        bootstrap_servers=bootstrap_servers,
+        **client_options(bootstrap_servers, security),
         group_id=group,
         auto_offset_reset="earliest" if from_beginning else "latest",
         enable_auto_commit=False,
         session_timeout_ms=session_timeout_ms,
         heartbeat_interval_ms=max(100, session_timeout_ms // 4),
     )
-    await consumer.start()
     kept = 0
     try:
+        await consumer.start()  # a broker that refuses the login or the topic says so here
         while not stopping.is_set():
             batches = await consumer.getmany(timeout_ms=500)
             for records in batches.values():
@@ -151,6 +153,7 @@ def run(
     group: str,
     from_beginning: bool,
     municipality: str | None,
+    security: KafkaClientSettings | None = None,
 ) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -170,6 +173,7 @@ def run(
             from_beginning=from_beginning,
             stopping=stopping,
             municipality=municipality,
+            security=security,
         )
 
     kept = asyncio.run(until_stopped())

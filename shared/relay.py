@@ -46,6 +46,7 @@ from prometheus_client import Counter, Gauge
 from shared.application import ServiceApplication
 from shared.audit.recorders import ChainedRecorder
 from shared.contract.envelope import Envelope, to_kafka
+from shared.kafka_security import KafkaClientSettings, client_options
 from shared.relay_lease import Lease, try_lease
 from shared.settings import CommonSettings
 from shared.topics import (
@@ -120,6 +121,7 @@ class Relay:
             batch_size=settings.relay_batch_size,
             poll_interval=settings.relay_poll_interval_seconds,
             partitions=settings.kafka_topic_partitions,
+            security=settings,
         )
 
     def __init__(
@@ -137,6 +139,7 @@ class Relay:
         partitions: int = DEFAULT_PARTITIONS,
         watch_interval: float = 1.0,
         stalled_after: float = 2.0,
+        security: KafkaClientSettings | None = None,
     ) -> None:
         if not isinstance(app.recorder, ProcessRecorder):
             raise TypeError("the relay needs a process recorder to remember its position")
@@ -147,6 +150,7 @@ class Relay:
         self.service = service
         self.topics = list(topics)
         self.bootstrap_servers = bootstrap_servers
+        self.security = security  # how its clients log in (None: as the process does)
         self.batch_size = batch_size
         self.poll_interval = poll_interval
         self.linger = linger
@@ -201,12 +205,14 @@ class Relay:
     async def start(self) -> None:
         """Connect, (re)create the topics, and refill from the store what they lost."""
         self._loop = asyncio.get_running_loop()
-        created = await ensure_topics(self.bootstrap_servers, self.topics, self.partitions)
+        created = await ensure_topics(
+            self.bootstrap_servers, self.topics, self.partitions, security=self.security
+        )
         if created:
             log.info("%s relay: created %s", self.service, ", ".join(created))
         self._producer = await self._started_producer()
         self._watcher = AIOKafkaConsumer(
-            bootstrap_servers=self.bootstrap_servers, enable_auto_commit=False
+            **client_options(self.bootstrap_servers, self.security), enable_auto_commit=False
         )
         await self._watcher.start()
         self._acknowledged.clear()
@@ -221,7 +227,7 @@ class Relay:
     async def _started_producer(self) -> AIOKafkaProducer:
         """An idempotent producer where the broker grants one, else a plain acks=all one."""
         options: dict[str, Any] = {
-            "bootstrap_servers": self.bootstrap_servers,
+            **client_options(self.bootstrap_servers, self.security),
             "acks": "all",
             "linger_ms": 2,
             "request_timeout_ms": 15_000,
@@ -441,7 +447,7 @@ class Relay:
         end = self.position()
         if end == 0:
             return 0
-        held = await holdings(self.bootstrap_servers, self.topics)
+        held = await holdings(self.bootstrap_servers, self.topics, security=self.security)
         if held.unservable:
             # Nothing in them could be read, so nothing is lost by starting them afresh.
             log.warning(
@@ -449,8 +455,13 @@ class Relay:
                 self.service,
                 ", ".join(sorted(held.unservable)),
             )
-            await recreate_topics(self.bootstrap_servers, sorted(held.unservable), self.partitions)
-            held = await holdings(self.bootstrap_servers, self.topics)
+            await recreate_topics(
+                self.bootstrap_servers,
+                sorted(held.unservable),
+                self.partitions,
+                security=self.security,
+            )
+            held = await holdings(self.bootstrap_servers, self.topics, security=self.security)
         sent = await self._publish_log_where(
             lambda notification_id: (
                 notification_id not in held.positions and held.expects(notification_id)
@@ -464,7 +475,12 @@ class Relay:
         record the broker acknowledged to this relay (the first of its latest batch)."""
         assert self._watcher is not None, "start() the relay first"
         self._watched_at = time.monotonic()
-        present = {tp.topic for tp in await topic_partitions(self.bootstrap_servers, self.topics)}
+        present = {
+            tp.topic
+            for tp in await topic_partitions(
+                self.bootstrap_servers, self.topics, security=self.security
+            )
+        }
         gone = [topic for topic in self.topics if topic not in present]
         if gone:
             raise BrokerLostEvents(f"topic {', '.join(gone)} is gone")

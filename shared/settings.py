@@ -15,6 +15,8 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic.config import JsonDict
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
+from shared.kafka_security import KafkaClientSettings
+
 ENV_PREFIX = "KYOSO_"
 
 # Marks a setting whose value is a secret (keys, tokens, a URL with a password): a wrong
@@ -29,8 +31,8 @@ class ConfigError(ValueError):
     """A configuration value is missing or wrong; the message names the variable."""
 
 
-class CommonSettings(BaseSettings):
-    """Settings every service reads."""
+class CommonSettings(KafkaClientSettings):
+    """Settings every service reads (with how its Kafka clients log in: shared.kafka_security)."""
 
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
 

@@ -62,6 +62,9 @@ def faust_app(service: str, settings: CommonSettings, **overrides: Any) -> faust
         # store's tracking gives exactly-once effects instead (DESIGN.md §3).
         "processing_guarantee": "at_least_once",
     }
+    credentials = settings.faust_credentials()  # None: PLAINTEXT (shared.kafka_security)
+    if credentials is not None:
+        options["broker_credentials"] = credentials
     options.update(overrides)
     return faust.App(f"{settings.topic_prefix}-{service}", **options)
 

@@ -1,7 +1,7 @@
 """The desk's topics on the broker: creating them, listing their partitions, reading them.
 
 Topics are created by their owners with the configured partition count (and by
-`deploy/base/create-topics.sh` in production), never by a client's metadata request, and
+`deploy/base/kafka-init.sh` in production), never by a client's metadata request, and
 they keep their records (`retention.ms=-1`): the topics are the anchor of every store's
 hash chain and the history other cities subscribe to from the beginning.
 """
@@ -18,9 +18,11 @@ from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import TopicAlreadyExistsError, for_code
 from aiokafka.protocol.metadata import MetadataRequest
 from aiokafka.structs import ConsumerRecord
+
+from shared.kafka_security import KafkaClientSettings, client_options
 
 log = logging.getLogger(__name__)
 
@@ -47,28 +49,40 @@ POSITION_HEADER = "ce_sourceposition"
 
 
 async def ensure_topics(
-    bootstrap_servers: str, topics: Sequence[str], partitions: int = DEFAULT_PARTITIONS
+    bootstrap_servers: str,
+    topics: Sequence[str],
+    partitions: int = DEFAULT_PARTITIONS,
+    *,
+    security: KafkaClientSettings | None = None,
 ) -> list[str]:
     """Create the topics that do not exist yet; return those it created. Replication 1
     suits the embedded broker; production clusters create their topics up front."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    admin = AIOKafkaAdminClient(**client_options(bootstrap_servers, security))
     await admin.start()
     try:
         existing = set(await admin.list_topics())
         missing = [t for t in topics if t not in existing]
         if missing:
             with contextlib.suppress(TopicAlreadyExistsError):
-                await admin.create_topics(
+                response = await admin.create_topics(
                     [NewTopic(t, partitions, 1, topic_configs=TOPIC_CONFIG) for t in missing]
                 )
+                # The broker answers per topic, and aiokafka raises none of it: a topic the
+                # client may not create (no CREATE ACL) must not pass for created.
+                for topic, code, *_ in response.topic_errors:
+                    refusal = for_code(code) if code else None
+                    if refusal is not None and refusal is not TopicAlreadyExistsError:
+                        raise refusal(f"could not create {topic}")
         return missing
     finally:
         await admin.close()
 
 
-async def topic_partitions(bootstrap_servers: str, topics: Sequence[str]) -> list[TopicPartition]:
+async def topic_partitions(
+    bootstrap_servers: str, topics: Sequence[str], *, security: KafkaClientSettings | None = None
+) -> list[TopicPartition]:
     """Every partition of the given topics that exist (asks the cluster, not a cache)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    admin = AIOKafkaAdminClient(**client_options(bootstrap_servers, security))
     await admin.start()
     try:
         described = await admin.describe_topics(list(topics))
@@ -89,16 +103,19 @@ async def batches_to_end(
     timeout: float = 60.0,
     stalled_after: float = 10.0,
     stalled: set[TopicPartition] | None = None,
+    security: KafkaClientSettings | None = None,
 ) -> AsyncIterator[list[ConsumerRecord[bytes, bytes]]]:
     """Every record now on the topics that exist, batch by batch, to the end each partition
     had when reading began. No consumer group: nothing joined, nothing committed. A
     partition that gives nothing for `stalled_after` seconds short of its end is left
     there, with a warning, and added to `stalled` (the embedded broker can report an end
     it does not serve)."""
-    partitions = await topic_partitions(bootstrap_servers, topics)
+    partitions = await topic_partitions(bootstrap_servers, topics, security=security)
     if not partitions:
         return
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        **client_options(bootstrap_servers, security), enable_auto_commit=False
+    )
     await consumer.start()
     try:
         consumer.assign(partitions)
@@ -134,11 +151,17 @@ async def batches_to_end(
 
 
 async def read_to_end(
-    bootstrap_servers: str, topics: Sequence[str], *, timeout: float = 60.0
+    bootstrap_servers: str,
+    topics: Sequence[str],
+    *,
+    timeout: float = 60.0,
+    security: KafkaClientSettings | None = None,
 ) -> list[ConsumerRecord[bytes, bytes]]:
     """Every record now on the topics that exist (missing topics hold nothing)."""
     records: list[ConsumerRecord[bytes, bytes]] = []
-    async for batch in batches_to_end(bootstrap_servers, topics, timeout=timeout):
+    async for batch in batches_to_end(
+        bootstrap_servers, topics, timeout=timeout, security=security
+    ):
         records.extend(batch)
     return records
 
@@ -162,7 +185,11 @@ class Holdings:
 
 
 async def holdings(
-    bootstrap_servers: str, topics: Sequence[str], *, timeout: float = 300.0
+    bootstrap_servers: str,
+    topics: Sequence[str],
+    *,
+    timeout: float = 300.0,
+    security: KafkaClientSettings | None = None,
 ) -> Holdings:
     """Read the topics to their end and note every source position they carry."""
     held = Holdings()
@@ -170,7 +197,9 @@ async def holdings(
     oldest: dict[TopicPartition, int] = {}
     stalled: set[TopicPartition] = set()
     read_from: set[str] = set()
-    async for batch in batches_to_end(bootstrap_servers, topics, timeout=timeout, stalled=stalled):
+    async for batch in batches_to_end(
+        bootstrap_servers, topics, timeout=timeout, stalled=stalled, security=security
+    ):
         for record in batch:
             read_from.add(record.topic)
             partition = TopicPartition(record.topic, record.partition)
@@ -191,10 +220,15 @@ async def holdings(
 
 
 async def recreate_topics(
-    bootstrap_servers: str, topics: Sequence[str], partitions: int, timeout: float = 30.0
+    bootstrap_servers: str,
+    topics: Sequence[str],
+    partitions: int,
+    timeout: float = 30.0,
+    *,
+    security: KafkaClientSettings | None = None,
 ) -> None:
     """Delete the topics and create them again, empty, with `partitions` partitions."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    admin = AIOKafkaAdminClient(**client_options(bootstrap_servers, security))
     await admin.start()
     try:
         await admin.delete_topics(list(topics))
@@ -203,4 +237,4 @@ async def recreate_topics(
                 await asyncio.sleep(0.1)
     finally:
         await admin.close()
-    await ensure_topics(bootstrap_servers, topics, partitions)
+    await ensure_topics(bootstrap_servers, topics, partitions, security=security)

@@ -8,7 +8,8 @@ the compose file's settings (one node, topics never auto-created).
 
 It has the same face as the embedded broker (`shared.broker.LocalBroker`): `start`,
 `stop`, `bootstrap_servers`, `host`, `port`; and what only a real broker can do: restart
-on the same data (`kill` then `start`).
+on the same data (`kill` then `start`), and know its clients (`secured`: SASL logins and
+ACLs, as docker-compose.yml and deploy/ run it).
 """
 
 from __future__ import annotations
@@ -22,10 +23,17 @@ import socket
 import subprocess
 import time
 import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.protocol.admin import CreateAclsRequest
+
 from shared.broker import BrokerDidNotStart, free_port, terminate
+from shared.kafka_acls import Acl
+from shared.kafka_security import KafkaClientSettings, client_options
 
 ROOT = Path(__file__).resolve().parents[1]
 POM = ROOT / "tools" / "apache-kafka" / "pom.xml"
@@ -86,18 +94,120 @@ def assemble() -> Path:
     return JARS
 
 
-def kafka_topics_script(folder: Path) -> Path:
-    """The distribution's `kafka-topics.sh` in `folder`: Kafka's own TopicCommand."""
-    script = folder / "kafka-topics.sh"
+# The distribution's scripts kafka-init.sh calls, and the class each runs.
+KAFKA_TOOLS = {
+    "kafka-topics.sh": "org.apache.kafka.tools.TopicCommand",
+    "kafka-configs.sh": "kafka.admin.ConfigCommand",
+    "kafka-acls.sh": "kafka.admin.AclCommand",
+}
+
+
+def kafka_tool_script(folder: Path, name: str) -> Path:
+    """The distribution's script `name` (KAFKA_TOOLS) in `folder`, running Kafka's own tool."""
+    script = folder / name
     script.write_text(
         "#!/bin/sh\n"
-        f"exec java -Xmx256m -XX:TieredStopAtLevel=1 -Dlog4j.configuration=file:{folder / 'log4j.properties'} "
-        f"-cp '{assemble()}/*' org.apache.kafka.tools.TopicCommand \"$@\"\n",
+        f"exec java -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Dlog4j.configuration=file:{folder / 'log4j.properties'} "
+        f"-cp '{assemble()}/*' {KAFKA_TOOLS[name]} \"$@\"\n",
         encoding="utf-8",
     )
     (folder / "log4j.properties").write_text(LOG4J, encoding="utf-8")
     script.chmod(0o755)
     return script
+
+
+def kafka_topics_script(folder: Path) -> Path:
+    """The distribution's `kafka-topics.sh` in `folder`: Kafka's own TopicCommand."""
+    return kafka_tool_script(folder, "kafka-topics.sh")
+
+
+@dataclass(frozen=True)
+class Secured:
+    """A broker that knows every client, laid out like the compose file's: every listener
+    speaks SASL; the users log in with SCRAM-SHA-512 (added when the storage is formatted,
+    as `kafka-storage.sh format --add-scram` does); the admin, the one super user, with
+    PLAIN, which the controller listener and the broker itself use too (KRaft keeps SCRAM
+    users in its metadata, which the controller needs before it can read them); and the
+    StandardAuthorizer refuses whatever no ACL allows."""
+
+    admin_password: str
+    users: Mapping[str, str] = field(default_factory=dict)  # SCRAM-SHA-512 user → password
+    admin: str = "kyoso-admin"
+    # A PEM file with the broker's private key and certificate (for `localhost`): then a
+    # second listener speaks SASL_SSL, as a cluster reached from outside should.
+    tls_keystore: Path | None = None
+
+    def admin_login(self) -> KafkaClientSettings:
+        """How the admin's clients log in."""
+        return KafkaClientSettings(
+            kafka_security_protocol="SASL_PLAINTEXT",
+            kafka_sasl_mechanism="PLAIN",
+            kafka_sasl_username=self.admin,
+            kafka_sasl_password=self.admin_password,
+        )
+
+    def login(self, user: str, password: str | None = None) -> KafkaClientSettings:
+        """How a user's clients log in (with its password, or the one given)."""
+        return KafkaClientSettings(
+            kafka_security_protocol="SASL_PLAINTEXT",
+            kafka_sasl_mechanism="SCRAM-SHA-512",
+            kafka_sasl_username=user,
+            kafka_sasl_password=self.users[user] if password is None else password,
+        )
+
+    def _plain_jaas(self) -> str:
+        return (
+            "org.apache.kafka.common.security.plain.PlainLoginModule required "
+            f'username="{self.admin}" password="{self.admin_password}" '
+            f'user_{self.admin}="{self.admin_password}";'
+        )
+
+    def config(
+        self, host: str, port: int, controller_port: int, tls_port: int | None = None
+    ) -> dict[str, str]:
+        config = self._sasl_config(host, port, controller_port)
+        if self.tls_keystore is None or tls_port is None:
+            return config
+        scram = "org.apache.kafka.common.security.scram.ScramLoginModule required;"
+        return {
+            **config,
+            "listeners": f"{config['listeners']},SECURE://{host}:{tls_port}",
+            "advertised.listeners": f"{config['advertised.listeners']},SECURE://localhost:{tls_port}",
+            "listener.security.protocol.map": (
+                f"{config['listener.security.protocol.map']},SECURE:SASL_SSL"
+            ),
+            "listener.name.secure.sasl.enabled.mechanisms": "SCRAM-SHA-512",
+            "listener.name.secure.scram-sha-512.sasl.jaas.config": scram,
+            "listener.name.secure.ssl.keystore.type": "PEM",
+            "listener.name.secure.ssl.keystore.location": str(self.tls_keystore),
+        }
+
+    def _sasl_config(self, host: str, port: int, controller_port: int) -> dict[str, str]:
+        return {
+            "listeners": f"CLIENT://{host}:{port},CONTROLLER://{host}:{controller_port}",
+            "advertised.listeners": f"CLIENT://{host}:{port}",
+            "listener.security.protocol.map": "CLIENT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT",
+            "inter.broker.listener.name": "CLIENT",
+            "sasl.mechanism.controller.protocol": "PLAIN",
+            "sasl.mechanism.inter.broker.protocol": "PLAIN",
+            "listener.name.controller.sasl.enabled.mechanisms": "PLAIN",
+            "listener.name.client.sasl.enabled.mechanisms": "SCRAM-SHA-512,PLAIN",
+            "listener.name.controller.plain.sasl.jaas.config": self._plain_jaas(),
+            "listener.name.client.plain.sasl.jaas.config": self._plain_jaas(),
+            "listener.name.client.scram-sha-512.sasl.jaas.config": (
+                "org.apache.kafka.common.security.scram.ScramLoginModule required;"
+            ),
+            "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+            "allow.everyone.if.no.acl.found": "false",
+            "super.users": f"User:{self.admin}",
+        }
+
+    def format_arguments(self) -> list[str]:
+        return [
+            argument
+            for user, password in self.users.items()
+            for argument in ("--add-scram", f"SCRAM-SHA-512=[name={user},password={password}]")
+        ]
 
 
 def new_cluster_id() -> str:
@@ -108,11 +218,21 @@ class ApacheKafka:
     """One KRaft node (broker and controller) on loopback, its data in `data_dir`."""
 
     def __init__(
-        self, data_dir: Path, port: int | None = None, host: str = "127.0.0.1", partitions: int = 3
+        self,
+        data_dir: Path,
+        port: int | None = None,
+        host: str = "127.0.0.1",
+        partitions: int = 3,
+        secured: Secured | None = None,
+        overrides: Mapping[str, str] | None = None,
     ) -> None:
         self.host = host
+        self.secured = secured
+        # Broker settings over all others (e.g. a deployment's own, its addresses swapped).
+        self.overrides = dict(overrides or {})
         self.port = port or free_port(host)
         self.controller_port = free_port(host)
+        self.tls_port = free_port(host) if secured and secured.tls_keystore else None
         self.data_dir = data_dir
         self.partitions = partitions
         self._process: subprocess.Popen[bytes] | None = None
@@ -120,6 +240,13 @@ class ApacheKafka:
     @property
     def bootstrap_servers(self) -> str:
         return f"{self.host}:{self.port}"
+
+    @property
+    def tls_bootstrap_servers(self) -> str:
+        """The SASL_SSL listener of a `Secured` broker with a keystore, by the name its
+        certificate carries."""
+        assert self.tls_port is not None, "no TLS listener"
+        return f"localhost:{self.tls_port}"
 
     @property
     def log_path(self) -> Path:
@@ -154,6 +281,11 @@ class ApacheKafka:
             "broker.session.timeout.ms": "3000",
             "broker.heartbeat.interval.ms": "500",
         }
+        if self.secured is not None:
+            lines.update(
+                self.secured.config(self.host, self.port, self.controller_port, self.tls_port)
+            )
+        lines.update(self.overrides)
         path = self.data_dir / "server.properties"
         path.write_text("".join(f"{k}={v}\n" for k, v in lines.items()), encoding="utf-8")
         (self.data_dir / "log4j.properties").write_text(LOG4J, encoding="utf-8")
@@ -186,6 +318,7 @@ class ApacheKafka:
                     new_cluster_id(),
                     "-c",
                     str(config),
+                    *(self.secured.format_arguments() if self.secured else ()),
                     heap="-Xmx128m",
                 ),
                 check=True,
@@ -256,3 +389,47 @@ class ApacheKafka:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+# Kafka's numbers for ACL fields (org.apache.kafka.common.acl, ...resource), which the
+# CreateAcls request carries.
+_RESOURCE_TYPES = {"topic": 2, "group": 3, "cluster": 4}
+_PATTERNS = {"literal": 3, "prefixed": 4}
+_OPERATIONS = {
+    "Read": 3,
+    "Write": 4,
+    "Create": 5,
+    "Delete": 6,
+    "Alter": 7,
+    "Describe": 8,
+    "ClusterAction": 9,
+    "DescribeConfigs": 10,
+    "AlterConfigs": 11,
+    "IdempotentWrite": 12,
+}
+_ALLOW = 3
+
+
+async def grant(bootstrap_servers: str, admin: KafkaClientSettings, acls: Iterable[Acl]) -> None:
+    """Create the ACLs on the broker at once, as its admin. aiokafka's admin client has no
+    ACL method, so this sends Kafka's CreateAcls request itself; deployments run
+    kafka-acls.sh (deploy/base/kafka-init.sh), which starts a JVM per line."""
+    client = AIOKafkaAdminClient(**client_options(bootstrap_servers, admin))
+    await client.start()
+    try:
+        for acl in acls:
+            request = CreateAclsRequest(
+                resource_type=_RESOURCE_TYPES[acl.resource_type],
+                resource_name=acl.name,
+                resource_pattern_type_filter=_PATTERNS[acl.pattern],
+                principal=acl.principal,
+                host="*",
+                operation=_OPERATIONS[acl.operation],
+                permission_type=_ALLOW,
+            )
+            response = await client._send_request(request)
+            for error_code, message in response.creation_responses:
+                if error_code:
+                    raise RuntimeError(f"the broker refused {acl}: {error_code} {message}")
+    finally:
+        await client.close()

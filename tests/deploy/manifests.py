@@ -22,7 +22,8 @@ from fastapi import FastAPI
 from pydantic_settings import BaseSettings
 from starlette.routing import Match
 
-from services.registry import PROCESSES
+from services.registry import FRONTS, PROCESSES, SERVICES
+from shared.kafka_security import KafkaClientSettings
 from shared.settings import ENV_PREFIX, CommonSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,8 +42,23 @@ SERVICE_SETTINGS: dict[str, type[CommonSettings]] = {
 }
 
 
+# Whose Kafka passwords an operator sets (KAFKA_<WHO>_PASSWORD in .env and the Secret):
+# the admin's, each service's, and the subscribing cities' user's.
+KAFKA_PASSWORD_OWNERS = ("ADMIN", *(name.upper() for name in SERVICES), "SUBSCRIBER")
+
+
 def variable(field_name: str) -> str:
     return f"{ENV_PREFIX}{field_name.upper()}"
+
+
+def variables_read_by(service: str) -> set[str]:
+    """The variables a service's container must be given: every setting it reads, except,
+    for a front that keeps no events (the portal), the Kafka login it never uses (a
+    password is not handed to a process that has no use for it)."""
+    reads = setting_variables(SERVICE_SETTINGS[service])
+    if service in FRONTS:
+        reads -= setting_variables(KafkaClientSettings)
+    return reads
 
 
 def setting_variables(settings: type[BaseSettings]) -> set[str]:
@@ -215,6 +231,48 @@ def volume_sources(service: Mapping[str, Any]) -> dict[str, str]:
         if source.startswith((".", "/")):
             mounts[target] = source
     return mounts
+
+
+# -- the apache/kafka image ------------------------------------------------------------------
+
+# Variables the image hands to the JVM or its scripts rather than to the broker
+# (kafka.docker.KafkaDockerWrapper, Constants.ExcludeServerPropsEnv in Kafka 3.9).
+KAFKA_IMAGE_NOT_PROPERTIES = {
+    "KAFKA_VERSION",
+    "KAFKA_HEAP_OPTS",
+    "KAFKA_LOG4J_OPTS",
+    "KAFKA_OPTS",
+    "KAFKA_JMX_OPTS",
+    "KAFKA_JVM_PERFORMANCE_OPTS",
+    "KAFKA_GC_LOG_OPTS",
+    "KAFKA_LOG4J_ROOT_LOGLEVEL",
+    "KAFKA_LOG4J_LOGGERS",
+    "KAFKA_TOOLS_LOG4J_LOGLEVEL",
+    "KAFKA_JMX_HOSTNAME",
+}
+
+
+def kafka_server_properties(environment: Mapping[str, str]) -> dict[str, str]:
+    """The broker settings the apache/kafka image makes of a container's KAFKA_*
+    variables (KafkaDockerWrapper.getServerConfigsFromEnv): the prefix dropped, lower
+    case, `_` → `.`, `___` → `-`, `__` → `_`."""
+    properties = {}
+    for key, value in environment.items():
+        if not key.startswith("KAFKA_") or key in KAFKA_IMAGE_NOT_PROPERTIES:
+            continue
+        name = key.replace("KAFKA_", "").lower().replace("_", ".")
+        properties[name.replace("...", "-").replace("..", "_")] = value
+    return properties
+
+
+def listeners(value: str) -> dict[str, tuple[str, int]]:
+    """`NAME://host:port,…` → name → (host, port); an empty host is every interface."""
+    parsed = {}
+    for listener in value.split(","):
+        name, _, address = listener.partition("://")
+        host, _, port = address.rpartition(":")
+        parsed[name] = (host, int(port))
+    return parsed
 
 
 # -- Dockerfile and .dockerignore ------------------------------------------------------------

@@ -41,6 +41,9 @@ CONTAINER_VALUES = {
     "KYOSO_PUBLICATION_URL": "the publication service by its name on the containers' network",
     "KYOSO_SECRET_KEY": "a secret: no default",
     "KYOSO_STAFF_TOKENS": "a secret: no default",
+    "KYOSO_KAFKA_SECURITY_PROTOCOL": "the bundled Kafka asks every client to log in",
+    "KYOSO_KAFKA_SASL_USERNAME": "each service's own Kafka user",
+    "KYOSO_KAFKA_SASL_PASSWORD": "a secret: no default",
 }
 # What an operator's .env must hold before `docker compose up` (the file's `:?` variables).
 REQUIRED = {
@@ -49,6 +52,7 @@ REQUIRED = {
     "KYOSO_STAFF_TOKENS": '[{"token": "t-'
     + "x" * 20
     + '", "role": "desk", "municipality": "nagasaki"}]',
+    **{f"KAFKA_{who}_PASSWORD": secrets.token_hex(12) for who in m.KAFKA_PASSWORD_OWNERS},
 }
 
 
@@ -127,7 +131,7 @@ def test_compose_gives_every_setting_with_the_codes_default(compose: dict[str, A
     for service, spec in m.desk_services(compose).items():
         settings = m.SERVICE_SETTINGS[service]
         environment = m.service_environment(spec)
-        missing = m.setting_variables(settings) - set(environment)
+        missing = m.variables_read_by(service) - set(environment)
         assert not missing, f"compose leaves {sorted(missing)} out of {service}"
         for variable, value in environment.items():
             if variable in CONTAINER_VALUES or variable == m.port_variable(service):
@@ -201,9 +205,13 @@ def test_kafka_init_creates_exactly_the_topics_the_code_uses() -> None:
 def test_compose_wiring_health_restarts_and_volumes(compose: dict[str, Any]) -> None:
     services = compose["services"]
     assert services["kafka-init"]["depends_on"] == {"kafka": {"condition": "service_healthy"}}
-    script = m.volume_sources(services["kafka-init"])
-    assert services["kafka-init"]["command"] == ["/bin/sh", *script]
-    assert all((m.ROOT / source).is_file() for source in script.values())
+    mounted = m.volume_sources(services["kafka-init"])
+    assert services["kafka-init"]["command"] == ["/bin/sh", "/kyoso/kafka-init.sh"]
+    assert mounted == {
+        "/kyoso/kafka-init.sh": "./deploy/base/kafka-init.sh",
+        m.service_environment(services["kafka-init"])["ACLS"]: "./deploy/base/kafka-acls.txt",
+    }
+    assert all((m.ROOT / source).is_file() for source in mounted.values())
     for name, service in m.desk_services(compose).items():
         if name in FRONTS:
             # It keeps no events: it waits for the services it calls, not for the stores.
@@ -246,9 +254,15 @@ def test_compose_services_reach_postgres_and_kafka_as_configured(
             postgres["POSTGRES_USER"],
             REQUIRED["POSTGRES_PASSWORD"],
         ), name
-        assert f"PLAINTEXT://{environment['KYOSO_KAFKA_BOOTSTRAP_SERVERS']}" in kafka[
-            "KAFKA_ADVERTISED_LISTENERS"
-        ].split(","), name
+        # The services reach the broker at the address it advertises, on a listener that
+        # speaks their security protocol.
+        host, port = environment["KYOSO_KAFKA_BOOTSTRAP_SERVERS"].split(":")
+        advertised = m.listeners(kafka["KAFKA_ADVERTISED_LISTENERS"])
+        listener = next(n for n, address in advertised.items() if address == (host, int(port)))
+        protocols = dict(
+            p.split(":") for p in kafka["KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"].split(",")
+        )
+        assert protocols[listener] == environment["KYOSO_KAFKA_SECURITY_PROTOCOL"], name
     assert kafka["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"  # topics only from kafka-init
 
 
@@ -349,7 +363,7 @@ def test_the_kustomization_is_whole(base: m.Kustomization) -> None:
         [
             *[("Deployment", name) for name in services],
             *[("Service", name) for name in services],
-            ("Job", "kyoso-topics"),
+            ("Job", "kyoso-kafka-init"),
             ("Namespace", "kyoso"),
             ("Service", "kafka"),
             ("Service", "postgres"),
@@ -384,7 +398,7 @@ def test_manifests_give_each_service_every_setting_and_nothing_else(
                 assert key in generated[object_name], f"{name}: {object_name} lacks {key}"
         environment = m.container_environment(spec, kustomize.config_maps, kustomize.secrets)
         given = {k for k in environment if k.startswith("KYOSO_")}
-        reads = m.setting_variables(m.SERVICE_SETTINGS[name])
+        reads = m.variables_read_by(name)
         assert given <= reads, f"{name} is given variables it does not read: {given - reads}"
         assert reads <= given, f"{name} is not given {sorted(reads - given)}"
 
@@ -439,16 +453,18 @@ def test_ports_and_probes_match_the_code(base: m.Kustomization, apps: dict[str, 
             assert m.answers_get(apps[name], probe["path"]), f"{name} {kind}: {probe['path']}"
 
 
-def test_the_topics_job_and_each_wait_use_exactly_the_codes_topics(
+def test_the_kafka_init_job_and_each_wait_use_exactly_the_codes_topics(
     base: m.Kustomization,
 ) -> None:
     prefix = base.config_maps["kyoso-settings"]["KYOSO_TOPIC_PREFIX"]
-    job = base.find("Job", "kyoso-topics")
-    create = m.container(job, "create-topics")
+    job = base.find("Job", "kyoso-kafka-init")
+    create = m.container(job, "kafka-init")
     job_env = m.container_environment(create, base.config_maps, base.secrets)
     assert job_env["TOPIC_PREFIX"] == prefix
     assert {f"{prefix}.{t}" for t in job_env["TOPICS"].split()} == all_topics(prefix)
-    assert m.mounted_files(job, create, base)[create["command"][1]] == m.BASE / "create-topics.sh"
+    mounted = m.mounted_files(job, create, base)
+    assert mounted[create["command"][1]] == m.BASE / "kafka-init.sh"
+    assert mounted[job_env["ACLS"]] == m.BASE / "kafka-acls.txt"
     for name, deployment in desk_deployments(base).items():
         if name in FRONTS:  # no topics to wait for
             assert not m.pod_spec(deployment).get("initContainers"), name

@@ -5,12 +5,19 @@ Only what belongs to the host is swapped: the database URL, the broker's address
 port, the data folder, and the operator's secrets. The operator's own knobs are set the
 way an operator sets them (.env, settings.env): a topic prefix of the test's own, and the
 short consumer session timeout the embedded broker needs (README, Configuration).
-`kafka-topics.sh` is the one program the apache/kafka image brings that is not here; a
-stand-in with the same arguments does its work with aiokafka.
+
+The broker: on the Apache Kafka lane, one started with the deployment's own Kafka
+settings (its listeners moved to free local ports), so kafka-init makes real users, topics
+and ACLs with Kafka's own tools, and each service comes up logged in as its own user and
+held to its ACLs. Beside the embedded broker, which asks no login, the services connect
+with PLAINTEXT; `kafka-topics.sh` is a stand-in that does its work with aiokafka, and
+`kafka-configs.sh` and `kafka-acls.sh` stand-ins note what kafka-init asked for, which the
+test compares with the users and the ACLs the declarations call for.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import functools
@@ -28,10 +35,12 @@ import httpx
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
-from services.registry import FRONTS
+from services.registry import FRONTS, SERVICES
 from shared.broker import free_port
+from shared.kafka_acls import CLUSTER, Acl, ResourceType, desk_acls, user_of
+from shared.kafka_security import KafkaClientSettings, client_options
 from shared.settings import CommonSettings
-from tests.apache_kafka import kafka_topics_script
+from tests.apache_kafka import KAFKA_TOOLS, ApacheKafka, kafka_tool_script
 from tests.brokers import APACHE_KAFKA, Broker
 from tests.conftest import STAFF_TOKENS, wait_until
 from tests.deploy import manifests as m
@@ -42,6 +51,10 @@ SECRETS = {
     "POSTGRES_PASSWORD": "not-used-here",  # the local PostgreSQL has its own
     "KYOSO_SECRET_KEY": "k" * 48,
     "KYOSO_STAFF_TOKENS": json.dumps(STAFF_TOKENS),
+    **{
+        f"KAFKA_{who}_PASSWORD": f"{who.lower()}-{uuid.uuid4().hex}"
+        for who in m.KAFKA_PASSWORD_OWNERS
+    },
 }
 SESSION_TIMEOUT = "2"  # the embedded broker holds a group join for half of it
 START_TIMEOUT = 60.0
@@ -53,6 +66,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--bootstrap-server", required=True)
+parser.add_argument("--command-config")  # the admin's login: the embedded broker asks none
 parser.add_argument("--list", action="store_true")
 parser.add_argument("--create", action="store_true")
 parser.add_argument("--if-not-exists", action="store_true")
@@ -82,24 +96,162 @@ asyncio.run(main())
 '''
 
 
+KAFKA_TOOL_NOTE = '''#!{python}
+"""{name} as kafka-init.sh calls it, beside the embedded broker, which has no users and no
+ACLs: it notes the call in calls.jsonl."""
+import json, pathlib, sys
+
+with open(pathlib.Path(__file__).with_name("calls.jsonl"), "a", encoding="utf-8") as calls:
+    calls.write(json.dumps([pathlib.Path(__file__).name, *sys.argv[1:]]) + "\\n")
+'''
+
+
 @pytest.fixture
 def kafka_bin(tmp_path: Path, broker_kind: str) -> Path:
-    """Where create-topics.sh finds kafka-topics.sh: Kafka's own on the Apache Kafka lane,
-    a stand-in with aiokafka beside the embedded broker (which ships no tools)."""
+    """Where kafka-init.sh finds Kafka's tools: Kafka's own on the Apache Kafka lane;
+    beside the embedded broker (which ships no tools) a kafka-topics.sh that does its
+    work with aiokafka, and a kafka-configs.sh and kafka-acls.sh that note their calls."""
     folder = tmp_path / "kafka-bin"
     folder.mkdir()
-    if broker_kind == APACHE_KAFKA:
-        kafka_topics_script(folder)
-        return folder
-    script = folder / "kafka-topics.sh"
-    script.write_text(KAFKA_TOPICS_STAND_IN.format(python=sys.executable), encoding="utf-8")
-    script.chmod(0o755)
+    for name in KAFKA_TOOLS:
+        if broker_kind == APACHE_KAFKA:
+            kafka_tool_script(folder, name)
+            continue
+        script = folder / name
+        stand_in = KAFKA_TOPICS_STAND_IN if name == "kafka-topics.sh" else KAFKA_TOOL_NOTE
+        script.write_text(stand_in.format(python=sys.executable, name=name), encoding="utf-8")
+        script.chmod(0o755)
     return folder
 
 
+@dataclass
+class DeploymentKafka:
+    """The broker a deployment's services talk to in the test, and how they log in."""
+
+    bootstrap_servers: str
+    admin: KafkaClientSettings | None  # None: the embedded broker, which asks no login
+    tools: Path
+
+    @property
+    def secured(self) -> bool:
+        return self.admin is not None
+
+    def service_environment(self, environment: Mapping[str, str]) -> dict[str, str]:
+        """A container's KYOSO_* environment with the host's broker swapped in."""
+        swapped = {**environment, "KYOSO_KAFKA_BOOTSTRAP_SERVERS": self.bootstrap_servers}
+        if not self.secured:
+            swapped["KYOSO_KAFKA_SECURITY_PROTOCOL"] = "PLAINTEXT"
+        return swapped
+
+
+@contextlib.contextmanager
+def deployment_kafka(
+    broker: Broker, broker_kind: str, kafka: Mapping[str, str], folder: Path, tools: Path
+) -> Iterator[DeploymentKafka]:
+    """On the Apache Kafka lane a broker with the deployment's own settings (`kafka`: its
+    container's environment), its listeners moved to free ports on 127.0.0.1; else the
+    embedded broker as it is."""
+    if broker_kind != APACHE_KAFKA:
+        yield DeploymentKafka(broker.bootstrap_servers, None, tools)
+        return
+    properties = m.kafka_server_properties(kafka)
+    controller = properties["controller.listener.names"]
+    internal = properties["inter.broker.listener.name"]
+    secured = ApacheKafka(folder / "kafka")
+    ports = {
+        name: {controller: secured.controller_port, internal: secured.port}.get(name) or free_port()
+        for name in m.listeners(properties["listeners"])
+    }
+    local = {
+        "listeners": ",".join(f"{name}://127.0.0.1:{port}" for name, port in ports.items()),
+        "advertised.listeners": ",".join(
+            f"{name}://127.0.0.1:{ports[name]}"
+            for name in m.listeners(properties["advertised.listeners"])
+        ),
+        "controller.quorum.voters": f"1@127.0.0.1:{secured.controller_port}",
+    }
+    properties.pop("log.dirs")
+    properties.pop("node.id")
+    secured.overrides = {**properties, **local}
+    jaas = properties[f"listener.name.{internal.lower()}.plain.sasl.jaas.config"]
+    admin_password = jaas.split('password="', 1)[1].split('"', 1)[0]
+    admin = KafkaClientSettings(
+        kafka_security_protocol="SASL_PLAINTEXT",
+        kafka_sasl_mechanism="PLAIN",
+        kafka_sasl_username="kyoso-admin",
+        kafka_sasl_password=admin_password,
+    )
+    with secured:
+        yield DeploymentKafka(secured.bootstrap_servers, admin, tools)
+
+
+def noted_calls(tools: Path, tool: str) -> list[list[str]]:
+    calls = tools / "calls.jsonl"
+    lines = calls.read_text(encoding="utf-8").splitlines() if calls.exists() else []
+    return [call[1:] for call in map(json.loads, lines) if call[0] == tool]
+
+
+def noted_acls(tools: Path) -> set[Acl]:
+    """The ACLs kafka-init asked kafka-acls.sh to add, read back from the noted calls."""
+    parser = argparse.ArgumentParser()
+    for option in ("--bootstrap-server", "--command-config", "--allow-principal"):
+        parser.add_argument(option)
+    parser.add_argument("--add", action="store_true")
+    parser.add_argument("--resource-pattern-type", default="literal")
+    for option in ("--operation", "--topic", "--group"):
+        parser.add_argument(option, action="append", default=[])
+    parser.add_argument("--cluster", action="store_true")
+    acls = set()
+    for call in noted_calls(tools, "kafka-acls.sh"):
+        args = parser.parse_args(call)
+        assert args.add and args.command_config, call
+        resources: list[tuple[ResourceType, str]] = [("topic", t) for t in args.topic]
+        resources += [("group", g) for g in args.group]
+        resources += [("cluster", CLUSTER)] if args.cluster else []
+        acls |= {
+            Acl(args.allow_principal, kind, name, operation, args.resource_pattern_type)
+            for kind, name in resources
+            for operation in args.operation
+        }
+    return acls
+
+
+def noted_users(tools: Path) -> dict[str, str]:
+    """The SCRAM users kafka-init asked kafka-configs.sh to make, with their passwords."""
+    parser = argparse.ArgumentParser()
+    for option in ("--bootstrap-server", "--command-config", "--entity-type", "--entity-name"):
+        parser.add_argument(option)
+    parser.add_argument("--alter", action="store_true")
+    parser.add_argument("--add-config")
+    users = {}
+    for call in noted_calls(tools, "kafka-configs.sh"):
+        args = parser.parse_args(call)
+        assert args.alter and args.entity_type == "users" and args.command_config, call
+        assert args.add_config.startswith("SCRAM-SHA-512=[iterations=8192,password="), call
+        users[args.entity_name] = args.add_config.split("password=", 1)[1].rstrip("]")
+    return users
+
+
+def kafka_init_did_its_work(
+    kafka: DeploymentKafka, prefix: str, secrets: Mapping[str, str]
+) -> None:
+    """Beside the embedded broker: kafka-init asked for exactly the users the services
+    and the subscribing cities log in as, and the ACLs their declarations call for."""
+    if kafka.secured:
+        return  # the services coming up under their own logins show it
+    users = noted_users(kafka.tools)
+    assert users == {
+        **{user_of(name): secrets[f"KAFKA_{name.upper()}_PASSWORD"] for name in SERVICES},
+        "kyoso-subscriber": secrets["KAFKA_SUBSCRIBER_PASSWORD"],
+    }
+    assert noted_acls(kafka.tools) == desk_acls(SERVICES.values(), prefix)
+
+
 def image_env() -> dict[str, str]:
-    """What the Dockerfile's final stage sets (PATH is the image's own business)."""
-    return {k: v for k, v in m.dockerfile_stages()[-1].env().items() if k != "PATH"}
+    """What the Dockerfile's final stage sets (PATH is the image's own business), and the
+    code the image installs: this checkout's (an installed copy may be another's)."""
+    env = {k: v for k, v in m.dockerfile_stages()[-1].env().items() if k != "PATH"}
+    return {**env, "PYTHONPATH": str(m.ROOT)}
 
 
 def on_host(argv: Sequence[str], mounts: Mapping[str, Path]) -> list[str]:
@@ -110,6 +262,12 @@ def on_host(argv: Sequence[str], mounts: Mapping[str, Path]) -> list[str]:
         program, [program]
     )
     return [*head, *(str(mounts.get(arg, arg)) for arg in rest)]
+
+
+def env_on_host(environment: Mapping[str, str], mounts: Mapping[str, Path]) -> dict[str, str]:
+    """A container's environment as a process here: a variable naming a mounted file
+    names the repository's."""
+    return {key: str(mounts.get(value, value)) for key, value in environment.items()}
 
 
 @dataclass
@@ -183,9 +341,11 @@ def run_to_end(argv: list[str], env: Mapping[str, str], folder: Path) -> str:
     return done.stdout
 
 
-async def topics_with(bootstrap_servers: str, prefix: str) -> set[str]:
+async def topics_with(kafka: DeploymentKafka, prefix: str) -> set[str]:
     """Every topic that starts with the prefix (Faust's internal ones would too)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    admin = AIOKafkaAdminClient(
+        **client_options(kafka.bootstrap_servers, kafka.admin or KafkaClientSettings())
+    )
     await admin.start()
     try:
         return {t for t in await admin.list_topics() if t.startswith((f"{prefix}.", f"{prefix}-"))}
@@ -216,7 +376,11 @@ async def answers_200(url: str) -> bool:
 
 
 async def test_compose_kafka_init_then_every_service_until_healthy(
-    broker: Broker, postgres_url: str, kafka_bin: Path, tmp_path: Path
+    broker: Broker,
+    broker_kind: str,
+    postgres_url: str,
+    kafka_bin: Path,
+    tmp_path: Path,
 ) -> None:
     prefix = f"t{uuid.uuid4().hex[:10]}"
     dotenv = {
@@ -226,23 +390,30 @@ async def test_compose_kafka_init_then_every_service_until_healthy(
     }
     compose = m.load_compose(dotenv)
     services = compose["services"]
+    kafka_env = m.service_environment(services["kafka"])
 
-    # kafka-init: create-topics.sh with its environment, against the local broker.
-    init = services["kafka-init"]
-    mounts = {target: m.ROOT / source for target, source in m.volume_sources(init).items()}
-    init_env = {
-        **m.service_environment(init),
-        "BOOTSTRAP_SERVERS": broker.bootstrap_servers,
-        "PATH": os.environ["PATH"],
-        "KAFKA_BIN": str(kafka_bin),
-    }
-    run_to_end(on_host(init["command"], mounts), init_env, tmp_path)
-    created = await topics_with(broker.bootstrap_servers, prefix)
-    code = CommonSettings(topic_prefix=prefix)
-    assert created == set().union(*(m.service_topics(s, code) for s in m.SERVICE_SETTINGS))
+    with (
+        deployment_kafka(broker, broker_kind, kafka_env, tmp_path, kafka_bin) as kafka,
+        contextlib.ExitStack() as stack,
+    ):
+        # kafka-init: kafka-init.sh with its environment, against the broker.
+        init = services["kafka-init"]
+        mounts = {target: m.ROOT / source for target, source in m.volume_sources(init).items()}
+        init_env = {
+            **env_on_host(m.service_environment(init), mounts),
+            "BOOTSTRAP_SERVERS": kafka.bootstrap_servers,
+            "PATH": os.environ["PATH"],
+            "KAFKA_BIN": str(kafka_bin),
+        }
+        said = run_to_end(on_host(init["command"], mounts), init_env, tmp_path)
+        assert "kyoso-routing can log in (SCRAM-SHA-512)" in said
+        kafka_init_did_its_work(kafka, prefix, dotenv)
+        created = await topics_with(kafka, prefix)
+        code = CommonSettings(topic_prefix=prefix)
+        assert created == set().union(*(m.service_topics(s, code) for s in m.SERVICE_SETTINGS))
 
-    # Then every service (compose starts them once kafka-init has succeeded).
-    with contextlib.ExitStack() as stack:
+        # Then every service (compose starts them once kafka-init has succeeded), each
+        # logged in as its own Kafka user where the broker asks.
         running = {}
         for name, service in m.desk_services(compose).items():
             port = free_port()
@@ -251,6 +422,7 @@ async def test_compose_kafka_init_then_every_service_until_healthy(
             env = {**image_env(), **m.service_environment(service)}
             assert env["KYOSO_DATA_DIR"] == "/data"  # a container path
             assert env["KYOSO_KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
+            env = kafka.service_environment(env)
             if name in FRONTS:  # it keeps no events: no database to point elsewhere
                 assert env["KYOSO_DATABASE_URL"] == "memory:"
             else:
@@ -258,7 +430,6 @@ async def test_compose_kafka_init_then_every_service_until_healthy(
                 env["KYOSO_DATABASE_URL"] = postgres_url
             env.update(
                 {
-                    "KYOSO_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
                     m.port_variable(name): str(port),
                     "KYOSO_DATA_DIR": str(data_dir),
                 }
@@ -273,7 +444,7 @@ async def test_compose_kafka_init_then_every_service_until_healthy(
             assert await answers_200(f"http://127.0.0.1:{port}/healthz")
 
         # Running, the services needed no topic that kafka-init had not made.
-        assert await topics_with(broker.bootstrap_servers, prefix) == created
+        assert await topics_with(kafka, prefix) == created
         for process, _ in running.values():
             process.stops_cleanly()
 
@@ -282,19 +453,15 @@ async def test_compose_kafka_init_then_every_service_until_healthy(
 
 
 async def test_kubernetes_job_waits_and_every_service_until_ready(
-    broker: Broker, postgres_url: str, kafka_bin: Path, tmp_path: Path
+    broker: Broker,
+    broker_kind: str,
+    postgres_url: str,
+    kafka_bin: Path,
+    tmp_path: Path,
 ) -> None:
     kustomize = m.kustomization(m.BASE)
     prefix = f"t{uuid.uuid4().hex[:10]}"
     config_maps = {name: dict(data) for name, data in kustomize.config_maps.items()}
-    # The city's settings, as settings.env would hold them here.
-    config_maps["kyoso-settings"].update(
-        {
-            "KYOSO_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
-            "KYOSO_TOPIC_PREFIX": prefix,
-            "KYOSO_KAFKA_SESSION_TIMEOUT_SECONDS": SESSION_TIMEOUT,
-        }
-    )
     secrets = {
         "kyoso-secrets": {
             **kustomize.secrets["kyoso-secrets"],
@@ -302,6 +469,9 @@ async def test_kubernetes_job_waits_and_every_service_until_ready(
             "KYOSO_DATABASE_URL": postgres_url,
         }
     }
+    kafka_env = m.container_environment(
+        m.container(kustomize.find("StatefulSet", "kafka"), "kafka"), config_maps, secrets
+    )
     deployments = {
         d["metadata"]["name"]: d
         for d in kustomize.of_kind("Deployment")
@@ -309,7 +479,21 @@ async def test_kubernetes_job_waits_and_every_service_until_ready(
     }
     assert deployments
 
-    with contextlib.ExitStack() as stack:
+    with (
+        deployment_kafka(broker, broker_kind, kafka_env, tmp_path, kafka_bin) as kafka,
+        contextlib.ExitStack() as stack,
+    ):
+        # The city's settings, as settings.env would hold them here.
+        config_maps["kyoso-settings"].update(
+            {
+                "KYOSO_KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers,
+                "KYOSO_TOPIC_PREFIX": prefix,
+                "KYOSO_KAFKA_SESSION_TIMEOUT_SECONDS": SESSION_TIMEOUT,
+            }
+        )
+        if not kafka.secured:
+            config_maps["kyoso-settings"]["KYOSO_KAFKA_SECURITY_PROTOCOL"] = "PLAINTEXT"
+
         # Each Pod's init container waits while the topics are missing …
         waits = {}
         for name, deployment in deployments.items():
@@ -322,23 +506,27 @@ async def test_kubernetes_job_waits_and_every_service_until_ready(
         for name, process in waits.items():
             await wait_until(
                 functools.partial(process.said_or_ended, "waiting for"),
+                timeout=START_TIMEOUT,
                 what=f"{name}'s init container to wait",
             )
             assert process.alive(), f"{name}'s wait ended early:\n{process.output()}"
 
-        # … until the Job has created them.
-        job = kustomize.find("Job", "kyoso-topics")
-        create = m.container(job, "create-topics")
-        argv = on_host(m.image_command(create), m.mounted_files(job, create, kustomize))
+        # … until the Job has made the users, the topics and the ACLs.
+        job = kustomize.find("Job", "kyoso-kafka-init")
+        create = m.container(job, "kafka-init")
+        mounted = m.mounted_files(job, create, kustomize)
+        argv = on_host(m.image_command(create), mounted)
         env = {
-            **m.container_environment(create, config_maps, secrets),
+            **env_on_host(m.container_environment(create, config_maps, secrets), mounted),
             "PATH": os.environ["PATH"],
             "KAFKA_BIN": str(kafka_bin),
         }
-        run_to_end(argv, env, tmp_path)
-        created = await topics_with(broker.bootstrap_servers, prefix)
+        said = run_to_end(argv, env, tmp_path)
+        assert "kyoso-subscriber can log in (SCRAM-SHA-512)" in said
+        kafka_init_did_its_work(kafka, prefix, secrets["kyoso-secrets"])
+        created = await topics_with(kafka, prefix)
         for name, process in waits.items():
-            await wait_until(process.ended, what=f"{name}'s wait to end")
+            await wait_until(process.ended, timeout=START_TIMEOUT, what=f"{name}'s wait to end")
             assert process.popen.returncode == 0, process.output()
 
         running = {}
@@ -361,6 +549,6 @@ async def test_kubernetes_job_waits_and_every_service_until_ready(
                 path = spec[probe]["httpGet"]["path"]
                 assert await answers_200(f"http://127.0.0.1:{port}{path}"), (name, probe)
 
-        assert await topics_with(broker.bootstrap_servers, prefix) == created
+        assert await topics_with(kafka, prefix) == created
         for process, _, _ in running.values():
             process.stops_cleanly()
