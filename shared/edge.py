@@ -23,6 +23,7 @@ import re
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from typing import Any
 from urllib.parse import parse_qs
 
 from fastapi import FastAPI, HTTPException, Request
@@ -57,10 +58,26 @@ LONGEST_MESSAGE = 300  # characters; a message is a sentence, never a copy of th
 async def answer_validation_problems(request: Request, problem: Exception) -> Response:
     """FastAPI's own 422, in the common shape: where and what, not the input itself."""
     assert isinstance(problem, RequestValidationError)
-    detail = [
-        {"loc": list(item["loc"]), "msg": _shortened(str(item["msg"]))} for item in problem.errors()
-    ]
+    detail = [_problem_of(item) for item in problem.errors()]
     return JSONResponse(status_code=422, content={"detail": detail})
+
+
+def _problem_of(item: Any) -> dict[str, Any]:
+    """Where, what, and the kind of problem (pydantic's `type`, with its numeric limits in
+    `ctx`), so a client such as the portal can word it for its reader; never the input."""
+    answer: dict[str, Any] = {
+        "loc": list(item["loc"]),
+        "msg": _shortened(str(item["msg"])),
+        "type": str(item["type"]),
+    }
+    limits = {
+        key: value
+        for key, value in (item.get("ctx") or {}).items()
+        if isinstance(value, int | float) and not isinstance(value, bool)
+    }
+    if limits:
+        answer["ctx"] = limits
+    return answer
 
 
 async def answer_internal_error(request: Request, problem: Exception) -> Response:
@@ -239,15 +256,17 @@ def sha256_source(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
 
 
-# The pages use one inline <style> block from the layout and nothing else: no script,
-# image, font or form. Everything else is denied, framing included.
+# The pages use the layout's one inline <style> block and the service's own stylesheets
+# and images, and post their forms (the portal's) to their own service: no script, no
+# font, nothing from elsewhere. Everything else is denied, framing included.
 PAGE_POLICY = "; ".join(
     [
         "default-src 'none'",
-        "style-src " + " ".join(sha256_source(s) for s in layout_inline_styles()),
+        "style-src 'self' " + " ".join(sha256_source(s) for s in layout_inline_styles()),
+        "img-src 'self'",
         "frame-ancestors 'none'",
         "base-uri 'none'",
-        "form-action 'none'",
+        "form-action 'self'",
     ]
 )
 

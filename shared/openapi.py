@@ -50,6 +50,12 @@ class ErrorItem(BaseModel):
         description="Where the refused value is: body, path, query or header, then the field"
     )
     msg: str = Field(description="Why, in a sentence a person can act on")
+    type: str | None = Field(
+        None, description="The kind of problem, for a client that words it itself (e.g. missing)"
+    )
+    ctx: dict[str, int | float] | None = Field(
+        None, description="The limits the problem concerns (e.g. max_length)"
+    )
 
 
 class ErrorAnswer(BaseModel):

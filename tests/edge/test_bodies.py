@@ -39,8 +39,10 @@ WRONG_BODY: dict[str, dict[str, Any]] = {
 def assert_common_error_shape(detail: list[dict[str, Any]]) -> None:
     assert detail, "at least one problem is named"
     for problem in detail:
-        assert set(problem) == {"loc", "msg"}
+        # Where, what and its kind, with numeric limits at most: never the input itself.
+        assert {"loc", "msg"} <= set(problem) <= {"loc", "msg", "type", "ctx"}
         assert isinstance(problem["loc"], list) and isinstance(problem["msg"], str)
+        assert all(isinstance(v, int | float) for v in problem.get("ctx", {}).values())
 
 
 @pytest.mark.parametrize("service", list(SERVICES))
@@ -117,5 +119,12 @@ async def test_a_422_still_says_what_is_wrong_where(tmp_path: Path) -> None:
         )
     assert response.status_code == 422
     assert response.json() == {
-        "detail": [{"loc": ["body", "title"], "msg": "String should have at most 200 characters"}]
+        "detail": [
+            {
+                "loc": ["body", "title"],
+                "msg": "String should have at most 200 characters",
+                "type": "string_too_long",  # the portal words it for its reader
+                "ctx": {"max_length": 200},
+            }
+        ]
     }

@@ -45,13 +45,13 @@ async def test_every_response_carries_the_browser_protections(
     assert directives["default-src"] == ["'none'"]
     assert directives["frame-ancestors"] == ["'none'"]
     assert directives["base-uri"] == ["'none'"]
-    assert directives["form-action"] == ["'none'"]
+    assert directives["form-action"] == ["'self'"]  # a form posts to its own service only
 
 
 @pytest.mark.parametrize(
     ("service", "page"), [("intake", "/"), ("publication", "/register/nagasaki")]
 )
-async def test_a_page_may_use_only_its_own_inline_style(
+async def test_a_page_may_use_only_its_own_styles_and_no_script(
     service: str, page: str, tmp_path: Path
 ) -> None:
     async with serving(service, tmp_path) as client:
@@ -59,8 +59,10 @@ async def test_a_page_may_use_only_its_own_inline_style(
     assert response.status_code == 200
     (style,) = re.findall(r"<style>(.*?)</style>", response.text, flags=re.S)
     directives = policy(response)
-    assert directives["style-src"] == [sha256_source(style)]
+    # The layout's inline style and the service's own stylesheets; nothing from elsewhere.
+    assert directives["style-src"] == ["'self'", sha256_source(style)]
     assert "script-src" not in directives  # default-src 'none': no script at all
+    assert directives["form-action"] == ["'self'"] and directives["frame-ancestors"] == ["'none'"]
 
 
 async def test_the_api_docs_may_load_swagger_ui_from_its_cdn_and_nothing_else(
