@@ -161,9 +161,13 @@ def _content_length(scope: Scope) -> int | None:
 
 # -- rate limits on the anonymous endpoints ------------------------------------------
 
-# What anyone may call without an account, by the path's shape: the submission, and the
-# proposer's pages behind the status token (here intake's and publication's alike).
-SUBMISSION = re.compile(r"^/api/v1/municipalities/[^/]+/proposals/?$")
+# What anyone may call without an account, by the path's shape: the submission (intake's
+# API, and the portal's proposal forms, which post to intake from the portal's own
+# address), and the proposer's pages behind the status token (intake's, publication's
+# and the portal's alike).
+SUBMISSION = re.compile(
+    r"^(/api/v1/municipalities/[^/]+/proposals(/check)?|/[^/]+/propose/[^/]+(/submission)?)/?$"
+)
 PROPOSER_PATHS = ("/api/v1/proposer/", "/status/")
 
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 
-from shared.edge import TokenBuckets, client_key
+from shared.edge import TokenBuckets, _anonymous_endpoint, client_key
 from shared.settings import CommonSettings
 from tests.conftest import NAGASAKI_DESK, bearer
 from tests.edge.desk import PROPOSER_ADDRESS, client_of, running, service_app
@@ -97,3 +98,23 @@ def test_an_ipv6_host_is_counted_by_its_64_bit_network() -> None:
     assert client_key("2001:db8:1:2::1") == client_key("2001:db8:1:2:ffff::9")
     assert client_key("2001:db8:1:3::1") != client_key("2001:db8:1:2::1")
     assert client_key("203.0.113.7") == "203.0.113.7"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "limited"),
+    [
+        ("POST", "/api/v1/municipalities/nagasaki/proposals", "submission"),
+        ("POST", "/api/v1/municipalities/nagasaki/proposals/check", "submission"),
+        ("POST", "/nagasaki/propose/theme", "submission"),  # the portal's form, checked
+        ("POST", "/nagasaki/propose/free/submission", "submission"),  # and submitted
+        ("GET", "/nagasaki/propose/free", None),  # reading the form costs nothing
+        ("GET", "/status/0a6b/case", "proposer"),
+        ("GET", "/nagasaki/register", None),
+    ],
+)
+def test_the_anonymous_endpoints_are_known_by_their_shape(
+    method: str, path: str, limited: str | None
+) -> None:
+    """The portal's users all reach intake from the portal's address, so the portal's own
+    forms are where a browser's address is counted."""
+    assert _anonymous_endpoint({"method": method, "path": path}) == limited
