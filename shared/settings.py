@@ -8,6 +8,7 @@ municipal IT team can act on (README, "Configuration").
 from __future__ import annotations
 
 import re
+import secrets
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -165,3 +166,20 @@ def _shown(cls: type[BaseSettings], field: object, given: object) -> str:
 def _path(rest: tuple[object, ...]) -> str:
     """Where inside a JSON-valued variable the problem is, e.g. [0].token."""
     return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in rest)
+
+
+def key_from_setting_or_file(value: str, data_dir: Path, file_name: str, variable: str) -> bytes:
+    """A secret key: the setting's value, else one generated once into
+    KYOSO_DATA_DIR/`file_name` (readable by the desk's user only), kept for the next start.
+    Fine for one machine; replicas must share the setting."""
+    if value:
+        return value.encode()
+    path = data_dir / file_name
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+        path.chmod(0o600)
+    key = path.read_text(encoding="utf-8").strip()
+    if len(key) < 32:
+        raise ConfigError(f"{variable}: the key in {path} is shorter than 32 characters")
+    return key.encode()

@@ -9,14 +9,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import secrets
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import Depends, Header, HTTPException, Query, Request
 from pydantic import Field, field_validator
 
-from shared.settings import SECRET, CommonSettings, ConfigError
+from shared.settings import SECRET, CommonSettings, key_from_setting_or_file
 
 
 class StatusTokens:
@@ -81,14 +80,6 @@ class StatusTokenSettings(CommonSettings):
         return value
 
     def status_key(self) -> bytes:
-        if self.secret_key:
-            return self.secret_key.encode()
-        path = self.data_dir / "secret-key"
-        if not path.exists():
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
-            path.chmod(0o600)
-        key = path.read_text(encoding="utf-8").strip()
-        if len(key) < 32:
-            raise ConfigError(f"KYOSO_SECRET_KEY: the key in {path} is shorter than 32 characters")
-        return key.encode()
+        return key_from_setting_or_file(
+            self.secret_key, self.data_dir, "secret-key", "KYOSO_SECRET_KEY"
+        )

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import secrets
-
 from pydantic import Field, field_validator, model_validator
 
-from shared.settings import CommonSettings, ConfigError
+from shared.settings import CommonSettings, key_from_setting_or_file
 
 URL = r"^https?://[^\s/]+(/[^\s]*)?$"
 
@@ -70,16 +68,6 @@ class PortalSettings(CommonSettings):
         return self
 
     def csrf_key(self) -> bytes:
-        if self.portal_csrf_key:
-            return self.portal_csrf_key.encode()
-        path = self.data_dir / "portal-csrf-key"
-        if not path.exists():
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
-            path.chmod(0o600)
-        key = path.read_text(encoding="utf-8").strip()
-        if len(key) < 32:
-            raise ConfigError(
-                f"KYOSO_PORTAL_CSRF_KEY: the key in {path} is shorter than 32 characters"
-            )
-        return key.encode()
+        return key_from_setting_or_file(
+            self.portal_csrf_key, self.data_dir, "portal-csrf-key", "KYOSO_PORTAL_CSRF_KEY"
+        )
