@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import Field, ValidationError
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 ENV_PREFIX = "KYOSO_"
@@ -72,6 +72,31 @@ class CommonSettings(BaseSettings):
     relay_poll_interval_seconds: float = Field(
         0.2, gt=0, le=60, description="How often the relay looks for new events when idle."
     )
+    # Trust on the bus (issue 18): signed events and the keys believed.
+    signing_key: SecretStr | None = Field(
+        None,
+        description="This service's Ed25519 key for signing what it publishes (PEM, or Base64 "
+        "of the 32-byte key); secret. Empty: generated once into "
+        "KYOSO_DATA_DIR/keys/<service>.key, with its public key beside it in <service>.pub.",
+    )
+    trusted_keys: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description='The public keys whose signatures are believed, JSON {"intake": ["…"], …} '
+        "(PEM, or Base64 of the 32-byte key); several per service while a key is rotated. "
+        "Empty: every KYOSO_DATA_DIR/keys/<service>*.pub.",
+    )
+    @field_validator("trusted_keys")
+    @classmethod
+    def _public_keys(cls, trusted: dict[str, list[str]]) -> dict[str, list[str]]:
+        from shared.contract.keys import load_public_key  # cryptography: only when keys are set
+
+        for service, keys in trusted.items():
+            for index, text in enumerate(keys):
+                try:
+                    load_public_key(text)
+                except ValueError as problem:
+                    raise ValueError(f"{service}[{index}]: {problem}") from None
+        return trusted
 
     def topic(self, service: str, stream: str) -> str:
         return f"{self.topic_prefix}.{service}.{stream}"
