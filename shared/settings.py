@@ -72,7 +72,7 @@ class CommonSettings(BaseSettings):
     relay_poll_interval_seconds: float = Field(
         0.2, gt=0, le=60, description="How often the relay looks for new events when idle."
     )
-    # Trust on the bus (issue 18): signed events and the keys believed.
+    # Trust on the bus (issue 18): signed events, trusted keys, bounded records.
     signing_key: SecretStr | None = Field(
         None,
         description="This service's Ed25519 key for signing what it publishes (PEM, or Base64 "
@@ -85,6 +85,14 @@ class CommonSettings(BaseSettings):
         "(PEM, or Base64 of the 32-byte key); several per service while a key is rotated. "
         "Empty: every KYOSO_DATA_DIR/keys/<service>*.pub.",
     )
+    kafka_max_record_bytes: int = Field(
+        1_048_576,
+        ge=16_384,
+        le=104_857_600,
+        description="The largest record a relay publishes and a consumer takes; a larger "
+        "one goes to the consumer's dead-letter topic unread.",
+    )
+
     @field_validator("trusted_keys")
     @classmethod
     def _public_keys(cls, trusted: dict[str, list[str]]) -> dict[str, list[str]]:
