@@ -95,6 +95,10 @@ class BrokerLostEvents(RuntimeError):
 class RecordTooLarge(RuntimeError):
     """A stored event whose record is above the limit consumers take: not published."""
 
+    def __init__(self, message: str, position: int) -> None:
+        super().__init__(message)
+        self.position = position  # its notification id: everything before it went out
+
 
 @dataclass(frozen=True)
 class Outgoing:
@@ -388,7 +392,12 @@ class Relay:
         if not notifications:
             return 0
         sending_since = time.monotonic()
-        await self._publish(notifications)
+        try:
+            await self._publish(notifications)
+        except RecordTooLarge as too_large:
+            # What came before it went out: the relay stops right at it.
+            self._published = max(self._published, too_large.position - 1)
+            raise
         self._published = notifications[-1].id
         self.stuck = None
         if time.monotonic() - sending_since > self._stalled_after / 2:
@@ -424,7 +433,7 @@ class Relay:
 
     async def _publish(self, notifications: Sequence[Notification]) -> int:
         assert self._producer is not None, "start() the relay first"
-        records = await asyncio.to_thread(self._records, notifications)
+        records, too_large = await asyncio.to_thread(self._records, notifications)
         pending = []
         for topic, (key, value, headers) in records:
             pending.append(await self._producer.send(topic, value=value, key=key, headers=headers))
@@ -438,17 +447,26 @@ class Relay:
         self._acknowledged.update(first_of_batch)
         self._sending_since = None
         PUBLISHED.labels(self.service).inc(len(pending))
+        if too_large is not None:
+            raise too_large
         return len(pending)
 
-    def _records(self, notifications: Sequence[Notification]) -> list[tuple[str, Record]]:
-        """Each published event of these notifications as its topic and record (in a
-        worker thread: translating, looking up and signing a batch takes a while)."""
+    def _records(
+        self, notifications: Sequence[Notification]
+    ) -> tuple[list[tuple[str, Record]], RecordTooLarge | None]:
+        """Each published event of these notifications as its topic and record, up to the
+        first one too large to send, if any (in a worker thread: translating, looking up
+        and signing a batch takes a while)."""
         outgoing = self._translated(notifications)
         links = self._links_for([notification_id for notification_id, _, _ in outgoing])
-        return [
-            (message.topic, self._record(_completed(message.envelope, previous, links.get(nid))))
-            for nid, message, previous in outgoing
-        ]
+        records = []
+        for notification_id, message, previous in outgoing:
+            envelope = _completed(message.envelope, previous, links.get(notification_id))
+            try:
+                records.append((message.topic, self._record(envelope)))
+            except RecordTooLarge as too_large:
+                return records, too_large
+        return records, None
 
     def _record(self, envelope: Envelope) -> Record:
         """The Kafka record of an event: key, value and headers, signed, within the limit."""
@@ -465,7 +483,8 @@ class Relay:
                 f"event {meta.sequence} of {meta.subject} (position {meta.source_position}) "
                 f"is a record of {size:,} bytes, above {MAX_RECORD_SETTING}="
                 f"{self.max_record_bytes:,}: not published, and nothing after it until "
-                "the limit is raised"
+                "the limit is raised",
+                position=meta.source_position or 0,
             )
         return record
 
