@@ -91,6 +91,7 @@ def _write_public_key(path: Path, public_key: Ed25519PublicKey) -> None:
         "w", dir=path.parent, prefix=f".{path.name}.", delete=False
     ) as tmp:
         tmp.write(text)
+    os.chmod(tmp.name, 0o644)  # public: anyone who verifies may read it
     os.replace(tmp.name, path)
 
 
