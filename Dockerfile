@@ -40,8 +40,8 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 kyoso \
  && useradd --system --uid 10001 --gid kyoso --home-dir /app --shell /usr/sbin/nologin kyoso \
- && mkdir -p /app /data \
- && chown kyoso:kyoso /app /data
+ && mkdir -p /app /data/keys \
+ && chown kyoso:kyoso /app /data /data/keys
 
 COPY --from=builder /opt/venv /opt/venv
 

@@ -22,6 +22,8 @@ from prometheus_client import REGISTRY
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from shared.contract import Envelope, from_kafka, to_kafka
+from shared.contract.verifiability import signed_headers
+from shared.event_keys import generated_key
 from shared.topics import topic_partitions
 from tests.brokers import APACHE_KAFKA, TANSU, Broker, new_broker
 
@@ -51,20 +53,44 @@ class Seen(Aggregate):
         self.subject = subject
 
 
+# The services' signing keys for one benchmark run: the producer signs as each relay
+# would, and the consumers trust these keys (`trusted_keys()` in their settings).
+KEYS = Path(tempfile.mkdtemp(prefix="bench-keys-"))
+
+
+def trusted_keys() -> dict[str, list[str]]:
+    """KYOSO_TRUSTED_KEYS for a benchmark's consumer: the keys `produce` signs with."""
+    return {path.stem: [path.read_text().strip()] for path in KEYS.glob("*.pub")}
+
+
+def record_of(
+    envelope: Envelope, previous: int
+) -> tuple[bytes | None, bytes, list[tuple[str, bytes]]]:
+    """The record a relay would send: chained to the subject's previous event, signed."""
+    meta = envelope.meta.model_copy(update={"previous_sequence": previous})
+    message = to_kafka(envelope.model_copy(update={"meta": meta}))
+    headers = signed_headers(
+        dict(message.headers), message.value, generated_key(KEYS, meta.service)
+    )
+    key = message.key if isinstance(message.key, bytes) else None
+    return key, message.value, list(headers.items())
+
+
 async def produce(bootstrap: str, messages: Iterable[tuple[str, Envelope]]) -> None:
-    """Put the envelopes on their topics as the services' relays would."""
+    """Put the envelopes on their topics as the services' relays would (each subject's
+    envelopes in order)."""
+    for service in ("intake", "routing", "decision", "publication"):
+        generated_key(KEYS, service)
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
     await producer.start()
     try:
         sent = []
+        last: dict[tuple[str, str], int] = {}
         for topic, envelope in messages:
-            message = to_kafka(envelope)
-            key = message.key if isinstance(message.key, bytes) else None
-            sent.append(
-                await producer.send(
-                    topic, message.value, key=key, headers=list(message.headers.items())
-                )
-            )
+            subject = (envelope.meta.service, envelope.meta.subject)
+            key, value, headers = record_of(envelope, last.get(subject, 0))
+            last[subject] = envelope.meta.sequence
+            sent.append(await producer.send(topic, value, key=key, headers=headers))
         await asyncio.gather(*sent)
     finally:
         await producer.stop()

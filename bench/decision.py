@@ -33,6 +33,7 @@ from baseline import (  # the same folder
     produce,
     raw_seconds,
     running_broker,
+    trusted_keys,
     with_broker_choice,
 )
 
@@ -152,6 +153,7 @@ async def decision_rate(bootstrap: str, prefix: str, proposals: int, ids: list[u
         kafka_bootstrap_servers=bootstrap,
         topic_prefix=prefix,
         kafka_session_timeout_seconds=2,
+        trusted_keys=trusted_keys(),
     )
     decision = DecisionApplication(settings)
     stream = build_stream(DECISION, decision, settings)

@@ -32,6 +32,7 @@ from baseline import (  # the same folder
     produce,
     raw_seconds,
     running_broker,
+    trusted_keys,
     with_broker_choice,
 )
 
@@ -129,6 +130,7 @@ async def publication_rates(bootstrap: str, proposals: int) -> tuple[float, floa
         kafka_bootstrap_servers=bootstrap,
         topic_prefix=PREFIX,
         kafka_session_timeout_seconds=2,
+        trusted_keys=trusted_keys(),
         secret_key="k" * 40,
     )
     publication = PublicationApplication(settings)

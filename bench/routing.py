@@ -23,7 +23,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from baseline import produce, raw_seconds, running_broker, with_broker_choice  # the same folder
+from baseline import (  # the same folder
+    produce,
+    raw_seconds,
+    running_broker,
+    trusted_keys,
+    with_broker_choice,
+)
 
 from services.routing.application import RoutingApplication
 from services.routing.service import ROUTING
@@ -89,6 +95,7 @@ async def routing_rate(bootstrap: str, prefix: str, proposals: int) -> float:
         kafka_bootstrap_servers=bootstrap,
         topic_prefix=prefix,
         kafka_session_timeout_seconds=2,
+        trusted_keys=trusted_keys(),
         deadline_check_interval_seconds=3600,
     )
     routing = RoutingApplication(settings)

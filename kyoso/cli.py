@@ -61,6 +61,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     start.add_argument("--from-now", action="store_true", help="only cases published from now on")
     add_client_arguments(subscribe)  # the desk's Kafka knows its subscribers (SASL, TLS)
+    subscribe.add_argument(
+        "--trusted-keys",
+        type=Path,
+        help="the desk's public keys (JSON from `python -m shared.event_keys`): keep only "
+        "cases the desk signed",
+    )
 
     audit.add_parsers(commands)
     rebuild.add_parser(commands)
@@ -96,6 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 from_beginning=not args.from_now,
                 municipality=args.municipality,
                 security=security_from_arguments(args),
+                trusted_keys=args.trusted_keys,
             )
         if args.command in AUDIT_COMMANDS:
             return audit.run(args)

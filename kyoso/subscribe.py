@@ -4,6 +4,11 @@ It reads the public topic with a plain Kafka consumer (from the beginning or fro
 checks every message against the public contract, and keeps a local copy of the cases in
 a SQLite file: the newest version of each, and whether it was retracted. Its consumer
 group remembers how far it got, so a restart goes on where it stopped.
+
+Given the desk's public keys (a JSON file {service: [keys]}, which the desk prints with
+`python -m shared.event_keys`), it believes only what the desk's publication service
+signed, on its public topic, within the size limit: the same checks as the desk's own
+consumers (shared.bus_trust). Anything else is skipped with the reason in the log.
 """
 
 from __future__ import annotations
@@ -17,14 +22,19 @@ from contextlib import closing
 from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer
+from aiokafka.structs import ConsumerRecord
 
+from shared.bus_trust import RecordChecks, Refused
 from shared.contract import (
     CaseCorrected,
     CasePublished,
     CaseRetracted,
+    Envelope,
     MalformedMessage,
     from_kafka,
 )
+from shared.contract.topics import PUBLIC_CASES
+from shared.event_keys import TrustedKeys
 from shared.kafka_security import KafkaClientSettings, client_options
 
 log = logging.getLogger("kyoso.subscribe")
@@ -110,8 +120,20 @@ async def follow(
     municipality: str | None = None,
     session_timeout_ms: int = 10_000,
     security: KafkaClientSettings | None = None,
+    trusted_keys: TrustedKeys | None = None,
+    max_record_bytes: int = 1_048_576,
 ) -> int:
-    """Keep the local copy up to date until `stopping` is set; return how many kept."""
+    """Keep the local copy up to date until `stopping` is set; return how many kept.
+    With `trusted_keys`, only cases the desk signed are kept."""
+    if trusted_keys is None:
+        log.warning(
+            "not verifying signatures: anyone who can write to %s could forge a case "
+            "(give the desk's public keys with --trusted-keys)",
+            topic,
+        )
+        checks = None
+    else:
+        checks = RecordChecks(trusted_keys, {topic: PUBLIC_CASES}, max_record_bytes)
     copy = LocalCopy(store)
     consumer = AIOKafkaConsumer(
         topic,
@@ -130,8 +152,8 @@ async def follow(
             for records in batches.values():
                 for record in records:
                     try:
-                        envelope = from_kafka(record.headers, record.key, record.value or b"")
-                    except MalformedMessage as problem:
+                        envelope = _believed(checks, record)
+                    except (MalformedMessage, Refused) as problem:
                         log.warning("skipped %s@%s: %s", record.topic, record.offset, problem)
                         continue
                     if municipality and envelope.meta.municipality != municipality:
@@ -146,6 +168,12 @@ async def follow(
     return kept
 
 
+def _believed(checks: RecordChecks | None, record: ConsumerRecord[bytes, bytes]) -> Envelope:
+    if checks is None:
+        return from_kafka(record.headers, record.key, record.value or b"")
+    return checks.envelope_of(record.topic, record.key, record.headers, record.value)
+
+
 def run(
     bootstrap_servers: str,
     topic: str,
@@ -154,7 +182,9 @@ def run(
     from_beginning: bool,
     municipality: str | None,
     security: KafkaClientSettings | None = None,
+    trusted_keys: Path | None = None,
 ) -> int:
+    trusted = None if trusted_keys is None else TrustedKeys.from_file(trusted_keys)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -174,6 +204,7 @@ def run(
             stopping=stopping,
             municipality=municipality,
             security=security,
+            trusted_keys=trusted,
         )
 
     kept = asyncio.run(until_stopped())

@@ -21,6 +21,14 @@ On a broker that grants it (Apache Kafka) the producer is idempotent, so a retri
 is never doubled or reordered on a partition; the embedded broker refuses idempotent
 producers, and gets a plain `acks=all` producer (consumers de-duplicate anyway).
 
+Every event goes out signed with the service's key (shared.contract.verifiability,
+shared.event_keys) and says which of its subject's events the service published before
+it (`previoussequence`, shared.previous_sequence), so consumers can believe it and apply
+a subject's events in order, whoever else writes to the broker. Events stored before
+signing existed are signed when they are republished or refilled. A record above
+`KYOSO_KAFKA_MAX_RECORD_BYTES`, which consumers would refuse, is not sent: the relay stops
+there (a stored event is never skipped) and /readyz says which event and why.
+
 Every event goes out with its link in the store's hash chain (the CloudEvent attribute
 `chainlink`, shared.audit.chain), looked up once per batch: the topics then hold a copy
 of the chain outside the database, which `kyoso verify --against-kafka` compares with the
@@ -39,14 +47,19 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import UnknownError, UnsupportedVersionError
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.application import Application
 from eventsourcing.persistence import Notification, ProcessRecorder, Tracking
 from prometheus_client import Counter, Gauge
 
 from shared.application import ServiceApplication
 from shared.audit.recorders import ChainedRecorder
+from shared.bus_trust import MAX_RECORD_SETTING, record_size
 from shared.contract.envelope import Envelope, to_kafka
+from shared.contract.verifiability import signed_headers
+from shared.event_keys import signing_key
 from shared.kafka_security import KafkaClientSettings, client_options
+from shared.previous_sequence import PreviousSequences
 from shared.relay_lease import Lease, try_lease
 from shared.settings import CommonSettings
 from shared.topics import (
@@ -80,11 +93,22 @@ class BrokerLostEvents(RuntimeError):
     """The topics no longer hold what the broker acknowledged."""
 
 
+class RecordTooLarge(RuntimeError):
+    """A stored event whose record is above the limit consumers take: not published."""
+
+    def __init__(self, message: str, position: int) -> None:
+        super().__init__(message)
+        self.position = position  # its notification id: everything before it went out
+
+
 @dataclass(frozen=True)
 class Outgoing:
     topic: str
     envelope: Envelope
 
+
+# A Kafka record as the producer sends it: key, value, headers.
+Record = tuple[bytes | None, bytes, list[tuple[str, bytes]]]
 
 # Given one stored domain event and its notification id, what (if anything) to publish.
 Translator = Callable[[Any, int], Outgoing | None]
@@ -122,6 +146,8 @@ class Relay:
             poll_interval=settings.relay_poll_interval_seconds,
             partitions=settings.kafka_topic_partitions,
             security=settings,
+            signer=signing_key(app.service, settings),
+            max_record_bytes=settings.kafka_max_record_bytes,
         )
 
     def __init__(
@@ -140,6 +166,8 @@ class Relay:
         watch_interval: float = 1.0,
         stalled_after: float = 2.0,
         security: KafkaClientSettings | None = None,
+        signer: Ed25519PrivateKey | None = None,
+        max_record_bytes: int = 1_048_576,
     ) -> None:
         if not isinstance(app.recorder, ProcessRecorder):
             raise TypeError("the relay needs a process recorder to remember its position")
@@ -148,6 +176,13 @@ class Relay:
         self.chain = app.recorder if isinstance(app.recorder, ChainedRecorder) else None
         self.translate = translate
         self.service = service
+        self.signer = signer
+        self.max_record_bytes = max_record_bytes
+        self.previous = PreviousSequences(
+            app, lambda domain_event: translate(domain_event, 0) is not None
+        )
+        # Why the relay cannot go on (an event too large to publish), for /readyz.
+        self.stuck: str | None = None
         self.topics = list(topics)
         self.bootstrap_servers = bootstrap_servers
         self.security = security  # how its clients log in (None: as the process does)
@@ -231,6 +266,8 @@ class Relay:
             "acks": "all",
             "linger_ms": 2,
             "request_timeout_ms": 15_000,
+            # Consumers refuse larger records (shared.bus_trust): the same measure.
+            "max_request_size": self.max_record_bytes,
         }
         self.idempotent = False
         if not self._broker_refuses_idempotence:
@@ -268,6 +305,8 @@ class Relay:
         """Why the relay cannot publish now (for /readyz), or None."""
         if self.standing_by:
             return None  # another instance publishes this store; this one is ready to
+        if self.stuck is not None:
+            return f"Kafka relay: {self.stuck}"
         if not self.connected:
             return "Kafka relay not connected"
         since = self._sending_since
@@ -290,6 +329,11 @@ class Relay:
                     await self.run(stopping)
                 except BrokerLostEvents as lost:
                     log.warning("%s relay: %s; refilling from the store", self.service, lost)
+                except RecordTooLarge as too_large:
+                    self.stuck = str(too_large)
+                    log.error("%s relay: %s", self.service, too_large)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stopping.wait(), retry_after)
                 except Exception as error:
                     log.warning("%s relay: broker unavailable (%r); retrying", self.service, error)
                     with contextlib.suppress(TimeoutError):
@@ -354,8 +398,14 @@ class Relay:
         if not notifications:
             return 0
         sending_since = time.monotonic()
-        await self._publish(notifications)
+        try:
+            await self._publish(notifications)
+        except RecordTooLarge as too_large:
+            # What came before it went out: the relay stops right at it.
+            self._published = max(self._published, too_large.position - 1)
+            raise
         self._published = notifications[-1].id
+        self.stuck = None
         if time.monotonic() - sending_since > self._stalled_after / 2:
             # A batch that waited out an outage may have been taken by a broker that lost
             # everything meanwhile: look before sending the next one after it (the
@@ -389,19 +439,10 @@ class Relay:
 
     async def _publish(self, notifications: Sequence[Notification]) -> int:
         assert self._producer is not None, "start() the relay first"
-        outgoing = self._translated(notifications)
-        links = await asyncio.to_thread(self._links_for, [nid for nid, _ in outgoing])
+        records, too_large = await asyncio.to_thread(self._records, notifications)
         pending = []
-        for notification_id, message in outgoing:
-            record = to_kafka(_with_link(message.envelope, links.get(notification_id)))
-            pending.append(
-                await self._producer.send(
-                    message.topic,
-                    value=record.value,
-                    key=record.key if isinstance(record.key, bytes) else None,
-                    headers=list(record.headers.items()),
-                )
-            )
+        for topic, (key, value, headers) in records:
+            pending.append(await self._producer.send(topic, value=value, key=key, headers=headers))
         self._sending_since = time.monotonic()
         first_of_batch: dict[TopicPartition, int] = {}
         for metadata in await asyncio.gather(*pending):
@@ -412,16 +453,61 @@ class Relay:
         self._acknowledged.update(first_of_batch)
         self._sending_since = None
         PUBLISHED.labels(self.service).inc(len(pending))
+        if too_large is not None:
+            raise too_large
         return len(pending)
 
-    def _translated(self, notifications: Sequence[Notification]) -> list[tuple[int, Outgoing]]:
-        """What to publish, each with the notification id it came from."""
+    def _records(
+        self, notifications: Sequence[Notification]
+    ) -> tuple[list[tuple[str, Record]], RecordTooLarge | None]:
+        """Each published event of these notifications as its topic and record, up to the
+        first one too large to send, if any (in a worker thread: translating, looking up
+        and signing a batch takes a while)."""
+        outgoing = self._translated(notifications)
+        links = self._links_for([notification_id for notification_id, _, _ in outgoing])
+        records = []
+        for notification_id, message, previous in outgoing:
+            envelope = _completed(message.envelope, previous, links.get(notification_id))
+            try:
+                records.append((message.topic, self._record(envelope)))
+            except RecordTooLarge as too_large:
+                return records, too_large
+        return records, None
+
+    def _record(self, envelope: Envelope) -> Record:
+        """The Kafka record of an event: key, value and headers, signed, within the limit."""
+        message = to_kafka(envelope)
+        headers = dict(message.headers)
+        if self.signer is not None:
+            headers = signed_headers(headers, message.value, self.signer)
+        key = message.key if isinstance(message.key, bytes) else None
+        record = (key, message.value, list(headers.items()))
+        size = record_size(*record)
+        if size > self.max_record_bytes:
+            meta = envelope.meta
+            raise RecordTooLarge(
+                f"event {meta.sequence} of {meta.subject} (position {meta.source_position}) "
+                f"is a record of {size:,} bytes, above {MAX_RECORD_SETTING}="
+                f"{self.max_record_bytes:,}: not published, and nothing after it until "
+                "the limit is raised",
+                position=meta.source_position or 0,
+            )
+        return record
+
+    def _translated(self, notifications: Sequence[Notification]) -> list[tuple[int, Outgoing, int]]:
+        """What to publish, each with the notification id it came from and the sequence
+        of its subject's event published before it."""
         translated = []
         for notification in notifications:
             event = self.app.mapper.to_domain_event(notification)
             message = self.translate(event, notification.id)
+            previous = self.previous.step(
+                notification.originator_id,
+                notification.originator_version,
+                published=message is not None,
+            )
             if message is not None:
-                translated.append((notification.id, message))
+                translated.append((notification.id, message, previous))
         return translated
 
     def _links_for(self, notification_ids: list[int]) -> dict[int, str]:
@@ -495,10 +581,10 @@ class Relay:
                 )
 
 
-def _with_link(envelope: Envelope, chain_link: str | None) -> Envelope:
-    """The envelope carrying its chain link (translators know nothing of the chain)."""
-    if chain_link is None:
-        return envelope
-    return envelope.model_copy(
-        update={"meta": envelope.meta.model_copy(update={"chain_link": chain_link})}
-    )
+def _completed(envelope: Envelope, previous_sequence: int, chain_link: str | None) -> Envelope:
+    """The envelope with what only the relay knows: the subject's previous sequence and
+    the chain link (translators know nothing of either)."""
+    update: dict[str, Any] = {"previous_sequence": previous_sequence}
+    if chain_link is not None:
+        update["chain_link"] = chain_link
+    return envelope.model_copy(update={"meta": envelope.meta.model_copy(update=update)})

@@ -17,6 +17,7 @@ import faust
 from fastapi import APIRouter, FastAPI, Request
 
 from shared.application import ServiceApplication
+from shared.bus_trust import RecordChecks
 from shared.clock import Clock, utc_now
 from shared.consumer import ConsumingApplication
 from shared.declaration import ServiceDeclaration, Worker
@@ -80,6 +81,7 @@ def build_stream(
         application,
         [topic.name(settings) for topic in declaration.consumed()],
         declaration.dead_letters().name(settings),
+        checks=RecordChecks.for_settings(settings, declaration.consumed()),
     )
     for timer in declaration.timers:
         _add_timer(stream, timer.name, timer.every(settings), timer.run, application)

@@ -12,7 +12,7 @@ import secrets
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic.config import JsonDict
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
@@ -126,6 +126,41 @@ class CommonSettings(KafkaClientSettings):
         if value and len(value) < 16:
             raise ValueError("must be at least 16 characters")
         return value
+
+    # Trust on the bus (issue 18): signed events, trusted keys, bounded records.
+    signing_key: SecretStr | None = Field(
+        None,
+        json_schema_extra=SECRET,
+        description="This service's Ed25519 key for signing what it publishes (PEM, or Base64 "
+        "of the 32-byte key); secret. Empty: generated once into "
+        "KYOSO_DATA_DIR/keys/<service>.key, with its public key beside it in <service>.pub.",
+    )
+    trusted_keys: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description='The public keys whose signatures are believed, JSON {"intake": ["…"], …} '
+        "(PEM, or Base64 of the 32-byte key); several per service while a key is rotated. "
+        "Empty: every KYOSO_DATA_DIR/keys/<service>*.pub.",
+    )
+    kafka_max_record_bytes: int = Field(
+        1_048_576,
+        ge=16_384,
+        le=104_857_600,
+        description="The largest record a relay publishes and a consumer takes; a larger "
+        "one goes to the consumer's dead-letter topic unread.",
+    )
+
+    @field_validator("trusted_keys")
+    @classmethod
+    def _public_keys(cls, trusted: dict[str, list[str]]) -> dict[str, list[str]]:
+        from shared.contract.keys import load_public_key  # cryptography: only when keys are set
+
+        for service, keys in trusted.items():
+            for index, text in enumerate(keys):
+                try:
+                    load_public_key(text)
+                except ValueError as problem:
+                    raise ValueError(f"{service}[{index}]: {problem}") from None
+        return trusted
 
     def topic(self, service: str, stream: str) -> str:
         return f"{self.topic_prefix}.{service}.{stream}"

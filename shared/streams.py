@@ -1,9 +1,12 @@
 """Faust wiring for consuming services (DESIGN.md §6): agents over topics, state in the store.
 
-`consume_into` attaches an agent that decodes each record as a CloudEvent and hands it to
-a ConsumingApplication, which records its effects and the tracking in one transaction.
-Bad input never stops the stream: a record that is not a valid event, or that the policy
-refuses, goes to the service's dead-letter topic with the reason. A store outage is
+`consume_into` attaches an agent that checks each record (shared.bus_trust: its size, that
+it is a CloudEvent of the contract, signed by the service it claims, on that service's
+topic) and hands its event to a ConsumingApplication, which applies it in its subject's
+order, recording its effects and the tracking in one transaction (shared.consumer).
+Bad input never stops the stream: a record that fails a check, or that the policy
+refuses, goes to the service's dead-letter topic with the reason, and so does a report
+of an event parked until an earlier one of its subject arrives. A store outage is
 retried, so nothing already accepted upstream is skipped.
 """
 
@@ -14,14 +17,16 @@ import contextlib
 import logging
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import faust
 from eventsourcing.persistence import IntegrityError, PersistenceError
 from prometheus_client import Counter
 
-from shared.consumer import ConsumingApplication
-from shared.contract.envelope import MalformedMessage, from_kafka
+from shared.bus_trust import RecordChecks, Refused, TooLarge, record_size
+from shared.consumer import ConsumingApplication, Outcome, Received
+from shared.contract.envelope import Envelope, MalformedMessage
 from shared.settings import CommonSettings
 from shared.topics import DEFAULT_PARTITIONS, ensure_topics, topic_partitions
 
@@ -32,6 +37,17 @@ ERROR_HEADER = "kyoso_error"
 MAX_CONFLICTS = 5
 BATCH_SIZE = 200
 BATCH_WITHIN_SECONDS = 0.02
+RELEASE_INTERVAL_SECONDS = 1.0
+# A dead letter of a record too large to keep holds its key and headers up to this size.
+DEAD_LETTER_HEAD_BYTES = 65_536
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A record not taken: why, and whether the dead letter may carry it whole."""
+
+    reason: str
+    whole: bool = True
 
 
 class TopicsLost(RuntimeError):
@@ -65,6 +81,8 @@ def faust_app(service: str, settings: CommonSettings, **overrides: Any) -> faust
     credentials = settings.faust_credentials()  # None: PLAINTEXT (shared.kafka_security)
     if credentials is not None:
         options["broker_credentials"] = credentials
+    # A dead letter carries the refused record and its reason: room for both.
+    options["producer_max_request_size"] = settings.kafka_max_record_bytes + DEAD_LETTER_HEAD_BYTES
     options.update(overrides)
     return faust.App(f"{settings.topic_prefix}-{service}", **options)
 
@@ -75,27 +93,60 @@ def consume_into(
     topics: list[str],
     dead_letter_topic: str,
     *,
+    checks: RecordChecks,
     retry_after: float = 1.0,
 ) -> None:
+    """Feed the processor every record of `topics` that passes `checks`, in order; what
+    does not pass, or waits for an earlier event of its subject, is reported on the
+    dead-letter topic with the reason."""
     service = processor.service
     source = app.topic(
         *topics, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
     )
     dead_letters = app.topic(dead_letter_topic, key_serializer="raw", value_serializer="raw")
 
-    async def dead_letter(event: Any, reason: str) -> None:
+    async def dead_letter(event: Any, reason: str, *, whole: bool = True) -> None:
         message = event.message
-        headers = [*list(message.headers or ()), (ERROR_HEADER, reason.encode())]
-        await dead_letters.send(key=event.key, value=event.value, headers=headers)
-        PROCESSED.labels(service, "dead_letter").inc()
+        key, value, headers = event.key, event.value, list(message.headers or ())
+        if not whole:
+            # Too large to keep: what it was and where it came from, not its bulk.
+            value = b""
+            if record_size(key, value, headers) > DEAD_LETTER_HEAD_BYTES:
+                key, headers = (key or b"")[:256], []
+        headers.append((ERROR_HEADER, reason.encode()))
+        await dead_letters.send(key=key, value=value, headers=headers)
         log.warning("%s: dead-lettered %s@%s: %s", service, message.topic, message.offset, reason)
 
-    async def process_one(event: Any, envelope: Any) -> None:
+    async def report(event: Any, result: Received | Refusal) -> None:
+        if isinstance(result, Refusal):
+            await dead_letter(event, result.reason, whole=result.whole)
+            PROCESSED.labels(service, "dead_letter").inc()
+            return
+        if result.outcome is Outcome.PARKED:
+            await dead_letter(event, result.reason)
+        PROCESSED.labels(service, result.outcome.value).inc()
+
+    def believed(event: Any) -> Envelope | Refusal:
+        message = event.message
+        try:
+            return checks.envelope_of(
+                message.topic, event.key, list(message.headers or ()), event.value
+            )
+        except TooLarge as problem:
+            return Refusal(str(problem), whole=False)
+        except (Refused, MalformedMessage) as problem:
+            return Refusal(str(problem))
+
+    async def process_one(event: Any) -> None:
         """One event, with the retries the kind of failure calls for."""
+        envelope = await asyncio.to_thread(believed, event)
+        if isinstance(envelope, Refusal):
+            await report(event, envelope)
+            return
         conflicts = 0
         while True:
             try:
-                processed = await asyncio.to_thread(processor.process, envelope)
+                received = await asyncio.to_thread(processor.receive, envelope)
             except IntegrityError as problem:
                 # Optimistic concurrency: another writer got there first. Running the
                 # policy again sees the new state; a conflict that persists is a bug in
@@ -103,24 +154,29 @@ def consume_into(
                 conflicts += 1
                 if conflicts < MAX_CONFLICTS:
                     continue
-                await dead_letter(event, f"conflict after {conflicts} tries: {problem}")
+                await report(event, Refusal(f"conflict after {conflicts} tries: {problem}"))
                 return
             except (PersistenceError, OSError) as problem:
                 log.warning("%s: store unavailable (%s); retrying", service, problem)
                 await asyncio.sleep(retry_after)
                 continue
             except Exception as problem:
-                await dead_letter(event, f"{type(problem).__name__}: {problem}")
+                await report(event, Refusal(f"{type(problem).__name__}: {problem}"))
                 return
-            PROCESSED.labels(service, "processed" if processed else "duplicate").inc()
+            await report(event, received)
             return
 
-    def process_in_order(envelopes: list[Any]) -> list[bool]:
-        """As many as go through without a failure, in order, in one worker thread."""
-        done = []
-        for envelope in envelopes:
+    def handle_in_order(events: list[Any]) -> list[Received | Refusal]:
+        """As many as go through without a failure, in order, in one worker thread:
+        checked (a signature takes a while) and received."""
+        done: list[Received | Refusal] = []
+        for event in events:
+            envelope = believed(event)
+            if isinstance(envelope, Refusal):
+                done.append(envelope)
+                continue
             try:
-                done.append(processor.process(envelope))
+                done.append(processor.receive(envelope))
             except Exception:
                 break
         return done
@@ -130,22 +186,18 @@ def consume_into(
         # Events come in small batches so that one hop to a worker thread serves many;
         # each event is still processed and recorded on its own, in order.
         async for batch in stream.take_events(BATCH_SIZE, within=BATCH_WITHIN_SECONDS):
-            decoded = []
-            for event in batch:
-                message = event.message
-                try:
-                    envelope = from_kafka(
-                        list(message.headers or ()), event.key, event.value or b""
-                    )
-                except MalformedMessage as problem:
-                    await dead_letter(event, str(problem))
-                    continue
-                decoded.append((event, envelope))
-            outcomes = await asyncio.to_thread(process_in_order, [e for _, e in decoded])
-            for processed in outcomes:
-                PROCESSED.labels(service, "processed" if processed else "duplicate").inc()
-            for event, envelope in decoded[len(outcomes) :]:
-                await process_one(event, envelope)
+            events = list(batch)
+            results = await asyncio.to_thread(handle_in_order, events)
+            for event, result in zip(events, results, strict=False):
+                await report(event, result)
+            for event in events[len(results) :]:
+                await process_one(event)
+
+    # Faust's timer decorator has no type hints.
+    @app.timer(interval=RELEASE_INTERVAL_SECONDS, name=f"{service}.parked")  # type: ignore[untyped-decorator]
+    async def release_parked() -> None:
+        """What another instance parked, or a release the store refused, is tried again."""
+        await asyncio.to_thread(processor.release_waiting)
 
 
 class SupervisedStream:

@@ -9,11 +9,20 @@ in order. Extension attributes carry what an auditor and a consumer need:
     causationid    the event or request that caused this one
     actorrole      who acted (proposer, desk, department, council, system)
     sequence       the subject's version in the source service (1, 2, 3 ...)
+    previoussequence
+                   the `sequence` of the subject's event this service published before
+                   this one (0 for its first): a consumer applies a subject's events only
+                   in this chain, so a gap shows and a forged far sequence cannot hide the
+                   real events after it (shared.consumer); absent on events published
+                   before the relays put it on
     sourceposition the position in the source service's notification log
     chainlink      the hex SHA-256 link of that position in the source store's hash chain
                    (shared.audit.chain): the store's history, anchored outside the store,
                    which `kyoso verify --against-kafka` compares (absent on events
                    published before the chain was anchored)
+    dssematerial, signedextattrs
+                   the source service's signature over the event and every extension
+                   attribute above (shared.contract.verifiability; the relay signs)
 """
 
 from __future__ import annotations
@@ -58,6 +67,7 @@ class EventMetadata(BaseModel):
     correlation_id: str
     causation_id: str | None = None
     sequence: int
+    previous_sequence: int | None = None
     source_position: int | None = None
     chain_link: ChainLink | None = None
 
@@ -129,6 +139,8 @@ def to_cloudevent(envelope: Envelope) -> CloudEvent:
         "sequence": str(meta.sequence),
         "partitionkey": meta.subject,
     }
+    if meta.previous_sequence is not None:
+        attributes["previoussequence"] = str(meta.previous_sequence)
     if meta.causation_id:
         attributes["causationid"] = meta.causation_id
     if meta.source_position is not None:
@@ -197,6 +209,7 @@ _ATTRIBUTES = {
     "actor_role": "actorrole",
     "correlation_id": "correlationid",
     "causation_id": "causationid",
+    "previous_sequence": "previoussequence",
     "source_position": "sourceposition",
     "chain_link": "chainlink",
 }
@@ -214,6 +227,7 @@ def _metadata(attributes: Mapping[str, Any], source: str) -> EventMetadata:
             correlation_id=_required(attributes, "correlationid"),
             causation_id=attributes.get("causationid"),
             sequence=_required(attributes, "sequence"),
+            previous_sequence=attributes.get("previoussequence"),
             source_position=attributes.get("sourceposition"),
             chain_link=attributes.get("chainlink"),
         )

@@ -51,6 +51,11 @@ def variable(field_name: str) -> str:
     return f"{ENV_PREFIX}{field_name.upper()}"
 
 
+# What only a service that publishes or consumes events uses: its signing key, the keys it
+# trusts, the size limit of records on the bus.
+BUS_TRUST_SETTINGS = ("signing_key", "trusted_keys", "kafka_max_record_bytes")
+
+
 def variables_read_by(service: str) -> set[str]:
     """The variables a service's container must be given: every setting it reads, except,
     for a front that keeps no events (the portal), the Kafka login it never uses (a
@@ -58,6 +63,7 @@ def variables_read_by(service: str) -> set[str]:
     reads = setting_variables(SERVICE_SETTINGS[service])
     if service in FRONTS:
         reads -= setting_variables(KafkaClientSettings)
+        reads -= {variable(name) for name in BUS_TRUST_SETTINGS}
     return reads
 
 

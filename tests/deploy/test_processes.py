@@ -37,6 +37,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from services.registry import FRONTS, SERVICES
 from shared.broker import free_port
+from shared.event_keys import new_desk_keys
 from shared.kafka_acls import CLUSTER, Acl, ResourceType, desk_acls, user_of
 from shared.kafka_security import KafkaClientSettings, client_options
 from shared.settings import CommonSettings
@@ -56,6 +57,12 @@ SECRETS = {
         for who in m.KAFKA_PASSWORD_OWNERS
     },
 }
+# The operator's event keys, as `python -m shared.event_keys --new` makes them: each
+# service's signing key for the Secret, and the public keys for settings.env.
+EVENT_KEYS = dict(
+    line.split("=", 1) for line in new_desk_keys(list(SERVICES)).splitlines() if "=" in line
+)
+SECRETS.update({k: v for k, v in EVENT_KEYS.items() if k.endswith("_SIGNING_KEY")})
 SESSION_TIMEOUT = "2"  # the embedded broker holds a group join for half of it
 START_TIMEOUT = 60.0
 
@@ -489,6 +496,7 @@ async def test_kubernetes_job_waits_and_every_service_until_ready(
                 "KYOSO_KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers,
                 "KYOSO_TOPIC_PREFIX": prefix,
                 "KYOSO_KAFKA_SESSION_TIMEOUT_SECONDS": SESSION_TIMEOUT,
+                "KYOSO_TRUSTED_KEYS": EVENT_KEYS["KYOSO_TRUSTED_KEYS"],
             }
         )
         if not kafka.secured:

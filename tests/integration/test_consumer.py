@@ -14,8 +14,10 @@ from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 from eventsourcing.domain import Aggregate, event
 
 from services.intake.settings import IntakeSettings
-from shared.consumer import ConsumingApplication
+from shared.bus_trust import RecordChecks
+from shared.consumer import ConsumingApplication, Outcome, Received
 from shared.contract import Envelope, ProposalAccepted, ProposalSubmitted
+from shared.contract.topics import INTAKE_PROPOSALS
 from shared.settings import CommonSettings
 from shared.streams import ERROR_HEADER, consume_into, faust_app
 from shared.topics import ensure_topics
@@ -59,10 +61,10 @@ class MirrorService(ConsumingApplication):
 
     copies_ignored = 0
 
-    def process(self, envelope: Envelope) -> bool:
-        processed = super().process(envelope)
-        self.copies_ignored += not processed
-        return processed
+    def receive(self, envelope: Envelope) -> Received:
+        received = super().receive(envelope)
+        self.copies_ignored += received.outcome is Outcome.COPY
+        return received
 
     def mirror(self, proposal_id: str) -> Mirror | None:
         try:
@@ -99,7 +101,13 @@ async def desk_and_mirror(
     await ensure_topics(broker.bootstrap_servers, [proposals, dead_letters])
     mirror = MirrorService(consumer_settings)
     stream = faust_app("mirror", consumer_settings)
-    consume_into(stream, mirror, [proposals], dead_letters)
+    consume_into(
+        stream,
+        mirror,
+        [proposals],
+        dead_letters,
+        checks=RecordChecks.for_settings(consumer_settings, [INTAKE_PROPOSALS]),
+    )
     app, lifespan = await start_intake(settings, clock)
     await stream.start()
     try:

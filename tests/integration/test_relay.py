@@ -278,3 +278,43 @@ async def test_a_restart_with_nothing_lost_republishes_nothing(
         assert len(await read_to_end(broker.bootstrap_servers, [themes])) == 28
     finally:
         await lifespan.__aexit__(None, None, None)
+
+
+async def test_an_event_too_large_for_the_bus_stops_the_relay_and_readyz_names_it(
+    tmp_path: Path,
+    broker: Broker,
+    database_url: str,
+    make_settings: Callable[..., IntakeSettings],
+) -> None:
+    """Consumers refuse records above KYOSO_KAFKA_MAX_RECORD_BYTES, so the relay never
+    sends one; and it skips no stored event: it stops there and says so."""
+    async with running_desk(
+        ("intake",),
+        tmp_path,
+        broker,
+        database_url,
+        make_settings,
+        overrides={"intake": {"consumer_enabled": False, "kafka_max_record_bytes": 16_384}},
+    ) as desk:
+        small = await desk.intake.post(
+            "/api/v1/municipalities/nagasaki/proposals", json=proposal_body()
+        )
+        large = await desk.intake.post(
+            "/api/v1/municipalities/nagasaki/proposals", json=proposal_body(content="あ" * 20_000)
+        )
+        after = await desk.intake.post(
+            "/api/v1/municipalities/nagasaki/proposals", json=proposal_body()
+        )
+        assert {small.status_code, large.status_code, after.status_code} == {201}
+
+        async def stuck() -> str | None:
+            answer = await desk.intake.get("/readyz")
+            reason: str = answer.json().get("reason", "")
+            return reason if answer.status_code == 503 and "above" in reason else None
+
+        reason = await wait_until(stuck, what="/readyz to name the event too large to publish")
+        assert large.json()["proposal_id"] in reason and "KYOSO_KAFKA_MAX_RECORD_BYTES" in reason
+        records = await read_topic(
+            desk.bootstrap, desk.topic("intake", "proposals"), lambda r: len(r) >= 1
+        )
+        assert [r.key for r in records] == [small.json()["proposal_id"].encode()]

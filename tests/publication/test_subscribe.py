@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from aiokafka import AIOKafkaProducer
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kyoso.subscribe import LocalCopy, follow
 from shared.contract import (
@@ -23,6 +25,9 @@ from shared.contract import (
     stable_event_id,
     to_kafka,
 )
+from shared.contract.keys import public_key_text
+from shared.contract.verifiability import signed_headers
+from shared.event_keys import TrustedKeys
 from shared.topics import ensure_topics
 from tests.brokers import Broker
 from tests.conftest import wait_until
@@ -51,7 +56,12 @@ def case(case_id: uuid.UUID, version: int, title: str) -> PublicCase:
 
 
 async def send(
-    bootstrap: str, topic: str, case_id: uuid.UUID, sequence: int, event: IntegrationEvent
+    bootstrap: str,
+    topic: str,
+    case_id: uuid.UUID,
+    sequence: int,
+    event: IntegrationEvent,
+    signed_by: Ed25519PrivateKey | None = None,
 ) -> None:
     envelope = Envelope(
         event=event,
@@ -64,9 +74,13 @@ async def send(
             actor_role=ActorRole.DESK,
             correlation_id="c",
             sequence=sequence,
+            previous_sequence=sequence - 1,
         ),
     )
     message = to_kafka(envelope)
+    headers = dict(message.headers)
+    if signed_by is not None:
+        headers = signed_headers(headers, message.value, signed_by)
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
     await producer.start()
     try:
@@ -74,7 +88,7 @@ async def send(
             topic,
             message.value,
             key=message.key if isinstance(message.key, bytes) else None,
-            headers=list(message.headers.items()),
+            headers=list(headers.items()),
         )
     finally:
         await producer.stop()
@@ -182,3 +196,50 @@ async def test_from_now_skips_what_was_published_before(broker: Broker, tmp_path
         assert [c["case_id"] for c in copy.cases()] == [str(new)]
     finally:
         copy.close()
+
+
+async def test_with_the_desks_public_keys_only_what_the_desk_signed_is_kept(
+    broker: Broker, tmp_path: Path
+) -> None:
+    """A city that gets the desk's public keys believes only cases the desk's publication
+    service signed: a forged case, unsigned or signed by anyone else, is skipped."""
+    publication, intruder = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+    keys_file = tmp_path / "desk-keys.json"
+    keys_file.write_text(
+        json.dumps({"publication": [public_key_text(publication.public_key())]}),
+        encoding="utf-8",
+    )
+    topic = f"t{uuid.uuid4().hex[:12]}.public.cases"
+    await ensure_topics(broker.bootstrap_servers, [topic])
+    real, unsigned, forged = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    bootstrap = broker.bootstrap_servers
+    await send(bootstrap, topic, unsigned, 1, CasePublished(case=case(unsigned, 1, "偽の事例")))
+    await send(bootstrap, topic, forged, 1, CasePublished(case=case(forged, 1, "偽")), intruder)
+    await send(bootstrap, topic, real, 1, CasePublished(case=case(real, 1, "実例")), publication)
+
+    store = tmp_path / "verified.sqlite"
+    stopping = asyncio.Event()
+    following = asyncio.create_task(
+        follow(
+            bootstrap,
+            topic,
+            store,
+            group=f"g-{uuid.uuid4().hex}",
+            from_beginning=True,
+            stopping=stopping,
+            session_timeout_ms=2000,
+            trusted_keys=TrustedKeys.from_file(keys_file),
+        )
+    )
+
+    def copied() -> list[dict[str, object]]:
+        copy = LocalCopy(store)
+        try:
+            return copy.cases()
+        finally:
+            copy.close()
+
+    cases = await wait_until(copied, timeout=30, what="the signed case in the local copy")
+    stopping.set()
+    assert await following == 1
+    assert [c["case_id"] for c in cases] == [str(real)]
