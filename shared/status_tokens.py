@@ -6,10 +6,11 @@ submission answers with the same link), and a token proves knowledge of the key.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
-from typing import Annotated
+from typing import Annotated, Protocol
 from uuid import UUID
 
 from fastapi import Depends, Header, HTTPException, Query, Request
@@ -24,13 +25,24 @@ class StatusTokens:
             raise ValueError("the status-token key must be at least 16 bytes")
         self._key = secret_key
 
-    def issue(self, proposal_id: UUID) -> str:
-        digest = hmac.new(self._key, proposal_id.bytes, hashlib.sha256).digest()
+    def issue(self, proposal_id: UUID, generation: int = 0) -> str:
+        """The token of the proposal's `generation`-th link: the desk re-issuing the link
+        moves to the next generation, and the earlier tokens stop verifying. The first
+        link (generation 0) is the plain HMAC of the id, as every link issued before
+        re-issuing existed."""
+        message = proposal_id.bytes + (generation.to_bytes(4, "big") if generation else b"")
+        digest = hmac.new(self._key, message, hashlib.sha256).digest()
         return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
-    def verify(self, proposal_id: UUID, token: str) -> bool:
+    def verify(self, proposal_id: UUID, token: str, generation: int = 0) -> bool:
         # As bytes: a token with characters outside ASCII is simply wrong, not an error.
-        return hmac.compare_digest(self.issue(proposal_id).encode(), token.encode())
+        return hmac.compare_digest(self.issue(proposal_id, generation).encode(), token.encode())
+
+
+class KnowsStatusLinks(Protocol):
+    """A service that checks proposers' tokens knows each proposal's current link."""
+
+    def status_link_generation(self, proposal_id: UUID) -> int: ...
 
 
 async def proposer_access(
@@ -42,6 +54,7 @@ async def proposer_access(
     """The proposal id, once the caller has shown the proposal's status token (intake
     issues it; every service holding the same KYOSO_SECRET_KEY can check it)."""
     tokens: StatusTokens = request.app.state.status_tokens
+    application: KnowsStatusLinks = request.app.state.application
     presented = x_status_token or token
     if not presented:
         raise HTTPException(
@@ -50,7 +63,11 @@ async def proposer_access(
                 {"loc": ["query", "token"], "msg": "the status token from your receipt is required"}
             ],
         )
-    if not tokens.verify(proposal_id, presented):
+    try:
+        generation = await asyncio.to_thread(application.status_link_generation, proposal_id)
+    except LookupError:
+        generation = 0  # an unknown proposal: the token cannot verify, same answer below
+    if not tokens.verify(proposal_id, presented, generation):
         # Same answer as for an unknown proposal: a wrong token learns nothing.
         raise HTTPException(
             404, detail=[{"loc": ["path", "proposal_id"], "msg": "no such proposal"}]

@@ -251,6 +251,18 @@ class IntakeApplication(ConsumingApplication):
         self.save(proposal)
         return proposal
 
+    def status_link_generation(self, proposal_id: UUID) -> int:
+        """Which of the proposal's status links is the valid one (0: the first)."""
+        generation: int = self.proposal(proposal_id).status_link_generation
+        return generation
+
+    def reissue_status_link(self, municipality: str, proposal_id: UUID, acting: Acting) -> Proposal:
+        """The desk replaces the proposal's status link; the outbox mails the new one."""
+        proposal = self.proposal(proposal_id, municipality)
+        proposal.reissue_status_link(acting.as_meta())
+        self.save(proposal)
+        return proposal
+
     def resend_status_links(
         self, municipality: str, email: str, correlation_id: str | None = None
     ) -> int:

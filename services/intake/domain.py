@@ -69,6 +69,10 @@ class Proposal(Aggregate):
     class StatusLinkRequested(Aggregate.Event):
         meta: Meta
 
+    class StatusLinkReissued(Aggregate.Event):
+        generation: int
+        meta: Meta
+
     @classmethod
     def receive(
         cls,
@@ -152,6 +156,7 @@ class Proposal(Aggregate):
         self.organisation = organisation
         self.proposer_kind = proposer_kind
         self.contact = contact
+        self.status_link_generation = 0
         self.title = title
         self.field = field
         self.summary = summary
@@ -225,6 +230,16 @@ class Proposal(Aggregate):
     @event(StatusLinkRequested)
     def _status_link_requested(self, meta: Meta) -> None:
         pass
+
+    def reissue_status_link(self, meta: Meta) -> None:
+        """The desk replaces the proposer's status link (one that leaked, or at the
+        proposer's request): a new one is mailed to the proposal's address, and every
+        earlier one stops opening the proposal, here and in every service that checks it."""
+        self._status_link_reissued(generation=self.status_link_generation + 1, meta=meta)
+
+    @event(StatusLinkReissued)
+    def _status_link_reissued(self, generation: int, meta: Meta) -> None:
+        self.status_link_generation = generation
 
 
 class Theme(Aggregate):

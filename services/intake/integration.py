@@ -13,6 +13,7 @@ from shared.contract import (
     IntegrationEvent,
     ProposalAccepted,
     ProposalRejected,
+    ProposalStatusLinkReissued,
     ProposalSubmitted,
     ProposalWithdrawn,
     PublicProposer,
@@ -58,6 +59,10 @@ def to_integration_event(domain_event: Any) -> IntegrationEvent | None:
             )
         case Proposal.Withdrawn():
             return ProposalWithdrawn(proposal_id=subject, reason=domain_event.reason)
+        case Proposal.StatusLinkReissued():
+            return ProposalStatusLinkReissued(
+                proposal_id=subject, generation=domain_event.generation
+            )
         case Theme.Published():
             return ThemePublished(
                 theme_id=subject,

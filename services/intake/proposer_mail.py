@@ -73,7 +73,7 @@ class ProposerMail:
                 self._mail(domain_event.originator_id, "receipt.txt", at)
             case Proposal.Accepted() | Proposal.Rejected() | Proposal.Withdrawn():
                 self._mail(domain_event.originator_id, "status.txt", at)
-            case Proposal.StatusLinkRequested():
+            case Proposal.StatusLinkRequested() | Proposal.StatusLinkReissued():
                 self._mail(domain_event.originator_id, "status_link.txt", at)
             case ObservedProposal.Heard() if domain_event.event_type in TOLD_BY_MAIL:
                 # When it happened in the other service, not when intake heard it.
@@ -92,7 +92,7 @@ class ProposerMail:
         if state is None:
             return
         view = ProposerView.of_state(state)
-        token = self._tokens.issue(proposal_id)
+        token = self._tokens.issue(proposal_id, proposal.status_link_generation)
         text = _templates.get_template(template).render(
             view=view,
             contact_person=proposal.contact.get("contact_person") or "",

@@ -78,6 +78,13 @@ class PublicationApplication(ConsumingApplication):
         }
     )
 
+    def status_link_generation(self, proposal_id: UUID) -> int:
+        """Which of the proposer's status links is valid, as heard from intake (a link the
+        desk replaced stops opening the case consultation here too)."""
+        observed = self._observed(proposal_id)
+        state = None if observed is None else observed.state()
+        return 0 if state is None else state.status_link_generation
+
     def _observed(self, proposal_id: UUID) -> ObservedProposal | None:
         try:
             observed: ObservedProposal = self.repository.get(

@@ -28,6 +28,7 @@ from shared.contract.envelope import (
 from shared.contract.intake import (
     ProposalAccepted,
     ProposalRejected,
+    ProposalStatusLinkReissued,
     ProposalSubmitted,
     ProposalWithdrawn,
     PublicProposer,
@@ -84,6 +85,7 @@ __all__ = [
     "ProposalRejected",
     "ProposalRejectedAfterReview",
     "ProposalRouted",
+    "ProposalStatusLinkReissued",
     "ProposalSubmitted",
     "ProposalTakenOn",
     "ProposalWithdrawn",

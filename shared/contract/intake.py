@@ -79,6 +79,18 @@ class ProposalWithdrawn(IntegrationEvent):
     reason: str | None = None
 
 
+class ProposalStatusLinkReissued(IntegrationEvent):
+    """The desk issued the proposer a new status link: the earlier ones no longer open the
+    proposal (a link that leaked, or that the proposer asked to be replaced). Every service
+    that checks a proposer's token counts the links by `generation`."""
+
+    event_type = "intake.proposal.status_link_reissued"
+    version = 1
+
+    proposal_id: UUID
+    generation: int = Field(ge=1)
+
+
 class ThemePublished(IntegrationEvent):
     """The city publishes a numbered challenge (テーマ) with its call period."""
 

@@ -21,6 +21,7 @@ from shared.contract.decision import (
 from shared.contract.intake import (
     ProposalAccepted,
     ProposalRejected,
+    ProposalStatusLinkReissued,
     ProposalSubmitted,
     ProposalWithdrawn,
     ThemeClosed,
@@ -57,7 +58,13 @@ class Topic:
 INTAKE_PROPOSALS = Topic(
     "intake",
     "intake.proposals",
-    (ProposalSubmitted, ProposalAccepted, ProposalRejected, ProposalWithdrawn),
+    (
+        ProposalSubmitted,
+        ProposalAccepted,
+        ProposalRejected,
+        ProposalWithdrawn,
+        ProposalStatusLinkReissued,
+    ),
 )
 INTAKE_THEMES = Topic("intake", "intake.themes", (ThemePublished, ThemeClosed))
 ROUTING_PROPOSALS = Topic(

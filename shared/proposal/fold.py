@@ -61,6 +61,7 @@ class ProposalState(BaseModel):
     accepted_on: date | None = None  # screened in by the desk
     screening_reasons: tuple[ScreeningReason, ...] = ()
     screening_explanation: str | None = None
+    status_link_generation: int = 0  # how many times the desk re-issued the status link
     # Routing (routing_steps.py)
     lead_department: str | None = None
     departments: tuple[str, ...] = ()

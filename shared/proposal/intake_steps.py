@@ -6,6 +6,7 @@ from shared.contract.envelope import EventMetadata
 from shared.contract.intake import (
     ProposalAccepted,
     ProposalRejected,
+    ProposalStatusLinkReissued,
     ProposalSubmitted,
     ProposalWithdrawn,
 )
@@ -79,6 +80,23 @@ def rejected(
         status=ProposalStatus.REJECTED,
         screening_reasons=tuple(event.reasons),
         screening_explanation=event.explanation,
+    )
+
+
+@PROPOSAL_FOLD.on(ProposalStatusLinkReissued)
+def status_link_reissued(
+    state: ProposalState | None, event: ProposalStatusLinkReissued, meta: EventMetadata
+) -> ProposalState:
+    # The status does not change; every earlier link stops opening the proposal.
+    return require(state, meta).advanced(
+        meta,
+        step(
+            meta,
+            event,
+            "状況確認リンクを再発行しました（以前のリンクは使えません）",
+            "A new status link was issued (earlier links no longer work)",
+        ),
+        status_link_generation=event.generation,
     )
 
 

@@ -140,3 +140,30 @@ async def test_a_lost_link_goes_to_the_proposals_own_address_and_the_answer_tell
     page = await intake.get(status_path(body_of(resent)))
     assert page.status_code == 200 and receipt["receipt_number"] in page.text
     assert smtp[0].to("someone-else@example.jp") == []
+
+
+async def test_the_desk_replaces_a_leaked_link_and_only_the_new_one_opens_the_proposal(
+    intake: httpx.AsyncClient, smtp: tuple[Inbox, int]
+) -> None:
+    receipt = (await intake.post(f"{NAGASAKI}/proposals", json=proposal_body())).json()
+    [first_mail] = await mails_to(smtp[0], PROPOSER, 1)
+    old_link = status_path(body_of(first_mail))
+    assert (await intake.get(old_link)).status_code == 200
+
+    replaced = await intake.post(
+        f"{NAGASAKI}/desk/proposals/{receipt['proposal_id']}/status-link",
+        headers=bearer(NAGASAKI_DESK),
+    )
+    assert replaced.status_code == 200, replaced.text
+    _, new_mail = await mails_to(smtp[0], PROPOSER, 2)
+    new_link = status_path(body_of(new_mail))
+    assert new_link != old_link
+
+    assert (await intake.get(old_link)).status_code == 404  # the leaked link is dead
+    old_token = receipt["status_token"]
+    answer = await intake.get(
+        f"/api/v1/proposer/proposals/{receipt['proposal_id']}", params={"token": old_token}
+    )
+    assert answer.status_code == 404
+    page = await intake.get(new_link)
+    assert page.status_code == 200 and "状況確認リンクを再発行しました" in page.text

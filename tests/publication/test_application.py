@@ -20,11 +20,13 @@ from shared.contract import (
     Envelope,
     ProposalRejected,
     ProposalRejectedAfterReview,
+    ProposalStatusLinkReissued,
     RejectionReason,
     ScreeningReason,
     ThemePublished,
 )
 from shared.errors import NotFound, StateConflict
+from shared.status_tokens import StatusTokens
 from tests.factories import adopted, envelope, submitted, taken_on
 
 DESK = Acting.new(ActorRole.DESK, "nagasaki")
@@ -255,3 +257,22 @@ def test_the_proposer_finds_only_a_case_being_prepared(
     with pytest.raises(StateConflict, match="nothing to object to in a draft case"):
         publication.object(proposal_id, "x")
     assert publication.published_case(case.id, "setagaya") is None  # another city's id
+
+
+def test_a_status_link_the_desk_replaced_no_longer_opens_the_consultation(
+    publication: PublicationApplication,
+) -> None:
+    """Issue 18: the desk can revoke a leaked status link and issue a new one; publication
+    checks the proposer's token for the case consultation, so it must hear that too."""
+    proposal_id = uuid4()
+    assert hear(publication, [envelope("intake", proposal_id, 1, submitted(proposal_id))])
+    assert publication.status_link_generation(proposal_id) == 0
+    reissued = ProposalStatusLinkReissued(proposal_id=proposal_id, generation=1)
+    assert hear(publication, [envelope("intake", proposal_id, 2, reissued, minute=5)])
+    assert publication.status_link_generation(proposal_id) == 1
+
+    tokens = StatusTokens(b"k" * 32)
+    first, second = tokens.issue(proposal_id), tokens.issue(proposal_id, 1)
+    assert first != second
+    assert not tokens.verify(proposal_id, first, publication.status_link_generation(proposal_id))
+    assert tokens.verify(proposal_id, second, publication.status_link_generation(proposal_id))

@@ -52,3 +52,21 @@ def screen(
     return DeskProposalView.of(
         intake.screen(proposal_id, screening, staff_acting(staff, correlation_id))
     )
+
+
+@router.post(
+    "/proposals/{proposal_id}/status-link",
+    summary="状況確認リンクの再発行 / Replace the proposer's status link",
+)
+def reissue_status_link(
+    municipality: str,
+    proposal_id: UUID,
+    intake: Intake,
+    staff: DeskStaff,
+    correlation_id: CorrelationId = None,
+) -> DeskProposalView:
+    """A new link is mailed to the address given with the proposal; every earlier link
+    stops opening the proposal (here, on the portal and for the case consultation)."""
+    return DeskProposalView.of(
+        intake.reissue_status_link(municipality, proposal_id, staff_acting(staff, correlation_id))
+    )

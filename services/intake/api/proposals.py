@@ -65,7 +65,7 @@ async def submit_proposal(
         response.status_code = status.HTTP_200_OK
         response.headers["Idempotent-Replayed"] = "true"
     proposal = submitted.proposal
-    token = tokens.issue(proposal.id)
+    token = tokens.issue(proposal.id, proposal.status_link_generation)
     return SubmissionReceipt.of(
         proposal,
         status_token=token,
