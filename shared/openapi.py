@@ -124,6 +124,10 @@ def answers_of(route: Any) -> list[Answer]:
         answers += [
             Answer(401, "The status token from the receipt is missing"),
             Answer(404, "No such proposal, or not with this status token"),
+            Answer(
+                410,
+                "The status link expired after the proposal closed; the desk can send a new one",
+            ),
         ]
     if in_path:
         answers.append(Answer(404, "Nothing by this id here, or a municipality not served"))

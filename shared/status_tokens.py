@@ -10,6 +10,7 @@ import asyncio
 import base64
 import hashlib
 import hmac
+from datetime import datetime, timedelta
 from typing import Annotated, Protocol
 from uuid import UUID
 
@@ -40,9 +41,12 @@ class StatusTokens:
 
 
 class KnowsStatusLinks(Protocol):
-    """A service that checks proposers' tokens knows each proposal's current link."""
+    """A service that checks proposers' tokens knows each proposal's current link, and
+    when the proposal closed."""
 
     def status_link_generation(self, proposal_id: UUID) -> int: ...
+
+    def closed_since(self, proposal_id: UUID) -> datetime | None: ...
 
 
 async def proposer_access(
@@ -72,6 +76,21 @@ async def proposer_access(
         raise HTTPException(
             404, detail=[{"loc": ["path", "proposal_id"], "msg": "no such proposal"}]
         )
+    settings: StatusTokenSettings = request.app.state.settings
+    days = settings.status_link_days_after_close
+    closed = await asyncio.to_thread(application.closed_since, proposal_id) if days else None
+    now: datetime = request.app.state.clock()  # the service's clock (tests move it)
+    if closed is not None and now - closed > timedelta(days=days):
+        raise HTTPException(
+            410,
+            detail=[
+                {
+                    "loc": ["query", "token"],
+                    "msg": f"this status link expired {days} days after the proposal closed; "
+                    "the desk can send a new one",
+                }
+            ],
+        )
     return proposal_id
 
 
@@ -87,6 +106,13 @@ class StatusTokenSettings(CommonSettings):
         json_schema_extra=SECRET,
         description="Key for proposers' status tokens (at least 32 characters). Empty: a "
         "key is generated once into KYOSO_DATA_DIR/secret-key (fine for one machine).",
+    )
+    status_link_days_after_close: int = Field(
+        365,
+        ge=0,
+        le=3650,
+        description="A proposer's status link stops working this many days after the "
+        "proposal closed (rejected, withdrawn, not implemented) with no news since; 0: never.",
     )
 
     @field_validator("secret_key")

@@ -7,7 +7,7 @@ import json
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -255,6 +255,11 @@ class IntakeApplication(ConsumingApplication):
         """Which of the proposal's status links is the valid one (0: the first)."""
         generation: int = self.proposal(proposal_id).status_link_generation
         return generation
+
+    def closed_since(self, proposal_id: UUID) -> datetime | None:
+        """When the proposal closed, as its last news (None while it is open)."""
+        state = self.state(proposal_id)
+        return state.updated_at if state.status.is_closed else None
 
     def reissue_status_link(self, municipality: str, proposal_id: UUID, acting: Acting) -> Proposal:
         """The desk replaces the proposal's status link; the outbox mails the new one."""

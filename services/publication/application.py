@@ -4,7 +4,7 @@ and takes a case from draft through the proposer's consultation to publication."
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -84,6 +84,12 @@ class PublicationApplication(ConsumingApplication):
         observed = self._observed(proposal_id)
         state = None if observed is None else observed.state()
         return 0 if state is None else state.status_link_generation
+
+    def closed_since(self, proposal_id: UUID) -> datetime | None:
+        """When the proposal closed, as heard (its last news); None while it is open."""
+        observed = self._observed(proposal_id)
+        state = None if observed is None else observed.state()
+        return state.updated_at if state is not None and state.status.is_closed else None
 
     def _observed(self, proposal_id: UUID) -> ObservedProposal | None:
         try:

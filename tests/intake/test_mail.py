@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -167,3 +168,23 @@ async def test_the_desk_replaces_a_leaked_link_and_only_the_new_one_opens_the_pr
     assert answer.status_code == 404
     page = await intake.get(new_link)
     assert page.status_code == 200 and "状況確認リンクを再発行しました" in page.text
+
+
+async def test_a_closed_proposals_link_expires_a_year_after_its_last_news(
+    make_settings: Callable[..., IntakeSettings],
+) -> None:
+    clock = MovableClock()
+    async with serving_intake(make_settings(), clock) as intake:
+        receipt = (await intake.post(f"{NAGASAKI}/proposals", json=proposal_body())).json()
+        pid, token = receipt["proposal_id"], receipt["status_token"]
+        mine = f"/api/v1/proposer/proposals/{pid}"
+        withdrawn = await intake.post(f"{mine}/withdrawal", params={"token": token}, json={})
+        assert withdrawn.status_code == 200
+        closed = datetime.now(UTC)
+
+        clock.now = closed + timedelta(days=364)
+        assert (await intake.get(mine, params={"token": token})).status_code == 200
+        clock.now = closed + timedelta(days=366)
+        expired = await intake.get(mine, params={"token": token})
+        assert expired.status_code == 410
+        assert "expired 365 days after the proposal closed" in expired.json()["detail"][0]["msg"]

@@ -34,7 +34,7 @@ def test_proposer_routes_document_the_status_token_and_the_rate_limit() -> None:
     assert "status token" in withdrawal["401"]["description"]
     assert "Retry-After" in withdrawal["429"]["headers"]
     status = responses("intake", "get", "/api/v1/proposer/proposals/{proposal_id}")
-    assert set(status) == {"200", "401", "404", "422", "429"}
+    assert set(status) == {"200", "401", "404", "410", "422", "429"}
 
 
 def test_what_a_router_declares_wins_over_what_is_derived() -> None:
