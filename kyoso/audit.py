@@ -128,7 +128,7 @@ async def _published_links(settings: CommonSettings, services: Sequence[str]) ->
         service: [topic.name(settings) for topic in SERVICES[service].published()]
         for service in services
     }
-    return await read_published_links(settings.kafka_bootstrap_servers, topics)
+    return await read_published_links(settings.kafka_bootstrap_servers, topics, security=settings)
 
 
 def _verify(

@@ -81,7 +81,7 @@ def _receipt_in_store(intake: StoredHistory, receipt_number: str) -> UUID:
 
 async def history_from_kafka(proposal: UUID | str, settings: CommonSettings) -> ProposalHistory:
     topics = [topic.name(settings) for topic in TOPICS]
-    records = await read_to_end(settings.kafka_bootstrap_servers, topics)
+    records = await read_to_end(settings.kafka_bootstrap_servers, topics, security=settings)
     envelopes = []
     for record in records:
         try:

@@ -66,6 +66,7 @@ class Plumbing:
             consumed,
             owned=[declaration.dead_letters().name(settings)],
             partitions=settings.kafka_topic_partitions,
+            security=settings,
         )
         return cls(application, relay, stream, workers)
 

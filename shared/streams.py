@@ -27,6 +27,7 @@ from prometheus_client import Counter
 from shared.bus_trust import RecordChecks, Refused, TooLarge, record_size
 from shared.consumer import ConsumingApplication, Outcome, Received
 from shared.contract.envelope import Envelope, MalformedMessage
+from shared.kafka_security import KafkaClientSettings
 from shared.settings import CommonSettings
 from shared.topics import DEFAULT_PARTITIONS, ensure_topics, topic_partitions
 
@@ -224,10 +225,12 @@ class SupervisedStream:
         partitions: int = DEFAULT_PARTITIONS,
         watch_interval: float = 1.0,
         owned: list[str] | None = None,
+        security: KafkaClientSettings | None = None,
     ) -> None:
         self._build = build
         self._bootstrap_servers = bootstrap_servers
         self._owned = list(owned or [])
+        self._security = security
         self._topics = [*topics, *self._owned]
         self._started_once = False
         self._start_timeout = start_timeout
@@ -243,8 +246,13 @@ class SupervisedStream:
     async def _topics_in_place(self) -> None:
         """Create what this stream may create; raise TopicsLost while others are missing."""
         creatable = self._owned if self._started_once else self._topics
-        await ensure_topics(self._bootstrap_servers, creatable, self._partitions)
-        present = {p.topic for p in await topic_partitions(self._bootstrap_servers, self._topics)}
+        await ensure_topics(
+            self._bootstrap_servers, creatable, self._partitions, security=self._security
+        )
+        partitions = await topic_partitions(
+            self._bootstrap_servers, self._topics, security=self._security
+        )
+        present = {p.topic for p in partitions}
         missing = [topic for topic in self._topics if topic not in present]
         if missing:
             raise TopicsLost(f"waiting for {', '.join(missing)} to be recreated by its service")
@@ -258,7 +266,9 @@ class SupervisedStream:
             if stopping.is_set():
                 return
             counts: dict[str, int] = {}
-            for partition in await topic_partitions(self._bootstrap_servers, self._topics):
+            for partition in await topic_partitions(
+                self._bootstrap_servers, self._topics, security=self._security
+            ):
                 counts[partition.topic] = counts.get(partition.topic, 0) + 1
             gone = [topic for topic in self._topics if topic not in counts]
             if gone:

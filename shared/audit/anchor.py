@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from aiokafka.structs import ConsumerRecord
 
 from shared.contract.envelope import MalformedMessage, from_kafka
+from shared.kafka_security import KafkaClientSettings
 from shared.topics import read_to_end
 
 
@@ -52,11 +53,13 @@ def published_links(
 
 
 async def read_published_links(
-    bootstrap_servers: str, topics_of_service: Mapping[str, Sequence[str]]
+    bootstrap_servers: str,
+    topics_of_service: Mapping[str, Sequence[str]],
+    security: KafkaClientSettings | None = None,
 ) -> PublishedByService:
     """Every link now on the services' topics (read to their end, no consumer group)."""
     service_of_topic = {
         topic: service for service, topics in topics_of_service.items() for topic in topics
     }
-    records = await read_to_end(bootstrap_servers, list(service_of_topic))
+    records = await read_to_end(bootstrap_servers, list(service_of_topic), security=security)
     return published_links(records, service_of_topic)
