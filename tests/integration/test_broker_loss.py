@@ -149,18 +149,22 @@ async def test_a_broker_that_loses_its_data_mid_run_is_refilled_and_nothing_is_l
 
             # Every proposal routed once, heard by decision, listed in the register.
             missing = Missing()
+            unheard: list[Any] = []
 
             async def everywhere() -> bool:
-                nonlocal missing
+                nonlocal missing, unheard
                 missing = await _missing_anywhere(clients, routing_board, submitted)
-                return not missing
+                unheard = await asyncio.to_thread(
+                    _not_heard_by_decision, heard_by_decision, submitted
+                )
+                return not missing and not unheard
 
             try:
                 await wait_until(everywhere, timeout=180, interval=1.0, what="every read model")
             except AssertionError as late:
-                raise AssertionError(f"{late}: {missing}") from None
-            unheard = await asyncio.to_thread(_not_heard_by_decision, heard_by_decision, submitted)
-            assert not unheard, f"decision did not hear {len(unheard)} proposals whole"
+                raise AssertionError(
+                    f"{late}: {missing}; decision did not hear {len(unheard)} proposals whole"
+                ) from None
             await wait_until(all_ready, timeout=60, what="the desk to be ready again")
             stopping.set()
             await watching
