@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import FileResponse
 
 from services.portal.api.common import Backends, not_found, with_city
@@ -82,20 +82,24 @@ async def theme(city: str, number: str, page: PageOf, backends: Backends) -> Res
 FilterQuery = Annotated[str, Query(max_length=200)]
 
 
-@router.get("/{city}/register")
-async def register(
-    city: str,
-    page: PageOf,
-    backends: Backends,
+def register_filters(
     status: FilterQuery = "",
     channel: FilterQuery = "",
     field: FilterQuery = "",
     year: FilterQuery = "",
-) -> Response:
+) -> Filters:
+    """The register's filters from the address (the page and its CSV take the same)."""
+    return Filters(status, channel, field, year)
+
+
+FiltersOf = Annotated[Filters, Depends(register_filters)]
+
+
+@router.get("/{city}/register")
+async def register(city: str, page: PageOf, backends: Backends, filters: FiltersOf) -> Response:
     if not with_city(page, city):
         return not_found(page)
     rows = await backends.register(city)
-    filters = Filters(status, channel, field, year)
     return page.render(
         "register.html",
         rows=selected(rows, filters),
@@ -107,18 +111,10 @@ async def register(
 
 
 @router.get("/{city}/register.csv")
-async def register_csv(
-    city: str,
-    page: PageOf,
-    backends: Backends,
-    status: FilterQuery = "",
-    channel: FilterQuery = "",
-    field: FilterQuery = "",
-    year: FilterQuery = "",
-) -> Response:
+async def register_csv(city: str, page: PageOf, backends: Backends, filters: FiltersOf) -> Response:
     if not with_city(page, city):
         return not_found(page)
-    rows = selected(await backends.register(city), Filters(status, channel, field, year))
+    rows = selected(await backends.register(city), filters)
     text = as_csv(rows, page.language, page.gettext)
     response = Response(
         "\ufeff" + text,
