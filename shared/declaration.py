@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -21,8 +22,8 @@ from fastapi import APIRouter, FastAPI
 from shared.application import ServiceApplication
 from shared.clock import Clock, utc_now
 from shared.consumer import ConsumingApplication
-from shared.contract import Envelope, IntegrationEvent
-from shared.contract.envelope import envelope_translator
+from shared.contract import IntegrationEvent
+from shared.contract.envelope import ToEnvelope, envelope_translator
 from shared.contract.topics import Topic, dead_letters, published_by, topic_of
 from shared.relay import Outgoing, Translator
 from shared.settings import ENV_PREFIX, CommonSettings
@@ -100,11 +101,11 @@ class ServiceDeclaration:
     def dead_letters(self) -> Topic:
         return dead_letters(self.name)
 
-    def to_envelope(self, domain_event: Any, notification_id: int | None = None) -> Envelope | None:
-        envelope: Envelope | None = envelope_translator(self.name, self.publishes)(
-            domain_event, notification_id
-        )
-        return envelope
+    @cached_property
+    def to_envelope(self) -> ToEnvelope:
+        """A stored domain event as the envelope the service publishes (None: it stays
+        inside); built once, since the relay calls it for every event."""
+        return envelope_translator(self.name, self.publishes)
 
     def translator(self, settings: CommonSettings) -> Translator:
         def translate(domain_event: Any, notification_id: int) -> Outgoing | None:
