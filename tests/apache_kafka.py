@@ -211,7 +211,16 @@ class Secured:
 
 
 def new_cluster_id() -> str:
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    """A cluster id as Kafka's own `Uuid.randomUuid()` makes it.
+
+    One in 64 url-safe encodings starts with "-", which `kafka-storage format -t` reads
+    as an option and refuses (a CI run failed on "-j1fTNH1SjehoeXITCL6hA"); Kafka
+    draws again in that case, and so do we.
+    """
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
 
 
 class ApacheKafka:
