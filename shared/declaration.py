@@ -11,13 +11,13 @@ all read the registry of declarations (`services.registry`); the generic wiring 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Protocol
 from uuid import UUID
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 
 from shared.application import ServiceApplication
 from shared.clock import Clock, utc_now
@@ -65,6 +65,11 @@ class ServiceDeclaration:
     on_start: Callable[[FastAPI, Any, Any], None] | None = None
     # Workers beside the API, built from (settings, application); None: not configured.
     workers: Sequence[Callable[[Any, Any], Worker | None]] = ()
+    # How the service answers its own exceptions (the portal redirects to the staff
+    # sign-in); the domain errors every service shares are answered in shared.web.
+    exception_handlers: Mapping[type[Exception], Callable[[Request, Any], Any]] = field(
+        default_factory=dict
+    )
 
     # -- derived from the declaration and the contract --------------------------------
 

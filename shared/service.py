@@ -189,6 +189,8 @@ def create_app(
     guard_the_edge(app, settings)
     add_request_metrics(app, declaration.name)
     answer_domain_errors(app)
+    for exception, handler in declaration.exception_handlers.items():
+        app.add_exception_handler(exception, handler)
     document_answers(app)
     return app
 

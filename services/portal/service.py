@@ -6,12 +6,14 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import RedirectResponse
 
 from services.portal.api import proposer, proposing, public
 from services.portal.application import SERVICE, PortalApplication
 from services.portal.backends import client_lifespan
 from services.portal.settings import PortalSettings
+from services.portal.staff_session import SignInRequired, StaffSessions
 from shared.csrf import CsrfTokens
 from shared.declaration import ServiceDeclaration
 
@@ -27,6 +29,12 @@ def _no_proposal_aggregate(proposal_id: UUID) -> UUID:
 
 def _on_start(app: FastAPI, settings: PortalSettings, portal: PortalApplication) -> None:
     app.state.csrf = CsrfTokens(settings.csrf_key())
+    app.state.staff_sessions = StaffSessions(settings.session_key())
+
+
+def _to_the_sign_in(request: Request, required: SignInRequired) -> Response:
+    # A console page asked for by someone not (or no longer) signed in: sign in, then back.
+    return RedirectResponse(required.sign_in_url, status_code=303)
 
 
 PORTAL = ServiceDeclaration(
@@ -42,4 +50,5 @@ PORTAL = ServiceDeclaration(
     # `/{city}/…` addresses would otherwise also match `/status/…`.
     routers=[client_lifespan(), proposer.router, proposing.router, public.router],
     on_start=_on_start,
+    exception_handlers={SignInRequired: _to_the_sign_in},
 )

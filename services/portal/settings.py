@@ -46,7 +46,14 @@ class PortalSettings(CommonSettings):
         "KYOSO_DATA_DIR/portal-csrf-key (fine for one machine).",
     )
 
-    @field_validator("portal_csrf_key")
+    portal_session_key: str = Field(
+        "",
+        description="Key that seals the staff consoles' sign-in cookie (at least 32 characters; "
+        "the same on every portal replica). Empty: a key is generated once into "
+        "KYOSO_DATA_DIR/portal-session-key (fine for one machine).",
+    )
+
+    @field_validator("portal_csrf_key", "portal_session_key")
     @classmethod
     def long_enough(cls, value: str) -> str:
         if value and len(value) < 32:
@@ -66,6 +73,11 @@ class PortalSettings(CommonSettings):
         self.relay_enabled = False
         self.consumer_enabled = False
         return self
+
+    def session_key(self) -> bytes:
+        return key_from_setting_or_file(
+            self.portal_session_key, self.data_dir, "portal-session-key", "KYOSO_PORTAL_SESSION_KEY"
+        )
 
     def csrf_key(self) -> bytes:
         return key_from_setting_or_file(
