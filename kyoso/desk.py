@@ -120,6 +120,7 @@ def bring_up(broker_port: int, demo_data: bool) -> int:
     # The portal calls the services where they listen, and intake's status links open it.
     env.setdefault("KYOSO_INTAKE_URL", urls["intake"])
     env.setdefault("KYOSO_ROUTING_URL", urls["routing"])
+    env.setdefault("KYOSO_DECISION_URL", urls["decision"])
     env.setdefault("KYOSO_PUBLICATION_URL", urls["publication"])
     env.setdefault("KYOSO_PUBLIC_BASE_URL", urls["portal"])
     try:

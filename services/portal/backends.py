@@ -30,6 +30,7 @@ from services.portal.views import (
     RegisterRow,
     Theme,
 )
+from shared.paging import TOTAL_HEADER
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -51,6 +52,11 @@ class Refused(Exception):
         self.detail = detail
 
 
+class TokenRejected(Exception):
+    """A service answered 401: the signed-in person's token expired or was revoked; the
+    console asks them to sign in again."""
+
+
 class Backends:
     def __init__(self, client: httpx.AsyncClient, settings: PortalSettings) -> None:
         self._client = client
@@ -58,6 +64,7 @@ class Backends:
             "intake": settings.intake_url.rstrip("/"),
             "routing": settings.routing_url.rstrip("/"),
             "publication": settings.publication_url.rstrip("/"),
+            "decision": settings.decision_url.rstrip("/"),
         }
 
     # -- intake -------------------------------------------------------------------------
@@ -152,6 +159,10 @@ class Backends:
             headers=_status_token(token),
         )
 
+    def as_staff(self, access_token: str) -> StaffCalls:
+        """The services' staff endpoints, called with the signed-in person's token."""
+        return StaffCalls(self, access_token)
+
     # -- the calls ------------------------------------------------------------------------
 
     async def _list(self, model: type[M], service: str, path: str) -> list[M]:
@@ -179,18 +190,165 @@ class Backends:
         *,
         json: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
+        params: dict[str, str | int] | None = None,
     ) -> httpx.Response:
         try:
             answer = await self._client.request(
-                method, f"{self._base[service]}{path}", json=json, headers=headers
+                method, f"{self._base[service]}{path}", json=json, headers=headers, params=params
             )
         except httpx.HTTPError as problem:
             raise ServiceUnavailable(service, type(problem).__name__) from problem
         if answer.status_code >= 500:
             raise ServiceUnavailable(service, f"HTTP {answer.status_code}")
+        if answer.status_code == 401 and headers and "Authorization" in headers:
+            raise TokenRejected(service)
         if answer.status_code >= 400:
             raise Refused(answer.status_code, _detail(answer))
         return answer
+
+
+JsonObject = dict[str, Any]
+
+
+class StaffCalls:
+    """The staff endpoints of the four services, each call with `Authorization: Bearer`
+    and the signed-in person's token: the services decide who may do what (the portal
+    only leaves out of a page what a role never does). Answers are the services' JSON,
+    read by the console templates as they are."""
+
+    def __init__(self, backends: Backends, access_token: str) -> None:
+        self._backends = backends
+        self._headers = {"Authorization": f"Bearer {access_token}"}
+
+    # -- intake: the desk's inbox, screening, themes ----------------------------------------
+
+    async def desk_inbox(
+        self, city: str, *, status: str | None, limit: int, offset: int
+    ) -> tuple[list[JsonObject], int]:
+        params: dict[str, str | int] = {"limit": limit, "offset": offset}
+        if status:
+            params["status"] = status
+        return await self._page("intake", f"{_city(city)}/desk/proposals", params)
+
+    async def proposal(self, city: str, proposal_id: UUID) -> JsonObject:
+        return await self._get("intake", f"{_city(city)}/desk/proposals/{proposal_id}")
+
+    async def screen(self, city: str, proposal_id: UUID, body: JsonObject) -> JsonObject:
+        path = f"{_city(city)}/desk/proposals/{proposal_id}/screening"
+        return await self._post("intake", path, body)
+
+    async def themes(self, city: str) -> list[JsonObject]:
+        answer, _ = await self._page("intake", f"{_city(city)}/themes", {"limit": 500})
+        return answer
+
+    async def publish_theme(self, city: str, body: JsonObject) -> JsonObject:
+        return await self._post("intake", f"{_city(city)}/themes", body)
+
+    async def close_theme(self, city: str, number: int) -> JsonObject:
+        return await self._post("intake", f"{_city(city)}/themes/{number}/close", None)
+
+    # -- routing: where a proposal is, the departments' work, the dashboard -----------------
+
+    async def routing(self, city: str, proposal_id: UUID) -> JsonObject | None:
+        """The proposal's routing, or None while routing has not heard of it."""
+        return await self._maybe("routing", f"{_city(city)}/routings/{proposal_id}")
+
+    async def reassign(self, city: str, proposal_id: UUID, body: JsonObject) -> JsonObject:
+        return await self._post("routing", f"{_city(city)}/routings/{proposal_id}/reassign", body)
+
+    async def take_on(self, city: str, proposal_id: UUID) -> JsonObject:
+        return await self._post("routing", f"{_city(city)}/routings/{proposal_id}/take-on", None)
+
+    async def decline(self, city: str, proposal_id: UUID, body: JsonObject) -> JsonObject:
+        return await self._post("routing", f"{_city(city)}/routings/{proposal_id}/decline", body)
+
+    async def milestone(self, city: str, proposal_id: UUID, body: JsonObject) -> JsonObject:
+        path = f"{_city(city)}/routings/{proposal_id}/milestones"
+        return await self._post("routing", path, body)
+
+    async def status_line(self, city: str, proposal_id: UUID, body: JsonObject) -> JsonObject:
+        path = f"{_city(city)}/routings/{proposal_id}/status-line"
+        return await self._post("routing", path, body)
+
+    async def department_inbox(
+        self, city: str, department: str, *, limit: int, offset: int
+    ) -> tuple[list[JsonObject], int]:
+        path = f"{_city(city)}/departments/{department}/inbox"
+        return await self._page("routing", path, {"limit": limit, "offset": offset})
+
+    async def dashboard(self, city: str) -> JsonObject:
+        return await self._get("routing", f"{_city(city)}/dashboard")
+
+    # -- decision: the assessment, the decision, the council --------------------------------
+
+    async def decision(self, city: str, proposal_id: UUID) -> JsonObject | None:
+        """The proposal's decision record, or None while decision has not heard of it."""
+        return await self._maybe("decision", f"{_city(city)}/decisions/{proposal_id}")
+
+    async def assess(self, city: str, inputs: JsonObject) -> JsonObject:
+        return await self._post("decision", f"{_city(city)}/fairness/assess", inputs)
+
+    async def decide(self, city: str, proposal_id: UUID, how: str, body: JsonObject) -> JsonObject:
+        """`how`: adopt, reject or escalate."""
+        return await self._post("decision", f"{_city(city)}/decisions/{proposal_id}/{how}", body)
+
+    async def council_inbox(self, city: str) -> list[JsonObject]:
+        answer = await self._backends._call(
+            "GET", "decision", f"{_city(city)}/council/inbox", headers=self._headers
+        )
+        found: list[JsonObject] = answer.json()
+        return found
+
+    # -- publication: the case workflow ------------------------------------------------------
+
+    async def cases(self, city: str) -> list[JsonObject]:
+        answer = await self._backends._call(
+            "GET", "publication", f"{_city(city)}/desk/cases", headers=self._headers
+        )
+        found: list[JsonObject] = answer.json()
+        return found
+
+    async def draft_case(self, city: str, body: JsonObject) -> JsonObject:
+        return await self._post("publication", f"{_city(city)}/desk/cases", body)
+
+    async def case_step(
+        self, city: str, case_id: UUID, step: str, body: JsonObject | None
+    ) -> JsonObject:
+        """`step`: consultation, publication, correction or retraction."""
+        return await self._post("publication", f"{_city(city)}/desk/cases/{case_id}/{step}", body)
+
+    # -- the calls ----------------------------------------------------------------------------
+
+    async def _get(self, service: str, path: str) -> JsonObject:
+        answer = await self._backends._call("GET", service, path, headers=self._headers)
+        found: JsonObject = answer.json()
+        return found
+
+    async def _maybe(self, service: str, path: str) -> JsonObject | None:
+        try:
+            return await self._get(service, path)
+        except Refused as refused:
+            if refused.status_code == 404:
+                return None
+            raise
+
+    async def _page(
+        self, service: str, path: str, params: dict[str, str | int]
+    ) -> tuple[list[JsonObject], int]:
+        answer = await self._backends._call(
+            "GET", service, path, headers=self._headers, params=params
+        )
+        lines: list[JsonObject] = answer.json()
+        return lines, int(answer.headers.get(TOTAL_HEADER, len(lines)))
+
+    async def _post(self, service: str, path: str, body: JsonObject | None) -> JsonObject:
+        answer = await self._backends._call("POST", service, path, json=body, headers=self._headers)
+        found: JsonObject = answer.json()
+        return found
+
+
+def _city(city: str) -> str:
+    return f"/api/v1/municipalities/{city}"
 
 
 def _status_token(token: str) -> dict[str, str]:

@@ -9,7 +9,15 @@ from uuid import UUID
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
 
-from services.portal.api import proposer, proposing, public
+from services.portal.api import (
+    audit_console,
+    council_console,
+    department_console,
+    desk_console,
+    proposer,
+    proposing,
+    public,
+)
 from services.portal.application import SERVICE, PortalApplication
 from services.portal.backends import client_lifespan
 from services.portal.settings import PortalSettings
@@ -48,7 +56,17 @@ PORTAL = ServiceDeclaration(
     proposal_aggregate=_no_proposal_aggregate,
     # The proposer's and the proposing pages come before the public ones, whose
     # `/{city}/…` addresses would otherwise also match `/status/…`.
-    routers=[client_lifespan(), proposer.router, proposing.router, public.router],
+    routers=[
+        client_lifespan(),
+        # The staff consoles' addresses all start /staff/: before the public `/{city}/…`.
+        desk_console.router,
+        department_console.router,
+        council_console.router,
+        audit_console.router,
+        proposer.router,
+        proposing.router,
+        public.router,
+    ],
     on_start=_on_start,
     exception_handlers={SignInRequired: _to_the_sign_in},
 )

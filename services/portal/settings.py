@@ -24,6 +24,11 @@ class PortalSettings(CommonSettings):
     routing_url: str = Field(
         "http://127.0.0.1:8002", pattern=URL, description="Where the portal calls routing's API."
     )
+    decision_url: str = Field(
+        "http://127.0.0.1:8003",
+        pattern=URL,
+        description="Where the portal calls decision's API (the staff consoles).",
+    )
     publication_url: str = Field(
         "http://127.0.0.1:8004",
         pattern=URL,

@@ -55,6 +55,7 @@ def portal_settings(data_dir: Path, urls: dict[str, str], **overrides: Any) -> P
         "intake_url": urls["intake"],
         "routing_url": urls["routing"],
         "publication_url": urls["publication"],
+        **({"decision_url": urls["decision"]} if "decision" in urls else {}),
         "portal_public_base_url": PUBLIC_BASE,
         "publication_base_url": PUBLICATION_PUBLIC,
         "portal_csrf_key": secrets.token_urlsafe(32),
@@ -70,10 +71,11 @@ def portal_app(
     transports: dict[str, httpx.AsyncBaseTransport] | None = None,
 ) -> FastAPI:
     """The portal calling the in-process apps (each at http://NAME.test)."""
-    urls = {name: f"http://{name}.test" for name in CALLED}
+    called = [name for name in (*CALLED, "decision") if name in apps]
+    urls = {name: f"http://{name}.test" for name in called}
     app = create_app(PORTAL, portal_settings(data_dir, urls), clock=clock)
     app.state.backend_mounts = transports or {
-        urls[name]: httpx.ASGITransport(app=apps[name]) for name in CALLED
+        urls[name]: httpx.ASGITransport(app=apps[name]) for name in called
     }
     return app
 

@@ -35,8 +35,11 @@ CALLED = ("intake", "routing", "decision", "publication")
 
 
 def nagasaki_staff() -> list[dict[str, str]]:
-    """Nagasaki's desk and every department of its directory (as `kyoso up` makes them)."""
-    desk = [{"token": "nagasaki-desk-" + secrets.token_hex(8), "role": "desk"}]
+    """Nagasaki's desk, its council and every department of its directory (as `kyoso up` makes them)."""
+    desk = [
+        {"token": "nagasaki-desk-" + secrets.token_hex(8), "role": "desk"},
+        {"token": "nagasaki-council-" + secrets.token_hex(8), "role": "council"},
+    ]
     departments = [
         {
             "token": f"dept-{d.code}-" + secrets.token_hex(8),

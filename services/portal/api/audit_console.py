@@ -1,0 +1,69 @@
+"""The auditor's console (a read-only role): one proposal's whole history across the
+services, with who did each step, from what their GET endpoints answer today (intake's
+proposal, routing's and decision's histories, publication's case)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Response
+
+from services.portal.api.console import Console, ConsoleRoute, desk_console, history_lines
+from services.portal.backends import Refused
+from services.portal.forms import CHANNEL_NAMES
+
+router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
+Auditor = Annotated[Console, Depends(desk_console("auditor"))]
+HOME = "/staff/audit"
+
+
+@router.get(HOME)
+async def find(console: Auditor, proposal: str = "") -> Response:
+    """A proposal's ID typed in: its history; anything else is said beside the field."""
+    error = ""
+    if proposal:
+        try:
+            return console.redirect(f"{HOME}/{UUID(proposal.strip())}")
+        except ValueError:
+            error = console.page.gettext("Enter the proposal's ID as it is shown in its record.")
+    return console.render(
+        "staff/audit_find.html",
+        status_code=422 if error else 200,
+        proposal=proposal,
+        error=error,
+    )
+
+
+@router.get(HOME + "/{proposal_id}")
+async def history(console: Auditor, proposal_id: UUID) -> Response:
+    content = await console.calls.proposal(console.city, proposal_id)
+    routing = await console.calls.routing(console.city, proposal_id)
+    decision = await console.calls.decision(console.city, proposal_id)
+    lines = []
+    if routing:
+        lines += history_lines("routing", routing["history"], console.page)
+    if decision:
+        lines += history_lines("decision", decision["history"], console.page)
+    lines.sort(key=lambda line: line.when)
+    case = await _case_of(console, proposal_id)
+    return console.render(
+        "staff/audit_history.html",
+        proposal=content,
+        routing=routing,
+        decision=decision,
+        case=case,
+        history=lines,
+        channel_names=CHANNEL_NAMES,
+        crumbs=[(HOME, console.page.gettext("Proposal history"))],
+    )
+
+
+async def _case_of(console: Console, proposal_id: UUID) -> dict[str, Any] | None:
+    try:
+        cases = await console.calls.cases(console.city)
+    except Refused as refused:
+        if refused.status_code != 403:
+            raise
+        return None  # publication shows its drafts to the desk only (so far)
+    return next((c for c in cases if c["proposal_id"] == str(proposal_id)), None)

@@ -1,0 +1,256 @@
+"""What the staff consoles share: who is signed in, their calls to the services with their
+own token, the navigation of their role, and the services' refusals as pages or as
+messages beside a form's fields.
+
+The consoles hold no rule: every button calls a service's staff endpoint with the
+signed-in person's token, and the service decides (a 403 or 404 is shown as a page, a 422
+beside the field it names, a 409 as the service's reason). A 401 means the token expired:
+the person signs in again and comes back to the same page.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from fastapi import Request, Response
+from fastapi.responses import RedirectResponse
+
+from services.portal.backends import Backends, Refused, StaffCalls, TokenRejected
+from services.portal.pages import Page, PortalRoute, page_of
+from services.portal.staff_session import SignedInStaff, SignInRequired, signed_in_staff
+from shared import csrf
+from shared.i18n import N_
+from shared.municipalities import municipalities
+
+# The consoles of each role, in the order the navigation shows them: (path, label).
+NAVIGATION: dict[str, tuple[tuple[str, str], ...]] = {
+    "desk": (
+        ("/staff/desk", N_("Inbox")),
+        ("/staff/desk/dashboard", N_("Dashboard")),
+        ("/staff/desk/themes", N_("Themes")),
+        ("/staff/desk/cases", N_("Cases")),
+    ),
+    "department": (("/staff/department", N_("Department inbox")),),
+    "council": (("/staff/council", N_("Council inbox")),),
+    "auditor": (("/staff/audit", N_("Proposal history")),),
+}
+ROLE_NAMES = {
+    "desk": N_("Desk"),
+    "department": N_("Department"),
+    "council": N_("Council"),
+    "auditor": N_("Auditor"),
+}
+
+# Routing's stages of a proposal (services/routing/read_models.py).
+STAGE_NAMES = {
+    "triage": N_("To triage by the desk"),
+    "waiting": N_("Waiting for a department to take it on"),
+    "in_dialogue": N_("In dialogue"),
+    "closed": N_("Closed"),
+}
+
+
+class WrongConsole(Exception):
+    """A signed-in person opened the console of another role."""
+
+
+@dataclass
+class Console:
+    """One request to a console page: the page, who is signed in, their calls."""
+
+    page: Page
+    staff: SignedInStaff
+    calls: StaffCalls
+    public: Backends  # the public endpoints (the department directory)
+
+    @property
+    def city(self) -> str:
+        return self.staff.municipality
+
+    @property
+    def navigation(self) -> tuple[tuple[str, str], ...]:
+        return NAVIGATION[self.staff.role]
+
+    def here(self, path: str) -> bool:
+        return self.page.path == path
+
+    def render(self, template: str, /, status_code: int = 200, **context: Any) -> Response:
+        response = self.page.render(
+            template,
+            status_code=status_code,
+            console=self,
+            role_names=ROLE_NAMES,
+            stage_names=STAGE_NAMES,
+            **context,
+        )
+        # What staff read is personal data and the city's internal record: never cached.
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    def redirect(self, path: str, **query: Any) -> Response:
+        """Post/Redirect/Get: after a form is taken, the browser asks for the page again."""
+        response = RedirectResponse(self.page.url(path, **query), status_code=303)
+        self.page.apply_cookies(response)
+        return response
+
+
+async def console_of(request: Request, *roles: str) -> Console:
+    """The console of a signed-in person of one of `roles` (else a page saying so)."""
+    staff = signed_in_staff(request)
+    if staff.role not in roles:
+        raise WrongConsole(staff.role)
+    page = await page_of(request)
+    page.city = municipalities().get(staff.municipality)
+    backends: Backends = request.app.state.backends
+    return Console(page, staff, backends.as_staff(staff.access_token), backends)
+
+
+def desk_console(*roles: str) -> Callable[[Request], Coroutine[Any, Any, Console]]:
+    async def dependency(request: Request) -> Console:
+        return await console_of(request, *roles)
+
+    return dependency
+
+
+class ConsoleRoute(PortalRoute):
+    """A console route: an expired token signs the person in again; a service's 403 or
+    404, or a page of another role, is answered as a page; any other refusal the handler
+    did not expect (a 409) shows the service's reason."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handle = super().get_route_handler()
+
+        async def handle_or_explain(request: Request) -> Response:
+            try:
+                return await handle(request)
+            except TokenRejected:
+                path = request.url.path if request.method == "POST" else _path_of(request)
+                raise SignInRequired(path) from None
+            except WrongConsole:
+                return (await page_of(request)).render("console_forbidden.html", status_code=403)
+            except Refused as refused:
+                page = await page_of(request)
+                if refused.status_code == 403:
+                    return page.render("console_forbidden.html", status_code=403)
+                if refused.status_code == 404:
+                    return page.render("not_found.html", status_code=404)
+                return page.render(
+                    "console_refused.html",
+                    status_code=refused.status_code,
+                    reasons=[str(item.get("msg", "")) for item in refused.detail],
+                )
+
+        return handle_or_explain
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    """One step of a service's history of a proposal, as the consoles show it."""
+
+    at: str
+    when: datetime
+    service: str
+    event: str
+    role: str
+    who: str | None
+    details: list[tuple[str, str]]
+
+
+def history_lines(service: str, raw: list[dict[str, Any]], page: Page) -> list[HistoryLine]:
+    """A service's `history` as lines; `who` (the person) where the service gives it."""
+    lines = []
+    for step in raw:
+        when = datetime.fromisoformat(str(step["at"]))
+        details = step.get("details") or {}
+        who = step.get("who") or step.get("actor_name") or details.get("who")
+        if isinstance(who, dict):
+            who = " ".join(str(v) for v in who.values() if v)
+        lines.append(
+            HistoryLine(
+                at=page.when(when),
+                when=when,
+                service=service,
+                event=str(step.get("event", "")),
+                role=str(step.get("role") or step.get("actor_role") or ""),
+                who=str(who) if who else None,
+                details=[
+                    (str(k), _shown(v)) for k, v in details.items() if v not in (None, "", [])
+                ],
+            )
+        )
+    return lines
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(_shown(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_shown(v)}" for k, v in value.items() if v not in (None, ""))
+    return str(value)
+
+
+def _path_of(request: Request) -> str:
+    return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+
+
+def form_token_ok(request: Request, form: Any) -> bool:
+    tokens: csrf.CsrfTokens = request.app.state.csrf
+    field = form.get(csrf.FIELD)
+    return tokens.accepts(
+        request.cookies.get(csrf.COOKIE), field if isinstance(field, str) else None
+    )
+
+
+# -- a service's 422 as messages beside the form's fields ------------------------------
+
+MESSAGES: dict[str, str] = {
+    "missing": N_("%(label)s is required."),
+    "string_too_long": N_("%(label)s must be %(max)s characters or fewer."),
+    "choose": N_("%(label)s: choose one."),
+    "number": N_("%(label)s: enter a whole number of 0 or more."),
+    "other": N_("%(label)s: check the value."),
+}
+_NAMED_IN_MESSAGE = re.compile(r"^(?:Value error, )?([a-z_.]+): ")
+_NUMBER_TYPES = {"int_parsing", "float_parsing", "greater_than_equal", "greater_than", "int_type"}
+
+
+def field_errors(
+    refused: Refused,
+    labels: dict[str, str],
+    gettext: Callable[..., str],
+    choices: frozenset[str] = frozenset(),
+) -> dict[str, str]:
+    """The service's refusal as one message per form field (`labels`: the field's dotted
+    name in the service's body → its label; `choices`: fields chosen, not typed); what
+    names no field goes under ""."""
+    found: dict[str, str] = {}
+    for item in refused.detail:
+        loc = [str(part) for part in item.get("loc", [])]
+        name = ".".join(p for p in loc[1:] if not p.isdigit()) if loc[:1] == ["body"] else ""
+        if loc[:1] == ["body"] and not name:
+            # A rule on several fields names its field at the start of the message.
+            matched = _NAMED_IN_MESSAGE.match(str(item.get("msg", "")))
+            name = matched.group(1) if matched else ""
+        if name not in labels:
+            found.setdefault("", str(item.get("msg", "")))
+            continue
+        if name in found:
+            continue
+        kind = str(item.get("type", ""))
+        if name in choices:
+            key = "choose"
+        elif kind in ("missing", "string_too_short", "value_error"):
+            key = "missing"
+        elif kind == "string_too_long":
+            key = "string_too_long"
+        elif kind in _NUMBER_TYPES:
+            key = "number"
+        else:
+            key = "other"
+        maximum = (item.get("ctx") or {}).get("max_length", "")
+        found[name] = gettext(MESSAGES[key]) % {"label": gettext(labels[name]), "max": maximum}
+    return found

@@ -1,0 +1,229 @@
+"""A department's console (所管課): its inbox, one routed proposal, taking it on or
+declining it, the dialogue's milestones, the status line the proposer reads, and the
+decision (adopt with the fairness assessment, reject with reasons, escalate).
+
+Routing says what was routed to the department and keeps the dialogue; decision decides;
+intake holds the proposal's content. Each form posts to their staff endpoints with the
+department officer's token; the services refuse what the department may not do.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Request, Response
+
+from services.portal.api import decision_form
+from services.portal.api.console import (
+    Console,
+    ConsoleRoute,
+    desk_console,
+    field_errors,
+    form_token_ok,
+    history_lines,
+)
+from services.portal.backends import Refused
+from services.portal.forms import CHANNEL_NAMES
+from shared.contract import DialogueMilestone
+from shared.i18n import N_
+
+router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
+Department = Annotated[Console, Depends(desk_console("department"))]
+PAGE_SIZE = 20
+MILESTONE_NAMES: dict[str, str] = {
+    DialogueMilestone.STARTED: N_("Dialogue started"),
+    DialogueMilestone.CONFIDENTIALITY_AGREED: N_("Confidentiality scope agreed"),
+    DialogueMilestone.SKELETON_AGREED: N_("Skeleton agreed (why, what, roles, business model)"),
+    DialogueMilestone.FEASIBILITY_REVIEWED: N_("Feasibility reviewed (laws, risks)"),
+    DialogueMilestone.KPIS_REVIEWED: N_("KPIs reviewed"),
+}
+ROUTING_LABELS = {
+    "reason": N_("Reason for declining"),
+    "milestone": N_("Milestone"),
+    "note": N_("Note"),
+    "ja": N_("Status line in Japanese"),
+    "en": N_("Status line in English"),
+}
+NOTICES = {
+    "taken_on": N_("You took the proposal on."),
+    "declined": N_("You declined the proposal; the desk routes it onward."),
+    "milestone": N_("The milestone is recorded."),
+    "status_line": N_("The status line is set; the proposer sees it on the status page."),
+    "adopt": N_("The proposal is adopted."),
+    "reject": N_("The proposal is rejected; the proposer reads the reasons."),
+    "escalate": N_("The proposal is escalated to the council."),
+}
+HOME = "/staff/department"
+
+
+@router.get(HOME)
+async def inbox(console: Department, offset: int = 0) -> Response:
+    offset = max(offset, 0)
+    department = console.staff.department or ""
+    lines, total = await console.calls.department_inbox(
+        console.city, department, limit=PAGE_SIZE, offset=offset
+    )
+    departments = await console.public.departments(console.city)
+    return console.render(
+        "staff/department_inbox.html",
+        lines=lines,
+        total=total,
+        offset=offset,
+        size=PAGE_SIZE,
+        departments=departments,
+        department=departments.get(department),
+    )
+
+
+@router.get(HOME + "/proposals/{proposal_id}")
+async def proposal(console: Department, proposal_id: UUID, done: str = "") -> Response:
+    notice = console.page.gettext(NOTICES[done]) if done in NOTICES else ""
+    return await record_page(console, proposal_id, HOME, notice=notice)
+
+
+async def record_page(
+    console: Console,
+    proposal_id: UUID,
+    home: str,
+    *,
+    notice: str = "",
+    errors: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
+    assessment: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """One proposal as a department or the council reads it: its routing, its content
+    where intake lets this person read it, its decision, and the forms of this role."""
+    routing = await console.calls.routing(console.city, proposal_id)
+    if routing is None:
+        return console.render("not_found.html", status_code=404)
+    try:
+        content: dict[str, Any] | None = await console.calls.proposal(console.city, proposal_id)
+    except Refused as refused:
+        # Intake shows the whole proposal to the desk only, until departments may read
+        # what was routed to them (issue 15's authorisation): the page says so.
+        if refused.status_code not in (403, 404):
+            raise
+        content = None
+    decision = await console.calls.decision(console.city, proposal_id)
+    departments = await console.public.departments(console.city)
+    history = history_lines("routing", routing["history"], console.page)
+    if decision:
+        history += history_lines("decision", decision["history"], console.page)
+    history.sort(key=lambda line: line.when)
+    return console.render(
+        "staff/record.html",
+        status_code=status_code,
+        home=home,
+        routing=routing,
+        proposal=content,
+        decision=decision,
+        departments=departments,
+        history=history,
+        notice=notice,
+        errors=errors or {},
+        values=values or decision_form.values_of({}, [], []),
+        assessment=assessment,
+        channel_names=CHANNEL_NAMES,
+        milestone_names=MILESTONE_NAMES,
+        form=decision_form,
+        rejection_reasons=decision_form.rejection_reasons(console.page),
+        crumbs=[(home, console.page.gettext(console.navigation[0][1]))],
+    )
+
+
+async def _form(request: Request) -> Any:
+    form = await request.form()
+    return form if form_token_ok(request, form) else None
+
+
+def _back(console: Console, home: str, proposal_id: UUID, done: str) -> Response:
+    return console.redirect(f"{home}/proposals/{proposal_id}", done=done)
+
+
+@router.post(HOME + "/proposals/{proposal_id}/take-on")
+async def take_on(console: Department, proposal_id: UUID, request: Request) -> Response:
+    if await _form(request) is None:
+        return console.render("expired.html", status_code=403)
+    await console.calls.take_on(console.city, proposal_id)
+    return _back(console, HOME, proposal_id, "taken_on")
+
+
+@router.post(HOME + "/proposals/{proposal_id}/{step}")
+async def routing_step(
+    console: Department, proposal_id: UUID, step: str, request: Request
+) -> Response:
+    """Decline, a milestone or the status line: one field set each, sent to routing."""
+    form = await _form(request)
+    if form is None:
+        return console.render("expired.html", status_code=403)
+    fields = {
+        "decline": ("reason",),
+        "milestone": ("milestone", "note"),
+        "status-line": ("ja", "en"),
+    }
+    if step not in fields:
+        return await decide(console, proposal_id, step, form, HOME)
+    body = {name: str(form.get(name, "")).strip() for name in fields[step]}
+    if step == "milestone" and not body["note"]:
+        del body["note"]
+    send = {
+        "decline": console.calls.decline,
+        "milestone": console.calls.milestone,
+        "status-line": console.calls.status_line,
+    }[step]
+    try:
+        await send(console.city, proposal_id, body)
+    except Refused as refused:
+        if refused.status_code != 422:
+            raise
+        errors = field_errors(
+            refused, ROUTING_LABELS, console.page.gettext, frozenset({"milestone"})
+        )
+        values = {**decision_form.values_of({}, [], []), **body}
+        return await record_page(
+            console, proposal_id, HOME, errors=errors, values=values, status_code=422
+        )
+    done = {"decline": "declined", "milestone": "milestone", "status-line": "status_line"}[step]
+    return _back(console, HOME, proposal_id, done)
+
+
+async def decide(console: Console, proposal_id: UUID, how: str, form: Any, home: str) -> Response:
+    """assess, adopt, reject or escalate, from the decision form."""
+    if how not in ("assess", "adopt", "reject", "escalate"):
+        return console.render("not_found.html", status_code=404)
+    values = decision_form.values_of(
+        form,
+        [str(e) for e in form.getlist("uniqueness_evidence")],
+        [str(r) for r in form.getlist("reasons")],
+    )
+    gettext = console.page.gettext
+    if how == "assess":
+        try:
+            found = await console.calls.assess(console.city, decision_form.inputs_of(values))
+        except Refused as refused:
+            if refused.status_code != 422:
+                raise
+            errors = decision_form.prefixed(
+                field_errors(refused, decision_form.assess_labels(), gettext, decision_form.CHOICES)
+            )
+            return await record_page(
+                console, proposal_id, home, errors=errors, values=values, status_code=422
+            )
+        return await record_page(console, proposal_id, home, values=values, assessment=found)
+    body: dict[str, Any] = {
+        "adopt": lambda: decision_form.adoption_of(values),
+        "reject": lambda: {"reasons": values["reasons"], "explanation": values["explanation"]},
+        "escalate": lambda: {"reason": values["reason"]},
+    }[how]()
+    try:
+        await console.calls.decide(console.city, proposal_id, how, body)
+    except Refused as refused:
+        if refused.status_code != 422:
+            raise
+        errors = field_errors(refused, decision_form.LABELS, gettext, decision_form.CHOICES)
+        return await record_page(
+            console, proposal_id, home, errors=errors, values=values, status_code=422
+        )
+    return _back(console, home, proposal_id, how)

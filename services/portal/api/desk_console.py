@@ -1,0 +1,324 @@
+"""The desk's console (窓口): the inbox, one proposal with its screening and routing, the
+dashboard of what waits and what is overdue, the themes, and the cases.
+
+Intake keeps the proposals and the themes, routing where each proposal is, publication
+the cases; every form here posts to one of their staff endpoints with the desk officer's
+token and comes back to the page it was sent from (Post/Redirect/Get).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Request, Response
+
+from services.portal.api.console import (
+    Console,
+    ConsoleRoute,
+    desk_console,
+    field_errors,
+    form_token_ok,
+    history_lines,
+)
+from services.portal.backends import Refused
+from services.portal.forms import CHANNEL_NAMES
+from services.portal.pages import Page
+from shared.contract.vocabulary import SCREENING_REASON_LABELS, ScreeningReason
+from shared.i18n import N_
+from shared.proposal.status import ProposalStatus
+
+router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
+Desk = Annotated[Console, Depends(desk_console("desk"))]
+PAGE_SIZE = 20
+STATUS_NAMES: dict[str, str] = {
+    ProposalStatus.RECEIVED: N_("Received"),
+    ProposalStatus.ACCEPTED: N_("Accepted"),
+    ProposalStatus.REJECTED: N_("Not accepted"),
+    ProposalStatus.WITHDRAWN: N_("Withdrawn"),
+    ProposalStatus.ROUTED: N_("Routed"),
+    ProposalStatus.IN_DIALOGUE: N_("In dialogue"),
+    ProposalStatus.ESCALATED: N_("Escalated to the council"),
+    ProposalStatus.ADOPTED: N_("Adopted"),
+    ProposalStatus.REJECTED_AFTER_REVIEW: N_("Rejected after review"),
+}
+SCREENING_LABELS = {
+    "decision": N_("Screening"),
+    "reasons": N_("Reasons"),
+    "explanation": N_("Explanation for the proposer"),
+}
+REASSIGN_LABELS = {"departments": N_("Departments"), "reason": N_("Reason for the routing")}
+THEME_LABELS = {
+    "number": N_("Number"),
+    "title": N_("Title"),
+    "field": N_("Field"),
+    "department": N_("Owning department"),
+    "opens_on": N_("Call opens on"),
+    "closes_on": N_("Call closes on"),
+}
+
+
+def screening_reasons(page: Page) -> list[tuple[str, str]]:
+    """The coded reasons, in the service's own words (shared contract)."""
+    index = 1 if page.language == "en" else 0
+    return [(reason.value, SCREENING_REASON_LABELS[reason][index]) for reason in ScreeningReason]
+
+
+# -- the inbox ------------------------------------------------------------------------
+
+
+@router.get("/staff/desk")
+async def inbox(desk: Desk, status: str = "", offset: int = 0) -> Response:
+    status = status if status in STATUS_NAMES else ""
+    offset = max(offset, 0)
+    lines, total = await desk.calls.desk_inbox(
+        desk.city, status=status or None, limit=PAGE_SIZE, offset=offset
+    )
+    return desk.render(
+        "staff/desk_inbox.html",
+        lines=lines,
+        total=total,
+        offset=offset,
+        size=PAGE_SIZE,
+        status=status,
+        status_names=STATUS_NAMES,
+        channel_names=CHANNEL_NAMES,
+    )
+
+
+# -- one proposal: screening, routing -------------------------------------------------
+
+
+@router.get("/staff/desk/proposals/{proposal_id}")
+async def proposal(desk: Desk, proposal_id: UUID, done: str = "") -> Response:
+    return await _proposal_page(desk, proposal_id, notice=_notice(desk, done))
+
+
+async def _proposal_page(
+    desk: Console,
+    proposal_id: UUID,
+    *,
+    notice: str = "",
+    errors: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    found = await desk.calls.proposal(desk.city, proposal_id)
+    routing = await desk.calls.routing(desk.city, proposal_id)
+    departments = await desk.public.departments(desk.city)
+    return desk.render(
+        "staff/desk_proposal.html",
+        status_code=status_code,
+        proposal=found,
+        routing=routing,
+        history=history_lines("routing", routing["history"], desk.page) if routing else [],
+        departments=departments,
+        reasons=screening_reasons(desk.page),
+        channel_names=CHANNEL_NAMES,
+        notice=notice,
+        errors=errors or {},
+        values=values or {},
+        crumbs=[("/staff/desk", desk.page.gettext("Inbox"))],
+    )
+
+
+@router.post("/staff/desk/proposals/{proposal_id}/screening")
+async def screen(desk: Desk, proposal_id: UUID, request: Request) -> Response:
+    form = await request.form()
+    if not form_token_ok(request, form):
+        return desk.render("expired.html", status_code=403)
+    decision = str(form.get("decision", ""))
+    body: dict[str, Any] = {"decision": decision}
+    if decision == "reject":
+        body["reasons"] = [str(r) for r in form.getlist("reasons")]
+        body["explanation"] = str(form.get("explanation", ""))
+    try:
+        await desk.calls.screen(desk.city, proposal_id, body)
+    except Refused as refused:
+        if refused.status_code != 422:
+            raise
+        errors = field_errors(
+            refused, SCREENING_LABELS, desk.page.gettext, frozenset({"decision", "reasons"})
+        )
+        return await _proposal_page(desk, proposal_id, errors=errors, values=body, status_code=422)
+    return desk.redirect(f"/staff/desk/proposals/{proposal_id}", done="screened")
+
+
+@router.post("/staff/desk/proposals/{proposal_id}/routing")
+async def reassign(desk: Desk, proposal_id: UUID, request: Request) -> Response:
+    form = await request.form()
+    if not form_token_ok(request, form):
+        return desk.render("expired.html", status_code=403)
+    lead = str(form.get("lead", ""))
+    others = [str(d) for d in form.getlist("departments") if d and d != lead]
+    body = {"departments": [d for d in [lead, *others] if d], "reason": str(form.get("reason", ""))}
+    try:
+        await desk.calls.reassign(desk.city, proposal_id, body)
+    except Refused as refused:
+        if refused.status_code != 422:
+            raise
+        errors = field_errors(
+            refused, REASSIGN_LABELS, desk.page.gettext, frozenset({"departments"})
+        )
+        return await _proposal_page(desk, proposal_id, errors=errors, values=body, status_code=422)
+    return desk.redirect(f"/staff/desk/proposals/{proposal_id}", done="routed")
+
+
+# -- the dashboard --------------------------------------------------------------------
+
+
+@router.get("/staff/desk/dashboard")
+async def dashboard(desk: Desk) -> Response:
+    found = await desk.calls.dashboard(desk.city)
+    departments = await desk.public.departments(desk.city)
+    return desk.render("staff/desk_dashboard.html", dashboard=found, departments=departments)
+
+
+# -- themes ---------------------------------------------------------------------------
+
+
+@router.get("/staff/desk/themes")
+async def themes(desk: Desk, done: str = "") -> Response:
+    return await _themes_page(desk, notice=_notice(desk, done))
+
+
+async def _themes_page(
+    desk: Console,
+    *,
+    notice: str = "",
+    errors: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    found = await desk.calls.themes(desk.city)
+    departments = await desk.public.departments(desk.city)
+    next_number = max((t["number"] for t in found), default=0) + 1
+    return desk.render(
+        "staff/desk_themes.html",
+        status_code=status_code,
+        themes=found,
+        departments=departments,
+        notice=notice,
+        errors=errors or {},
+        values=values or {"number": str(next_number)},
+    )
+
+
+@router.post("/staff/desk/themes")
+async def publish_theme(desk: Desk, request: Request) -> Response:
+    form = await request.form()
+    if not form_token_ok(request, form):
+        return desk.render("expired.html", status_code=403)
+    values = {name: str(form.get(name, "")).strip() for name in THEME_LABELS}
+    body: dict[str, Any] = {k: v for k, v in values.items() if v}
+    try:
+        await desk.calls.publish_theme(desk.city, body)
+    except Refused as refused:
+        if refused.status_code not in (409, 422):
+            raise
+        errors = field_errors(refused, THEME_LABELS, desk.page.gettext, frozenset({"department"}))
+        return await _themes_page(desk, errors=errors, values=values, status_code=422)
+    return desk.redirect("/staff/desk/themes", done="theme_published")
+
+
+@router.post("/staff/desk/themes/{number}/close")
+async def close_theme(desk: Desk, number: int, request: Request) -> Response:
+    form = await request.form()
+    if not form_token_ok(request, form):
+        return desk.render("expired.html", status_code=403)
+    await desk.calls.close_theme(desk.city, number)
+    return desk.redirect("/staff/desk/themes", done="theme_closed")
+
+
+# -- cases ----------------------------------------------------------------------------
+
+CASE_STEPS = {"consultation", "publication", "retraction"}
+
+
+@router.get("/staff/desk/cases")
+async def cases(desk: Desk, done: str = "") -> Response:
+    return await _cases_page(desk, notice=_notice(desk, done))
+
+
+async def _cases_page(
+    desk: Console,
+    *,
+    notice: str = "",
+    errors: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    found = await desk.calls.cases(desk.city)
+    return desk.render(
+        "staff/desk_cases.html",
+        status_code=status_code,
+        cases=found,
+        notice=notice,
+        errors=errors or {},
+        values=values or {},
+    )
+
+
+@router.post("/staff/desk/cases")
+async def draft_case(desk: Desk, request: Request) -> Response:
+    form = await request.form()
+    if not form_token_ok(request, form):
+        return desk.render("expired.html", status_code=403)
+    values = {name: str(form.get(name, "")).strip() for name in ("proposal_id", "title", "summary")}
+    body: dict[str, Any] = {k: v for k, v in values.items() if v}
+    try:
+        await desk.calls.draft_case(desk.city, body)
+    except Refused as refused:
+        if refused.status_code not in (404, 409, 422):
+            raise
+        labels = {
+            "proposal_id": N_("Proposal ID"),
+            "title": N_("Title"),
+            "summary": N_("Summary"),
+        }
+        errors = field_errors(refused, labels, desk.page.gettext)
+        if refused.status_code != 422:
+            errors = {"proposal_id": desk.page.gettext(REFUSED_CASE)}
+        return await _cases_page(desk, errors=errors, values=values, status_code=422)
+    return desk.redirect("/staff/desk/cases", done="case_drafted")
+
+
+REFUSED_CASE = N_("No adopted proposal has this ID, or its case is already drafted.")
+
+
+@router.post("/staff/desk/cases/{case_id}/{step}")
+async def case_step(desk: Desk, case_id: UUID, step: str, request: Request) -> Response:
+    form = await request.form()
+    if not form_token_ok(request, form):
+        return desk.render("expired.html", status_code=403)
+    if step not in CASE_STEPS:
+        return desk.render("not_found.html", status_code=404)
+    reason = str(form.get("reason", "")).strip()
+    body = {"reason": reason} if step == "retraction" else None
+    try:
+        await desk.calls.case_step(desk.city, case_id, step, body)
+    except Refused as refused:
+        if refused.status_code != 422:
+            raise
+        errors = field_errors(refused, {"reason": N_("Reason for retracting")}, desk.page.gettext)
+        errors = {"": " ".join(errors.values())}
+        return await _cases_page(desk, errors=errors, status_code=422)
+    return desk.redirect("/staff/desk/cases", done=f"case_{step}")
+
+
+# -- what a finished step says --------------------------------------------------------
+
+NOTICES = {
+    "screened": N_("The screening is recorded."),
+    "routed": N_("The routing is recorded."),
+    "theme_published": N_("The theme is published."),
+    "theme_closed": N_("The theme's call is closed."),
+    "case_drafted": N_("The case is drafted."),
+    "case_consultation": N_("The proposer is being consulted."),
+    "case_publication": N_("The case is published."),
+    "case_retraction": N_("The case is retracted."),
+}
+
+
+def _notice(desk: Console, done: str) -> str:
+    return desk.page.gettext(NOTICES[done]) if done in NOTICES else ""

@@ -1,0 +1,43 @@
+"""Signing a staff member in to the consoles in tests, in one place.
+
+Until the OpenID Connect sign-in (/staff/sign-in) is merged, a test signs in by setting
+the cookie the sign-in would set: a SignedInStaff sealed with the portal's own key, whose
+access token is one of the static staff tokens the test desk's services were started
+with. Swap `signed_in_cookie` for the real sign-in flow when it lands.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from fastapi import FastAPI
+
+from services.portal.staff_session import COOKIE, SignedInStaff, StaffSessions
+
+NAMES = {
+    "desk": "窓口 一郎",
+    "department": "所管 花子",
+    "council": "会議 次郎",
+    "auditor": "監査 三郎",
+}
+
+
+def signed_in_cookie(
+    portal: FastAPI, token: dict[str, Any], *, role: str | None = None
+) -> tuple[str, str]:
+    """(cookie name, value) signing in the holder of a static staff `token` (role,
+    municipality, department as KYOSO_STAFF_TOKENS has them); `role` shows them another
+    role's console (the auditor, whom static tokens do not know)."""
+    sessions: StaffSessions = portal.state.staff_sessions
+    role = role or str(token["role"])
+    staff = SignedInStaff(
+        access_token=str(token["token"]),
+        subject=f"{role}-{token.get('department') or token['municipality']}",
+        name=NAMES[role],
+        role=role,
+        municipality=str(token["municipality"]),
+        department=token.get("department"),
+        expires_at=datetime.now(UTC) + timedelta(hours=1),
+    )
+    return COOKIE, sessions.seal(staff)

@@ -1,0 +1,111 @@
+"""The staff consoles' pages against the real services (in process): who may open which
+console, what a refused form says beside its fields, and an expired sign-in. The whole
+flows run in a browser (tests/portal/test_consoles_browser.py)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.brokers import Broker, embedded_broker_only
+from tests.conftest import NAGASAKI_DEPARTMENT, NAGASAKI_DESK, STAFF_TOKENS
+from tests.factories import proposal_body
+from tests.portal.harness import PUBLIC_BASE, Html, intake_settings_maker, portal_app
+from tests.portal.staff import signed_in_cookie
+from tests.running import serving
+from tests.whole_desk import Desk, running_desk
+
+pytestmark = [pytest.mark.integration, embedded_broker_only()]
+
+
+@pytest.fixture(scope="module")
+async def desk(broker: Broker, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Desk]:
+    data = tmp_path_factory.mktemp("consoles-desk")
+    async with running_desk(
+        ("intake", "routing", "decision", "publication"),
+        data,
+        broker,
+        f"sqlite:///{data / 'intake.sqlite'}",
+        intake_settings_maker(data),
+    ) as running:
+        yield running
+
+
+@pytest.fixture
+async def portal(desk: Desk, tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, Any]]:
+    app = portal_app(desk.apps, tmp_path, desk.clock)
+    async with serving(app, PUBLIC_BASE) as client:
+        yield client, app
+
+
+def token(value: str) -> dict[str, Any]:
+    return next(t for t in STAFF_TOKENS if t["token"] == value)
+
+
+async def signed_in(
+    portal: tuple[httpx.AsyncClient, Any], staff: dict[str, Any], role: str | None = None
+) -> httpx.AsyncClient:
+    client, app = portal
+    name, value = signed_in_cookie(app, staff, role=role)
+    client.cookies.set(name, value)
+    return client
+
+
+async def test_a_console_asks_who_is_there_and_shows_each_role_its_own(
+    portal: tuple[httpx.AsyncClient, Any],
+) -> None:
+    client, _ = portal
+    unsigned = await client.get("/staff/desk?status=received")
+    assert unsigned.status_code == 303
+    assert unsigned.headers["location"] == "/staff/sign-in?next=/staff/desk%3Fstatus%3Dreceived"
+
+    await signed_in(portal, token(NAGASAKI_DEPARTMENT))
+    other_role = await client.get("/staff/desk")
+    assert other_role.status_code == 403
+    assert "担当の画面ではありません" in Html(other_role.text).text
+    mine = Html((await client.get("/staff/department")).text)
+    assert "所管課の受信箱" in mine.text
+    assert f"{PUBLIC_BASE}/staff/desk" not in mine.links()  # nothing of another role
+
+    # A token the services no longer accept (expired, revoked): sign in again, then back.
+    await signed_in(portal, {**token(NAGASAKI_DESK), "token": "x" * 32})
+    expired = await client.get("/staff/desk/dashboard")
+    assert expired.status_code == 303
+    assert expired.headers["location"] == "/staff/sign-in?next=/staff/desk/dashboard"
+
+
+async def test_a_refused_screening_says_beside_each_field_what_is_missing(
+    portal: tuple[httpx.AsyncClient, Any], desk: Desk
+) -> None:
+    client = await signed_in(portal, token(NAGASAKI_DESK))
+    receipt = (
+        await desk.intake.post("/api/v1/municipalities/nagasaki/proposals", json=proposal_body())
+    ).json()
+    path = f"/staff/desk/proposals/{receipt['proposal_id']}"
+    shown = Html((await client.get(path)).text)
+    assert receipt["receipt_number"] in shown.text
+    form_token = shown.form_values()["csrf_token"]
+
+    refused = await client.post(
+        f"{path}/screening", data={"decision": "reject", "csrf_token": form_token}
+    )
+    assert refused.status_code == 422
+    page = Html(refused.text)
+    assert page.by_id("screening-reasons-error")
+    assert "理由を選んでください。" in page.text
+    assert page.by_id("screening-reasons")  # the first choice, where the message points
+
+    forged = await client.post(f"{path}/screening", data={"decision": "accept"})
+    assert forged.status_code == 403  # no form token: not taken
+
+    accepted = await client.post(
+        f"{path}/screening", data={"decision": "accept", "csrf_token": form_token}
+    )
+    assert accepted.status_code == 303
+    assert accepted.headers["location"] == f"{PUBLIC_BASE}{path}?done=screened"
+    after = Html((await client.get(accepted.headers["location"])).text)
+    assert "受付審査を記録しました。" in after.text
