@@ -12,7 +12,13 @@ from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 from eventsourcing.persistence import IntegrityError
 
 from services.decision.domain import COUNCIL, Decision
-from services.decision.fairness import Thresholds, assess, known_municipalities, thresholds
+from services.decision.fairness import (
+    Thresholds,
+    assess,
+    earliest_budget,
+    known_municipalities,
+    thresholds,
+)
 from services.decision.integration import SERVICE, to_envelope
 from services.decision.read_models import AwaitingCouncil, CouncilInbox
 from shared.acting import Acting
@@ -22,6 +28,7 @@ from shared.contract import (
     AgreementKind,
     Assessment,
     AssessmentInputs,
+    BudgetEntry,
     Envelope,
     Experiment,
     Involvement,
@@ -147,6 +154,15 @@ class DecisionApplication(ConsumingApplication):
     def assess_fairness(self, municipality: str, inputs: AssessmentInputs) -> Assessment:
         """How the implementer would be chosen, without deciding anything."""
         return assess(inputs, thresholds(municipality))
+
+    def earliest_budget_today(
+        self, municipality: str, inputs: AssessmentInputs
+    ) -> BudgetEntry | None:
+        """The earliest budget city money could enter if adopted today (as adopting
+        records it, Decision.adopt); none when the city pays nothing."""
+        if inputs.initial_cost_yen + inputs.recurring_cost_yen_per_year == 0:
+            return None
+        return earliest_budget(self.today(), thresholds(municipality))
 
     # -- who may decide ----------------------------------------------------------------
 

@@ -304,11 +304,14 @@ class IntakeApplication(ConsumingApplication):
     def proposals(self, municipality: str, status: str | None = None) -> list[Proposal]:
         return [self.repository.get(pid) for pid in self.proposal_ids(municipality, status)]
 
-    def proposal_ids(self, municipality: str, status: str | None = None) -> list[UUID]:
+    def proposal_ids(
+        self, municipality: str, status: str | None = None, **filters: Any
+    ) -> list[UUID]:
         """The municipality's proposals in the order they came in (cheap: from the
-        catalogue, no proposal loaded), e.g. to load only one page of them."""
+        catalogue, no proposal loaded), e.g. to load only one page of them; `filters`:
+        channel, theme_number, field, text (IntakeCatalogue.proposal_ids)."""
         self._known_municipality(municipality)
-        return self.catalogue.proposal_ids(municipality, status)
+        return self.catalogue.proposal_ids(municipality, status, **filters)
 
     def history(self, proposal_id: UUID) -> list[Envelope]:
         """Intake's events of the proposal, exactly as they go out on Kafka, and what the

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -10,11 +11,32 @@ from services.intake.domain import Proposal, Theme
 from shared.projection import CatchingUpProjection, Snapshot
 
 
+@dataclass(frozen=True)
+class InboxFacts:
+    """What the desk's inbox filters a proposal by (as submitted; none of it changes)."""
+
+    channel: str
+    theme_number: int | None
+    field: str
+    searchable: str  # receipt number, title and organisation, for the inbox's search
+
+    def matches(
+        self, channel: str | None, theme_number: int | None, field: str | None, text: str | None
+    ) -> bool:
+        return (
+            (channel is None or self.channel == channel)
+            and (theme_number is None or self.theme_number == theme_number)
+            and (field is None or self.field == field)
+            and (text is None or text.casefold() in self.searchable)
+        )
+
+
 class IntakeCatalogue(CatchingUpProjection):
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self._themes: dict[str, dict[int, UUID]] = defaultdict(dict)
         self._proposals: dict[str, dict[UUID, str]] = defaultdict(dict)  # id → status
+        self._facts: dict[UUID, InboxFacts] = {}
 
     def apply(self, domain_event: Any) -> None:
         match domain_event:
@@ -22,6 +44,15 @@ class IntakeCatalogue(CatchingUpProjection):
                 self._themes[municipality][number] = domain_event.originator_id
             case Proposal.Submitted(municipality=municipality):
                 self._proposals[municipality][domain_event.originator_id] = "received"
+                searchable = " ".join(
+                    (domain_event.receipt_number, domain_event.title, domain_event.organisation)
+                )
+                self._facts[domain_event.originator_id] = InboxFacts(
+                    channel=domain_event.channel,
+                    theme_number=domain_event.theme_number,
+                    field=domain_event.field,
+                    searchable=searchable.casefold(),
+                )
             case Proposal.Accepted() | Proposal.Rejected() | Proposal.Withdrawn():
                 status = type(domain_event).__name__.lower()
                 self._proposals[domain_event.meta["municipality"]][domain_event.originator_id] = (
@@ -33,12 +64,22 @@ class IntakeCatalogue(CatchingUpProjection):
         themes = self._themes[municipality]
         return [themes[number] for number in sorted(themes)]
 
-    def proposal_ids(self, municipality: str, status: str | None = None) -> list[UUID]:
+    def proposal_ids(
+        self,
+        municipality: str,
+        status: str | None = None,
+        *,
+        channel: str | None = None,
+        theme_number: int | None = None,
+        field: str | None = None,
+        text: str | None = None,
+    ) -> list[UUID]:
         self.catch_up()
         return [
             pid
             for pid, current in self._proposals[municipality].items()
-            if status is None or current == status
+            if (status is None or current == status)
+            and self._facts[pid].matches(channel, theme_number, field, text)
         ]
 
     def view(self) -> Snapshot:

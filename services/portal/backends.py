@@ -223,11 +223,11 @@ class StaffCalls:
     # -- intake: the desk's inbox, screening, themes ----------------------------------------
 
     async def desk_inbox(
-        self, city: str, *, status: str | None, limit: int, offset: int
+        self, city: str, filters: dict[str, str], *, limit: int, offset: int
     ) -> tuple[list[JsonObject], int]:
-        params: dict[str, str | int] = {"limit": limit, "offset": offset}
-        if status:
-            params["status"] = status
+        """`filters`: intake's (status, channel, theme_number, field, q); blank ones left out."""
+        params: dict[str, str | int] = {k: v for k, v in filters.items() if v}
+        params.update(limit=limit, offset=offset)
         return await self._page("intake", f"{_city(city)}/desk/proposals", params)
 
     async def proposal(self, city: str, proposal_id: UUID) -> JsonObject:

@@ -63,7 +63,7 @@ def page(browser: Browser) -> Iterator[Page]:
     context.close()
 
 
-def look(page: Page, name: str) -> None:
+def look(page: Page, name: str, shots: Path = SHOTS) -> None:
     """axe-core on the page, then its screenshots at both widths (mobile without
     sideways scrolling)."""
     results = AXE.run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
@@ -73,10 +73,10 @@ def look(page: Page, name: str) -> None:
         if v["impact"] in ("serious", "critical")
     ]
     assert serious == [], f"{name}: {serious}"
-    SHOTS.mkdir(parents=True, exist_ok=True)
+    shots.mkdir(parents=True, exist_ok=True)
     for label, width in WIDTHS.items():
         page.set_viewport_size({"width": width, "height": 900})
-        page.screenshot(path=SHOTS / f"{name}-{label}.png", full_page=True)
+        page.screenshot(path=shots / f"{name}-{label}.png", full_page=True)
         if label == "mobile":
             overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {width}px"

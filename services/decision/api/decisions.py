@@ -13,10 +13,10 @@ from services.decision.api.dependencies import (
     Staff,
     decider_of,
 )
-from services.decision.api.views import CouncilLine, DecisionView
+from services.decision.api.views import AssessmentAnswer, CouncilLine, DecisionView
 from services.decision.commands import Adoption, Escalation, Incentive, Rejection
 from services.decision.fairness import Thresholds
-from shared.contract import Assessment, AssessmentInputs
+from shared.contract import AssessmentInputs
 from shared.staff_auth import CorrelationId, staff_acting
 
 router = APIRouter(prefix="/api/v1/municipalities/{municipality}", tags=["decision"])
@@ -40,8 +40,12 @@ def fairness_thresholds(municipality: str, decisions: Decisions) -> Thresholds:
 @router.post("/fairness/assess", summary="選定方法の試算 / Assess without deciding")
 def fairness_assess(
     municipality: str, inputs: AssessmentInputs, decisions: Decisions, staff: Staff
-) -> Assessment:
-    return decisions.assess_fairness(municipality, inputs)
+) -> AssessmentAnswer:
+    assessment = decisions.assess_fairness(municipality, inputs)
+    return AssessmentAnswer(
+        **dict(assessment),
+        earliest_budget=decisions.earliest_budget_today(municipality, inputs),
+    )
 
 
 @router.get("/council/inbox", summary="推進会議の案件 / Escalated proposals awaiting the council")

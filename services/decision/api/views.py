@@ -9,6 +9,15 @@ from pydantic import BaseModel, Field
 
 from services.decision.application import DecisionRecord
 from services.decision.read_models import AwaitingCouncil
+from shared.contract import Assessment, BudgetEntry
+
+
+class AssessmentAnswer(Assessment):
+    """The assessment, and when city money could first be budgeted if adopted today."""
+
+    earliest_budget: BudgetEntry | None = Field(
+        None, description="None when the city pays nothing (Kitakyushu 003: requests by October)"
+    )
 
 
 class HistoryLine(BaseModel):

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Response
 from services.intake.api.dependencies import DeskStaff, Intake
 from services.intake.api.views import DeskProposalLine, DeskProposalView
 from services.intake.commands import Screening
+from shared.contract.vocabulary import Channel
 from shared.paging import PAGED, Paging, paged
 from shared.proposal import ProposalStatus
 from shared.staff_auth import CorrelationId, staff_acting
@@ -27,9 +28,31 @@ def inbox(
     status: Annotated[
         ProposalStatus | None, Query(description="Only proposals in this status")
     ] = None,
+    channel: Annotated[Channel | None, Query(description="Only proposals of this channel")] = None,
+    theme_number: Annotated[
+        int | None, Query(ge=1, description="Only proposals answering this theme")
+    ] = None,
+    field: Annotated[
+        str | None, Query(max_length=200, description="Only proposals in this field (分野)")
+    ] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=200,
+            description="Search: part of the receipt number, title or organisation",
+        ),
+    ] = None,
 ) -> list[DeskProposalLine]:
     """In the order they came in, a page at a time; the total in X-Total-Count."""
-    ids = intake.proposal_ids(municipality, status.value if status else None)
+    ids = intake.proposal_ids(
+        municipality,
+        status.value if status else None,
+        channel=channel.value if channel else None,
+        theme_number=theme_number,
+        field=field,
+        text=q,
+    )
     return paged(ids, page, response, lambda pid: DeskProposalLine.of(intake.proposal(pid)))
 
 

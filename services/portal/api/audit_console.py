@@ -54,6 +54,7 @@ async def history(console: Auditor, proposal_id: UUID) -> Response:
         decision=decision,
         case=case,
         history=lines,
+        departments=await console.public.departments(console.city),
         channel_names=CHANNEL_NAMES,
         crumbs=[(HOME, console.page.gettext("Proposal history"))],
     )

@@ -53,6 +53,28 @@ STAGE_NAMES = {
     "closed": N_("Closed"),
 }
 
+# The steps a history shows (the services' event types), and who took them.
+EVENT_NAMES = {
+    "routing.proposal.routed": N_("Routed"),
+    "routing.proposal.taken_on": N_("Taken on"),
+    "routing.proposal.declined": N_("Declined"),
+    "routing.dialogue.milestone": N_("Dialogue milestone"),
+    "routing.proposal.status_line": N_("Status line set"),
+    "routing.proposal.overdue": N_("Overdue"),
+    "decision.proposal.adopted": N_("Adopted"),
+    "decision.proposal.rejected": N_("Rejected after review"),
+    "decision.proposal.escalated": N_("Escalated to the council"),
+    "decision.incentive.recorded": N_("Bonus points recorded"),
+}
+ACTOR_NAMES = {
+    "proposer": N_("Proposer"),
+    "desk": N_("Desk"),
+    "department": N_("Department"),
+    "council": N_("Council"),
+    "system": N_("System"),
+}
+OUTCOME_NAMES = {"adopted": N_("Adopted"), "rejected": N_("Rejected after review")}
+
 
 class WrongConsole(Exception):
     """A signed-in person opened the console of another role."""
@@ -85,6 +107,9 @@ class Console:
             console=self,
             role_names=ROLE_NAMES,
             stage_names=STAGE_NAMES,
+            event_names=EVENT_NAMES,
+            actor_names=ACTOR_NAMES,
+            outcome_names=OUTCOME_NAMES,
             **context,
         )
         # What staff read is personal data and the city's internal record: never cached.

@@ -9,6 +9,7 @@ department officer's token; the services refuse what the department may not do.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -95,20 +96,17 @@ async def record_page(
 ) -> Response:
     """One proposal as a department or the council reads it: its routing, its content
     where intake lets this person read it, its decision, and the forms of this role."""
-    routing = await console.calls.routing(console.city, proposal_id)
-    if routing is None:
-        return console.render("not_found.html", status_code=404)
-    try:
-        content: dict[str, Any] | None = await console.calls.proposal(console.city, proposal_id)
-    except Refused as refused:
-        # Intake shows the whole proposal to the desk only, until departments may read
-        # what was routed to them (issue 15's authorisation): the page says so.
-        if refused.status_code not in (403, 404):
-            raise
-        content = None
+    routing = await _readable(console.calls.routing(console.city, proposal_id))
+    # Intake shows the whole proposal to the desk only, and routing its routings to the
+    # desk and departments, until issue 15's authorisation lets each role read what it
+    # decides on: the page shows what this person may read.
+    content = await _readable(console.calls.proposal(console.city, proposal_id))
     decision = await console.calls.decision(console.city, proposal_id)
+    subject = routing or content or await _escalated(console, proposal_id) or decision
+    if subject is None:
+        return console.render("not_found.html", status_code=404)
     departments = await console.public.departments(console.city)
-    history = history_lines("routing", routing["history"], console.page)
+    history = history_lines("routing", routing["history"], console.page) if routing else []
     if decision:
         history += history_lines("decision", decision["history"], console.page)
     history.sort(key=lambda line: line.when)
@@ -116,6 +114,9 @@ async def record_page(
         "staff/record.html",
         status_code=status_code,
         home=home,
+        proposal_id=proposal_id,
+        receipt_number=subject["receipt_number"],
+        title=subject.get("title") or "",
         routing=routing,
         proposal=content,
         decision=decision,
@@ -131,6 +132,24 @@ async def record_page(
         rejection_reasons=decision_form.rejection_reasons(console.page),
         crumbs=[(home, console.page.gettext(console.navigation[0][1]))],
     )
+
+
+async def _readable(call: Awaitable[dict[str, Any] | None]) -> dict[str, Any] | None:
+    """What a service answers, or None where it does not let this role read it."""
+    try:
+        return await call
+    except Refused as refused:
+        if refused.status_code in (403, 404):
+            return None
+        raise
+
+
+async def _escalated(console: Console, proposal_id: UUID) -> dict[str, Any] | None:
+    """The council's line of an escalated proposal (its receipt number and title)."""
+    if console.staff.role != "council":
+        return None
+    lines = await console.calls.council_inbox(console.city)
+    return next((line for line in lines if line["proposal_id"] == str(proposal_id)), None)
 
 
 async def _form(request: Request) -> Any:

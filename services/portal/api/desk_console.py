@@ -22,26 +22,23 @@ from services.portal.api.console import (
     history_lines,
 )
 from services.portal.backends import Refused
-from services.portal.forms import CHANNEL_NAMES
+from services.portal.forms import CHANNEL_NAMES, KIND_NAMES
 from services.portal.pages import Page
 from shared.contract.vocabulary import SCREENING_REASON_LABELS, ScreeningReason
 from shared.i18n import N_
-from shared.proposal.status import ProposalStatus
+from shared.proposal.status import STATUS_LABELS, ProposalStatus
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 Desk = Annotated[Console, Depends(desk_console("desk"))]
 PAGE_SIZE = 20
-STATUS_NAMES: dict[str, str] = {
-    ProposalStatus.RECEIVED: N_("Received"),
-    ProposalStatus.ACCEPTED: N_("Accepted"),
-    ProposalStatus.REJECTED: N_("Not accepted"),
-    ProposalStatus.WITHDRAWN: N_("Withdrawn"),
-    ProposalStatus.ROUTED: N_("Routed"),
-    ProposalStatus.IN_DIALOGUE: N_("In dialogue"),
-    ProposalStatus.ESCALATED: N_("Escalated to the council"),
-    ProposalStatus.ADOPTED: N_("Adopted"),
-    ProposalStatus.REJECTED_AFTER_REVIEW: N_("Rejected after review"),
-}
+# The statuses intake's inbox filters by: what screening decides (the later steps are
+# routing's and decision's, on the dashboard).
+INBOX_STATUSES = (
+    ProposalStatus.RECEIVED,
+    ProposalStatus.ACCEPTED,
+    ProposalStatus.REJECTED,
+    ProposalStatus.WITHDRAWN,
+)
 SCREENING_LABELS = {
     "decision": N_("Screening"),
     "reasons": N_("Reasons"),
@@ -50,7 +47,7 @@ SCREENING_LABELS = {
 REASSIGN_LABELS = {"departments": N_("Departments"), "reason": N_("Reason for the routing")}
 THEME_LABELS = {
     "number": N_("Number"),
-    "title": N_("Title"),
+    "title": N_("Theme title"),
     "field": N_("Field"),
     "department": N_("Owning department"),
     "opens_on": N_("Call opens on"),
@@ -68,21 +65,36 @@ def screening_reasons(page: Page) -> list[tuple[str, str]]:
 
 
 @router.get("/staff/desk")
-async def inbox(desk: Desk, status: str = "", offset: int = 0) -> Response:
-    status = status if status in STATUS_NAMES else ""
+async def inbox(
+    desk: Desk,
+    status: str = "",
+    channel: str = "",
+    theme_number: str = "",
+    field: str = "",
+    q: str = "",
+    offset: int = 0,
+) -> Response:
+    filters = {
+        "status": status if status in INBOX_STATUSES else "",
+        "channel": channel if channel in CHANNEL_NAMES else "",
+        "theme_number": theme_number if theme_number.isdigit() else "",
+        "field": field.strip()[:200],
+        "q": q.strip()[:200],
+    }
     offset = max(offset, 0)
-    lines, total = await desk.calls.desk_inbox(
-        desk.city, status=status or None, limit=PAGE_SIZE, offset=offset
-    )
+    lines, total = await desk.calls.desk_inbox(desk.city, filters, limit=PAGE_SIZE, offset=offset)
+    themes = await desk.public.themes(desk.city)
+    index = 1 if desk.page.language == "en" else 0
     return desk.render(
         "staff/desk_inbox.html",
         lines=lines,
         total=total,
         offset=offset,
         size=PAGE_SIZE,
-        status=status,
-        status_names=STATUS_NAMES,
+        filters=filters,
+        statuses=[(s.value, STATUS_LABELS[s][index]) for s in INBOX_STATUSES],
         channel_names=CHANNEL_NAMES,
+        themes=themes,
     )
 
 
@@ -115,6 +127,7 @@ async def _proposal_page(
         departments=departments,
         reasons=screening_reasons(desk.page),
         channel_names=CHANNEL_NAMES,
+        kinds=KIND_NAMES,
         notice=notice,
         errors=errors or {},
         values=values or {},
@@ -273,7 +286,7 @@ async def draft_case(desk: Desk, request: Request) -> Response:
             raise
         labels = {
             "proposal_id": N_("Proposal ID"),
-            "title": N_("Title"),
+            "title": N_("Case title"),
             "summary": N_("Summary"),
         }
         errors = field_errors(refused, labels, desk.page.gettext)
