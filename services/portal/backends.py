@@ -311,10 +311,23 @@ class StaffCalls:
     async def draft_case(self, city: str, body: JsonObject) -> JsonObject:
         return await self._post("publication", f"{_city(city)}/desk/cases", body)
 
+    async def revise_case(self, city: str, case_id: UUID, body: JsonObject) -> JsonObject:
+        """A draft changed (the proposer is consulted again on it)."""
+        answer = await self._backends._call(
+            "PUT",
+            "publication",
+            f"{_city(city)}/desk/cases/{case_id}",
+            json=body,
+            headers=self._headers,
+        )
+        found: JsonObject = answer.json()
+        return found
+
     async def case_step(
         self, city: str, case_id: UUID, step: str, body: JsonObject | None
     ) -> JsonObject:
-        """`step`: consultation, publication, correction or retraction."""
+        """`step`: consultation, publication, correction (a published case's new version)
+        or retraction."""
         return await self._post("publication", f"{_city(city)}/desk/cases/{case_id}/{step}", body)
 
     # -- the calls ----------------------------------------------------------------------------

@@ -191,6 +191,33 @@ async def test_an_unknown_municipality_is_404(intake: RunningIntake) -> None:
 # -- desk screening -----------------------------------------------------------------
 
 
+async def test_the_desks_inbox_filters_by_channel_theme_field_and_a_search(
+    intake: RunningIntake,
+) -> None:
+    toilets = (await submit(intake.client)).json()  # theme 5, まちづくり
+    school = (await submit(intake.client, free_proposal_body())).json()  # free, 教育
+    both = [toilets["receipt_number"], school["receipt_number"]]
+
+    async def found(**params: Any) -> list[str]:
+        answer = await intake.client.get(DESK, params=params, headers=bearer(NAGASAKI_DESK))
+        assert answer.status_code == 200, answer.text
+        assert int(answer.headers["X-Total-Count"]) == len(answer.json())
+        return [line["receipt_number"] for line in answer.json()]
+
+    assert await found() == both
+    assert await found(channel="free") == [school["receipt_number"]]
+    assert await found(theme_number=5) == [toilets["receipt_number"]]
+    assert await found(field="教育") == [school["receipt_number"]]
+    assert await found(q="トイレ") == [toilets["receipt_number"]]  # in the title
+    assert await found(q="みなと観光") == both  # the organisation
+    assert await found(q=school["receipt_number"].lower()) == [school["receipt_number"]]
+    assert await found(channel="free", field="まちづくり") == []
+    refused = await intake.client.get(
+        DESK, params={"channel": "telepathy"}, headers=bearer(NAGASAKI_DESK)
+    )
+    assert refused.status_code == 422 and "channel" in refused.text
+
+
 async def test_the_desk_accepts_a_proposal_and_the_proposer_sees_it(intake: RunningIntake) -> None:
     receipt = (await submit(intake.client)).json()
     pid = receipt["proposal_id"]

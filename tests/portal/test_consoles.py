@@ -12,12 +12,12 @@ import httpx
 import pytest
 
 from tests.brokers import Broker, embedded_broker_only
-from tests.conftest import NAGASAKI_DEPARTMENT, NAGASAKI_DESK, STAFF_TOKENS
+from tests.conftest import NAGASAKI_DEPARTMENT, NAGASAKI_DESK, STAFF_TOKENS, bearer, wait_until
 from tests.factories import proposal_body
 from tests.portal.harness import PUBLIC_BASE, Html, intake_settings_maker, portal_app
 from tests.portal.staff import signed_in_cookie
 from tests.running import serving
-from tests.whole_desk import Desk, running_desk
+from tests.whole_desk import NAGASAKI, Desk, adopted_proposal, running_desk
 
 pytestmark = [pytest.mark.integration, embedded_broker_only()]
 
@@ -109,3 +109,72 @@ async def test_a_refused_screening_says_beside_each_field_what_is_missing(
     assert accepted.headers["location"] == f"{PUBLIC_BASE}{path}?done=screened"
     after = Html((await client.get(accepted.headers["location"])).text)
     assert "受付審査を記録しました。" in after.text
+
+
+async def test_the_desk_drafts_a_case_with_a_protected_section_consults_publishes_and_corrects(
+    portal: tuple[httpx.AsyncClient, Any], desk: Desk
+) -> None:
+    receipt = await adopted_proposal(desk, proposal_body(title="公園の夜間照明"))
+    pid = receipt["proposal_id"]
+    client = await signed_in(portal, token(NAGASAKI_DESK))
+    cases = Html((await client.get("/staff/desk/cases")).text)
+    form_token = cases.form_values()["csrf_token"]
+
+    async def drafted() -> httpx.Response | None:
+        answer = await client.post(
+            "/staff/desk/cases",
+            data={
+                "csrf_token": form_token,
+                "proposal_id": pid,
+                "section-0-heading": "成果",
+                "section-0-text": "夜間の利用者が増えた。",
+                "section-1-heading": "協力店舗との交渉",
+                "section-1-text": "店舗ごとの条件",
+                "section-1-protected": "yes",
+            },
+        )
+        return answer if answer.status_code == 303 else None  # once publication heard
+
+    await wait_until(drafted, what="publication to hear the adoption")
+    shown = Html((await client.get("/staff/desk/cases?done=case_drafted")).text)
+    assert "事例の下書きを作成しました。" in shown.text
+    assert "協力店舗との交渉 非公開" in shown.text  # marked protected
+    case_id = next(
+        c["case_id"]
+        for c in (
+            await desk.publication.get(f"{NAGASAKI}/desk/cases", headers=bearer(NAGASAKI_DESK))
+        ).json()
+        if c["proposal_id"] == pid
+    )
+    steps = f"/staff/desk/cases/{case_id}"
+    assert (
+        await client.post(f"{steps}/consultation", data={"csrf_token": form_token})
+    ).status_code == 303
+    consent = await desk.publication.post(
+        f"/api/v1/proposer/proposals/{pid}/case/consent", params={"token": receipt["status_token"]}
+    )
+    assert consent.status_code == 200, consent.text
+    assert (
+        await client.post(f"{steps}/publication", data={"csrf_token": form_token})
+    ).status_code == 303
+
+    whole_case = {
+        "csrf_token": form_token,
+        "correcting": "yes",
+        "title": "公園の夜間照明",
+        "summary": "夜の公園を明るくした。",
+        "section-0-heading": "成果",
+        "section-0-text": "夜間の利用者が二倍になった。",
+    }
+    refused = await client.post(f"{steps}/revision", data=whole_case)
+    assert refused.status_code == 422
+    page = Html(refused.text)
+    assert page.by_id(f"case-{case_id}-note-error")
+    assert "訂正した内容を入力してください。" in page.text
+    corrected = await client.post(
+        f"{steps}/revision", data={**whole_case, "note": "利用者数を訂正"}
+    )
+    assert corrected.status_code == 303
+    public = (await desk.publication.get(f"{NAGASAKI}/cases/{case_id}")).json()
+    assert public["version"] == 2
+    assert [s["text"] for s in public["sections"]] == ["夜間の利用者が二倍になった。"]

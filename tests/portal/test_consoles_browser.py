@@ -117,6 +117,7 @@ def test_a_desk_officer_screens_and_routes_a_proposal(browser: Browser, desk: Ru
     page.goto(f"{portal}/staff/desk")
     expect(page.get_by_role("heading", level=1)).to_have_text("受付一覧")
     expect(page.get_by_role("link", name="次のページ")).to_be_visible()  # Nagasaki's 20 and more
+    page.get_by_label("検索").fill("通学路")
     page.get_by_label("状況").select_option("received")
     page.get_by_role("button", name="絞り込む").click()
     expect(page.get_by_role("link", name=receipt["receipt_number"])).to_be_visible()
@@ -273,4 +274,25 @@ def test_a_department_decides_with_the_live_assessment_and_the_council_an_escala
     for step in ("routing.proposal.taken_on", "decision.proposal.escalated", "council"):
         expect(table).to_contain_text(step)
     look(page, "audit-history")
+    context.close()
+
+    # The desk drafts the adopted proposal's case, one section marked protected.
+    context, page = signed_in(browser, desk, staff_token(desk, "desk"))
+    page.goto(f"{portal}/staff/desk/cases")
+    page.get_by_label("提案ID").fill(adopted)
+    page.locator("#new-case-section-0-heading").fill("成果")
+    page.locator("#new-case-section-0-text").fill("公衆トイレマップで観光客の回遊が増えた。")
+    page.locator("#new-case-section-1-heading").fill("協力店舗との交渉")
+    page.locator("#new-case-section-1-text").fill("店舗ごとの条件")
+    page.locator("#new-case-section-1-protected").check()
+
+    def drafted() -> bool:
+        # Refused (kept on the form) until publication has heard the adoption.
+        page.get_by_role("button", name="事例の下書きを作る").click()
+        return page.get_by_role("status").count() == 1
+
+    until(drafted, "publication to hear the adoption")
+    expect(page.get_by_role("status")).to_have_text("事例の下書きを作成しました。")
+    expect(page.locator("section.case-preview")).to_contain_text("協力店舗との交渉 非公開")
+    look(page, "desk-cases-draft")
     context.close()

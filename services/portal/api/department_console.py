@@ -102,7 +102,8 @@ async def record_page(
     # decides on: the page shows what this person may read.
     content = await _readable(console.calls.proposal(console.city, proposal_id))
     decision = await console.calls.decision(console.city, proposal_id)
-    subject = routing or content or await _escalated(console, proposal_id) or decision
+    escalation = await _escalated(console, proposal_id)
+    subject = routing or content or escalation or decision
     if subject is None:
         return console.render("not_found.html", status_code=404)
     departments = await console.public.departments(console.city)
@@ -118,6 +119,7 @@ async def record_page(
         receipt_number=subject["receipt_number"],
         title=subject.get("title") or "",
         routing=routing,
+        escalation=escalation,
         proposal=content,
         decision=decision,
         departments=departments,

@@ -246,6 +246,24 @@ async def close_theme(desk: Desk, number: int, request: Request) -> Response:
 # -- cases ----------------------------------------------------------------------------
 
 CASE_STEPS = {"consultation", "publication", "retraction"}
+SECTION_SLOTS = 2  # empty sections offered beside a case's own, to add one
+CASE_LABELS = {
+    "proposal_id": N_("Proposal ID"),
+    "title": N_("Case title"),
+    "summary": N_("Summary"),
+    "sections.heading": N_("Section heading"),
+    "sections.text": N_("Section text"),
+    "note": N_("What was corrected"),
+    "reason": N_("Reason for retracting"),
+}
+CASE_STAGES = {
+    "draft": N_("Draft"),
+    "consulting": N_("The proposer is being consulted"),
+    "objected": N_("The proposer objected"),
+    "published": N_("Published and public"),
+    "retracted": N_("Retracted"),
+}
+REFUSED_CASE = N_("No adopted proposal has this ID, or its case is already drafted.")
 
 
 @router.get("/staff/desk/cases")
@@ -259,6 +277,7 @@ async def _cases_page(
     notice: str = "",
     errors: dict[str, str] | None = None,
     values: dict[str, Any] | None = None,
+    editing: str = "",
     status_code: int = 200,
 ) -> Response:
     found = await desk.calls.cases(desk.city)
@@ -268,8 +287,29 @@ async def _cases_page(
         cases=found,
         notice=notice,
         errors=errors or {},
-        values=values or {},
+        values=values or {"sections": []},
+        editing=editing,
+        slots=SECTION_SLOTS,
+        case_stages=CASE_STAGES,
     )
+
+
+def _sections_of(form: Any) -> list[dict[str, Any]]:
+    """The form's sections (section-N-heading, -text, -protected), blank ones left out."""
+    sections = []
+    for n in range(50 + SECTION_SLOTS):
+        heading = str(form.get(f"section-{n}-heading", "")).strip()
+        text = str(form.get(f"section-{n}-text", "")).strip()
+        if heading or text:
+            protected = form.get(f"section-{n}-protected") == "yes"
+            sections.append({"heading": heading, "text": text, "protected": protected})
+    return sections
+
+
+def _case_values(form: Any, *names: str) -> dict[str, Any]:
+    values: dict[str, Any] = {name: str(form.get(name, "")).strip() for name in names}
+    values["sections"] = _sections_of(form)
+    return values
 
 
 @router.post("/staff/desk/cases")
@@ -277,26 +317,46 @@ async def draft_case(desk: Desk, request: Request) -> Response:
     form = await request.form()
     if not form_token_ok(request, form):
         return desk.render("expired.html", status_code=403)
-    values = {name: str(form.get(name, "")).strip() for name in ("proposal_id", "title", "summary")}
+    values = _case_values(form, "proposal_id", "title", "summary")
     body: dict[str, Any] = {k: v for k, v in values.items() if v}
     try:
         await desk.calls.draft_case(desk.city, body)
     except Refused as refused:
         if refused.status_code not in (404, 409, 422):
             raise
-        labels = {
-            "proposal_id": N_("Proposal ID"),
-            "title": N_("Case title"),
-            "summary": N_("Summary"),
-        }
-        errors = field_errors(refused, labels, desk.page.gettext)
+        errors = field_errors(refused, CASE_LABELS, desk.page.gettext)
         if refused.status_code != 422:
             errors = {"proposal_id": desk.page.gettext(REFUSED_CASE)}
         return await _cases_page(desk, errors=errors, values=values, status_code=422)
     return desk.redirect("/staff/desk/cases", done="case_drafted")
 
 
-REFUSED_CASE = N_("No adopted proposal has this ID, or its case is already drafted.")
+@router.post("/staff/desk/cases/{case_id}/revision")
+async def revise_case(desk: Desk, case_id: UUID, request: Request) -> Response:
+    """A draft revised, or (with a note) a published case corrected: the whole case."""
+    form = await request.form()
+    if not form_token_ok(request, form):
+        return desk.render("expired.html", status_code=403)
+    correcting = form.get("correcting") == "yes"
+    values = _case_values(form, "title", "summary", "note")
+    body = {k: values[k] for k in ("title", "summary", "sections")}
+    try:
+        if correcting:
+            await desk.calls.case_step(
+                desk.city, case_id, "correction", {**body, "note": values["note"]}
+            )
+        else:
+            await desk.calls.revise_case(desk.city, case_id, body)
+    except Refused as refused:
+        if refused.status_code != 422:
+            raise
+        errors = field_errors(refused, CASE_LABELS, desk.page.gettext)
+        return await _cases_page(
+            desk, errors=errors, values=values, editing=str(case_id), status_code=422
+        )
+    return desk.redirect(
+        "/staff/desk/cases", done="case_corrected" if correcting else "case_revised"
+    )
 
 
 @router.post("/staff/desk/cases/{case_id}/{step}")
@@ -313,9 +373,8 @@ async def case_step(desk: Desk, case_id: UUID, step: str, request: Request) -> R
     except Refused as refused:
         if refused.status_code != 422:
             raise
-        errors = field_errors(refused, {"reason": N_("Reason for retracting")}, desk.page.gettext)
-        errors = {"": " ".join(errors.values())}
-        return await _cases_page(desk, errors=errors, status_code=422)
+        errors = field_errors(refused, CASE_LABELS, desk.page.gettext)
+        return await _cases_page(desk, errors=errors, editing=str(case_id), status_code=422)
     return desk.redirect("/staff/desk/cases", done=f"case_{step}")
 
 
@@ -330,6 +389,8 @@ NOTICES = {
     "case_consultation": N_("The proposer is being consulted."),
     "case_publication": N_("The case is published."),
     "case_retraction": N_("The case is retracted."),
+    "case_revised": N_("The draft is revised; consult the proposer on it again."),
+    "case_corrected": N_("The published case is corrected."),
 }
 
 
