@@ -38,6 +38,7 @@ CONTAINER_VALUES = {
     "KYOSO_PORTAL_PUBLIC_BASE_URL": "the code derives it from KYOSO_HTTP_HOST, 0.0.0.0 in containers",
     "KYOSO_INTAKE_URL": "the intake service by its name on the containers' network",
     "KYOSO_ROUTING_URL": "the routing service by its name on the containers' network",
+    "KYOSO_DECISION_URL": "the decision service by its name on the containers' network",
     "KYOSO_PUBLICATION_URL": "the publication service by its name on the containers' network",
     "KYOSO_SECRET_KEY": "a secret: no default",
     "KYOSO_SIGNING_KEY": "compose: empty, each service makes its key in the shared keys volume",
