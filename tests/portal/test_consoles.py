@@ -76,6 +76,9 @@ async def test_a_console_asks_who_is_there_and_shows_each_role_its_own(
     expired = await client.get("/staff/desk/dashboard")
     assert expired.status_code == 303
     assert expired.headers["location"] == "/staff/sign-in?next=/staff/desk/dashboard"
+    form_token = Html((await client.get("/nagasaki/propose/free")).text).form_values()["csrf_token"]
+    posted = await client.post("/staff/desk/themes", data={"csrf_token": form_token})
+    assert posted.headers["location"] == "/staff/sign-in?next=/staff"  # a POST is not replayed
 
 
 async def test_a_refused_screening_says_beside_each_field_what_is_missing(

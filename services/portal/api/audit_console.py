@@ -9,12 +9,12 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Response
 
-from services.portal.api.console import Console, ConsoleRoute, desk_console, history_lines
+from services.portal.api.console import Console, ConsoleRoute, console_for, history_lines
 from services.portal.backends import Refused
 from services.portal.forms import CHANNEL_NAMES
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
-Auditor = Annotated[Console, Depends(desk_console("auditor"))]
+Auditor = Annotated[Console, Depends(console_for("auditor"))]
 HOME = "/staff/audit"
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from fastapi import Request, Response
 from fastapi.responses import RedirectResponse
 
+from services.portal.api import common
 from services.portal.backends import Backends, Refused, StaffCalls, TokenRejected
 from services.portal.pages import Page, PortalRoute, page_of
 from services.portal.staff_session import SignedInStaff, SignInRequired, signed_in_staff
@@ -26,6 +27,7 @@ from shared import csrf
 from shared.i18n import N_
 from shared.municipalities import municipalities
 
+STAFF_HOME = "/staff"  # the landing page after signing in: it leads to the person's console
 # The consoles of each role, in the order the navigation shows them: (path, label).
 NAVIGATION: dict[str, tuple[tuple[str, str], ...]] = {
     "desk": (
@@ -134,7 +136,9 @@ async def console_of(request: Request, *roles: str) -> Console:
     return Console(page, staff, backends.as_staff(staff.access_token), backends)
 
 
-def desk_console(*roles: str) -> Callable[[Request], Coroutine[Any, Any, Console]]:
+def console_for(*roles: str) -> Callable[[Request], Coroutine[Any, Any, Console]]:
+    """A FastAPI dependency: the console of a signed-in person of one of `roles`."""
+
     async def dependency(request: Request) -> Console:
         return await console_of(request, *roles)
 
@@ -153,7 +157,9 @@ class ConsoleRoute(PortalRoute):
             try:
                 return await handle(request)
             except TokenRejected:
-                path = request.url.path if request.method == "POST" else _path_of(request)
+                # After signing in again, a GET comes back to its page; a form's POST
+                # cannot be replayed, so the person starts again from their console.
+                path = STAFF_HOME if request.method == "POST" else _path_of(request)
                 raise SignInRequired(path) from None
             except WrongConsole:
                 return (await page_of(request)).render("console_forbidden.html", status_code=403)
@@ -223,11 +229,8 @@ def _path_of(request: Request) -> str:
 
 
 def form_token_ok(request: Request, form: Any) -> bool:
-    tokens: csrf.CsrfTokens = request.app.state.csrf
-    field = form.get(csrf.FIELD)
-    return tokens.accepts(
-        request.cookies.get(csrf.COOKIE), field if isinstance(field, str) else None
-    )
+    """Whether a console form carries the form token its cookie holds."""
+    return common.form_token_ok(request, form.get(csrf.FIELD))
 
 
 # -- a service's 422 as messages beside the form's fields ------------------------------

@@ -9,11 +9,11 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from services.portal.api.console import Console, ConsoleRoute, desk_console, form_token_ok
+from services.portal.api.console import Console, ConsoleRoute, console_for, form_token_ok
 from services.portal.api.department_console import NOTICES, decide, record_page
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
-Council = Annotated[Console, Depends(desk_console("council"))]
+Council = Annotated[Console, Depends(console_for("council"))]
 HOME = "/staff/council"
 
 

@@ -19,7 +19,7 @@ from services.portal.api import decision_form
 from services.portal.api.console import (
     Console,
     ConsoleRoute,
-    desk_console,
+    console_for,
     field_errors,
     form_token_ok,
     history_lines,
@@ -30,7 +30,7 @@ from shared.contract import DialogueMilestone
 from shared.i18n import N_
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
-Department = Annotated[Console, Depends(desk_console("department"))]
+Department = Annotated[Console, Depends(console_for("department"))]
 PAGE_SIZE = 20
 MILESTONE_NAMES: dict[str, str] = {
     DialogueMilestone.STARTED: N_("Dialogue started"),

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from services.portal.api.console import (
     Console,
     ConsoleRoute,
-    desk_console,
+    console_for,
     field_errors,
     form_token_ok,
     history_lines,
@@ -29,7 +29,7 @@ from shared.i18n import N_
 from shared.proposal.status import STATUS_LABELS, ProposalStatus
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
-Desk = Annotated[Console, Depends(desk_console("desk"))]
+Desk = Annotated[Console, Depends(console_for("desk"))]
 PAGE_SIZE = 20
 # The statuses intake's inbox filters by: what screening decides (the later steps are
 # routing's and decision's, on the dashboard).
