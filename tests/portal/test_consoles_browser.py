@@ -117,9 +117,9 @@ def test_a_desk_officer_screens_and_routes_a_proposal(browser: Browser, desk: Ru
     page.goto(f"{portal}/staff/desk")
     expect(page.get_by_role("heading", level=1)).to_have_text("受付一覧")
     expect(page.get_by_role("link", name="次のページ")).to_be_visible()  # Nagasaki's 20 and more
-    page.get_by_label("検索").fill("通学路")
+    page.get_by_label("検索").fill("通学路")  # the search and a filter
     page.get_by_label("状況").select_option("received")
-    page.get_by_role("button", name="絞り込む").click()
+    page.get_by_label("検索").press("Enter")  # by keyboard: Enter in a field sends the form
     expect(page.get_by_role("link", name=receipt["receipt_number"])).to_be_visible()
     look(page, "desk-inbox")
     page.get_by_role("link", name=receipt["receipt_number"]).click()

@@ -197,9 +197,10 @@ def history_lines(service: str, raw: list[dict[str, Any]], page: Page) -> list[H
     for step in raw:
         when = datetime.fromisoformat(str(step["at"]))
         details = step.get("details") or {}
-        who = step.get("who") or step.get("actor_name") or details.get("who")
+        # The person, where the service names them (issue 15: subject and display name).
+        who = step.get("who") or step.get("actor") or step.get("actor_name") or details.get("who")
         if isinstance(who, dict):
-            who = " ".join(str(v) for v in who.values() if v)
+            who = who.get("name") or who.get("subject")
         lines.append(
             HistoryLine(
                 at=page.when(when),
