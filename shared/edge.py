@@ -261,12 +261,15 @@ def sha256_source(text: str) -> str:
 
 
 # The pages use the layout's one inline <style> block and the service's own stylesheets
-# and images, and post their forms (the portal's) to their own service: no script, no
-# font, nothing from elsewhere. Everything else is denied, framing included.
+# and images, and post their forms (the portal's) to their own service. Scripts only from
+# the service's own files, never inline (the portal's live assessment fetches its own
+# page), no font, nothing from elsewhere. Everything else is denied, framing included.
 PAGE_POLICY = "; ".join(
     [
         "default-src 'none'",
         "style-src 'self' " + " ".join(sha256_source(s) for s in layout_inline_styles()),
+        "script-src 'self'",
+        "connect-src 'self'",
         "img-src 'self'",
         "frame-ancestors 'none'",
         "base-uri 'none'",

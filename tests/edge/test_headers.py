@@ -51,7 +51,7 @@ async def test_every_response_carries_the_browser_protections(
 @pytest.mark.parametrize(
     ("service", "page"), [("intake", "/"), ("publication", "/register/nagasaki")]
 )
-async def test_a_page_may_use_only_its_own_styles_and_no_script(
+async def test_a_page_may_use_only_its_own_styles_and_scripts(
     service: str, page: str, tmp_path: Path
 ) -> None:
     async with serving(service, tmp_path) as client:
@@ -61,7 +61,9 @@ async def test_a_page_may_use_only_its_own_styles_and_no_script(
     directives = policy(response)
     # The layout's inline style and the service's own stylesheets; nothing from elsewhere.
     assert directives["style-src"] == ["'self'", sha256_source(style)]
-    assert "script-src" not in directives  # default-src 'none': no script at all
+    # Scripts only from the service's own files: no inline script, nothing from elsewhere.
+    assert directives["script-src"] == ["'self'"] and directives["connect-src"] == ["'self'"]
+    assert "<script>" not in response.text
     assert directives["form-action"] == ["'self'"] and directives["frame-ancestors"] == ["'none'"]
 
 

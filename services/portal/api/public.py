@@ -19,11 +19,20 @@ from shared.contract.topics import PUBLIC_CASES
 
 router = APIRouter(route_class=PortalRoute, include_in_schema=False)
 STYLE = Path(__file__).parent.parent / "static" / "portal.css"
+ASSESS_SCRIPT = Path(__file__).parent.parent / "static" / "assess.js"
 
 
 @router.get("/static/portal.css")
 async def style() -> FileResponse:
     return FileResponse(STYLE, media_type="text/css", headers={"Cache-Control": "max-age=3600"})
+
+
+@router.get("/static/assess.js")
+async def assess_script() -> FileResponse:
+    """The staff consoles' one script: the live fairness assessment (static/assess.js)."""
+    return FileResponse(
+        ASSESS_SCRIPT, media_type="text/javascript", headers={"Cache-Control": "max-age=3600"}
+    )
 
 
 @router.get("/")
