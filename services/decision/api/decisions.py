@@ -7,8 +7,9 @@ from uuid import UUID
 from fastapi import APIRouter, HTTPException
 
 from services.decision.api.dependencies import (
-    CouncilStaff,
+    CouncilReader,
     DeciderStaff,
+    DecisionReader,
     Decisions,
     Staff,
     decider_of,
@@ -16,6 +17,7 @@ from services.decision.api.dependencies import (
 from services.decision.api.views import CouncilLine, DecisionView
 from services.decision.commands import Adoption, Escalation, Incentive, Rejection
 from services.decision.fairness import Thresholds
+from shared.authorisation import require_sight
 from shared.contract import Assessment, AssessmentInputs
 from shared.staff_auth import CorrelationId, staff_acting
 
@@ -46,15 +48,25 @@ def fairness_assess(
 
 @router.get("/council/inbox", summary="推進会議の案件 / Escalated proposals awaiting the council")
 def council_inbox(
-    municipality: str, decisions: Decisions, staff: CouncilStaff
+    municipality: str, decisions: Decisions, staff: CouncilReader
 ) -> list[CouncilLine]:
     return [CouncilLine.of(waiting) for waiting in decisions.awaiting_council(municipality)]
 
 
 @router.get("/decisions/{proposal_id}", summary="One proposal's decision, with its history")
 def decision_of(
-    municipality: str, proposal_id: UUID, decisions: Decisions, staff: Staff
+    municipality: str, proposal_id: UUID, decisions: Decisions, staff: DecisionReader
 ) -> DecisionView:
+    """The desk and the auditor read every decision of their city, the department only
+    the one on what it took on, the council only what was escalated to it; for anyone
+    else there is none (404)."""
+    decision = decisions.decision(proposal_id, municipality)
+    require_sight(
+        staff,
+        [decision.department],
+        f"no decision for proposal {proposal_id} in {municipality}",
+        escalated=decision.escalated,
+    )
     return _view(decisions, proposal_id, municipality)
 
 
