@@ -1,7 +1,9 @@
 """Who may read and do what: by role, municipality and department (DESIGN.md §8).
 
 "Authorisation is by role, municipality and department, and a department sees only what
-was routed to it." The token's municipality is checked against the path by
+was routed to it." The proposer's know-how is shared with the city on trust: Sapporo 001
+「民間事業者の独自アイデアについて、保護すべき情報は適切に対処しつつ」, and the city's
+staff 「公平性の担保と適切な秘密保持に努めながら」. The token's municipality is checked against the path by
 `shared.staff_auth.staff_dependency` (403 for another city); what is decided here is which
 proposal of its own city a caller may see:
 
