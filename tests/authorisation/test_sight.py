@@ -23,6 +23,7 @@ from tests.authorisation.world import (
     bearer,
     escalated_by_kyoiku,
     routed_to_kyoiku,
+    service_app,
     world,
 )
 from tests.factories import envelope, free_proposal_body, taken_on
@@ -233,3 +234,13 @@ async def test_the_council_reads_and_decides_what_was_escalated_to_it() -> None:
         )
         assert adopted.status_code == 200
         assert adopted.json()["decided_by"] == "council"
+
+
+def test_the_openapi_tells_a_department_to_expect_retry_after() -> None:
+    paths = service_app("decision").openapi()["paths"]
+    for act in ("adopt", "reject", "escalate"):
+        conflict = paths[
+            f"/api/v1/municipalities/{{municipality}}/decisions/{{proposal_id}}/{act}"
+        ]["post"]["responses"]["409"]
+        assert "Retry-After" in conflict["headers"], act
+        assert conflict["content"]["application/json"]["schema"]["$ref"].endswith("ErrorAnswer")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, HTTPException
@@ -22,6 +23,20 @@ from shared.contract import Assessment, AssessmentInputs
 from shared.staff_auth import CorrelationId, staff_acting
 
 router = APIRouter(prefix="/api/v1/municipalities/{municipality}", tags=["decision"])
+
+# A department's first act right after its take-on can come before routing's word of it.
+NOT_YET_HEARD: dict[int | str, dict[str, Any]] = {
+    409: {
+        "description": "The state does not allow it now (decided, escalated, withdrawn); or "
+        "decision has not yet heard the department's take-on: retry after Retry-After",
+        "headers": {
+            "Retry-After": {
+                "schema": {"type": "integer"},
+                "description": "Seconds to wait before trying again (only when not yet heard)",
+            }
+        },
+    }
+}
 
 
 def _view(decisions: Decisions, proposal_id: UUID, municipality: str) -> DecisionView:
@@ -70,7 +85,11 @@ def decision_of(
     return _view(decisions, proposal_id, municipality)
 
 
-@router.post("/decisions/{proposal_id}/adopt", summary="実施 / Adopt, with the fairness assessment")
+@router.post(
+    "/decisions/{proposal_id}/adopt",
+    summary="実施 / Adopt, with the fairness assessment",
+    responses=NOT_YET_HEARD,
+)
 def adopt(
     municipality: str,
     proposal_id: UUID,
@@ -92,7 +111,11 @@ def adopt(
     return _view(decisions, proposal_id, municipality)
 
 
-@router.post("/decisions/{proposal_id}/reject", summary="不実施 / Reject, with reasons")
+@router.post(
+    "/decisions/{proposal_id}/reject",
+    summary="不実施 / Reject, with reasons",
+    responses=NOT_YET_HEARD,
+)
 def reject(
     municipality: str,
     proposal_id: UUID,
@@ -111,7 +134,11 @@ def reject(
     return _view(decisions, proposal_id, municipality)
 
 
-@router.post("/decisions/{proposal_id}/escalate", summary="推進会議へ / Escalate to the council")
+@router.post(
+    "/decisions/{proposal_id}/escalate",
+    summary="推進会議へ / Escalate to the council",
+    responses=NOT_YET_HEARD,
+)
 def escalate(
     municipality: str,
     proposal_id: UUID,
