@@ -244,3 +244,27 @@ def test_the_openapi_tells_a_department_to_expect_retry_after() -> None:
         ]["post"]["responses"]["409"]
         assert "Retry-After" in conflict["headers"], act
         assert conflict["content"]["application/json"]["schema"]["$ref"].endswith("ErrorAnswer")
+
+
+async def test_a_department_that_declines_is_not_told_where_the_proposal_went() -> None:
+    async with world("routing") as running:
+        url = running.path("/api/v1/municipalities/{municipality}/routings/{proposal_id}")
+        declined = await running.client.post(
+            f"{url}/decline", json={"reason": "所管外のため"}, headers=bearer(OWN, "own_department")
+        )
+        assert declined.status_code == 200
+        left = declined.json()
+        assert (left["stage"], left["departments"], left["lead_department"]) == (
+            "declined",
+            [],
+            None,
+        )
+        assert left["declined_by"] == ["kyoiku"]
+        assert [hop["event"] for hop in left["history"]] == [
+            "routing.proposal.routed",
+            "routing.proposal.declined",
+        ]
+        again = await running.client.get(url, headers=bearer(OWN, "own_department"))
+        assert again.status_code == 404
+        desk = (await running.client.get(url, headers=bearer(OWN, "desk"))).json()
+        assert desk["hop"] == 2  # the desk sees it routed on
