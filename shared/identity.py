@@ -111,22 +111,30 @@ class TokenVerifier:
         self._clock = clock
         self._timeout = timeout
         self._lock = threading.Lock()
-        self._jwks_uri: str | None = None
+        self._metadata: dict[str, Any] | None = None
         self._keys: KeySet | None = None
         self._fetched_at: float | None = None
 
     # -- keys ---------------------------------------------------------------------------
 
-    def _discover(self) -> str:
-        if self._jwks_uri is None:
-            document = self._fetch(f"{self.issuer}/.well-known/openid-configuration", self._timeout)
+    def provider_metadata(self) -> dict[str, Any]:
+        """The provider's discovery document (fetched once): its endpoints and JWKS."""
+        if self._metadata is None:
+            url = f"{self.issuer}/.well-known/openid-configuration"
+            try:
+                document = self._fetch(url, self._timeout)
+            except (OSError, ValueError) as problem:
+                raise TokenRefused(f"the identity provider does not answer: {problem}") from None
             if str(document.get("issuer", "")).rstrip("/") != self.issuer:
                 raise TokenRefused(
                     f"the provider's discovery document names issuer {document.get('issuer')!r},"
                     f" not {self.issuer!r} (KYOSO_OIDC_ISSUER)"
                 )
-            self._jwks_uri = str(document["jwks_uri"])
-        return self._jwks_uri
+            self._metadata = dict(document)
+        return self._metadata
+
+    def _discover(self) -> str:
+        return str(self.provider_metadata()["jwks_uri"])
 
     def _refresh(self) -> KeySet:
         """Fetch the provider's keys (callers hold the lock)."""
@@ -160,6 +168,42 @@ class TokenVerifier:
     # -- tokens -------------------------------------------------------------------------
 
     def verify(self, token: str) -> VerifiedStaff:
+        """A staff access token: the person, their role and city, or TokenRefused."""
+        decoded = self._decode(token)
+        registry = jwt.JWTClaimsRegistry(
+            leeway=self._leeway,
+            iss={"essential": True, "value": self.issuer},
+            aud={"essential": True, "value": self.audience},
+            exp={"essential": True},
+            sub={"essential": True},
+        )
+        try:
+            registry.validate(decoded.claims)
+        except JoseError as problem:
+            raise TokenRefused(_claim_problem(problem, self.issuer, self.audience)) from None
+        return self.staff_of(decoded.claims)
+
+    def verify_id_token(self, token: str, client_id: str, nonce: str) -> dict[str, Any]:
+        """An ID token the provider gave a client (the portal) at sign-in: signed by the
+        provider, for that client, with the nonce the sign-in sent (OIDC Core 3.1.3.7)."""
+        decoded = self._decode(token)
+        registry = jwt.JWTClaimsRegistry(
+            leeway=self._leeway,
+            iss={"essential": True, "value": self.issuer},
+            aud={"essential": True, "value": client_id},
+            exp={"essential": True},
+            sub={"essential": True},
+            nonce={"essential": True, "value": nonce},
+        )
+        try:
+            registry.validate(decoded.claims)
+        except JoseError as problem:
+            raise TokenRefused(
+                "ID token: " + _claim_problem(problem, self.issuer, client_id)
+            ) from None
+        return dict(decoded.claims)
+
+    def _decode(self, token: str) -> Any:
         def resolve(guest: GuestProtocol) -> Any:
             return self._key_for(guest.headers().get("kid"))
 
@@ -174,18 +218,7 @@ class TokenVerifier:
         header_alg = decoded.header.get("alg")
         if header_alg not in self.algorithms:  # joserfc checks too; say it plainly
             raise TokenRefused(f"algorithm {header_alg!r} is not allowed")
-        registry = jwt.JWTClaimsRegistry(
-            leeway=self._leeway,
-            iss={"essential": True, "value": self.issuer},
-            aud={"essential": True, "value": self.audience},
-            exp={"essential": True},
-            sub={"essential": True},
-        )
-        try:
-            registry.validate(decoded.claims)
-        except JoseError as problem:
-            raise TokenRefused(_claim_problem(problem, self)) from None
-        return self.staff_of(decoded.claims)
+        return decoded
 
     def staff_of(self, claims: Mapping[str, Any]) -> VerifiedStaff:
         mapping = self.claims
@@ -243,14 +276,16 @@ def _required_text(claims: Mapping[str, Any], path: str, meaning: str) -> str:
     return value
 
 
-def _claim_problem(problem: JoseError, verifier: TokenVerifier) -> str:
+def _claim_problem(problem: JoseError, issuer: str, audience: str) -> str:
     claim = getattr(problem, "claim", None)
     if problem.error == "expired_token":
         return "the token has expired"
-    if claim == "iss":
-        return f"the token was not issued by {verifier.issuer}"
-    if claim == "aud":
-        return f"the token is not meant for {verifier.audience}"
     if problem.error == "missing_claim":
         return f"the token has no '{claim}' claim"
+    if claim == "iss":
+        return f"the token was not issued by {issuer}"
+    if claim == "aud":
+        return f"the token is not meant for {audience}"
+    if claim == "nonce":
+        return "the token answers another sign-in (nonce)"
     return f"the token's claims do not hold ({problem.error}: {problem.description})"

@@ -62,16 +62,9 @@ class StaffToken(BaseModel):
         return code
 
 
-class StaffSettings(CommonSettings):
-    """Settings of a service with staff endpoints."""
+class OidcSettings(CommonSettings):
+    """How staff access tokens are verified (services and the portal read the same)."""
 
-    staff_tokens: list[StaffToken] = Field(
-        default_factory=list,
-        json_schema_extra=SECRET,
-        description="TRANSITION ONLY, off by default: static staff bearer tokens, JSON "
-        '[{"token","role","municipality","department","name"}]. Staff sign in with '
-        "KYOSO_OIDC_ISSUER's tokens; remove these once every script uses client credentials.",
-    )
     oidc_issuer: str = Field(
         "",
         description="The city's OpenID Connect provider (issuer URL; discovery finds its "
@@ -119,7 +112,7 @@ class StaffSettings(CommonSettings):
     def asymmetric_only(cls, value: list[str]) -> list[str]:
         return list(allowed_algorithms(value))
 
-    def token_verifier(self) -> TokenVerifier | None:
+    def token_verifier(self, roles: Sequence[str] = ()) -> TokenVerifier | None:
         if not self.oidc_issuer:
             return None
         return TokenVerifier(
@@ -133,9 +126,21 @@ class StaffSettings(CommonSettings):
                 name=self.oidc_name_claim,
                 role_values=self.oidc_role_values,
             ),
-            staff_roles=get_args(StaffRole),
+            staff_roles=roles or get_args(StaffRole),
             jwks_refresh_seconds=self.oidc_jwks_refresh_seconds,
         )
+
+
+class StaffSettings(OidcSettings):
+    """Settings of a service with staff endpoints."""
+
+    staff_tokens: list[StaffToken] = Field(
+        default_factory=list,
+        json_schema_extra=SECRET,
+        description="TRANSITION ONLY, off by default: static staff bearer tokens, JSON "
+        '[{"token","role","municipality","department","name"}]. Staff sign in with '
+        "KYOSO_OIDC_ISSUER's tokens; remove these once every script uses client credentials.",
+    )
 
     @field_validator("staff_tokens", mode="before")
     @classmethod
