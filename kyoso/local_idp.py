@@ -142,7 +142,6 @@ class LocalIdentityProvider:
         if self.keys_file is not None:
             command.append(f"--keys={self.keys_file}")
         if self.redirect_uris:
-            command.append(f"--portal-client-secret={self.portal_client_secret}")
             command += [f"--redirect-uri={uri}" for uri in self.redirect_uris]
             command += [f"--post-logout-uri={uri}" for uri in self.post_logout_uris]
         return command
@@ -150,8 +149,10 @@ class LocalIdentityProvider:
     def start(self, timeout: float = STARTUP_TIMEOUT_SECONDS) -> LocalIdentityProvider:
         ensure_installed()
         output = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+        # The secret by the environment, not the command line (which `ps` shows to all).
+        env = {**os.environ, "KYOSO_IDP_PORTAL_CLIENT_SECRET": self.portal_client_secret}
         self._process = subprocess.Popen(
-            self.command(), stdout=output, stderr=subprocess.STDOUT, env=dict(os.environ)
+            self.command(), stdout=output, stderr=subprocess.STDOUT, env=env
         )
         deadline = time.monotonic() + timeout
         discovery = f"{self.issuer}/.well-known/openid-configuration"
