@@ -74,10 +74,10 @@ class OidcSettings(CommonSettings):
         "urn:kyoso:desk",
         description="The audience (`aud`) staff access tokens must name: the desk's APIs.",
     )
-    oidc_algorithms: list[str] = Field(
-        default_factory=lambda: list(DEFAULT_ALGORITHMS),
-        description="Signature algorithms accepted, JSON list; asymmetric only (none and "
-        "HS* are refused at start-up).",
+    oidc_algorithms: str = Field(
+        ",".join(DEFAULT_ALGORITHMS),
+        description="Signature algorithms accepted, comma separated; asymmetric only (none "
+        "and HS* are refused at start-up).",
     )
     oidc_municipality_claim: str = Field(
         "municipality",
@@ -88,9 +88,9 @@ class OidcSettings(CommonSettings):
         description="Claim carrying the role (desk, department, council …); may be a list "
         "such as groups, of which the first value that maps to a role counts.",
     )
-    oidc_role_values: dict[str, str] = Field(
-        default_factory=dict,
-        description="Mapping of the provider's role values to the desk's, JSON, e.g. "
+    oidc_role_values: str = Field(
+        "",
+        description="Mapping of the provider's role values to the desk's, a JSON object, e.g. "
         '{"kyoso-desk-officers": "desk"}. Empty: the values are the desk\'s roles.',
     )
     oidc_department_claim: str = Field(
@@ -109,8 +109,14 @@ class OidcSettings(CommonSettings):
 
     @field_validator("oidc_algorithms")
     @classmethod
-    def asymmetric_only(cls, value: list[str]) -> list[str]:
-        return list(allowed_algorithms(value))
+    def asymmetric_only(cls, value: str) -> str:
+        return ",".join(allowed_algorithms(_names(value)))
+
+    @field_validator("oidc_role_values")
+    @classmethod
+    def a_mapping_of_names(cls, value: str) -> str:
+        role_values(value)  # refused here, at start-up, not at the first sign-in
+        return value
 
     def token_verifier(self, roles: Sequence[str] = ()) -> TokenVerifier | None:
         if not self.oidc_issuer:
@@ -118,17 +124,36 @@ class OidcSettings(CommonSettings):
         return TokenVerifier(
             self.oidc_issuer,
             self.oidc_audience,
-            algorithms=self.oidc_algorithms,
+            algorithms=_names(self.oidc_algorithms),
             claims=ClaimMapping(
                 municipality=self.oidc_municipality_claim,
                 role=self.oidc_role_claim,
                 department=self.oidc_department_claim,
                 name=self.oidc_name_claim,
-                role_values=self.oidc_role_values,
+                role_values=role_values(self.oidc_role_values),
             ),
             staff_roles=roles or get_args(StaffRole),
             jwks_refresh_seconds=self.oidc_jwks_refresh_seconds,
         )
+
+
+def _names(text: str) -> list[str]:
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
+def role_values(text: str) -> dict[str, str]:
+    """KYOSO_OIDC_ROLE_VALUES read: {provider's value: the desk's role}."""
+    if not text.strip():
+        return {}
+    try:
+        mapping = json.loads(text)
+    except ValueError:
+        raise ValueError('must be a JSON object such as {"kyoso-desk-officers": "desk"}') from None
+    if not isinstance(mapping, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()
+    ):
+        raise ValueError('must map names to roles, e.g. {"kyoso-desk-officers": "desk"}')
+    return mapping
 
 
 class StaffSettings(OidcSettings):

@@ -161,7 +161,10 @@ def test_symmetric_and_none_algorithms_cannot_be_configured() -> None:
         with pytest.raises(ValueError):
             allowed_algorithms(refused)
     with pytest.raises(ValueError, match="HS256"):
-        StaffSettings(oidc_algorithms=["HS256"])
+        StaffSettings(oidc_algorithms="RS256,HS256")
+    with pytest.raises(ValueError, match="JSON object"):
+        StaffSettings(oidc_role_values="desk=kyoso-desk")
+    assert StaffSettings(oidc_role_values='{"g-desk": "desk"}').token_verifier() is None
 
 
 def test_a_rotated_key_is_fetched_once_and_then_accepted(
