@@ -76,9 +76,7 @@ def safe_next(path: str | None) -> str:
 
 def _transaction_key(request: Request) -> bytes:
     sessions: StaffSessions = request.app.state.staff_sessions
-    # A key of its own, derived from the session key: a sign-in cookie can never pass
-    # for a signed-in one, nor the other way round.
-    return hmac.new(sessions._key, b"kyoso sign-in transaction", hashlib.sha256).digest()
+    return sessions.derived_key("sign-in transaction")
 
 
 def _seal(key: bytes, values: dict[str, Any]) -> str:
