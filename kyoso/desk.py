@@ -144,8 +144,18 @@ def bring_up(broker_port: int, demo_data: bool) -> int:
     people: list[DemoStaff] = []
     if not env.get("KYOSO_OIDC_ISSUER"):
         # No provider of the city's named: the local one, with the demo staff.
-        idp, people = _start_local_idp(env, data_dir, urls["portal"])
-    broker = LocalBroker(port=broker_port, log_path=data_dir / "broker.log").start()
+        portal_base = (
+            env.get("KYOSO_PORTAL_OIDC_REDIRECT_BASE_URL")
+            or env.get("KYOSO_PORTAL_PUBLIC_BASE_URL")
+            or urls["portal"]
+        ).rstrip("/")
+        idp, people = _start_local_idp(env, data_dir, portal_base)
+    try:
+        broker = LocalBroker(port=broker_port, log_path=data_dir / "broker.log").start()
+    except BaseException:
+        if idp is not None:
+            idp.stop()
+        raise
     children: dict[str, subprocess.Popen[bytes]] = {}
     # The portal calls the services where they listen, and intake's status links open it.
     env.setdefault("KYOSO_INTAKE_URL", urls["intake"])

@@ -66,8 +66,13 @@ async def test_a_desk_officers_token_opens_the_inbox_and_the_screening_names_the
     assert (accepted.meta.actor_subject, accepted.meta.actor_name) == ("nagasaki-desk", person.name)
     submitted = envelopes[0]
     assert submitted.meta.actor_subject is None  # the proposer is no staff member
-    text = ProposalHistory(UUID(pid), envelopes).as_text()
-    assert f"by {person.name} (nagasaki-desk)" in text
+    history = ProposalHistory(UUID(pid), envelopes)
+    assert f"by {person.name} (nagasaki-desk)" in history.as_text()  # `kyoso replay`
+    steps = history.as_json()["history"]  # `kyoso replay --json` and `kyoso export`
+    assert [(s["actor_role"], s["actor_name"]) for s in steps] == [
+        ("proposer", None),
+        ("desk", person.name),
+    ]
 
 
 async def test_another_citys_staff_get_403_and_a_forged_token_401(
