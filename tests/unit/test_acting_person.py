@@ -18,9 +18,7 @@ from shared.contract.keys import key_id
 from shared.contract.verifiability import attributes_of, signed_headers, verify
 from shared.contract.vocabulary import ActorRole
 
-DESK_OFFICER = Acting.new(
-    ActorRole.DESK, "nagasaki", "req-7", subject="u-1029", name="出島 花子"
-)
+DESK_OFFICER = Acting.new(ActorRole.DESK, "nagasaki", "req-7", subject="u-1029", name="出島 花子")
 
 
 def stored(acting: Acting) -> SimpleNamespace:
@@ -45,6 +43,7 @@ def test_an_internal_event_names_the_person_signed_and_back_again() -> None:
         attributes_of(headers.items())["signedextattrs"].split(",")
     )
     verify(list(headers.items()), message.value, {key_id(key.public_key()): key.public_key()})
+    assert isinstance(message.key, bytes)
     decoded = from_kafka(list(message.headers.items()), message.key, message.value)
     assert (decoded.meta.actor_subject, decoded.meta.actor_name) == ("u-1029", "出島 花子")
 
