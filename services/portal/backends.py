@@ -231,7 +231,16 @@ class StaffCalls:
         return await self._page("intake", f"{_city(city)}/desk/proposals", params)
 
     async def proposal(self, city: str, proposal_id: UUID) -> JsonObject:
-        return await self._get("intake", f"{_city(city)}/desk/proposals/{proposal_id}")
+        """The whole proposal, for the staff intake lets see it (404 for anyone else)."""
+        return await self._get("intake", f"{_city(city)}/proposals/{proposal_id}")
+
+    async def history(self, city: str, proposal_id: UUID) -> list[JsonObject]:
+        """The proposal's whole history across the services, as intake heard it."""
+        answer = await self._backends._call(
+            "GET", "intake", f"{_city(city)}/proposals/{proposal_id}/history", headers=self._headers
+        )
+        found: list[JsonObject] = answer.json()
+        return found
 
     async def screen(self, city: str, proposal_id: UUID, body: JsonObject) -> JsonObject:
         path = f"{_city(city)}/desk/proposals/{proposal_id}/screening"

@@ -17,6 +17,7 @@ from services.portal.api import (
     proposer,
     proposing,
     public,
+    staff_sign_in,
 )
 from services.portal.application import SERVICE, PortalApplication
 from services.portal.backends import client_lifespan
@@ -38,6 +39,7 @@ def _no_proposal_aggregate(proposal_id: UUID) -> UUID:
 def _on_start(app: FastAPI, settings: PortalSettings, portal: PortalApplication) -> None:
     app.state.csrf = CsrfTokens(settings.csrf_key())
     app.state.staff_sessions = StaffSessions(settings.session_key())
+    app.state.staff_verifier = staff_sign_in.verifier_for(settings)
 
 
 def _to_the_sign_in(request: Request, required: SignInRequired) -> Response:
@@ -58,7 +60,8 @@ PORTAL = ServiceDeclaration(
     # `/{city}/…` addresses would otherwise also match `/status/…`.
     routers=[
         client_lifespan(),
-        # The staff consoles' addresses all start /staff/: before the public `/{city}/…`.
+        staff_sign_in.router,  # /staff/… before the public `/{city}/…` addresses
+        # The staff consoles' addresses all start /staff/ too.
         desk_console.router,
         department_console.router,
         council_console.router,

@@ -4,6 +4,7 @@ flows run in a browser (tests/portal/test_consoles_browser.py)."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,8 @@ async def test_a_console_asks_who_is_there_and_shows_each_role_its_own(
     mine = Html((await client.get("/staff/department")).text)
     assert "所管課の受信箱" in mine.text
     assert f"{PUBLIC_BASE}/staff/desk" not in mine.links()  # nothing of another role
+    unknown = await client.get(f"/staff/department/proposals/{uuid.uuid4()}")
+    assert unknown.status_code == 404  # not routed to it: as if it did not exist
 
     # A token the services no longer accept (expired, revoked): sign in again, then back.
     await signed_in(portal, {**token(NAGASAKI_DESK), "token": "x" * 32})

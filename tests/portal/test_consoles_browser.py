@@ -193,6 +193,8 @@ def test_a_department_decides_with_the_live_assessment_and_the_council_an_escala
     expect(page.get_by_role("heading", level=1)).to_contain_text("所管課の受信箱")
     look(page, "department-inbox")
     page.goto(f"{portal}/staff/department/proposals/{adopted}")
+    # The whole proposal routed to it: contact details and the protected part included.
+    expect(page.locator("main")).to_contain_text("協力店舗の一覧と交渉ノウハウ")
     look(page, "department-proposal")
     page.get_by_role("button", name="担当する").click()
     expect(page.get_by_role("status")).to_have_text("提案を担当しました。")

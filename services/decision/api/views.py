@@ -23,6 +23,7 @@ class AssessmentAnswer(Assessment):
 class HistoryLine(BaseModel):
     at: datetime
     actor_role: str
+    actor_name: str | None = None  # the person who acted, when a person did
     event: str
     details: dict[str, object]
 
@@ -54,6 +55,7 @@ class DecisionView(BaseModel):
                 HistoryLine(
                     at=e.meta.time,
                     actor_role=e.meta.actor_role.value,
+                    actor_name=e.meta.actor_name,
                     event=e.event.event_type,
                     details=e.event.model_dump(mode="json", exclude={"proposal_id"}),
                 )

@@ -1,6 +1,6 @@
 """The auditor's console (a read-only role): one proposal's whole history across the
-services, with who did each step, from what their GET endpoints answer today (intake's
-proposal, routing's and decision's histories, publication's case)."""
+services, with who did each step (intake's history of the proposal, which holds what
+routing and decision said of it), and where it stands in each service."""
 
 from __future__ import annotations
 
@@ -40,12 +40,10 @@ async def history(console: Auditor, proposal_id: UUID) -> Response:
     content = await console.calls.proposal(console.city, proposal_id)
     routing = await console.calls.routing(console.city, proposal_id)
     decision = await console.calls.decision(console.city, proposal_id)
-    lines = []
-    if routing:
-        lines += history_lines("routing", routing["history"], console.page)
-    if decision:
-        lines += history_lines("decision", decision["history"], console.page)
-    lines.sort(key=lambda line: line.when)
+    # Intake's history holds its own events and what routing and decision said since,
+    # in the order it happened (as `kyoso replay` tells it).
+    raw = await console.calls.history(console.city, proposal_id)
+    lines = history_lines("intake", raw, console.page)
     case = await _case_of(console, proposal_id)
     return console.render(
         "staff/audit_history.html",

@@ -57,6 +57,11 @@ STAGE_NAMES = {
 
 # The steps a history shows (the services' event types), and who took them.
 EVENT_NAMES = {
+    "intake.proposal.submitted": N_("Proposal submitted"),
+    "intake.proposal.accepted": N_("Accepted in screening"),
+    "intake.proposal.rejected": N_("Not accepted in screening"),
+    "intake.proposal.withdrawn": N_("Withdrawn by the proposer"),
+    "intake.proposal.status_link_reissued": N_("Status link sent again"),
     "routing.proposal.routed": N_("Routed"),
     "routing.proposal.taken_on": N_("Taken on"),
     "routing.proposal.declined": N_("Declined"),
@@ -205,7 +210,7 @@ def history_lines(service: str, raw: list[dict[str, Any]], page: Page) -> list[H
             HistoryLine(
                 at=page.when(when),
                 when=when,
-                service=service,
+                service=str(step.get("service") or service),
                 event=str(step.get("event", "")),
                 role=str(step.get("role") or step.get("actor_role") or ""),
                 who=str(who) if who else None,

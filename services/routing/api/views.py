@@ -62,6 +62,7 @@ class HopView(BaseModel):
 
     at: datetime
     actor_role: str
+    actor_name: str | None = None  # the person who acted, when a person did
     event: str
     details: dict[str, object]
 
@@ -71,6 +72,7 @@ class HopView(BaseModel):
         return cls(
             at=envelope.meta.time,
             actor_role=envelope.meta.actor_role.value,
+            actor_name=envelope.meta.actor_name,
             event=envelope.event.event_type,
             details=details,
         )
