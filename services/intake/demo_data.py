@@ -72,6 +72,8 @@ def load_nagasaki_register(intake: IntakeApplication) -> list[UUID]:
                 "field": row["field"],
                 "summary": row["summary"],
                 "content": row["summary"],
+                # These came to Nagasaki's desk under its own terms, before this portal.
+                "terms_consent": True,
             }
         )
         received = date.fromisoformat(row["received"])

@@ -36,7 +36,14 @@ INTAKE = ServiceDeclaration(
     application=IntakeApplication,
     publishes=to_integration_event,
     proposal_aggregate=lambda proposal_id: proposal_id,
-    routers=[proposals.router, proposer.router, themes.router, desk.router, pages.router],
+    routers=[
+        proposals.router,
+        proposals.documents,
+        proposer.router,
+        themes.router,
+        desk.router,
+        pages.router,
+    ],
     on_start=_on_start,
     workers=[proposer_mail_outbox],
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
@@ -10,6 +11,7 @@ from fastapi import APIRouter, Query, Response
 from services.intake.api.dependencies import DeskStaff, Intake
 from services.intake.api.views import DeskProposalLine, DeskProposalView
 from services.intake.commands import Screening
+from shared.errors import NotFound
 from shared.paging import PAGED, Paging, paged
 from shared.proposal import ProposalStatus
 from shared.staff_auth import CorrelationId, staff_acting
@@ -69,4 +71,29 @@ def reissue_status_link(
     stops opening the proposal (here, on the portal and for the case consultation)."""
     return DeskProposalView.of(
         intake.reissue_status_link(municipality, proposal_id, staff_acting(staff, correlation_id))
+    )
+
+
+@router.get(
+    "/proposals/{proposal_id}/document",
+    summary="提案書のダウンロード / The attached proposal document",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "The PDF"}},
+)
+def document(municipality: str, proposal_id: UUID, intake: Intake, staff: DeskStaff) -> Response:
+    """Only staff with need-to-know (the desk of the proposal's municipality, for now;
+    departments once the authorisation helper scopes them): never the public."""
+    proposal = intake.proposal(proposal_id, municipality=municipality)
+    if proposal.document is None:
+        raise NotFound(f"proposal {proposal_id} has no attached document")
+    reference = proposal.document
+    content = intake.documents.read(reference["sha256"])
+    return Response(
+        content,
+        media_type=reference["content_type"],
+        headers={
+            # Downloaded, never shown inline: a PDF opened in the desk's origin could script.
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(reference['name'])}",
+            "Cache-Control": "no-store",
+        },
     )
