@@ -41,6 +41,14 @@ FILLED = {
     "protected": "協力店舗の一覧と交渉ノウハウ",
 }
 
+EXPERIMENT = {
+    "experiment.area": "長崎市役所 本館 1階",
+    "experiment.starts_on": "2026-04-01",
+    "experiment.ends_on": "2026-09-30",
+    "experiment.city_support": "実証実験フィールドの提供、PR機会の提供",
+    "experiment.cost_share_yen": "300000",
+}
+
 
 @pytest.fixture(scope="module")
 async def desk(broker: Broker, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Desk]:
@@ -174,8 +182,12 @@ async def test_english_is_a_switch_away_and_remembered(portal: httpx.AsyncClient
     [
         ("theme", "?theme=5", {"theme_number": "5"}),
         ("free", "", {}),
-        ("demonstration_experiment", "", {}),
-        ("partnership_agreement", "", {}),
+        ("demonstration_experiment", "", EXPERIMENT),
+        (
+            "partnership_agreement",
+            "",
+            {"agreement.scope": "comprehensive", "agreement.fields": "福祉\n観光"},
+        ),
     ],
 )
 async def test_each_channel_is_proposed_through_its_form_errors_first(
