@@ -32,6 +32,8 @@ def load_nagasaki_themes(intake: IntakeApplication) -> int:
             title=row["title"],
             field=row["field"],
             department=row["department"],
+            background=row.get("background", ""),
+            expected_outcome=row.get("expected_outcome", ""),
             opens_on=date.fromisoformat(data["opens_on"]),
         )
         intake.publish_theme(municipality, draft, acting)

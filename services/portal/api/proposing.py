@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import secrets
 
-from fastapi import APIRouter, Request, Response, UploadFile
+from fastapi import APIRouter, Request, Response
+from starlette.datastructures import UploadFile
 
 from services.portal.api.common import Backends, form_expired, form_token_ok, not_found, with_city
 from services.portal.api.proposer import remember_status_token
