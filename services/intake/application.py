@@ -232,6 +232,16 @@ class IntakeApplication(ConsumingApplication):
             book = ReceiptBook(municipality=municipality, fiscal_year=year)
         return book
 
+    def proposal_of_idempotency_key(self, municipality: str, key: str) -> Proposal | None:
+        """The proposal an Idempotency-Key created, whatever its body was."""
+        try:
+            stored: IdempotencyRecord = self.repository.get(
+                IdempotencyRecord.create_id(municipality, key)
+            )
+        except AggregateNotFoundError:
+            return None
+        return self.proposal(stored.proposal_id)
+
     def _earlier_submission(
         self, group: _Group, municipality: str, key: str, fingerprint: str
     ) -> Proposal | None:

@@ -74,17 +74,22 @@ def load_nagasaki_register(intake: IntakeApplication) -> list[UUID]:
                 "field": row["field"],
                 "summary": row["summary"],
                 "content": row["summary"],
+                **({"agreement": row["agreement"]} if "agreement" in row else {}),
                 # These came to Nagasaki's desk under its own terms, before this portal.
                 "terms_consent": True,
             }
         )
         received = date.fromisoformat(row["received"])
-        proposal = intake.submit(
+        key = f"nagasaki-register-{number:02d}"
+        # Loaded before (perhaps by an earlier version, without the channel's own fields):
+        # kept as it was, not sent again under its key with a different body.
+        earlier = intake.proposal_of_idempotency_key("nagasaki", key)
+        proposal = earlier or intake.submit(
             "nagasaki",
             submission,
             acting.as_role(ActorRole.PROPOSER),
             today=received,
-            idempotency_key=f"nagasaki-register-{number:02d}",
+            idempotency_key=key,
         ).proposal
         if proposal.status is ProposalStatus.RECEIVED:
             intake.screen(proposal.id, Screening(decision="accept"), acting.as_role(ActorRole.DESK))
