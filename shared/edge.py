@@ -182,9 +182,11 @@ def _content_length(scope: Scope) -> int | None:
 # address), and the proposer's pages behind the status token (intake's, publication's
 # and the portal's alike).
 SUBMISSION = re.compile(
-    r"^(/api/v1/municipalities/[^/]+/(proposals(/check)?|documents)"
-    r"|/[^/]+/propose/[^/]+(/submission)?)/?$"
+    r"^(/api/v1/municipalities/[^/]+/proposals(/check)?|/[^/]+/propose/[^/]+(/submission)?)/?$"
 )
+# The upload of a proposal document: anonymous too, counted on its own (an upload before
+# each submission must not use up the submissions' allowance).
+DOCUMENT_UPLOAD = re.compile(r"^/api/v1/municipalities/[^/]+/documents/?$")
 PROPOSER_PATHS = ("/api/v1/proposer/", "/status/")
 
 
@@ -192,6 +194,8 @@ def _anonymous_endpoint(scope: Scope) -> str | None:
     path: str = scope["path"]
     if scope["method"] == "POST" and SUBMISSION.match(path):
         return "submission"
+    if scope["method"] == "POST" and DOCUMENT_UPLOAD.match(path):
+        return "document"
     if path.startswith(PROPOSER_PATHS):
         return "proposer"
     return None

@@ -84,13 +84,16 @@ def load_nagasaki_register(intake: IntakeApplication) -> list[UUID]:
         # Loaded before (perhaps by an earlier version, without the channel's own fields):
         # kept as it was, not sent again under its key with a different body.
         earlier = intake.proposal_of_idempotency_key("nagasaki", key)
-        proposal = earlier or intake.submit(
-            "nagasaki",
-            submission,
-            acting.as_role(ActorRole.PROPOSER),
-            today=received,
-            idempotency_key=key,
-        ).proposal
+        proposal = (
+            earlier
+            or intake.submit(
+                "nagasaki",
+                submission,
+                acting.as_role(ActorRole.PROPOSER),
+                today=received,
+                idempotency_key=key,
+            ).proposal
+        )
         if proposal.status is ProposalStatus.RECEIVED:
             intake.screen(proposal.id, Screening(decision="accept"), acting.as_role(ActorRole.DESK))
         ids.append(proposal.id)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from shared.contract.vocabulary import AgreementScope, Channel, ProposerKind
@@ -229,8 +229,17 @@ DOCUMENT_FIELD = FormField(
 # What the form carries of a document uploaded at the check step (kept to the submission).
 DOCUMENT_KEPT = ("document.sha256", "document.name", "document.size")
 # A pre-consultation is lighter (Aomori: 「事前相談 ※必須ではありません」): no summary for
-# publication, since it is not listed, and no know-how section.
+# publication, since it is not listed, and no know-how section; it asks about a subject.
 _NOT_IN_CONSULTATION = {"summary", "protected"}
+_CONSULTATION_LABELS = {
+    "title": N_("Subject of the consultation"),
+    "content": N_("What you would like to consult about"),
+}
+
+
+def _as_consultation(field: FormField) -> FormField:
+    label = _CONSULTATION_LABELS.get(field.name)
+    return replace(field, label=label) if label else field
 
 
 def fields_of(channel: str) -> tuple[FormField, ...]:
@@ -241,7 +250,8 @@ def fields_of(channel: str) -> tuple[FormField, ...]:
     if channel == Channel.PARTNERSHIP_AGREEMENT:
         return (*FIELDS, *AGREEMENT_FIELDS, DOCUMENT_FIELD)
     if channel == Channel.PRE_CONSULTATION:
-        return (*(f for f in FIELDS if f.name not in _NOT_IN_CONSULTATION), DOCUMENT_FIELD)
+        kept = (_as_consultation(f) for f in FIELDS if f.name not in _NOT_IN_CONSULTATION)
+        return (*kept, DOCUMENT_FIELD)
     return (*FIELDS, DOCUMENT_FIELD)
 
 
