@@ -5,6 +5,7 @@ use (issue 16)."""
 from __future__ import annotations
 
 import hashlib
+import shutil
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from shared.acting import Acting
 from shared.contract import ProposalSubmitted
 from shared.contract.base import EVENT_REGISTRY
 from shared.contract.vocabulary import ActorRole
-from shared.errors import InvalidValue, StateConflict
+from shared.errors import InvalidValue, NotFound, StateConflict
 from tests.conftest import AOMORI_DESK, NAGASAKI_DESK, RunningIntake, bearer
 from tests.factories import free_proposal_body
 
@@ -314,3 +315,24 @@ async def test_a_submission_without_consent_is_answered_422_naming_terms_consent
     refused = await intake.client.post("/api/v1/municipalities/nagasaki/proposals", json=body)
     assert refused.status_code == 422
     assert refused.json()["detail"][0]["loc"] == ["body", "terms_consent"]
+
+
+def test_replaying_the_history_needs_no_document_file(tmp_path: Path) -> None:
+    """The events carry the document's reference only: a new process on the same store
+    (SQLite here) reads every proposal with the file gone; only the download misses it."""
+    settings = IntakeSettings(data_dir=tmp_path)
+    first = IntakeApplication(settings)
+    reference = first.documents.keep(PDF, "提案書.pdf")
+    body = free_proposal_body(document={"sha256": reference["sha256"], "name": "提案書.pdf"})
+    proposal = submit(first, body)
+    first.close()
+    shutil.rmtree(tmp_path / "intake-documents")
+
+    again = IntakeApplication(settings)
+    assert proposal.id in again.proposal_ids("aomori")  # the catalogue, rebuilt from history
+    assert again.proposal(proposal.id).document == reference
+    event = published(again, proposal.id)
+    assert event.document is not None and event.document.sha256 == reference["sha256"]
+    with pytest.raises(NotFound):
+        again.documents.read(reference["sha256"])
+    again.close()
