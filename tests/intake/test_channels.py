@@ -26,6 +26,7 @@ from shared.contract.vocabulary import ActorRole
 from shared.errors import InvalidValue, NotFound, StateConflict
 from tests.conftest import AOMORI_DESK, NAGASAKI_DESK, RunningIntake, bearer
 from tests.factories import free_proposal_body
+from tests.intake.test_domain import received
 
 TODAY = date(2025, 10, 30)
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -141,6 +142,29 @@ def test_a_pre_consultation_needs_no_summary_but_only_where_the_city_offers_one(
     with pytest.raises(InvalidValue) as refused:
         shape(channel="free", summary=None)
     assert refused.value.loc == ["body", "summary"]
+
+
+def test_the_aggregate_takes_no_proposal_without_consent_and_records_the_terms_version() -> None:
+    with pytest.raises(InvalidValue) as refused:
+        received(terms_consented=False)
+    assert refused.value.loc == ["body", "terms_consent"]
+    assert received().terms_consent == {"version": "2026-11-28", "consented_on": "2025-10-30"}
+
+
+def test_the_aggregate_keeps_an_experiments_period_as_dates_in_iso_form() -> None:
+    plan = {
+        "area": "駅前",
+        "starts_on": date(2026, 4, 1),
+        "ends_on": date(2026, 4, 30),
+        "city_support": "PR",
+        "cost_share_yen": 0,
+    }
+    proposal = received(channel="demonstration_experiment", experiment=plan)
+    assert proposal.experiment == plan | {"starts_on": "2026-04-01", "ends_on": "2026-04-30"}
+    with pytest.raises(InvalidValue, match="cannot end before it starts"):
+        received(
+            channel="demonstration_experiment", experiment=plan | {"ends_on": date(2026, 3, 1)}
+        )
 
 
 # -- the application ------------------------------------------------------------------
