@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tempfile
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -71,8 +73,15 @@ class IntakeApplication(ConsumingApplication):
         self.clock = clock
         self.catalogue = IntakeCatalogue(self)
         # Attached proposal documents: files beside the store, never in an event (see
-        # services/intake/documents.py for why).
-        self.documents = DocumentStore(settings.data_dir / "intake-documents")
+        # services/intake/documents.py for why). An in-process store keeps nothing on
+        # disk after it, and neither do its documents (a temporary folder).
+        self._temporary = (
+            tempfile.TemporaryDirectory(prefix="kyoso-intake-documents-")
+            if settings.database_url == "memory:"
+            else None
+        )
+        folder = Path(self._temporary.name) if self._temporary else settings.data_dir
+        self.documents = DocumentStore(folder / "intake-documents")
         # Submissions in one process take receipt numbers one at a time; without this,
         # concurrent requests would mostly conflict on the receipt book and retry.
         # Other processes sharing the store are still kept correct by the conflict retry.

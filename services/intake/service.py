@@ -6,7 +6,7 @@ import logging
 
 from fastapi import FastAPI
 
-from services.intake.api import desk, pages, proposals, proposer, themes
+from services.intake.api import desk, pages, proposals, proposer, staff, themes
 from services.intake.application import IntakeApplication
 from services.intake.demo_data import load_nagasaki_register, load_nagasaki_themes
 from services.intake.group_commit import SubmissionQueue
@@ -42,6 +42,7 @@ INTAKE = ServiceDeclaration(
         proposer.router,
         themes.router,
         desk.router,
+        staff.router,
         pages.router,
     ],
     on_start=_on_start,

@@ -10,7 +10,10 @@ from fastapi import APIRouter, Query, Response
 
 from services.intake.api.dependencies import DeskStaff, Intake
 from services.intake.api.views import DeskProposalLine, DeskProposalView
+from services.intake.application import IntakeApplication
 from services.intake.commands import Screening
+from services.intake.domain import Proposal
+from shared.authorisation import DeskOrAuditor
 from shared.errors import NotFound
 from shared.paging import PAGED, Paging, paged
 from shared.proposal import ProposalStatus
@@ -23,7 +26,7 @@ router = APIRouter(prefix="/api/v1/municipalities/{municipality}/desk", tags=["d
 def inbox(
     municipality: str,
     intake: Intake,
-    staff: DeskStaff,
+    staff: DeskOrAuditor,
     page: Paging,
     response: Response,
     status: Annotated[
@@ -37,7 +40,7 @@ def inbox(
 
 @router.get("/proposals/{proposal_id}", summary="The whole proposal, with contact details")
 def proposal(
-    municipality: str, proposal_id: UUID, intake: Intake, staff: DeskStaff
+    municipality: str, proposal_id: UUID, intake: Intake, staff: DeskOrAuditor
 ) -> DeskProposalView:
     return DeskProposalView.of(intake.proposal(proposal_id, municipality=municipality))
 
@@ -80,16 +83,21 @@ def reissue_status_link(
     response_class=Response,
     responses={200: {"content": {"application/pdf": {}}, "description": "The PDF"}},
 )
-def document(municipality: str, proposal_id: UUID, intake: Intake, staff: DeskStaff) -> Response:
-    """Only staff with need-to-know (the desk of the proposal's municipality, for now;
-    departments once the authorisation helper scopes them): never the public."""
-    proposal = intake.proposal(proposal_id, municipality=municipality)
+def document(
+    municipality: str, proposal_id: UUID, intake: Intake, staff: DeskOrAuditor
+) -> Response:
+    """The desk (and the auditor) of the proposal's city; a department reads it at
+    `…/proposals/{id}/document` once the proposal is routed to it. Never the public."""
+    return document_download(intake.proposal(proposal_id, municipality=municipality), intake)
+
+
+def document_download(proposal: Proposal, intake: IntakeApplication) -> Response:
+    """The proposal's PDF as a download (404 when it has none, or the file is not kept)."""
     if proposal.document is None:
-        raise NotFound(f"proposal {proposal_id} has no attached document")
+        raise NotFound(f"proposal {proposal.id} has no attached document")
     reference = proposal.document
-    content = intake.documents.read(reference["sha256"])
     return Response(
-        content,
+        intake.documents.read(reference["sha256"]),
         media_type=reference["content_type"],
         headers={
             # Downloaded, never shown inline: a PDF opened in the desk's origin could script.
