@@ -71,11 +71,11 @@ def portal_app(
     transports: dict[str, httpx.AsyncBaseTransport] | None = None,
 ) -> FastAPI:
     """The portal calling the in-process apps (each at http://NAME.test)."""
-    called = [name for name in (*CALLED, "decision") if name in apps]
-    urls = {name: f"http://{name}.test" for name in called}
+    # Decision too, for the staff consoles, when the test runs it.
+    urls = {name: f"http://{name}.test" for name in (*CALLED, "decision")}
     app = create_app(PORTAL, portal_settings(data_dir, urls), clock=clock)
     app.state.backend_mounts = transports or {
-        urls[name]: httpx.ASGITransport(app=apps[name]) for name in called
+        urls[name]: httpx.ASGITransport(app=apps[name]) for name in urls if name in apps
     }
     return app
 

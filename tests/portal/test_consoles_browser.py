@@ -165,6 +165,7 @@ def test_a_desk_officer_screens_and_routes_a_proposal(browser: Browser, desk: Ru
     page.get_by_label("課題名").fill("公園の夜間利用を活性化したい")
     page.locator("#theme-field").fill("まちづくり")
     page.locator("#theme-department").select_option("machizukuri")
+    page.get_by_label("背景").fill("夜の公園は暗く、利用が少ない。")
     page.get_by_role("button", name="テーマを公表する").click()
     expect(page.get_by_role("status")).to_have_text("テーマを公表しました。")
     page.get_by_role("button", name="テーマ28の募集を終了する").click()

@@ -50,6 +50,8 @@ THEME_LABELS = {
     "title": N_("Theme title"),
     "field": N_("Field"),
     "department": N_("Owning department"),
+    "background": N_("Background"),
+    "expected_outcome": N_("Expected outcome"),
     "opens_on": N_("Call opens on"),
     "closes_on": N_("Call closes on"),
 }
