@@ -18,6 +18,21 @@ from shared.contract.decision import (
     ProposalEscalated,
     ProposalRejectedAfterReview,
 )
+from shared.contract.implementation import (
+    AgreementConcluded,
+    ApplicantRecorded,
+    CallPublished,
+    ExperimentStepDone,
+    ImplementationEnded,
+    ImplementationStarted,
+    ImplementerSelected,
+    KpiDefined,
+    KpiMeasured,
+    LogicModelSet,
+    MilestoneReached,
+    ProjectClosed,
+    VerdictGiven,
+)
 from shared.contract.intake import (
     ProposalAccepted,
     ProposalRejected,
@@ -84,6 +99,26 @@ DECISION_PROPOSALS = Topic(
     "decision.proposals",
     (ProposalAdopted, ProposalRejectedAfterReview, ProposalEscalated, IncentiveRecorded),
 )
+# After adoption: selection, agreement, implementation, effect verification.
+IMPLEMENTATION_PROJECTS = Topic(
+    "implementation",
+    "implementation.projects",
+    (
+        CallPublished,
+        ApplicantRecorded,
+        ImplementerSelected,
+        AgreementConcluded,
+        ImplementationStarted,
+        MilestoneReached,
+        ExperimentStepDone,
+        ImplementationEnded,
+        LogicModelSet,
+        KpiDefined,
+        KpiMeasured,
+        VerdictGiven,
+        ProjectClosed,
+    ),
+)
 # The topic other cities follow (docs/asyncapi.yaml): its name says public, not whose.
 PUBLIC_CASES = Topic("publication", "public.cases", (CasePublished, CaseCorrected, CaseRetracted))
 
@@ -92,6 +127,7 @@ TOPICS: tuple[Topic, ...] = (
     INTAKE_THEMES,
     ROUTING_PROPOSALS,
     DECISION_PROPOSALS,
+    IMPLEMENTATION_PROJECTS,
     PUBLIC_CASES,
 )
 
