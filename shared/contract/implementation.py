@@ -127,6 +127,8 @@ class CallPublished(IntegrationEvent):
 
 
 class ApplicantRecorded(IntegrationEvent):
+    """A company, university or NPO applied to the call, within its period."""
+
     event_type = "implementation.applicant.recorded"
     version = 1
 
@@ -168,6 +170,9 @@ class AgreementConcluded(IntegrationEvent):
 
 
 class ImplementationStarted(IntegrationEvent):
+    """The implementation started; for an experiment, with the city's cost share and the
+    cap in force that day (Setagaya 004: 令和8年度から100万円を上限)."""
+
     event_type = "implementation.started"
     version = 1
 
@@ -179,6 +184,8 @@ class ImplementationStarted(IntegrationEvent):
 
 
 class MilestoneReached(IntegrationEvent):
+    """A milestone of the implementation reached."""
+
     event_type = "implementation.milestone.reached"
     version = 1
 
@@ -188,6 +195,8 @@ class MilestoneReached(IntegrationEvent):
 
 
 class ExperimentStepDone(IntegrationEvent):
+    """One of Aomori's experiment steps done, in their order."""
+
     event_type = "implementation.experiment_step.done"
     version = 1
 
@@ -198,6 +207,8 @@ class ExperimentStepDone(IntegrationEvent):
 
 
 class ImplementationEnded(IntegrationEvent):
+    """The implementation ended; its effect verification is due by `verification_due_on`."""
+
     event_type = "implementation.ended"
     version = 1
 
@@ -207,6 +218,8 @@ class ImplementationEnded(IntegrationEvent):
 
 
 class LogicModelSet(IntegrationEvent):
+    """The logic model: inputs, activities, outputs, outcomes, impact (Kitakyushu 003)."""
+
     event_type = "implementation.logic_model.set"
     version = 1
 
@@ -215,6 +228,8 @@ class LogicModelSet(IntegrationEvent):
 
 
 class KpiDefined(IntegrationEvent):
+    """A KPI with its unit, baseline and target (Kitakyushu 003: 測定可能な評価指標)."""
+
     event_type = "implementation.kpi.defined"
     version = 1
 
@@ -226,6 +241,8 @@ class KpiDefined(IntegrationEvent):
 
 
 class KpiMeasured(IntegrationEvent):
+    """A KPI's value measured on a day."""
+
     event_type = "implementation.kpi.measured"
     version = 1
 
@@ -249,6 +266,8 @@ class VerdictGiven(IntegrationEvent):
 
 
 class ProjectClosed(IntegrationEvent):
+    """Closed once verified (Sapporo 001: 必ず…効果検証を行います)."""
+
     event_type = "implementation.project.closed"
     version = 1
 

@@ -78,6 +78,10 @@ class ProposalState(BaseModel):
     rejection_explanation: str | None = None
     escalated_by: str | None = None
     incentive_points: float | None = None
+    # Implementation (implementation_steps.py): the status stays adopted
+    project_phase: str | None = None
+    implementer: str | None = None
+    verdict: str | None = None
     events_applied: int = 0
     steps: tuple[Step, ...] = ()
 
