@@ -214,7 +214,11 @@ def test_several_fields_only_for_a_comprehensive_agreement() -> None:
 def test_city_money_needs_the_councils_budget_vote_in_one_of_its_sittings() -> None:
     p = project(SelectionRoute.DIRECT_SELECTION, municipality="kitakyushu", budget=BUDGET)
     p.select("株式会社みなと観光", "独自", date(2026, 4, 1), META, uniqueness_justification="特許")
-    contract = {"kind": AgreementKind.CONTRACT, "rules": KITAKYUSHU, "signed_on": date(2026, 4, 1)}
+    contract: dict[str, Any] = {
+        "kind": AgreementKind.CONTRACT,
+        "rules": KITAKYUSHU,
+        "signed_on": date(2026, 4, 1),
+    }
     with pytest.raises(InvalidValue, match="council's vote on the budget") as refused:
         memorandum(p, **contract)
     assert refused.value.field == "council_vote"
