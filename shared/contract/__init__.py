@@ -59,11 +59,14 @@ from shared.contract.intake import (
 )
 from shared.contract.public import (
     CaseCorrected,
+    CaseKpi,
+    CaseMeasurement,
+    CaseOutcome,
     CasePublished,
     CaseRetracted,
-    CaseSection,
     PublicCase,
 )
+from shared.contract.public_v1 import CaseSection
 from shared.contract.routing import (
     DeadlineKind,
     DeadlinePassed,
@@ -88,6 +91,9 @@ __all__ = [
     "BudgetEntry",
     "CallPublished",
     "CaseCorrected",
+    "CaseKpi",
+    "CaseMeasurement",
+    "CaseOutcome",
     "CasePublished",
     "CaseRetracted",
     "CaseSection",

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
+from shared.contract import public_v1
 from shared.contract.base import IntegrationEvent
 from shared.contract.decision import (
     IncentiveRecorded,
@@ -120,7 +121,18 @@ IMPLEMENTATION_PROJECTS = Topic(
     ),
 )
 # The topic other cities follow (docs/asyncapi.yaml): its name says public, not whose.
-PUBLIC_CASES = Topic("publication", "public.cases", (CasePublished, CaseCorrected, CaseRetracted))
+PUBLIC_CASES = Topic(
+    "publication",
+    "public.cases",
+    (
+        CasePublished,
+        CaseCorrected,
+        CaseRetracted,
+        # Still published for a case without an outcome (shared.contract.public).
+        public_v1.CasePublished,
+        public_v1.CaseCorrected,
+    ),
+)
 
 TOPICS: tuple[Topic, ...] = (
     INTAKE_PROPOSALS,

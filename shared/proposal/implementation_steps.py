@@ -214,6 +214,9 @@ def verdict(state: ProposalState | None, event: VerdictGiven, meta: EventMetadat
         ),
         project_phase="verified",
         verdict=event.verdict.value,
+        verdict_reasons=event.reasons,
+        verified_on=event.verified_on,
+        kpis=event.kpis,
     )
 
 
