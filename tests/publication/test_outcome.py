@@ -18,6 +18,7 @@ from shared.contract import (
     EVENT_REGISTRY,
     ActorRole,
     CaseCorrected,
+    CasePublished,
     Kpi,
     Measurement,
     Verdict,
@@ -142,5 +143,5 @@ def test_a_version_1_case_is_read_as_version_2_without_an_outcome() -> None:
         }
     }
     loaded = EVENT_REGISTRY.load("public.case.published", 1, data)
-    assert loaded.cloudevent_type() == "jp.kyoso.public.case.published.v2"
+    assert isinstance(loaded, CasePublished) and loaded.version == 2
     assert loaded.case.outcome is None
