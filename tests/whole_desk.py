@@ -12,6 +12,7 @@ import secrets
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -337,4 +338,16 @@ def audit_settings(desk: Desk, tmp_path: Path, database_url: str) -> CommonSetti
 async def published_lifecycle(desk: Desk) -> tuple[dict[str, Any], UUID]:
     receipt = await adopted_proposal(desk, marked_body())
     await publish_case(desk, receipt)
-    return receipt, UUID(receipt["proposal_id"])
+    proposal_id = UUID(receipt["proposal_id"])
+    if "implementation" in desk.apps:
+        # Every running service has taken the adoption in: implementation opened the
+        # project, so what the audit reads of the stores no longer changes by itself.
+        implementation = desk.application("implementation")
+        await wait_until(
+            lambda: any(
+                line.proposal_id == proposal_id
+                for line in implementation.projects.lines("nagasaki", date.min)
+            ),
+            what="implementation to open the adopted proposal's project",
+        )
+    return receipt, proposal_id
