@@ -1,11 +1,13 @@
-"""Implementation with the real broker: intake → routing → decision → implementation, from
-the adoption through the effect verification over HTTP, and every step on the topic."""
+"""Implementation with the real broker: intake → routing → decision → implementation →
+publication, from the adoption through the effect verification over HTTP, every step on
+the topic, and the published case carrying the outcome."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import pytest
 
@@ -15,7 +17,7 @@ from tests.brokers import Broker
 from tests.conftest import NAGASAKI_DESK, STAFF_TOKENS, bearer, wait_until
 from tests.factories import free_proposal_body
 from tests.kafka import read_topic
-from tests.whole_desk import NAGASAKI, Desk, running_desk
+from tests.whole_desk import NAGASAKI, Desk, publish_case, running_desk
 
 pytestmark = pytest.mark.integration
 
@@ -34,7 +36,7 @@ async def desk(
     make_settings: Callable[..., IntakeSettings],
 ) -> AsyncIterator[Desk]:
     async with running_desk(
-        ("intake", "routing", "decision", "implementation"),
+        ("intake", "routing", "decision", "implementation", "publication"),
         tmp_path,
         broker,
         database_url,
@@ -45,13 +47,19 @@ async def desk(
 
 
 async def test_a_direct_selection_from_adoption_to_the_verified_close(desk: Desk) -> None:
-    pid = await desk.taken_on(free_proposal_body(), "nagasaki", NAGASAKI_DESK, EDUCATION)
-    adopted = await desk.decision.post(
-        f"{NAGASAKI}/decisions/{pid}/adopt",
-        json={"inputs": {"uniqueness_evidence": ["patent"], "other_capable_providers": False}},
-        headers=bearer(EDUCATION),
-    )
-    assert adopted.status_code == 200, adopted.text
+    receipt = await desk.accepted_receipt(free_proposal_body())
+    pid = str(receipt["proposal_id"])
+    await desk.take_on(pid, "nagasaki", EDUCATION)
+
+    async def adopted() -> bool:
+        response = await desk.decision.post(
+            f"{NAGASAKI}/decisions/{pid}/adopt",
+            json={"inputs": {"uniqueness_evidence": ["patent"], "other_capable_providers": False}},
+            headers=bearer(EDUCATION),
+        )
+        return response.status_code == 200
+
+    await wait_until(adopted, what="decision to hear the dialogue and adopt")
     implementation = desk.clients["implementation"]
     project = f"{NAGASAKI}/projects/{pid}"
     staff = bearer(EDUCATION)
@@ -178,3 +186,34 @@ async def test_a_direct_selection_from_adoption_to_the_verified_close(desk: Desk
 
     listed = await implementation.get(f"{NAGASAKI}/projects", headers=staff)
     assert [(p["proposal_id"], p["phase"]) for p in listed.json()] == [(pid, "closed")]
+
+    # Publication heard the verdict on the implementation topic: the case carries it.
+    publication = desk.application("publication")
+
+    def verdict_heard() -> bool:
+        state = publication.register.proposal(UUID(pid))
+        return state is not None and state.verdict == "spread"
+
+    await wait_until(verdict_heard, what="publication to hear the verdict")
+    case_id = await publish_case(desk, receipt)
+    public = (await desk.publication.get(f"{NAGASAKI}/cases/{case_id}")).json()
+    outcome = public["outcome"]
+    assert (outcome["verdict"], outcome["verdict_ja"], outcome["reasons"]) == (
+        "spread",
+        "他地域への展開",
+        "目標を上回った",
+    )
+    assert outcome["kpis"] == [
+        {
+            "name": "ヒヤリハット件数",
+            "unit": "件",
+            "baseline": 40.0,
+            "target": 20.0,
+            "measurements": [{"measured_on": "2026-08-31", "value": 15.0}],
+        }
+    ]
+    [published] = await read_topic(
+        desk.bootstrap, f"{desk.prefix}.public.cases", lambda r: len(r) >= 1
+    )
+    event = from_kafka(published.headers, published.key, published.value).event
+    assert event.cloudevent_type() == "jp.kyoso.public.case.published.v2"
