@@ -21,6 +21,8 @@ from shared.contract import (
     AssessmentInputs,
     Envelope,
     Experiment,
+    ExperimentStep,
+    ImplementationStarted,
     ImplementerSelected,
     LogicModel,
     ProjectClosed,
@@ -29,7 +31,7 @@ from shared.contract import (
     Verdict,
     VerdictGiven,
 )
-from shared.errors import NotFound, StateConflict
+from shared.errors import InvalidValue, NotFound, StateConflict
 from shared.proposal import PROPOSAL_FOLD
 from tests.factories import envelope, taken_on
 
@@ -254,3 +256,58 @@ def test_the_read_model_rebuilt_from_history_holds_what_the_running_one_holds(
     rebuilt = Projects(implementation)
     rebuilt.catch_up()
     assert rebuilt.snapshot() == running
+
+
+def test_a_setagaya_experiment_is_checked_against_the_cap_in_force_when_it_starts() -> None:
+    """From decision's adoption of a Setagaya experiment to its report: the city's cost
+    share against the cap of the start date (Setagaya 004: 令和8年度から100万円を上限)."""
+    application = ImplementationApplication(
+        ImplementationSettings(database_url="memory:"), on_1_december_2026
+    )
+    try:
+        co_lab = Acting.new(ActorRole.DEPARTMENT, "setagaya")
+        proposal_id = uuid4()
+        experiment = Experiment(
+            city_cost_share_yen=800_000, city_roles=("場所",), proposer_roles=("運営", "報告")
+        )
+        heard = adoption(
+            proposal_id,
+            AssessmentInputs(),
+            decided_by="co-lab",
+            experiment=experiment,
+            municipality="setagaya",
+        )
+        assert application.process(heard)
+        common = (proposal_id, "co-lab", co_lab)
+        application.conclude_agreement(
+            *common,
+            kind=AgreementKind.MEMORANDUM,
+            parties=["世田谷区", "株式会社みなと観光"],
+            signed_on=date(2026, 3, 1),
+            term_from=date(2026, 3, 1),
+            term_until=date(2026, 12, 31),
+            fields=[],
+            involvement=None,
+            council_vote=None,
+        )
+        with pytest.raises(InvalidValue, match="no cost sharing in force"):
+            application.start(*common, started_on=date(2026, 3, 31), city_cost_share_yen=800_000)
+        application.start(*common, started_on=date(2026, 4, 1), city_cost_share_yen=800_000)
+        for step in ExperimentStep:
+            application.complete_step(
+                *common,
+                step=step,
+                done_on=date(2026, 6, 1),
+                city_present=step is ExperimentStep.RUN_WITH_CITY,
+                note=None,
+            )
+        application.end(*common, ended_on=date(2026, 9, 30), verification_due_on=None)
+        record = application.record(proposal_id, "setagaya")
+        started = [e.event for e in record.history if isinstance(e.event, ImplementationStarted)]
+        assert [(s.city_cost_share_yen, s.cost_share_cap_yen) for s in started] == [
+            (800_000, 1_000_000)
+        ]
+        assert record.project.verification_due_on == date(2026, 12, 29)
+        assert not application.overdue_verifications("setagaya")  # 1 December: not yet due
+    finally:
+        application.close()
