@@ -20,6 +20,7 @@ from shared.contract import (
     Verdict,
 )
 from shared.errors import InvalidValue, StateConflict
+from shared.municipalities import municipalities
 
 META: dict[str, Any] = {"role": "department"}
 SETAGAYA = city_rules("setagaya")
@@ -370,3 +371,9 @@ def test_the_caps_are_the_citys_data_with_their_dates() -> None:
     assert SETAGAYA.cost_share_cap_on(date(2026, 4, 1)) == 1_000_000
     assert KITAKYUSHU.cost_share_cap_on(date(2030, 1, 1)) is None
     assert [s.months for s in KITAKYUSHU.council_sittings] == [(2, 3), (6,), (9,), (12,)]
+
+
+def test_every_served_municipality_has_its_rules_after_adoption() -> None:
+    for code in municipalities():
+        rules = city_rules(code)
+        assert rules.municipality == code and rules.note
