@@ -350,4 +350,27 @@ async def published_lifecycle(desk: Desk) -> tuple[dict[str, Any], UUID]:
             ),
             what="implementation to open the adopted proposal's project",
         )
+        # A partnership without selection: the department signs the agreement, so that
+        # implementation has published too (the proposer, a sole proprietor, unnamed).
+        signed = await desk.clients["implementation"].post(
+            f"{NAGASAKI}/projects/{proposal_id}/agreement",
+            json={
+                "kind": "business_agreement",
+                "parties": ["長崎市", "提案者"],
+                "signed_on": "2025-11-01",
+                "term_from": "2025-11-01",
+                "term_until": "2026-03-31",
+                "fields": ["観光"],
+            },
+            headers=bearer(NAGASAKI_DEPARTMENT),
+        )
+        assert signed.status_code == 200, signed.text
+        if "publication" in desk.apps:
+            register = desk.application("publication").register
+
+            def agreement_heard() -> bool:
+                state = register.proposal(proposal_id)
+                return state is not None and state.project_phase == "implementation_pending"
+
+            await wait_until(agreement_heard, what="publication to hear the agreement")
     return receipt, proposal_id
