@@ -188,6 +188,7 @@ class ImplementationApplication(ConsumingApplication):
                 "proposal_id",
                 f"the project is run by {owner or 'the department that took it on'}, "
                 f"not {department}",
+                where="path",
             )
         command(project, self.rules(project.municipality))
         self.save(project)

@@ -132,7 +132,7 @@ def test_only_the_owning_department_runs_the_project(
             involvement=None,
             council_vote=None,
         )
-    assert conflict.value.field == "proposal_id"
+    assert conflict.value.loc == ["path", "proposal_id"]
 
 
 def test_a_council_decision_is_run_by_the_department_that_took_the_proposal_on(
