@@ -30,7 +30,7 @@ from shared.contract import (
     Verdict,
 )
 from shared.contract.topics import INTAKE_PROPOSALS, ROUTING_PROPOSALS
-from shared.errors import NotFound, StateConflict
+from shared.errors import NotFound
 from shared.municipalities import today_in_japan
 from shared.observed import ObservedProposal
 from shared.projection import CatchingUpProjection
@@ -184,11 +184,10 @@ class ImplementationApplication(ConsumingApplication):
         project = self.project(proposal_id, acting.municipality)
         owner = self.owner(project)
         if department != owner:
-            raise StateConflict(
-                "proposal_id",
-                f"the project is run by {owner or 'the department that took it on'}, "
-                f"not {department}",
-                where="path",
+            # Another department's project is, for it, not there (shared.authorisation).
+            raise NotFound(
+                f"no project for proposal {proposal_id} in {acting.municipality} (not adopted?)",
+                field="proposal_id",
             )
         command(project, self.rules(project.municipality))
         self.save(project)

@@ -82,6 +82,8 @@ class PublicCase(BaseModel):
 class CasePublished(IntegrationEvent):
     """A case was published; version 2 may carry its outcome."""
 
+    names_the_actor = False  # no staff member's name leaves the city
+
     event_type = "public.case.published"
     version = 2
 
@@ -92,6 +94,8 @@ class CaseCorrected(IntegrationEvent):
     """A published case was corrected (a higher version replaces the lower); version 2 may
     carry its outcome."""
 
+    names_the_actor = False  # no staff member's name leaves the city
+
     event_type = "public.case.corrected"
     version = 2
 
@@ -100,6 +104,7 @@ class CaseCorrected(IntegrationEvent):
 
 
 class CaseRetracted(IntegrationEvent):
+    names_the_actor = False  # no staff member's name leaves the city
     event_type = "public.case.retracted"
     version = 1
 

@@ -43,6 +43,7 @@ class PublicCase(BaseModel):
 
 
 class CasePublished(IntegrationEvent):
+    names_the_actor = False  # no staff member's name leaves the city
     event_type = "public.case.published"
     version = 1
 
@@ -50,6 +51,7 @@ class CasePublished(IntegrationEvent):
 
 
 class CaseCorrected(IntegrationEvent):
+    names_the_actor = False  # no staff member's name leaves the city
     event_type = "public.case.corrected"
     version = 1
 

@@ -31,7 +31,7 @@ from shared.contract import (
     Verdict,
     VerdictGiven,
 )
-from shared.errors import InvalidValue, NotFound, StateConflict
+from shared.errors import InvalidValue, NotFound
 from shared.proposal import PROPOSAL_FOLD
 from tests.factories import envelope, taken_on
 
@@ -118,7 +118,7 @@ def test_only_the_owning_department_runs_the_project(
     implementation: ImplementationApplication,
 ) -> None:
     proposal_id = adopted(implementation, AssessmentInputs())
-    with pytest.raises(StateConflict, match="run by kyoiku, not toshi") as conflict:
+    with pytest.raises(NotFound, match="no project for proposal") as conflict:
         implementation.conclude_agreement(
             proposal_id,
             "toshi",

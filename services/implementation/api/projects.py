@@ -12,8 +12,9 @@ from fastapi import APIRouter
 from services.implementation.api.dependencies import (
     DepartmentStaff,
     Implementation,
-    Staff,
+    Reader,
     department_of,
+    require_project_sight,
 )
 from services.implementation.api.views import ProjectSummary, ProjectView
 from services.implementation.application import ImplementationApplication
@@ -35,6 +36,7 @@ from services.implementation.commands import (
 from services.implementation.rules import CityRules
 from shared.acting import Acting
 from shared.contract import LogicModel
+from shared.errors import NotFound
 from shared.staff_auth import CorrelationId, StaffToken, staff_acting
 
 router = APIRouter(prefix="/api/v1/municipalities/{municipality}", tags=["implementation"])
@@ -62,12 +64,22 @@ def rules(municipality: str, implementation: Implementation) -> CityRules:
 
 @router.get("/projects", summary="事業の一覧 / Projects, overdue verifications first")
 def projects(
-    municipality: str, implementation: Implementation, staff: Staff
+    municipality: str, implementation: Implementation, staff: Reader
 ) -> list[ProjectSummary]:
-    department = staff.department if staff.role == "department" else None
     return [
-        ProjectSummary.of(line) for line in implementation.project_lines(municipality, department)
+        ProjectSummary.of(line)
+        for line in implementation.project_lines(municipality)
+        if _sees(implementation, staff, line.proposal_id)
     ]
+
+
+def _sees(implementation: ImplementationApplication, staff: StaffToken, proposal_id: UUID) -> bool:
+    try:
+        project = implementation.project(proposal_id, staff.municipality)
+        require_project_sight(implementation, project, staff)
+    except NotFound:
+        return False
+    return True
 
 
 @router.get(
@@ -75,15 +87,23 @@ def projects(
     summary="効果検証の期限超過 / Verifications past their due date",
 )
 def overdue(
-    municipality: str, implementation: Implementation, staff: Staff
+    municipality: str, implementation: Implementation, staff: Reader
 ) -> list[ProjectSummary]:
-    return [ProjectSummary.of(line) for line in implementation.overdue_verifications(municipality)]
+    return [
+        ProjectSummary.of(line)
+        for line in implementation.overdue_verifications(municipality)
+        if _sees(implementation, staff, line.proposal_id)
+    ]
 
 
 @router.get(PROJECT, summary="One project, with its history")
 def project_of(
-    municipality: str, proposal_id: UUID, implementation: Implementation, staff: Staff
+    municipality: str, proposal_id: UUID, implementation: Implementation, staff: Reader
 ) -> ProjectView:
+    """The desk and the auditor read every project of their city (the uniqueness that
+    justified a direct selection included), a department the ones it runs, the council
+    the ones it adopted; for anyone else there is none (404)."""
+    require_project_sight(implementation, implementation.project(proposal_id, municipality), staff)
     return ProjectView.of(implementation.record(proposal_id, municipality))
 
 

@@ -6,13 +6,21 @@ from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Response
 
-from services.routing.api.dependencies import DepartmentStaff, DeskStaff, RoutingApp, Staff
+from services.routing.api.dependencies import (
+    DepartmentStaff,
+    DeskStaff,
+    RoutingApp,
+    RoutingReader,
+    Staff,
+)
 from services.routing.api.views import DepartmentView, RoutingLineView, RoutingView
 from services.routing.application import RoutingApplication
 from services.routing.commands import Decline, Milestone, Reassignment, StatusLine
 from services.routing.directory import directory, known_municipalities
+from services.routing.domain import Routing
+from shared.authorisation import require_sight
 from shared.paging import PAGED, Paging, paged
-from shared.staff_auth import CorrelationId, staff_acting
+from shared.staff_auth import CorrelationId, StaffToken, staff_acting
 
 router = APIRouter(prefix="/api/v1/municipalities/{municipality}", tags=["routing"])
 
@@ -41,7 +49,7 @@ def inbox(
     municipality: str,
     department: str,
     routing: RoutingApp,
-    staff: Staff,
+    staff: RoutingReader,
     page: Paging,
     response: Response,
 ) -> list[RoutingLineView]:
@@ -58,9 +66,23 @@ def inbox(
 
 @router.get("/routings/{proposal_id}", summary="The routing of one proposal, with every hop")
 def routing_of(
-    municipality: str, proposal_id: UUID, routing: RoutingApp, staff: Staff
+    municipality: str, proposal_id: UUID, routing: RoutingApp, staff: RoutingReader
 ) -> RoutingView:
+    _seen(routing, proposal_id, municipality, staff)
     return _view(routing, proposal_id, municipality)
+
+
+def _seen(
+    routing: RoutingApplication, proposal_id: UUID, municipality: str, staff: StaffToken
+) -> Routing:
+    """The proposal's routing, if the caller may see it: the desk and the auditor every
+    one of their city, a department only one routed to it (else, for it, there is none:
+    the same 404 as for a proposal that does not exist)."""
+    found = routing.routing(proposal_id, municipality)
+    require_sight(
+        staff, found.departments, f"no routing for proposal {proposal_id} in {municipality}"
+    )
+    return found
 
 
 def _view(routing: RoutingApplication, proposal_id: UUID, municipality: str) -> RoutingView:
@@ -77,6 +99,7 @@ def take_on(
     staff: DepartmentStaff,
     correlation_id: CorrelationId = None,
 ) -> RoutingView:
+    _seen(routing, proposal_id, municipality, staff)
     assert staff.department is not None
     routing.take_on(proposal_id, staff.department, staff_acting(staff, correlation_id))
     return _view(routing, proposal_id, municipality)
@@ -93,9 +116,26 @@ def decline(
     staff: DepartmentStaff,
     correlation_id: CorrelationId = None,
 ) -> RoutingView:
+    _seen(routing, proposal_id, municipality, staff)
     assert staff.department is not None
     routing.decline(proposal_id, staff.department, body.reason, staff_acting(staff, correlation_id))
-    return _view(routing, proposal_id, municipality)
+    return _as_it_left(_view(routing, proposal_id, municipality))
+
+
+def _as_it_left(view: RoutingView) -> RoutingView:
+    """The routing as the department that declined it left it: where the proposal went
+    next is no longer routed to it, so it is not told (DESIGN.md §8)."""
+    declined = max(
+        i for i, hop in enumerate(view.history) if hop.event == "routing.proposal.declined"
+    )
+    return view.model_copy(
+        update={
+            "stage": "declined",
+            "lead_department": None,
+            "departments": [],
+            "history": view.history[: declined + 1],
+        }
+    )
 
 
 @router.post("/routings/{proposal_id}/reassign", summary="窓口が振り直す / The desk reassigns")
@@ -122,6 +162,7 @@ def milestone(
     staff: Staff,
     correlation_id: CorrelationId = None,
 ) -> RoutingView:
+    _seen(routing, proposal_id, municipality, staff)
     routing.reach_milestone(
         proposal_id, body.milestone.value, body.note, staff_acting(staff, correlation_id)
     )
@@ -139,5 +180,6 @@ def status_line(
     staff: Staff,
     correlation_id: CorrelationId = None,
 ) -> RoutingView:
+    _seen(routing, proposal_id, municipality, staff)
     routing.set_status_line(proposal_id, body.ja, body.en, staff_acting(staff, correlation_id))
     return _view(routing, proposal_id, municipality)
