@@ -5,14 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from services.publication.domain import Case
-from shared.contract import (
-    CaseCorrected,
-    CasePublished,
-    CaseRetracted,
-    IntegrationEvent,
-    PublicCase,
-)
+from shared.contract import CaseRetracted, IntegrationEvent, PublicCase
 from shared.contract.envelope import envelope_translator
+from shared.contract.public import as_corrected, as_published
 
 SERVICE = "publication"
 
@@ -20,10 +15,11 @@ SERVICE = "publication"
 def to_integration_event(domain_event: Any) -> IntegrationEvent | None:
     match domain_event:
         case Case.Published():
-            return CasePublished(case=PublicCase.model_validate(domain_event.disclosed))
+            # Version 1 while the case has no outcome, so that its readers keep it.
+            return as_published(PublicCase.model_validate(domain_event.disclosed))
         case Case.Corrected():
-            return CaseCorrected(
-                case=PublicCase.model_validate(domain_event.disclosed), note=domain_event.note
+            return as_corrected(
+                PublicCase.model_validate(domain_event.disclosed), note=domain_event.note
             )
         case Case.Retracted():
             return CaseRetracted(
