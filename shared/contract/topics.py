@@ -24,13 +24,16 @@ from shared.contract.intake import (
     ProposalStatusLinkReissued,
     ProposalSubmitted,
     ProposalWithdrawn,
+    ProposerAnswered,
     ThemeClosed,
     ThemePublished,
 )
 from shared.contract.public import CaseCorrected, CasePublished, CaseRetracted
+from shared.contract.publication import CaseConsultationStarted
 from shared.contract.routing import (
     DeadlinePassed,
     DialogueMilestoneReached,
+    MessageToProposer,
     ProposalDeclined,
     ProposalRouted,
     ProposalTakenOn,
@@ -64,6 +67,7 @@ INTAKE_PROPOSALS = Topic(
         ProposalRejected,
         ProposalWithdrawn,
         ProposalStatusLinkReissued,
+        ProposerAnswered,
     ),
 )
 INTAKE_THEMES = Topic("intake", "intake.themes", (ThemePublished, ThemeClosed))
@@ -77,6 +81,7 @@ ROUTING_PROPOSALS = Topic(
         DialogueMilestoneReached,
         StatusLineSet,
         DeadlinePassed,
+        MessageToProposer,
     ),
 )
 DECISION_PROPOSALS = Topic(
@@ -84,6 +89,11 @@ DECISION_PROPOSALS = Topic(
     "decision.proposals",
     (ProposalAdopted, ProposalRejectedAfterReview, ProposalEscalated, IncentiveRecorded),
 )
+# What publication tells the desk's own services of a proposal's case (never other cities).
+# A case's events on this topic all come before its public ones (a case is consulted on
+# as a draft, never once published), so a reader of this topic alone sees each case's
+# chain of `previoussequence` whole (shared.consumer).
+PUBLICATION_PROPOSALS = Topic("publication", "publication.proposals", (CaseConsultationStarted,))
 # The topic other cities follow (docs/asyncapi.yaml): its name says public, not whose.
 PUBLIC_CASES = Topic("publication", "public.cases", (CasePublished, CaseCorrected, CaseRetracted))
 
@@ -92,6 +102,7 @@ TOPICS: tuple[Topic, ...] = (
     INTAKE_THEMES,
     ROUTING_PROPOSALS,
     DECISION_PROPOSALS,
+    PUBLICATION_PROPOSALS,
     PUBLIC_CASES,
 )
 

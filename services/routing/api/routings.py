@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Response
+from fastapi import APIRouter, HTTPException, Response, status
 
 from services.routing.api.dependencies import DepartmentStaff, DeskStaff, RoutingApp, Staff
-from services.routing.api.views import DepartmentView, RoutingLineView, RoutingView
+from services.routing.api.views import (
+    DepartmentView,
+    DialogueView,
+    RoutingLineView,
+    RoutingView,
+)
 from services.routing.application import RoutingApplication
-from services.routing.commands import Decline, Milestone, Reassignment, StatusLine
+from services.routing.commands import Decline, DialogueText, Milestone, Reassignment, StatusLine
 from services.routing.directory import directory, known_municipalities
 from shared.paging import PAGED, Paging, paged
-from shared.staff_auth import CorrelationId, staff_acting
+from shared.staff_auth import CorrelationId, StaffToken, staff_acting
 
 router = APIRouter(prefix="/api/v1/municipalities/{municipality}", tags=["routing"])
 
@@ -141,3 +146,78 @@ def status_line(
 ) -> RoutingView:
     routing.set_status_line(proposal_id, body.ja, body.en, staff_acting(staff, correlation_id))
     return _view(routing, proposal_id, municipality)
+
+
+# -- the dialogue log ---------------------------------------------------------------------
+
+
+def _writer(staff: StaffToken) -> str | None:
+    """Who writes in the dialogue log: the token's department, or the desk (None). A
+    department token that names no department is nobody's: it never passes for the desk."""
+    if staff.role != "department":
+        return None
+    if not staff.department:
+        raise HTTPException(
+            403,
+            detail=[
+                {
+                    "loc": ["header", "Authorization"],
+                    "msg": "this department token names no department",
+                }
+            ],
+        )
+    return staff.department
+
+
+def _dialogue(
+    routing: RoutingApplication, proposal_id: UUID, municipality: str, staff: StaffToken
+) -> DialogueView:
+    return DialogueView.of(*routing.dialogue(proposal_id, municipality, _writer(staff)))
+
+
+@router.get(
+    "/routings/{proposal_id}/dialogue",
+    summary="対話の記録 / The dialogue log: notes, messages to and from the proposer",
+)
+def dialogue(
+    municipality: str, proposal_id: UUID, routing: RoutingApp, staff: Staff
+) -> DialogueView:
+    """For the desk and the departments the proposal is with (any other gets 404)."""
+    return _dialogue(routing, proposal_id, municipality, staff)
+
+
+@router.post(
+    "/routings/{proposal_id}/notes",
+    status_code=status.HTTP_201_CREATED,
+    summary="内部メモ / An internal note in the dialogue log (staff only)",
+)
+def note(
+    municipality: str,
+    proposal_id: UUID,
+    body: DialogueText,
+    routing: RoutingApp,
+    staff: Staff,
+    correlation_id: CorrelationId = None,
+) -> DialogueView:
+    routing.write_note(proposal_id, _writer(staff), body.text, staff_acting(staff, correlation_id))
+    return _dialogue(routing, proposal_id, municipality, staff)
+
+
+@router.post(
+    "/routings/{proposal_id}/messages",
+    status_code=status.HTTP_201_CREATED,
+    summary="提案者へのメッセージ / A message to the proposer (shown and e-mailed to them)",
+)
+def message(
+    municipality: str,
+    proposal_id: UUID,
+    body: DialogueText,
+    routing: RoutingApp,
+    staff: Staff,
+    correlation_id: CorrelationId = None,
+) -> DialogueView:
+    """From the department that took the proposal on, or from the desk."""
+    routing.message_proposer(
+        proposal_id, _writer(staff), body.text, staff_acting(staff, correlation_id)
+    )
+    return _dialogue(routing, proposal_id, municipality, staff)
