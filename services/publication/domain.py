@@ -46,6 +46,9 @@ class Case(Aggregate):
     class ConsultationStarted(Aggregate.Event):
         objection_due_on: date
         meta: Meta
+        # Whose proposal, for intake to mail its proposer (absent from consultations
+        # stored before intake was told of them: those were never promised by mail).
+        proposal_id: UUID | None = None
 
     class Objected(Aggregate.Event):
         reason: str
@@ -161,10 +164,12 @@ class Case(Aggregate):
             raise StateConflict(
                 "case", f"the proposer is consulted on a draft, not a {self.stage} case"
             )
-        self._consulting(objection_due_on=objection_due_on, meta=meta)
+        self._consulting(objection_due_on=objection_due_on, meta=meta, proposal_id=self.proposal_id)
 
     @event(ConsultationStarted)
-    def _consulting(self, objection_due_on: date, meta: Meta) -> None:
+    def _consulting(
+        self, objection_due_on: date, meta: Meta, proposal_id: UUID | None = None
+    ) -> None:
         self.objection_due_on = objection_due_on
 
     def object(self, reason: str, meta: Meta) -> None:

@@ -1,4 +1,5 @@
-"""Publication's topics, and the translation of its cases into PUBLIC events."""
+"""Publication's topics, and the translation of its cases into PUBLIC events and, for the
+desk's own services, the consultation of the proposer (which intake mails them)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Any
 
 from services.publication.domain import Case
 from shared.contract import (
+    CaseConsultationStarted,
     CaseCorrected,
     CasePublished,
     CaseRetracted,
@@ -19,6 +21,14 @@ SERVICE = "publication"
 
 def to_integration_event(domain_event: Any) -> IntegrationEvent | None:
     match domain_event:
+        case Case.ConsultationStarted() if domain_event.proposal_id is not None:
+            # Not public: on publication.proposals, for intake, which alone knows the
+            # proposer's address (DESIGN.md §7) and mails them the link to the case.
+            return CaseConsultationStarted(
+                proposal_id=domain_event.proposal_id,
+                case_id=domain_event.originator_id,
+                objection_due_on=domain_event.objection_due_on,
+            )
         case Case.Published():
             return CasePublished(case=PublicCase.model_validate(domain_event.disclosed))
         case Case.Corrected():
@@ -31,7 +41,7 @@ def to_integration_event(domain_event: Any) -> IntegrationEvent | None:
                 municipality=domain_event.meta["municipality"],
                 reason=domain_event.reason,
             )
-    return None  # drafts, consultations and what publication heard stay inside
+    return None  # drafts, the proposer's answers and what publication heard stay inside
 
 
 to_envelope = envelope_translator(SERVICE, to_integration_event)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from uuid import UUID
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from services.intake.domain import Proposal, Theme
 from shared.contract.decision import REJECTION_REASON_LABELS, RejectionReason
@@ -99,6 +99,18 @@ class StepView(BaseModel):
     en: str
 
 
+class MessageView(BaseModel):
+    """A message of the dialogue: from the department (`department`, None: the desk) to
+    the proposer, or the proposer's own (`from_proposer`)."""
+
+    message_id: UUID
+    at: datetime
+    from_proposer: bool
+    department: str | None
+    in_reply_to: UUID | None
+    text: str
+
+
 class ProposerView(StatusText):
     """What the proposer sees behind the private status link."""
 
@@ -109,6 +121,11 @@ class ProposerView(StatusText):
     reasons: list[Reason]
     explanation: str | None
     steps: list[StepView]
+    messages: list[MessageView] = Field(description="The dialogue, oldest first")
+    may_answer: bool = Field(description="Whether the proposer may write in the dialogue now")
+    case_objection_due_on: date | None = Field(
+        None, description="While the proposer is consulted on the case: the last day to object"
+    )
 
     @classmethod
     def of_state(cls, state: ProposalState) -> ProposerView:
@@ -127,6 +144,10 @@ class ProposerView(StatusText):
             + [Reason.after_review(r) for r in state.rejection_reasons],
             explanation=state.screening_explanation or state.rejection_explanation,
             steps=[StepView(at=s.at, ja=s.ja, en=s.en) for s in state.steps if s.for_proposer],
+            messages=[MessageView(**m.model_dump()) for m in state.dialogue],
+            may_answer=not state.status.is_closed
+            and any(not m.from_proposer for m in state.dialogue),
+            case_objection_due_on=state.case_objection_due_on,
         )
 
 
