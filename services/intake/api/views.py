@@ -115,6 +115,7 @@ class ProposerView(StatusText):
     """What the proposer sees behind the private status link."""
 
     proposal_id: UUID
+    municipality: str
     receipt_number: str
     title: str
     submitted_at: datetime
@@ -136,6 +137,7 @@ class ProposerView(StatusText):
         return cls(
             **labels,
             proposal_id=state.proposal_id,
+            municipality=state.municipality,
             receipt_number=state.receipt_number,
             title=state.title,
             submitted_at=state.submitted_at,
