@@ -267,6 +267,36 @@ class Case(Aggregate):
         self.retracted = True
 
 
+class ProposerNotices(Aggregate):
+    """What publication tells the desk's own services of one proposal's case, under the
+    proposal's own id: an event about a proposal travels with the proposal as its subject
+    (shared.bus_trust), and a case's id is not the proposal's. Each consultation of the
+    proposer is told here, and intake, which alone holds the proposer's address (DESIGN.md
+    §7), mails them the link to read the case and answer."""
+
+    class Opened(Aggregate.Created):
+        proposal_id: UUID
+        municipality: str
+
+    class ConsultationTold(Aggregate.Event):
+        case_id: UUID
+        objection_due_on: date
+        meta: Meta
+
+    @staticmethod
+    def create_id(proposal_id: UUID) -> UUID:
+        return proposal_id
+
+    @event(Opened)
+    def __init__(self, proposal_id: UUID, municipality: str) -> None:
+        self.proposal_id = proposal_id
+        self.municipality = municipality
+
+    @event(ConsultationTold)
+    def tell_consultation(self, case_id: UUID, objection_due_on: date, meta: Meta) -> None:
+        pass
+
+
 class ThemeTitle(Aggregate):
     """A theme's title as intake published it, for the register's theme column."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.publication.domain import Case
+from services.publication.domain import Case, ProposerNotices
 from shared.contract import (
     CaseConsultationStarted,
     CaseCorrected,
@@ -21,12 +21,12 @@ SERVICE = "publication"
 
 def to_integration_event(domain_event: Any) -> IntegrationEvent | None:
     match domain_event:
-        case Case.ConsultationStarted() if domain_event.proposal_id is not None:
+        case ProposerNotices.ConsultationTold():
             # Not public: on publication.proposals, for intake, which alone knows the
             # proposer's address (DESIGN.md §7) and mails them the link to the case.
             return CaseConsultationStarted(
-                proposal_id=domain_event.proposal_id,
-                case_id=domain_event.originator_id,
+                proposal_id=domain_event.originator_id,
+                case_id=domain_event.case_id,
                 objection_due_on=domain_event.objection_due_on,
             )
         case Case.Published():

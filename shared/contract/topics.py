@@ -89,10 +89,8 @@ DECISION_PROPOSALS = Topic(
     "decision.proposals",
     (ProposalAdopted, ProposalRejectedAfterReview, ProposalEscalated, IncentiveRecorded),
 )
-# What publication tells the desk's own services of a proposal's case (never other cities).
-# A case's events on this topic all come before its public ones (a case is consulted on
-# as a draft, never once published), so a reader of this topic alone sees each case's
-# chain of `previoussequence` whole (shared.consumer).
+# What publication tells the desk's own services of a proposal's case (never other cities),
+# with the proposal as the subject (services/publication/domain.py, ProposerNotices).
 PUBLICATION_PROPOSALS = Topic("publication", "publication.proposals", (CaseConsultationStarted,))
 # The topic other cities follow (docs/asyncapi.yaml): its name says public, not whose.
 PUBLIC_CASES = Topic("publication", "public.cases", (CasePublished, CaseCorrected, CaseRetracted))

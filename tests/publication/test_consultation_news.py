@@ -1,20 +1,21 @@
 """The proposer hears of the consultation on their case (issue 16: 「Every change the
 proposer should know about is also e-mailed」): publication tells the desk's services on
-`publication.proposals`, never on the public topic, and intake mails the proposer. Each
-consultation is told (a revised case is consulted on again); the cases' public events
-stay where they were."""
+`publication.proposals` under the proposal's own id, never on the public topic, and intake
+mails the proposer. Each consultation is told (a revised case is consulted on again); the
+case's public events stay where they were."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from uuid import UUID
 
 import pytest
 
 from services.publication.application import PublicationApplication
 from services.publication.integration import to_envelope
 from services.publication.settings import PublicationSettings
-from shared.contract import CaseConsultationStarted, CasePublished
+from shared.contract import CaseConsultationStarted, CasePublished, Envelope
 from shared.contract.topics import PUBLIC_CASES, PUBLICATION_PROPOSALS, topic_of
 from tests.publication.test_application import DESK, RESULTS, Calendar, adopted_proposal
 
@@ -38,17 +39,19 @@ def test_each_consultation_goes_to_the_desks_services_and_only_publication_goes_
     publication.consent(proposal_id)
     publication.publish(case.id, DESK)
 
-    told = [e for e in (to_envelope(d) for d in publication.events.get(case.id)) if e is not None]
-    consultations = [e.event for e in told if isinstance(e.event, CaseConsultationStarted)]
-    assert [(c.proposal_id, c.case_id, c.objection_due_on) for c in consultations] == [
-        (proposal_id, case.id, date(2025, 11, 18))
-    ] * 2
-    assert {topic_of(type(e.event)) for e in told} == {PUBLICATION_PROPOSALS, PUBLIC_CASES}
+    def told(subject: UUID) -> list[Envelope]:
+        return [e for e in (to_envelope(d) for d in publication.events.get(subject)) if e]
+
+    # About the proposal, with the proposal as the subject (as every consumer checks)...
+    about_proposal = told(proposal_id)
+    assert {e.meta.subject for e in about_proposal} == {str(proposal_id)}
+    assert [
+        (e.event.proposal_id, e.event.case_id, e.event.objection_due_on)
+        for e in about_proposal
+        if isinstance(e.event, CaseConsultationStarted)
+    ] == [(proposal_id, case.id, date(2025, 11, 18))] * 2
+    assert len(about_proposal) == 2
     assert topic_of(CaseConsultationStarted) is PUBLICATION_PROPOSALS
+    # ... while the case's own events are only its public ones.
+    assert [type(e.event) for e in told(case.id)] == [CasePublished]
     assert topic_of(CasePublished) is PUBLIC_CASES
-    # Every consultation comes before the case goes public, so a reader of the
-    # desk's topic alone sees its chain of a case's events whole.
-    kinds = [type(e.event) for e in told]
-    assert kinds.index(CasePublished) > max(
-        i for i, kind in enumerate(kinds) if kind is CaseConsultationStarted
-    )

@@ -138,7 +138,9 @@ async def answer(proposal_id: str, request: Request, page: PageOf, backends: Bac
     form = await request.form()
     if not form_token_ok(request, form.get(csrf.FIELD)):
         return form_expired(page)
-    text = str(form.get("text", "")).strip()
+    # A form sends a textarea's line breaks as CRLF (HTML's form encoding): the message
+    # keeps the proposer's lines, not the encoding.
+    text = str(form.get("text", "")).replace("\r\n", "\n").strip()
     in_reply_to = _proposal_id(str(form.get("in_reply_to", "")))
     error: str | None = None
     if not text:
