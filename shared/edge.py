@@ -169,13 +169,16 @@ SUBMISSION = re.compile(
     r"^(/api/v1/municipalities/[^/]+/proposals(/check)?|/[^/]+/propose/[^/]+(/submission)?)/?$"
 )
 PROPOSER_PATHS = ("/api/v1/proposer/", "/status/")
+# The portal's form asking for a lost status link again (it posts to intake's
+# /api/v1/proposer/status-links from the portal's own address).
+LOST_LINK = re.compile(r"^/[^/]+/status-link/?$")
 
 
 def _anonymous_endpoint(scope: Scope) -> str | None:
     path: str = scope["path"]
     if scope["method"] == "POST" and SUBMISSION.match(path):
         return "submission"
-    if path.startswith(PROPOSER_PATHS):
+    if path.startswith(PROPOSER_PATHS) or (scope["method"] == "POST" and LOST_LINK.match(path)):
         return "proposer"
     return None
 
