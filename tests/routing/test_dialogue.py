@@ -143,7 +143,11 @@ def test_the_dialogue_log_keeps_notes_messages_and_answers_in_order(
     routing.write_note(pid, "kyoiku", "学校教育課にも相談する。", staff())
     sent = routing.message_proposer(pid, "kyoiku", "打合せの候補日をお知らせください。", staff())
     message_id = sent.messages_to_proposer[-1]
+    (line,) = routing.inbox("nagasaki", "kyoiku")
+    assert not line.awaiting_department
     assert routing.process(proposal.answered("11月10日の午後はいかがでしょうか。", message_id))
+    (line,) = routing.inbox("nagasaki", "kyoiku")
+    assert line.awaiting_department  # the department's inbox shows the proposer wrote
 
     _, entries = routing.dialogue(pid, "nagasaki", "kyoiku")
     assert [(e.kind, e.department, e.actor_role, e.text) for e in entries] == [

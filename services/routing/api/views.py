@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from uuid import UUID
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from services.routing.application import DialogueEntry, RoutingRecord
 from services.routing.directory import Department
@@ -41,6 +41,9 @@ class RoutingLineView(BaseModel):
     routing_due_on: date
     dialogue_due_on: date | None
     overdue: list[str]
+    awaiting_department: bool = Field(
+        description="The proposer wrote last in the dialogue: their message waits for an answer"
+    )
 
     @classmethod
     def of(cls, line: RoutingLine) -> RoutingLineView:
@@ -55,6 +58,7 @@ class RoutingLineView(BaseModel):
             routing_due_on=line.routing_due_on,
             dialogue_due_on=line.dialogue_due_on,
             overdue=list(line.overdue),
+            awaiting_department=line.awaiting_department,
         )
 
 
