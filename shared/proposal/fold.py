@@ -94,8 +94,6 @@ class ProposalState(BaseModel):
     rejection_explanation: str | None = None
     escalated_by: str | None = None
     incentive_points: float | None = None
-    # Publication (publication_steps.py)
-    case_objection_due_on: date | None = None  # the proposer is consulted on the case
     events_applied: int = 0
     steps: tuple[Step, ...] = ()
 

@@ -12,7 +12,9 @@ from shared.proposal.fold import PROPOSAL_FOLD, ProposalState, require, step
 def consultation_started(
     state: ProposalState | None, event: CaseConsultationStarted, meta: EventMetadata
 ) -> ProposalState:
-    # Aomori 000: 「提案者の正当な利益を害するおそれがある情報等の意見を伺います」.
+    # Aomori 000: 「提案者の正当な利益を害するおそれがある情報等の意見を伺います」. Only a
+    # step: the case and its consultation are publication's to tell (the proposer reads
+    # them there), and publication does not hear its own events.
     due = event.objection_due_on.isoformat()
     return require(state, meta).advanced(
         meta,
@@ -22,5 +24,4 @@ def consultation_started(
             f"公表予定の事例について、ご意見を伺っています（{due}まで）",
             f"The desk asks your view on the case to be published (until {due})",
         ),
-        case_objection_due_on=event.objection_due_on,
     )

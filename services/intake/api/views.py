@@ -124,9 +124,6 @@ class ProposerView(StatusText):
     steps: list[StepView]
     messages: list[MessageView] = Field(description="The dialogue, oldest first")
     may_answer: bool = Field(description="Whether the proposer may write in the dialogue now")
-    case_objection_due_on: date | None = Field(
-        None, description="While the proposer is consulted on the case: the last day to object"
-    )
 
     @classmethod
     def of_state(cls, state: ProposalState) -> ProposerView:
@@ -149,7 +146,6 @@ class ProposerView(StatusText):
             messages=[MessageView(**m.model_dump()) for m in state.dialogue],
             may_answer=not state.status.is_closed
             and any(not m.from_proposer for m in state.dialogue),
-            case_objection_due_on=state.case_objection_due_on,
         )
 
 
