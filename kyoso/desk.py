@@ -51,33 +51,50 @@ def _stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, interrupt)
 
 
-def _dev_staff_tokens(data_dir: Path) -> str:
-    """Staff tokens for a local desk, made once and kept in the data folder."""
-    path = data_dir / "dev-staff-tokens.json"
-    if not path.exists():
-        from services.routing.directory import directory, known_municipalities
+def _dev_staff_accounts() -> list[dict[str, str]]:
+    """Every local staff account, without tokens: for each city the desk serves its desk,
+    each of its departments, its council and an auditor. Nagasaki's desk comes first
+    (`kyoso up` walks the demo register with the first token)."""
+    from services.routing.directory import directory, known_municipalities
 
-        tokens = [
+    cities = sorted(known_municipalities(), key=lambda code: code != "nagasaki")
+    accounts: list[dict[str, str]] = []
+    for code in cities:
+        accounts.append({"role": "desk", "municipality": code, "name": f"{code} desk"})
+        accounts += [
             {
-                "token": secrets.token_urlsafe(24),
-                "role": "desk",
-                "municipality": code,
-                "name": f"{code} desk",
-            }
-            for code in known_municipalities()
-        ]
-        tokens.sort(key=lambda t: t["municipality"] != "nagasaki")  # Nagasaki's desk first
-        tokens += [
-            {
-                "token": secrets.token_urlsafe(24),
                 "role": "department",
-                "municipality": "nagasaki",
+                "municipality": code,
                 "department": department.code,
                 "name": department.name_ja,
             }
-            for department in directory("nagasaki").departments
+            for department in directory(code).departments
         ]
-        path.write_text(json.dumps(tokens, indent=2), encoding="utf-8")
+        accounts.append({"role": "council", "municipality": code, "name": f"{code} council"})
+        accounts.append({"role": "auditor", "municipality": code, "name": f"{code} auditor"})
+    return accounts
+
+
+def _account_key(entry: dict[str, str]) -> tuple[str, str, str]:
+    return (entry["role"], entry["municipality"], entry.get("department", ""))
+
+
+def _dev_staff_tokens(data_dir: Path) -> str:
+    """Staff tokens for a local desk, made once and kept in the data folder; accounts
+    added since (another city's departments, the council, the auditor) are added to an
+    older file, and the tokens already handed out stay as they are."""
+    path = data_dir / "dev-staff-tokens.json"
+    kept: list[dict[str, str]] = (
+        json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+    )
+    have = {_account_key(entry) for entry in kept}
+    missing = [
+        {"token": secrets.token_urlsafe(24), **account}
+        for account in _dev_staff_accounts()
+        if _account_key(account) not in have
+    ]
+    if missing or not path.exists():
+        path.write_text(json.dumps(kept + missing, indent=2, ensure_ascii=False), encoding="utf-8")
         path.chmod(0o600)
     return path.read_text(encoding="utf-8")
 

@@ -63,8 +63,13 @@ def run(args: argparse.Namespace) -> int:
         if live is not None and live.service != name:
             raise LiveServiceUnavailable(f"{args.against} is the {live.service} service")
         # Rebuilt up to where the live ones were, so events recorded in between do not
-        # count as a difference.
-        rebuilt = rebuild_service(SERVICES[name], until=None if live is None else live.positions())
+        # count as a difference, and for the city the live ones were reported for (a
+        # desk's token gives its own city).
+        rebuilt = rebuild_service(
+            SERVICES[name],
+            until=None if live is None else live.positions(),
+            municipality=None if live is None else live.municipality,
+        )
     except (ConfigError, LiveServiceUnavailable) as problem:
         print(f"kyoso rebuild: {problem}", file=sys.stderr)
         return 2

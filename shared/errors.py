@@ -41,3 +41,11 @@ class InvalidValue(DomainError):
 class StateConflict(DomainError):
     """The command is valid, but the state of what it is about does not allow it now
     (a closed routing, a proposal not adopted, a case already published)."""
+
+
+class NotYetHeard(StateConflict):
+    """The command depends on news from another service that has not arrived yet (the
+    services learn of each other's events through the bus, within about a second): the
+    caller should try again shortly, as Retry-After says."""
+
+    retry_after_seconds = 1

@@ -6,6 +6,11 @@ Municipal IT checks that with `kyoso rebuild NAME --against URL`: the running se
 reports its read models (`GET /audit/read-models`: position, row counts and digest, no
 content), and the same read models are rebuilt from the store up to the positions the
 service reported, so events recorded in the meantime cannot make a false difference.
+
+A desk asks for its own city: the live report then covers only the rows of that
+municipality (DESIGN.md §8), and the rebuild is compared for the same municipality.
+The positions stay those of the whole log (they are where the comparison stops, and
+tell how many events the service holds, not what any of them says).
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.declaration import ServiceDeclaration
-from shared.projection import CatchingUpProjection, digest_of, row_counts
+from shared.projection import CatchingUpProjection, Snapshot, digest_of, row_counts
 from shared.settings import CommonSettings, load_settings
 
 
@@ -41,9 +46,15 @@ class ReadModelSummary(BaseModel):
 
     @classmethod
     def of(
-        cls, name: str, projection: CatchingUpProjection, until: int | None = None
+        cls,
+        name: str,
+        projection: CatchingUpProjection,
+        until: int | None = None,
+        municipality: str | None = None,
     ) -> ReadModelSummary:
         position, snapshot = projection.observe(until)
+        if municipality is not None:
+            snapshot = of_municipality(snapshot, municipality)
         return cls(
             name=name, position=position, counts=row_counts(snapshot), digest=digest_of(snapshot)
         )
@@ -59,6 +70,9 @@ class ReadModelsReport(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     service: str
+    municipality: str | None = Field(
+        default=None, description="The city the rows are of (None: every city's)."
+    )
     read_models: list[ReadModelSummary]
 
     def positions(self) -> dict[str, int]:
@@ -71,30 +85,59 @@ class Difference:
     explanation: str
 
 
-def live_report(service: str, application: WithReadModels) -> ReadModelsReport:
-    """The read models a running service answers from, each caught up to the log's end."""
+def of_municipality(snapshot: Snapshot, municipality: str) -> Snapshot:
+    """The rows of one municipality: a row names it, or the proposal state it holds does.
+    A row naming no municipality is no city's, and left out."""
+    return {
+        table: [row for row in rows if _municipality_of(row) == municipality]
+        for table, rows in snapshot.items()
+    }
+
+
+def _municipality_of(row: Mapping[str, Any]) -> object:
+    if "municipality" in row:
+        return row["municipality"]
+    state = row.get("state")
+    return state.get("municipality") if isinstance(state, Mapping) else None
+
+
+def live_report(
+    service: str, application: WithReadModels, municipality: str | None = None
+) -> ReadModelsReport:
+    """The read models a running service answers from, each caught up to the log's end
+    (of `municipality` only, when one is given)."""
     return ReadModelsReport(
         service=service,
+        municipality=municipality,
         read_models=[
-            ReadModelSummary.of(name, projection)
+            ReadModelSummary.of(name, projection, municipality=municipality)
             for name, projection in sorted(application.read_models().items())
         ],
     )
 
 
 def rebuilt_report(
-    service: str, application: WithReadModels, until: Mapping[str, int] | None = None
+    service: str,
+    application: WithReadModels,
+    until: Mapping[str, int] | None = None,
+    municipality: str | None = None,
 ) -> ReadModelsReport:
     """Each read model built afresh from position 0, to `until[name]` (else to the end)."""
     summaries = []
     for name, projection in sorted(application.read_models().items()):
         stop = None if until is None else until.get(name)
-        summaries.append(ReadModelSummary.of(name, projection.rebuilt_from_history(stop), stop))
-    return ReadModelsReport(service=service, read_models=summaries)
+        summaries.append(
+            ReadModelSummary.of(name, projection.rebuilt_from_history(stop), stop, municipality)
+        )
+    return ReadModelsReport(service=service, municipality=municipality, read_models=summaries)
 
 
 def rebuild_service(
-    declaration: ServiceDeclaration, until: Mapping[str, int] | None = None, **overrides: Any
+    declaration: ServiceDeclaration,
+    until: Mapping[str, int] | None = None,
+    *,
+    municipality: str | None = None,
+    **overrides: Any,
 ) -> ReadModelsReport:
     """Open the service's store from its settings (KYOSO_ variables, as the service itself
     reads them) and rebuild its read models; it only reads, so it is safe beside the
@@ -102,7 +145,7 @@ def rebuild_service(
     settings: CommonSettings = load_settings(declaration.settings, **overrides)
     application: Any = declaration.open(settings)
     try:
-        return rebuilt_report(declaration.name, application, until)
+        return rebuilt_report(declaration.name, application, until, municipality)
     finally:
         application.close()
 

@@ -17,6 +17,7 @@ import faust
 from fastapi import APIRouter, FastAPI, Request
 
 from shared.application import ServiceApplication
+from shared.authorisation import DeskOrAuditor as audit_staff
 from shared.bus_trust import RecordChecks
 from shared.clock import Clock, utc_now
 from shared.consumer import ConsumingApplication
@@ -27,7 +28,7 @@ from shared.rebuild import ReadModelsReport, live_report
 from shared.relay import Relay
 from shared.runner import run_relay, serve_http
 from shared.settings import CommonSettings, load_settings
-from shared.staff_auth import StaffDirectory, StaffSettings, desk_staff
+from shared.staff_auth import StaffDirectory, StaffSettings
 from shared.status_tokens import StatusTokens, StatusTokenSettings
 from shared.streams import SupervisedStream, consume_into, faust_app
 from shared.web import ReadinessCheck, add_request_metrics, answer_domain_errors, health_router
@@ -144,11 +145,11 @@ def read_models_router(service: str) -> APIRouter:
     router = APIRouter(prefix="/audit", tags=["operations"])
 
     @router.get("/read-models", summary="読み取りモデルの照合 / The live read models' digests")
-    def read_models(request: Request, staff: desk_staff) -> ReadModelsReport:
-        """Position, row counts and digest of each read model, caught up to the end of the
-        log; no content. They cover every municipality the service serves, so any desk
-        may ask."""
-        return live_report(service, request.app.state.application)
+    def read_models(request: Request, staff: audit_staff) -> ReadModelsReport:
+        """Position, row counts and digest of each read model of the caller's own
+        municipality, caught up to the end of the log; no content. Compare with
+        `kyoso rebuild NAME --against URL`, which rebuilds for the same municipality."""
+        return live_report(service, request.app.state.application, staff.municipality)
 
     return router
 

@@ -22,7 +22,7 @@ from shared.contract.vocabulary import ActorRole
 from shared.municipalities import municipalities
 from shared.settings import SECRET, CommonSettings
 
-StaffRole = Literal["desk", "department", "council"]
+StaffRole = Literal["desk", "department", "council", "auditor"]
 
 
 class StaffToken(BaseModel):

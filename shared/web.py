@@ -16,7 +16,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.errors import DomainError, InvalidValue, NotFound, StateConflict
+from shared.errors import DomainError, InvalidValue, NotFound, NotYetHeard, StateConflict
 
 REQUESTS = Counter("kyoso_http_requests_total", "HTTP requests", ["service", "method", "status"])
 LATENCY = Histogram("kyoso_http_request_seconds", "HTTP request latency", ["service"])
@@ -59,7 +59,10 @@ def answer_domain_errors(app: FastAPI) -> None:
         status = next(
             (STATUS_OF_DOMAIN_ERROR[k] for k in kinds if k in STATUS_OF_DOMAIN_ERROR), 400
         )
-        return error(status, problem.loc, problem.reason)
+        answer = error(status, problem.loc, problem.reason)
+        if isinstance(problem, NotYetHeard):
+            answer.headers["Retry-After"] = str(problem.retry_after_seconds)
+        return answer
 
 
 def health_router(readiness: ReadinessCheck) -> APIRouter:

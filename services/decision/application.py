@@ -28,11 +28,11 @@ from shared.contract import (
     RejectionReason,
 )
 from shared.contract.topics import INTAKE_PROPOSALS, ROUTING_PROPOSALS
-from shared.errors import DomainError, NotFound
+from shared.errors import DomainError, NotFound, NotYetHeard, StateConflict
 from shared.municipalities import today_in_japan
 from shared.observed import ObservedProposal, envelope_from, fold_heard
 from shared.projection import CatchingUpProjection
-from shared.proposal import ProposalState
+from shared.proposal import ProposalState, ProposalStatus
 from shared.settings import CommonSettings
 
 
@@ -156,14 +156,38 @@ class DecisionApplication(ConsumingApplication):
         if found is not None:
             if found.municipality != acting.municipality:
                 raise NotFound(f"no proposal {proposal_id} in {acting.municipality}")
+            self.require_sight(found, decider)
+            _refuse_if_withdrawn(self.proposal_state(proposal_id))
             return found
         return self._started(proposal_id, decider, acting)
+
+    @staticmethod
+    def require_sight(decision: Decision, decider: str) -> None:
+        """A department acts only on the decision of a proposal it took on; for any other
+        department it does not exist (DESIGN.md §8: a department sees only what was
+        routed to it). The council is told why it may not act (409), as before."""
+        if decider != COUNCIL and decider != decision.department:
+            raise NotFound(f"no decision for proposal {decision.id} in {decision.municipality}")
 
     def _started(self, proposal_id: UUID, decider: str, acting: Acting) -> Decision:
         """A new decision on the proposal as heard, if `decider` may start one."""
         state = self.proposal_state(proposal_id)
+        absent = NotFound(f"no proposal {proposal_id} in {acting.municipality}")
         if state is None or state.municipality != acting.municipality:
-            raise NotFound(f"no proposal {proposal_id} in {acting.municipality}")
+            raise absent
+        # A department sees only what was routed to it: anything else is, for it, not
+        # there. (The council is told by Decision.start that it was not escalated.)
+        if decider != COUNCIL and decider not in state.departments:
+            raise absent
+        _refuse_if_withdrawn(state)
+        if decider != COUNCIL and state.status is ProposalStatus.ROUTED:
+            # Routed to this department, and its take-on not heard yet: right after a
+            # take-on, routing's event reaches this service within about a second.
+            raise NotYetHeard(
+                "proposal",
+                f"{state.receipt_number}: decision has not yet heard that {decider} took it "
+                "on; if it did just now, retry in a moment",
+            )
         return Decision.start(state, decider, acting.as_meta())
 
     def _deciding(
@@ -250,6 +274,7 @@ class DecisionApplication(ConsumingApplication):
         acting: Acting,
     ) -> Decision:
         decision = self.decision(proposal_id, acting.municipality)
+        self.require_sight(decision, decider)
         decision.record_incentive(
             decider,
             bonus_points,
@@ -260,3 +285,11 @@ class DecisionApplication(ConsumingApplication):
         )
         self.save(decision)
         return decision
+
+
+def _refuse_if_withdrawn(state: ProposalState | None) -> None:
+    """A withdrawn proposal is not decided: say so, rather than who would decide it."""
+    if state is not None and state.status is ProposalStatus.WITHDRAWN:
+        raise StateConflict(
+            "proposal", f"{state.receipt_number} was withdrawn by the proposer: nothing to decide"
+        )

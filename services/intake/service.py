@@ -6,7 +6,7 @@ import logging
 
 from fastapi import FastAPI
 
-from services.intake.api import desk, pages, proposals, proposer, themes
+from services.intake.api import desk, pages, proposals, proposer, staff, themes
 from services.intake.application import IntakeApplication
 from services.intake.demo_data import load_nagasaki_register, load_nagasaki_themes
 from services.intake.group_commit import SubmissionQueue
@@ -36,7 +36,14 @@ INTAKE = ServiceDeclaration(
     application=IntakeApplication,
     publishes=to_integration_event,
     proposal_aggregate=lambda proposal_id: proposal_id,
-    routers=[proposals.router, proposer.router, themes.router, desk.router, pages.router],
+    routers=[
+        proposals.router,
+        proposer.router,
+        themes.router,
+        desk.router,
+        staff.router,
+        pages.router,
+    ],
     on_start=_on_start,
     workers=[proposer_mail_outbox],
 )

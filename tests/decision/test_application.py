@@ -23,10 +23,11 @@ from shared.contract import (
     ProposalAdopted,
     ProposalEscalated,
     ProposalRejectedAfterReview,
+    ProposalWithdrawn,
     RejectionReason,
 )
-from shared.errors import InvalidValue, NotFound, StateConflict
-from tests.factories import taken_on
+from shared.errors import InvalidValue, NotFound, NotYetHeard, StateConflict
+from tests.factories import envelope, taken_on
 
 DEPARTMENT = Acting.new(ActorRole.DEPARTMENT, "nagasaki")
 THE_COUNCIL = Acting.new(ActorRole.COUNCIL, "nagasaki")
@@ -98,11 +99,10 @@ def test_only_the_department_that_took_the_proposal_on_decides_it(
     decision: DecisionApplication,
 ) -> None:
     proposal_id = taken_on_by(decision)
-    with pytest.raises(StateConflict) as other:
+    # A department the proposal was never routed to does not even learn that it exists
+    # (DESIGN.md §8): the same answer as for a proposal that is not there.
+    with pytest.raises(NotFound, match="no proposal"):
         decision.adopt(proposal_id, "kankyo", AssessmentInputs(), DEPARTMENT)
-    assert other.value.reason == (
-        "NGS-2025-0001 is decided by the department that took it on (kyoiku), not kankyo"
-    )
     with pytest.raises(StateConflict, match="NGS-2025-0001 was not escalated"):
         decision.reject(proposal_id, COUNCIL, [RejectionReason.COST], "x", THE_COUNCIL)
     with pytest.raises(NotFound):
@@ -195,3 +195,46 @@ def test_the_fairness_thresholds_and_an_assessment_without_deciding(
     assert decision.fairness_thresholds("yokohama") is None  # not served
     assessment = decision.assess_fairness("sapporo", AssessmentInputs(occupancy_days=200))
     assert assessment.route.value == "open_call"
+
+
+def test_right_after_take_on_the_department_is_told_to_retry_not_who_decides(
+    decision: DecisionApplication,
+) -> None:
+    """Outside-in finding: routing's take-on reaches decision within about a second; in
+    between, adopt said "decided by the department that took it on (none yet)"."""
+    proposal_id = uuid4()
+    *routed, took_on = taken_on(proposal_id, "kyoiku")
+    assert all(heard(decision, routed))
+    with pytest.raises(NotYetHeard) as early:
+        decision.adopt(proposal_id, "kyoiku", AssessmentInputs(), DEPARTMENT)
+    assert early.value.reason == (
+        "NGS-2025-0001: decision has not yet heard that kyoiku took it on; "
+        "if it did just now, retry in a moment"
+    )
+    assert early.value.retry_after_seconds == 1
+    assert heard(decision, [took_on]) == [True]
+    adopted_now = decision.adopt(proposal_id, "kyoiku", AssessmentInputs(), DEPARTMENT)
+    assert adopted_now.outcome == "adopted"
+
+
+def test_a_withdrawn_proposal_is_said_to_be_withdrawn(decision: DecisionApplication) -> None:
+    proposal_id = uuid4()
+    story = taken_on(proposal_id, "kyoiku")
+    withdrawn = envelope(
+        "intake", proposal_id, 3, ProposalWithdrawn(proposal_id=proposal_id), minute=9
+    )
+    assert all(heard(decision, [*story, withdrawn]))
+    with pytest.raises(StateConflict) as refused:
+        decision.adopt(proposal_id, "kyoiku", AssessmentInputs(), DEPARTMENT)
+    assert refused.value.reason == (
+        "NGS-2025-0001 was withdrawn by the proposer: nothing to decide"
+    )
+    # Escalated first, withdrawn after: the council is told the same.
+    other = uuid4()
+    assert all(heard(decision, taken_on(other, "kyoiku")))
+    decision.escalate(other, "kyoiku", "部局横断の判断が必要", DEPARTMENT)
+    assert heard(
+        decision, [envelope("intake", other, 3, ProposalWithdrawn(proposal_id=other), minute=9)]
+    ) == [True]
+    with pytest.raises(StateConflict, match="was withdrawn by the proposer"):
+        decision.adopt(other, COUNCIL, AssessmentInputs(), THE_COUNCIL)

@@ -97,7 +97,7 @@ async def test_a_decline_is_rerouted_the_desk_stays_responsible_and_every_hop_is
     pid = await desk.submit_and_accept(body)
     assert (await desk.routed(pid))["lead_department"] == "bunka-kanko"
     not_theirs = await desk.routing.post(f"{ROUTINGS}/{pid}/take-on", headers=bearer(EDUCATION))
-    assert not_theirs.status_code == 409
+    assert not_theirs.status_code == 404  # not routed to it: for it, not there (DESIGN §8)
     no_reason = await desk.routing.post(
         f"{ROUTINGS}/{pid}/decline", json={"reason": ""}, headers=bearer(CULTURE)
     )

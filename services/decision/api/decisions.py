@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, HTTPException
 
 from services.decision.api.dependencies import (
-    CouncilStaff,
+    CouncilReader,
     DeciderStaff,
+    DecisionReader,
     Decisions,
     Staff,
     decider_of,
@@ -16,10 +18,25 @@ from services.decision.api.dependencies import (
 from services.decision.api.views import CouncilLine, DecisionView
 from services.decision.commands import Adoption, Escalation, Incentive, Rejection
 from services.decision.fairness import Thresholds
+from shared.authorisation import require_sight
 from shared.contract import Assessment, AssessmentInputs
 from shared.staff_auth import CorrelationId, staff_acting
 
 router = APIRouter(prefix="/api/v1/municipalities/{municipality}", tags=["decision"])
+
+# A department's first act right after its take-on can come before routing's word of it.
+NOT_YET_HEARD: dict[int | str, dict[str, Any]] = {
+    409: {
+        "description": "The state does not allow it now (decided, escalated, withdrawn); or "
+        "decision has not yet heard the department's take-on: retry after Retry-After",
+        "headers": {
+            "Retry-After": {
+                "schema": {"type": "integer"},
+                "description": "Seconds to wait before trying again (only when not yet heard)",
+            }
+        },
+    }
+}
 
 
 def _view(decisions: Decisions, proposal_id: UUID, municipality: str) -> DecisionView:
@@ -46,19 +63,33 @@ def fairness_assess(
 
 @router.get("/council/inbox", summary="推進会議の案件 / Escalated proposals awaiting the council")
 def council_inbox(
-    municipality: str, decisions: Decisions, staff: CouncilStaff
+    municipality: str, decisions: Decisions, staff: CouncilReader
 ) -> list[CouncilLine]:
     return [CouncilLine.of(waiting) for waiting in decisions.awaiting_council(municipality)]
 
 
 @router.get("/decisions/{proposal_id}", summary="One proposal's decision, with its history")
 def decision_of(
-    municipality: str, proposal_id: UUID, decisions: Decisions, staff: Staff
+    municipality: str, proposal_id: UUID, decisions: Decisions, staff: DecisionReader
 ) -> DecisionView:
+    """The desk and the auditor read every decision of their city, the department only
+    the one on what it took on, the council only what was escalated to it; for anyone
+    else there is none (404)."""
+    decision = decisions.decision(proposal_id, municipality)
+    require_sight(
+        staff,
+        [decision.department],
+        f"no decision for proposal {proposal_id} in {municipality}",
+        escalated=decision.escalated,
+    )
     return _view(decisions, proposal_id, municipality)
 
 
-@router.post("/decisions/{proposal_id}/adopt", summary="実施 / Adopt, with the fairness assessment")
+@router.post(
+    "/decisions/{proposal_id}/adopt",
+    summary="実施 / Adopt, with the fairness assessment",
+    responses=NOT_YET_HEARD,
+)
 def adopt(
     municipality: str,
     proposal_id: UUID,
@@ -80,7 +111,11 @@ def adopt(
     return _view(decisions, proposal_id, municipality)
 
 
-@router.post("/decisions/{proposal_id}/reject", summary="不実施 / Reject, with reasons")
+@router.post(
+    "/decisions/{proposal_id}/reject",
+    summary="不実施 / Reject, with reasons",
+    responses=NOT_YET_HEARD,
+)
 def reject(
     municipality: str,
     proposal_id: UUID,
@@ -99,7 +134,11 @@ def reject(
     return _view(decisions, proposal_id, municipality)
 
 
-@router.post("/decisions/{proposal_id}/escalate", summary="推進会議へ / Escalate to the council")
+@router.post(
+    "/decisions/{proposal_id}/escalate",
+    summary="推進会議へ / Escalate to the council",
+    responses=NOT_YET_HEARD,
+)
 def escalate(
     municipality: str,
     proposal_id: UUID,

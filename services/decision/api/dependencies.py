@@ -8,6 +8,7 @@ from fastapi import Depends, HTTPException, Request
 
 from services.decision.application import DecisionApplication
 from services.decision.domain import COUNCIL
+from shared.authorisation import Reader
 from shared.staff_auth import DeskStaff, StaffToken, staff_dependency
 
 
@@ -18,7 +19,10 @@ async def get_decision(request: Request) -> DecisionApplication:
 
 Decisions = Annotated[DecisionApplication, Depends(get_decision)]
 Staff = Annotated[StaffToken, Depends(staff_dependency("desk", "department", "council"))]
-CouncilStaff = Annotated[StaffToken, Depends(staff_dependency("council"))]
+# Who may read decisions (each then narrowed to what the caller sees): the auditor too.
+DecisionReader = Reader
+# The council's inbox: the council, and the desk and the auditor, who read all of it.
+CouncilReader = Annotated[StaffToken, Depends(staff_dependency("council", "desk", "auditor"))]
 
 
 def _decider(
@@ -48,4 +52,12 @@ def decider_of(staff: StaffToken) -> str:
     return staff.department
 
 
-__all__ = ["CouncilStaff", "DeciderStaff", "Decisions", "DeskStaff", "Staff", "decider_of"]
+__all__ = [
+    "CouncilReader",
+    "DeciderStaff",
+    "DecisionReader",
+    "Decisions",
+    "DeskStaff",
+    "Staff",
+    "decider_of",
+]

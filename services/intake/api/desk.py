@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Response
 from services.intake.api.dependencies import DeskStaff, Intake
 from services.intake.api.views import DeskProposalLine, DeskProposalView
 from services.intake.commands import Screening
+from shared.authorisation import DeskOrAuditor
 from shared.paging import PAGED, Paging, paged
 from shared.proposal import ProposalStatus
 from shared.staff_auth import CorrelationId, staff_acting
@@ -21,7 +22,7 @@ router = APIRouter(prefix="/api/v1/municipalities/{municipality}/desk", tags=["d
 def inbox(
     municipality: str,
     intake: Intake,
-    staff: DeskStaff,
+    staff: DeskOrAuditor,
     page: Paging,
     response: Response,
     status: Annotated[
@@ -35,7 +36,7 @@ def inbox(
 
 @router.get("/proposals/{proposal_id}", summary="The whole proposal, with contact details")
 def proposal(
-    municipality: str, proposal_id: UUID, intake: Intake, staff: DeskStaff
+    municipality: str, proposal_id: UUID, intake: Intake, staff: DeskOrAuditor
 ) -> DeskProposalView:
     return DeskProposalView.of(intake.proposal(proposal_id, municipality=municipality))
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, status
 from services.publication.api.dependencies import DeskStaff, Publication
 from services.publication.api.views import DeskCaseView
 from services.publication.commands import CaseCorrection, CaseDraft, CaseRevision, Reason
+from shared.authorisation import DeskOrAuditor
 from shared.staff_auth import CorrelationId, staff_acting
 
 router = APIRouter(prefix="/api/v1/municipalities/{municipality}/desk/cases", tags=["desk"])
@@ -19,7 +20,9 @@ def _sections(body: CaseDraft | CaseRevision) -> list[dict[str, object]]:
 
 
 @router.get("", summary="Cases of this municipality, drafts included")
-def all_cases(municipality: str, publication: Publication, staff: DeskStaff) -> list[DeskCaseView]:
+def all_cases(
+    municipality: str, publication: Publication, staff: DeskOrAuditor
+) -> list[DeskCaseView]:
     return [DeskCaseView.of(case) for case in publication.cases(municipality)]
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.routing.api.dependencies import DeskStaff, RoutingApp
+from services.routing.api.dependencies import DeskOrAuditor, RoutingApp
 from services.routing.api.views import Dashboard
 
 router = APIRouter(prefix="/api/v1/municipalities/{municipality}", tags=["dashboard"])
 
 
 @router.get("/dashboard", summary="窓口ダッシュボード / The desk's dashboard")
-def dashboard(municipality: str, routing: RoutingApp, staff: DeskStaff) -> Dashboard:
+def dashboard(municipality: str, routing: RoutingApp, staff: DeskOrAuditor) -> Dashboard:
     return Dashboard.of(routing.dashboard(municipality))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Request
 
 from services.routing.application import RoutingApplication
+from shared.authorisation import DepartmentStaff, DeskOrAuditor
 from shared.staff_auth import DeskStaff, StaffToken, staff_dependency
 
 
@@ -16,25 +17,16 @@ async def get_routing(request: Request) -> RoutingApplication:
 
 
 RoutingApp = Annotated[RoutingApplication, Depends(get_routing)]
+# Who works on routings: the desk, and a department on what was routed to it.
 Staff = Annotated[StaffToken, Depends(staff_dependency("desk", "department"))]
+# Who reads them: the same, and the auditor.
+RoutingReader = Annotated[StaffToken, Depends(staff_dependency("desk", "department", "auditor"))]
 
-
-def department_of(
-    staff: Annotated[StaffToken, Depends(staff_dependency("department"))],
-) -> StaffToken:
-    if not staff.department:
-        raise HTTPException(
-            403,
-            detail=[
-                {
-                    "loc": ["header", "Authorization"],
-                    "msg": "this department token names no department",
-                }
-            ],
-        )
-    return staff
-
-
-DepartmentStaff = Annotated[StaffToken, Depends(department_of)]
-
-__all__ = ["DepartmentStaff", "DeskStaff", "RoutingApp", "Staff"]
+__all__ = [
+    "DepartmentStaff",
+    "DeskOrAuditor",
+    "DeskStaff",
+    "RoutingApp",
+    "RoutingReader",
+    "Staff",
+]

@@ -6,7 +6,13 @@ from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Response, status
 
-from services.routing.api.dependencies import DepartmentStaff, DeskStaff, RoutingApp, Staff
+from services.routing.api.dependencies import (
+    DepartmentStaff,
+    DeskStaff,
+    RoutingApp,
+    RoutingReader,
+    Staff,
+)
 from services.routing.api.views import (
     DepartmentView,
     DialogueView,
@@ -16,6 +22,8 @@ from services.routing.api.views import (
 from services.routing.application import RoutingApplication
 from services.routing.commands import Decline, DialogueText, Milestone, Reassignment, StatusLine
 from services.routing.directory import directory, known_municipalities
+from services.routing.domain import Routing
+from shared.authorisation import department_named, require_sight
 from shared.paging import PAGED, Paging, paged
 from shared.staff_auth import CorrelationId, StaffToken, staff_acting
 
@@ -46,7 +54,7 @@ def inbox(
     municipality: str,
     department: str,
     routing: RoutingApp,
-    staff: Staff,
+    staff: RoutingReader,
     page: Paging,
     response: Response,
 ) -> list[RoutingLineView]:
@@ -63,9 +71,23 @@ def inbox(
 
 @router.get("/routings/{proposal_id}", summary="The routing of one proposal, with every hop")
 def routing_of(
-    municipality: str, proposal_id: UUID, routing: RoutingApp, staff: Staff
+    municipality: str, proposal_id: UUID, routing: RoutingApp, staff: RoutingReader
 ) -> RoutingView:
+    _seen(routing, proposal_id, municipality, staff)
     return _view(routing, proposal_id, municipality)
+
+
+def _seen(
+    routing: RoutingApplication, proposal_id: UUID, municipality: str, staff: StaffToken
+) -> Routing:
+    """The proposal's routing, if the caller may see it: the desk and the auditor every
+    one of their city, a department only one routed to it (else, for it, there is none:
+    the same 404 as for a proposal that does not exist)."""
+    found = routing.routing(proposal_id, municipality)
+    require_sight(
+        staff, found.departments, f"no routing for proposal {proposal_id} in {municipality}"
+    )
+    return found
 
 
 def _view(routing: RoutingApplication, proposal_id: UUID, municipality: str) -> RoutingView:
@@ -82,6 +104,7 @@ def take_on(
     staff: DepartmentStaff,
     correlation_id: CorrelationId = None,
 ) -> RoutingView:
+    _seen(routing, proposal_id, municipality, staff)
     assert staff.department is not None
     routing.take_on(proposal_id, staff.department, staff_acting(staff, correlation_id))
     return _view(routing, proposal_id, municipality)
@@ -98,9 +121,26 @@ def decline(
     staff: DepartmentStaff,
     correlation_id: CorrelationId = None,
 ) -> RoutingView:
+    _seen(routing, proposal_id, municipality, staff)
     assert staff.department is not None
     routing.decline(proposal_id, staff.department, body.reason, staff_acting(staff, correlation_id))
-    return _view(routing, proposal_id, municipality)
+    return _as_it_left(_view(routing, proposal_id, municipality))
+
+
+def _as_it_left(view: RoutingView) -> RoutingView:
+    """The routing as the department that declined it left it: where the proposal went
+    next is no longer routed to it, so it is not told (DESIGN.md §8)."""
+    declined = max(
+        i for i, hop in enumerate(view.history) if hop.event == "routing.proposal.declined"
+    )
+    return view.model_copy(
+        update={
+            "stage": "declined",
+            "lead_department": None,
+            "departments": [],
+            "history": view.history[: declined + 1],
+        }
+    )
 
 
 @router.post("/routings/{proposal_id}/reassign", summary="窓口が振り直す / The desk reassigns")
@@ -127,6 +167,7 @@ def milestone(
     staff: Staff,
     correlation_id: CorrelationId = None,
 ) -> RoutingView:
+    _seen(routing, proposal_id, municipality, staff)
     routing.reach_milestone(
         proposal_id, body.milestone.value, body.note, staff_acting(staff, correlation_id)
     )
@@ -144,6 +185,7 @@ def status_line(
     staff: Staff,
     correlation_id: CorrelationId = None,
 ) -> RoutingView:
+    _seen(routing, proposal_id, municipality, staff)
     routing.set_status_line(proposal_id, body.ja, body.en, staff_acting(staff, correlation_id))
     return _view(routing, proposal_id, municipality)
 
@@ -152,21 +194,10 @@ def status_line(
 
 
 def _writer(staff: StaffToken) -> str | None:
-    """Who writes in the dialogue log: the token's department, or the desk (None). A
-    department token that names no department is nobody's: it never passes for the desk."""
-    if staff.role != "department":
-        return None
-    if not staff.department:
-        raise HTTPException(
-            403,
-            detail=[
-                {
-                    "loc": ["header", "Authorization"],
-                    "msg": "this department token names no department",
-                }
-            ],
-        )
-    return staff.department
+    """Who writes in (or reads) the dialogue log: the token's department, or the desk and
+    the auditor (None: the whole log of their city). A department token that names no
+    department is nobody's: it never passes for the desk (403)."""
+    return department_named(staff) if staff.role == "department" else None
 
 
 def _dialogue(
@@ -180,9 +211,11 @@ def _dialogue(
     summary="対話の記録 / The dialogue log: notes, messages to and from the proposer",
 )
 def dialogue(
-    municipality: str, proposal_id: UUID, routing: RoutingApp, staff: Staff
+    municipality: str, proposal_id: UUID, routing: RoutingApp, staff: RoutingReader
 ) -> DialogueView:
-    """For the desk and the departments the proposal is with (any other gets 404)."""
+    """For the desk, the auditor and the departments the proposal is with (any other
+    department gets 404, as for a proposal that does not exist)."""
+    _seen(routing, proposal_id, municipality, staff)
     return _dialogue(routing, proposal_id, municipality, staff)
 
 
@@ -199,6 +232,7 @@ def note(
     staff: Staff,
     correlation_id: CorrelationId = None,
 ) -> DialogueView:
+    _seen(routing, proposal_id, municipality, staff)
     routing.write_note(proposal_id, _writer(staff), body.text, staff_acting(staff, correlation_id))
     return _dialogue(routing, proposal_id, municipality, staff)
 
@@ -217,6 +251,7 @@ def message(
     correlation_id: CorrelationId = None,
 ) -> DialogueView:
     """From the department that took the proposal on, or from the desk."""
+    _seen(routing, proposal_id, municipality, staff)
     routing.message_proposer(
         proposal_id, _writer(staff), body.text, staff_acting(staff, correlation_id)
     )

@@ -1,0 +1,73 @@
+"""The whole proposal for the city's staff who may see it: the desk and the auditor every
+proposal of their city, a department what was routed to it, the council what was
+escalated to it (DESIGN.md §8); and the proposal's history for the desk and the auditor."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from services.intake.api.dependencies import Intake
+from services.intake.api.views import DeskProposalView
+from shared.authorisation import DeskOrAuditor, Reader, require_sight
+from shared.contract import Envelope
+
+router = APIRouter(prefix="/api/v1/municipalities/{municipality}/proposals", tags=["staff"])
+
+
+@router.get(
+    "/{proposal_id}",
+    summary="提案の全文 / The whole proposal, for the staff who may see it",
+)
+def proposal_for_staff(
+    municipality: str, proposal_id: UUID, intake: Intake, staff: Reader
+) -> DeskProposalView:
+    """Content, proposer, contact details and the protected part. A department sees a
+    proposal only while it is routed to it (routing's word, as intake heard it), the
+    council only once it was escalated; for anyone else it does not exist (404)."""
+    proposal = intake.proposal(proposal_id, municipality=municipality)
+    if staff.role in ("department", "council"):
+        state = intake.state(proposal_id)
+        require_sight(
+            staff,
+            state.departments,
+            f"proposal {proposal_id} does not exist",
+            escalated=state.escalated_by is not None,
+        )
+    return DeskProposalView.of(proposal)
+
+
+class HistoryStep(BaseModel):
+    """One event of the proposal, as the auditor reads it: who did what, when."""
+
+    at: datetime
+    service: str
+    actor_role: str
+    event: str
+    details: dict[str, object]
+
+    @classmethod
+    def of(cls, envelope: Envelope) -> HistoryStep:
+        return cls(
+            at=envelope.meta.time,
+            service=envelope.meta.service,
+            actor_role=envelope.meta.actor_role.value,
+            event=envelope.event.event_type,
+            details=envelope.event.model_dump(mode="json", exclude={"proposal_id"}),
+        )
+
+
+@router.get(
+    "/{proposal_id}/history",
+    summary="提案の経過 / The proposal's whole history (desk, auditor)",
+)
+def proposal_history(
+    municipality: str, proposal_id: UUID, intake: Intake, staff: DeskOrAuditor
+) -> list[HistoryStep]:
+    """Intake's events of the proposal and what routing and decision said of it since, in
+    the order it happened, as `kyoso replay` tells it."""
+    intake.proposal(proposal_id, municipality=municipality)
+    return [HistoryStep.of(envelope) for envelope in intake.history(proposal_id)]
