@@ -1,6 +1,7 @@
 """`kyoso up`: the whole desk on one machine, on the embedded default.
 
-Starts the local broker, then every service as its own process with exactly the command
+Starts the local broker and the local OpenID Connect provider (tools/local-idp, with the
+demo staff of every city), then every service as its own process with exactly the command
 its container runs (`kyoso service NAME`), waits until each answers /readyz, prints where
 to look, and on Ctrl-C stops the services first (they finish their relays) and the
 broker last. Stores are SQLite files under KYOSO_DATA_DIR, so the next start keeps every
@@ -21,12 +22,16 @@ from pathlib import Path
 from types import FrameType
 
 from kyoso.demo import walk_nagasaki_register
+from kyoso.local_idp import DemoStaff, LocalIdentityProvider, kept_demo_staff
 from services.registry import PROCESSES
 from shared.broker import LocalBroker
 from shared.mail_catcher import MailCatcher
 from shared.settings import CommonSettings, load_settings
 
 READY_TIMEOUT_SECONDS = 60.0
+IDP_PORT = (
+    8009  # KYOSO_IDP_PORT; a fixed port keeps the issuer (and signed-in staff) across restarts
+)
 
 
 def run_broker(host: str, port: int) -> int:
@@ -51,52 +56,56 @@ def _stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, interrupt)
 
 
-def _dev_staff_accounts() -> list[dict[str, str]]:
-    """Every local staff account, without tokens: for each city the desk serves its desk,
-    each of its departments, its council and an auditor. Nagasaki's desk comes first
-    (`kyoso up` walks the demo register with the first token)."""
-    from services.routing.directory import directory, known_municipalities
-
-    cities = sorted(known_municipalities(), key=lambda code: code != "nagasaki")
-    accounts: list[dict[str, str]] = []
-    for code in cities:
-        accounts.append({"role": "desk", "municipality": code, "name": f"{code} desk"})
-        accounts += [
-            {
-                "role": "department",
-                "municipality": code,
-                "department": department.code,
-                "name": department.name_ja,
-            }
-            for department in directory(code).departments
-        ]
-        accounts.append({"role": "council", "municipality": code, "name": f"{code} council"})
-        accounts.append({"role": "auditor", "municipality": code, "name": f"{code} auditor"})
-    return accounts
-
-
-def _account_key(entry: dict[str, str]) -> tuple[str, str, str]:
-    return (entry["role"], entry["municipality"], entry.get("department", ""))
-
-
-def _dev_staff_tokens(data_dir: Path) -> str:
-    """Staff tokens for a local desk, made once and kept in the data folder; accounts
-    added since (another city's departments, the council, the auditor) are added to an
-    older file, and the tokens already handed out stay as they are."""
-    path = data_dir / "dev-staff-tokens.json"
-    kept: list[dict[str, str]] = (
-        json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
-    )
-    have = {_account_key(entry) for entry in kept}
-    missing = [
-        {"token": secrets.token_urlsafe(24), **account}
-        for account in _dev_staff_accounts()
-        if _account_key(account) not in have
-    ]
-    if missing or not path.exists():
-        path.write_text(json.dumps(kept + missing, indent=2, ensure_ascii=False), encoding="utf-8")
+def _kept_secret(path: Path) -> str:
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(32), encoding="utf-8")
         path.chmod(0o600)
-    return path.read_text(encoding="utf-8")
+    return path.read_text(encoding="utf-8").strip()
+
+
+def _start_local_idp(
+    env: dict[str, str], data_dir: Path, portal_url: str
+) -> tuple[LocalIdentityProvider, list[DemoStaff]]:
+    """The local provider with the demo staff (kept in the data folder), the portal its
+    client; the services and the portal are told to trust it."""
+    staff_file, people = kept_demo_staff(data_dir)
+    idp = LocalIdentityProvider(
+        port=int(env.get("KYOSO_IDP_PORT", IDP_PORT)),
+        staff_file=staff_file,
+        portal_client_secret=_kept_secret(data_dir / "local-idp-portal-secret"),
+        redirect_uris=[f"{portal_url}/staff/callback"],
+        post_logout_uris=[f"{portal_url}/staff/signed-out"],
+        keys_file=data_dir / "local-idp-keys.json",
+        log_path=data_dir / "local-idp.log",
+    ).start()
+    env["KYOSO_OIDC_ISSUER"] = idp.issuer
+    env["KYOSO_PORTAL_OIDC_CLIENT_SECRET"] = idp.portal_client_secret
+    return idp, people
+
+
+def _demo_tokens(idp: LocalIdentityProvider, people: list[DemoStaff]) -> str:
+    """Access tokens of Nagasaki's desk and departments, by client credentials, for the
+    demo data's walk through the APIs (the same tokens any script would use)."""
+    tokens = [
+        {
+            "token": idp.client_credentials_token(p.login, p.password),
+            "role": p.role,
+            "municipality": p.municipality,
+            "department": p.department,
+        }
+        for p in people
+        if p.municipality == "nagasaki" and p.role in ("desk", "department")
+    ]
+    return json.dumps(tokens)
+
+
+def _how_to_sign_in(people: list[DemoStaff], portal_url: str) -> str:
+    lines = [
+        f"職員サインイン Staff sign-in   {portal_url}/staff  (local provider; demo staff):",
+        f"  {'login ログイン名':<28} {'password パスワード':<20} role        department",
+    ]
+    lines += [f"  {p.login:<28} {p.password:<20} {p.role:<11} {p.department or ''}" for p in people]
+    return "\n".join(lines)
 
 
 def _ready(url: str) -> bool:
@@ -115,7 +124,6 @@ def bring_up(broker_port: int, demo_data: bool) -> int:
     env.setdefault("KYOSO_DATA_DIR", str(data_dir))
     env["KYOSO_KAFKA_BOOTSTRAP_SERVERS"] = f"127.0.0.1:{broker_port}"
     env.setdefault("KYOSO_DEMO_DATA", "true" if demo_data else "false")
-    env.setdefault("KYOSO_STAFF_TOKENS", _dev_staff_tokens(data_dir))
     env.setdefault("KYOSO_KAFKA_SESSION_TIMEOUT_SECONDS", "2")  # fast group joins on Tansu
     catcher = None
     if not env.get("KYOSO_SMTP_HOST"):
@@ -128,12 +136,27 @@ def bring_up(broker_port: int, demo_data: bool) -> int:
         )
 
     _stop_on_sigterm()
-    broker = LocalBroker(port=broker_port, log_path=data_dir / "broker.log").start()
-    children: dict[str, subprocess.Popen[bytes]] = {}
     urls = {
         name: f"http://127.0.0.1:{env.get(s.port_variable, str(s.default_port))}"
         for name, s in PROCESSES.items()
     }
+    idp: LocalIdentityProvider | None = None
+    people: list[DemoStaff] = []
+    if not env.get("KYOSO_OIDC_ISSUER"):
+        # No provider of the city's named: the local one, with the demo staff.
+        portal_base = (
+            env.get("KYOSO_PORTAL_OIDC_REDIRECT_BASE_URL")
+            or env.get("KYOSO_PORTAL_PUBLIC_BASE_URL")
+            or urls["portal"]
+        ).rstrip("/")
+        idp, people = _start_local_idp(env, data_dir, portal_base)
+    try:
+        broker = LocalBroker(port=broker_port, log_path=data_dir / "broker.log").start()
+    except BaseException:
+        if idp is not None:
+            idp.stop()
+        raise
+    children: dict[str, subprocess.Popen[bytes]] = {}
     # The portal calls the services where they listen, and intake's status links open it.
     env.setdefault("KYOSO_INTAKE_URL", urls["intake"])
     env.setdefault("KYOSO_ROUTING_URL", urls["routing"])
@@ -157,10 +180,15 @@ def bring_up(broker_port: int, demo_data: bool) -> int:
                     print(f"kyoso: {name} did not become ready at {base}/readyz", file=sys.stderr)
                     return 1
                 time.sleep(0.2)
-        if env["KYOSO_DEMO_DATA"] == "true":
+        staff_tokens = env.get("KYOSO_STAFF_TOKENS") or (
+            _demo_tokens(idp, people) if idp is not None else "[]"
+        )
+        if env["KYOSO_DEMO_DATA"] == "true" and staff_tokens != "[]":
             print("Taking Nagasaki's registered proposals through the desk…", flush=True)
-            walk_nagasaki_register(urls, env["KYOSO_STAFF_TOKENS"])
-        desk_token = json.loads(env["KYOSO_STAFF_TOKENS"])[0]["token"]
+            walk_nagasaki_register(urls, staff_tokens)
+        desk_token = next(
+            (t["token"] for t in json.loads(staff_tokens) if t["role"] == "desk"), "(none)"
+        )
         mail_goes_to = f"kept in {catcher.folder} (not sent)" if catcher else env["KYOSO_SMTP_HOST"]
         print(
             "\n共創窓口 Kyoso Desk is up.\n"
@@ -176,9 +204,13 @@ def bring_up(broker_port: int, demo_data: bool) -> int:
             f"  Kafka broker              127.0.0.1:{broker_port} (topics {settings.topic_prefix}.*)\n"
             f"  Stores                    {data_dir}\n"
             f"  E-mail to proposers       {mail_goes_to}\n"
+            f"  Identity provider 認証     {env['KYOSO_OIDC_ISSUER'] or '(none)'}\n"
             f"  Nagasaki desk token       {desk_token}\n"
-            f"  Staff tokens              {data_dir / 'dev-staff-tokens.json'}\n"
-            "Ctrl-C stops everything; accepted proposals are kept for the next start.\n",
+            "    (an access token of nagasaki-desk for one hour; scripts get theirs by client\n"
+            "     credentials: client_id = login, client_secret = password, resource\n"
+            "     urn:kyoso:desk)\n"
+            + (_how_to_sign_in(people, urls["portal"]) + "\n" if people else "")
+            + "Ctrl-C stops everything; accepted proposals are kept for the next start.\n",
             flush=True,
         )
         while all(child.poll() is None for child in children.values()):
@@ -199,5 +231,7 @@ def bring_up(broker_port: int, demo_data: bool) -> int:
             except subprocess.TimeoutExpired:
                 child.kill()
         broker.stop()
+        if idp is not None:
+            idp.stop()
         if catcher is not None:
             catcher.stop()

@@ -61,6 +61,8 @@ def history_from_stores(proposal: UUID | str, settings: CommonSettings) -> Propo
                             service=service,
                             actor_role=meta.get("role"),
                             name=type(domain_event).__qualname__,
+                            actor_subject=meta.get("subject"),
+                            actor_name=meta.get("name"),
                         )
                     )
         if not envelopes:

@@ -15,11 +15,27 @@ class Acting:
     municipality: str
     correlation_id: str
     causation_id: str | None = None
+    # The person (DESIGN.md §8 "Every event a person causes names the person"): the
+    # identity provider's `sub` and display name; None for the system and the proposer.
+    subject: str | None = None
+    name: str | None = None
 
     @classmethod
-    def new(cls, role: ActorRole, municipality: str, correlation_id: str | None = None) -> Acting:
+    def new(
+        cls,
+        role: ActorRole,
+        municipality: str,
+        correlation_id: str | None = None,
+        *,
+        subject: str | None = None,
+        name: str | None = None,
+    ) -> Acting:
         return cls(
-            role=role, municipality=municipality, correlation_id=correlation_id or str(uuid4())
+            role=role,
+            municipality=municipality,
+            correlation_id=correlation_id or str(uuid4()),
+            subject=subject,
+            name=name,
         )
 
     @classmethod
@@ -39,4 +55,8 @@ class Acting:
     def as_meta(self) -> dict[str, str | None]:
         meta = asdict(self)
         meta["role"] = self.role.value
+        # Stored only when a person acts: the system's events keep the shape they had.
+        for personal in ("subject", "name"):
+            if meta[personal] is None:
+                del meta[personal]
         return meta

@@ -24,7 +24,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -47,7 +47,9 @@ def guard_the_edge(app: FastAPI, settings: CommonSettings) -> None:
         RateLimits,
         buckets=TokenBuckets(settings.rate_limit_per_minute, settings.rate_limit_burst),
     )
-    app.add_middleware(SecurityHeaders, docs_paths=_docs_paths(app))
+    app.add_middleware(
+        SecurityHeaders, docs_paths=_docs_paths(app), page_policy=page_policy(settings)
+    )
 
 
 # -- errors ---------------------------------------------------------------------------
@@ -277,6 +279,21 @@ PAGE_POLICY = "; ".join(
     ]
 )
 
+
+def page_policy(settings: CommonSettings) -> str:
+    """The pages' policy. A service whose staff sign in at an OpenID Connect provider
+    (the portal) also lets its forms lead there: signing out posts a form whose answer
+    sends the browser on to the provider's end-session endpoint (RP-initiated logout), and
+    browsers hold form-action to every redirect of a form's submission."""
+    issuer = str(getattr(settings, "oidc_issuer", "") or "")
+    parts = urlsplit(issuer)
+    if not (parts.scheme in ("http", "https") and parts.netloc):
+        return PAGE_POLICY
+    return PAGE_POLICY.replace(
+        "form-action 'self'", f"form-action 'self' {parts.scheme}://{parts.netloc}"
+    )
+
+
 # /docs (Swagger UI) and /redoc load their code from the CDN FastAPI names and fetch the
 # service's /openapi.json; their one inline start-up script is allowed by its hash,
 # computed from the page as it is sent. Nothing else runs there, and no one frames them.
@@ -324,9 +341,12 @@ def _private(scope: Scope) -> bool:
 
 
 class SecurityHeaders:
-    def __init__(self, app: ASGIApp, docs_paths: frozenset[str]) -> None:
+    def __init__(
+        self, app: ASGIApp, docs_paths: frozenset[str], page_policy: str = PAGE_POLICY
+    ) -> None:
         self.app = app
         self.docs_paths = docs_paths
+        self.page_policy = page_policy
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -339,7 +359,7 @@ class SecurityHeaders:
 
         async def send_protected(message: Message) -> None:
             if message["type"] == "http.response.start":
-                _protect(message, PAGE_POLICY, private)
+                _protect(message, self.page_policy, private)
             await send(message)
 
         await self.app(scope, receive, send_protected)

@@ -179,7 +179,7 @@ def create_app(
     app.state.settings = settings
     app.state.clock = clock
     if isinstance(settings, StaffSettings):
-        app.state.staff = StaffDirectory(settings.staff_tokens)
+        app.state.staff = StaffDirectory(settings.staff_tokens, settings.token_verifier())
     if isinstance(settings, StatusTokenSettings):
         app.state.status_tokens = StatusTokens(settings.status_key())
 

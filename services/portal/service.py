@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
 
-from services.portal.api import proposer, proposing, public
+from services.portal.api import proposer, proposing, public, staff_sign_in
 from services.portal.application import SERVICE, PortalApplication
 from services.portal.backends import client_lifespan
 from services.portal.settings import PortalSettings
@@ -30,6 +30,7 @@ def _no_proposal_aggregate(proposal_id: UUID) -> UUID:
 def _on_start(app: FastAPI, settings: PortalSettings, portal: PortalApplication) -> None:
     app.state.csrf = CsrfTokens(settings.csrf_key())
     app.state.staff_sessions = StaffSessions(settings.session_key())
+    app.state.staff_verifier = staff_sign_in.verifier_for(settings)
 
 
 def _to_the_sign_in(request: Request, required: SignInRequired) -> Response:
@@ -48,7 +49,13 @@ PORTAL = ServiceDeclaration(
     proposal_aggregate=_no_proposal_aggregate,
     # The proposer's and the proposing pages come before the public ones, whose
     # `/{city}/…` addresses would otherwise also match `/status/…`.
-    routers=[client_lifespan(), proposer.router, proposing.router, public.router],
+    routers=[
+        client_lifespan(),
+        staff_sign_in.router,  # /staff/… before the public `/{city}/…` addresses
+        proposer.router,
+        proposing.router,
+        public.router,
+    ],
     on_start=_on_start,
     exception_handlers={SignInRequired: _to_the_sign_in},
 )

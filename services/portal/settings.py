@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator, model_validator
 
-from shared.settings import CommonSettings, key_from_setting_or_file
+from shared.settings import SECRET, key_from_setting_or_file
+from shared.staff_auth import OidcSettings
 
 URL = r"^https?://[^\s/]+(/[^\s]*)?$"
 
 
-class PortalSettings(CommonSettings):
+class PortalSettings(OidcSettings):
     portal_port: int = Field(8000, ge=1, le=65535, description="HTTP port of the public portal.")
     portal_public_base_url: str = Field(
         "",
@@ -53,6 +54,28 @@ class PortalSettings(CommonSettings):
         "KYOSO_DATA_DIR/portal-session-key (fine for one machine).",
     )
 
+    portal_oidc_client_id: str = Field(
+        "kyoso-portal",
+        description="The portal's client id at the OpenID Connect provider (KYOSO_OIDC_ISSUER).",
+    )
+    portal_oidc_client_secret: str = Field(
+        "",
+        json_schema_extra=SECRET,
+        description="The portal's client secret (a confidential client; PKCE as well).",
+    )
+    portal_oidc_scope: str = Field(
+        "openid profile staff",
+        description="Scopes the staff sign-in asks for; the access token's audience is "
+        "KYOSO_OIDC_AUDIENCE (sent as the resource indicator).",
+    )
+    portal_oidc_redirect_base_url: str = Field(
+        "",
+        pattern=r"^(https?://.*)?$",
+        description="Base URL of the sign-in's redirect (…/staff/callback) and of the "
+        "address after sign-out (…/staff/signed-out), as registered at the provider. Empty: "
+        "KYOSO_PORTAL_PUBLIC_BASE_URL.",
+    )
+
     @field_validator("portal_csrf_key", "portal_session_key")
     @classmethod
     def long_enough(cls, value: str) -> str:
@@ -65,6 +88,9 @@ class PortalSettings(CommonSettings):
         if not self.portal_public_base_url:
             self.portal_public_base_url = f"http://{self.http_host}:{self.portal_port}"
         self.portal_public_base_url = self.portal_public_base_url.rstrip("/")
+        if not self.portal_oidc_redirect_base_url:
+            self.portal_oidc_redirect_base_url = self.portal_public_base_url
+        self.portal_oidc_redirect_base_url = self.portal_oidc_redirect_base_url.rstrip("/")
         if not self.publication_base_url:
             self.publication_base_url = self.publication_url
         self.publication_base_url = self.publication_base_url.rstrip("/")

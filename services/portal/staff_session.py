@@ -83,6 +83,11 @@ class StaffSessions:
             return None
         return staff if staff.expires_at > now else None
 
+    def derived_key(self, purpose: str) -> bytes:
+        """A key of its own for another sealed value (e.g. a sign-in under way), so that
+        one can never pass for a signed-in staff member, nor the other way round."""
+        return hmac.new(self._key, f"kyoso {purpose}".encode(), hashlib.sha256).digest()
+
     def _sign(self, body: str) -> str:
         return hmac.new(self._key, body.encode(), hashlib.sha256).hexdigest()
 

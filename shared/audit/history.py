@@ -35,6 +35,8 @@ class InternalRecord:
     service: str
     actor_role: str | None
     name: str  # the domain event's class, e.g. Routing.Started
+    actor_subject: str | None = None
+    actor_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -46,12 +48,23 @@ class Entry:
     envelope: Envelope | None = None  # None for an internal record
     step: Step | None = None  # what the fold made of it, in the proposer's words
     problem: str | None = None  # an event the fold could not take (shown, not hidden)
+    actor_subject: str | None = None  # who acted: the provider's subject (staff only)
+    actor_name: str | None = None  # and their display name
+
+    @property
+    def who(self) -> str:
+        """The person who acted, as a reader recognises them ('' for the system)."""
+        if self.actor_name and self.actor_subject:
+            return f"{self.actor_name} ({self.actor_subject})"
+        return self.actor_name or self.actor_subject or ""
 
     def as_json(self) -> dict[str, Any]:
         entry: dict[str, Any] = {
             "at": self.at.isoformat(),
             "service": self.service,
             "actor_role": self.actor_role,
+            "actor_subject": self.actor_subject,
+            "actor_name": self.actor_name,
             "event_type": self.event_type,
             "internal": self.envelope is None,
         }
@@ -106,10 +119,19 @@ class ProposalHistory:
                     envelope=envelope,
                     step=step,
                     problem=problem,
+                    actor_subject=envelope.meta.actor_subject,
+                    actor_name=envelope.meta.actor_name,
                 )
             )
         internal = [
-            Entry(record.at, record.service, record.actor_role, f"({record.name})")
+            Entry(
+                record.at,
+                record.service,
+                record.actor_role,
+                f"({record.name})",
+                actor_subject=record.actor_subject,
+                actor_name=record.actor_name,
+            )
             for record in self.internal
             if as_of is None or record.at <= as_of
         ]
@@ -144,9 +166,10 @@ class ProposalHistory:
         for entry in entries:
             said = f"  {entry.step.ja} / {entry.step.en}" if entry.step else ""
             problem = f"  ! {entry.problem}" if entry.problem else ""
+            who = f"  by {entry.who}" if entry.who else ""
             lines.append(
                 f"  {entry.at.astimezone(JST):%Y-%m-%d %H:%M:%S}  {entry.service:<11} "
-                f"{entry.actor_role or '-':<10} {entry.event_type}{said}{problem}"
+                f"{entry.actor_role or '-':<10} {entry.event_type}{said}{who}{problem}"
             )
         if state is None:
             lines.append("状態 State: not yet submitted at that moment")

@@ -29,6 +29,9 @@ class IntegrationEvent(BaseModel):
 
     event_type: ClassVar[str]
     version: ClassVar[int]
+    # Whether the event travels with the acting person's subject and name: internal
+    # topics yes; the public topic other cities read names no one (public.py).
+    names_the_actor: ClassVar[bool] = True
 
     _cloudevent_type: ClassVar[str]
 

@@ -8,6 +8,10 @@ in order. Extension attributes carry what an auditor and a consumer need:
     correlationid  the request or conversation the event is part of
     causationid    the event or request that caused this one
     actorrole      who acted (proposer, desk, department, council, system)
+    actorsubject, actorname
+                   the person who acted: the identity provider's subject and the display
+                   name (staff only; absent for the system and the proposer, and never on
+                   the public topic other cities read, whose events name no one)
     sequence       the subject's version in the source service (1, 2, 3 ...)
     previoussequence
                    the `sequence` of the subject's event this service published before
@@ -66,6 +70,8 @@ class EventMetadata(BaseModel):
     actor_role: ActorRole
     correlation_id: str
     causation_id: str | None = None
+    actor_subject: str | None = None
+    actor_name: str | None = None
     sequence: int
     previous_sequence: int | None = None
     source_position: int | None = None
@@ -105,6 +111,7 @@ def envelope_of(
     is the aggregate id, which for proposal aggregates is the proposal id."""
     meta = domain_event.meta
     subject = str(domain_event.originator_id)
+    names_the_actor = event.names_the_actor
     return Envelope(
         event=event,
         meta=EventMetadata(
@@ -116,6 +123,8 @@ def envelope_of(
             actor_role=ActorRole(meta["role"]),
             correlation_id=meta["correlation_id"],
             causation_id=meta.get("causation_id"),
+            actor_subject=meta.get("subject") if names_the_actor else None,
+            actor_name=meta.get("name") if names_the_actor else None,
             sequence=domain_event.originator_version,
             source_position=notification_id,
         ),
@@ -143,6 +152,10 @@ def to_cloudevent(envelope: Envelope) -> CloudEvent:
         attributes["previoussequence"] = str(meta.previous_sequence)
     if meta.causation_id:
         attributes["causationid"] = meta.causation_id
+    if meta.actor_subject:
+        attributes["actorsubject"] = meta.actor_subject
+    if meta.actor_name:
+        attributes["actorname"] = meta.actor_name
     if meta.source_position is not None:
         attributes["sourceposition"] = str(meta.source_position)
     if meta.chain_link is not None:
@@ -209,6 +222,8 @@ _ATTRIBUTES = {
     "actor_role": "actorrole",
     "correlation_id": "correlationid",
     "causation_id": "causationid",
+    "actor_subject": "actorsubject",
+    "actor_name": "actorname",
     "previous_sequence": "previoussequence",
     "source_position": "sourceposition",
     "chain_link": "chainlink",
@@ -226,6 +241,8 @@ def _metadata(attributes: Mapping[str, Any], source: str) -> EventMetadata:
             actor_role=_required(attributes, "actorrole"),
             correlation_id=_required(attributes, "correlationid"),
             causation_id=attributes.get("causationid"),
+            actor_subject=attributes.get("actorsubject"),
+            actor_name=attributes.get("actorname"),
             sequence=_required(attributes, "sequence"),
             previous_sequence=attributes.get("previoussequence"),
             source_position=attributes.get("sourceposition"),

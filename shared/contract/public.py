@@ -45,6 +45,7 @@ class PublicCase(BaseModel):
 
 
 class CasePublished(IntegrationEvent):
+    names_the_actor = False  # no staff member's name leaves the city
     event_type = "public.case.published"
     version = 1
 
@@ -52,6 +53,7 @@ class CasePublished(IntegrationEvent):
 
 
 class CaseCorrected(IntegrationEvent):
+    names_the_actor = False  # no staff member's name leaves the city
     event_type = "public.case.corrected"
     version = 1
 
@@ -60,6 +62,7 @@ class CaseCorrected(IntegrationEvent):
 
 
 class CaseRetracted(IntegrationEvent):
+    names_the_actor = False  # no staff member's name leaves the city
     event_type = "public.case.retracted"
     version = 1
 

@@ -42,7 +42,9 @@ CONTAINER_VALUES = {
     "KYOSO_SECRET_KEY": "a secret: no default",
     "KYOSO_SIGNING_KEY": "compose: empty, each service makes its key in the shared keys volume",
     "KYOSO_TRUSTED_KEYS": "the desk's own public keys: no default",
-    "KYOSO_STAFF_TOKENS": "a secret: no default",
+    "KYOSO_STAFF_TOKENS": "transition only: a JSON list, off ([]) unless set",
+    "KYOSO_OIDC_ISSUER": "the city's identity provider: no default",
+    "KYOSO_PORTAL_OIDC_CLIENT_SECRET": "a secret: no default",
     "KYOSO_KAFKA_SECURITY_PROTOCOL": "the bundled Kafka asks every client to log in",
     "KYOSO_KAFKA_SASL_USERNAME": "each service's own Kafka user",
     "KYOSO_KAFKA_SASL_PASSWORD": "a secret: no default",
@@ -51,9 +53,8 @@ CONTAINER_VALUES = {
 REQUIRED = {
     "POSTGRES_PASSWORD": "pw" + secrets.token_hex(8),
     "KYOSO_SECRET_KEY": secrets.token_urlsafe(32),
-    "KYOSO_STAFF_TOKENS": '[{"token": "t-'
-    + "x" * 20
-    + '", "role": "desk", "municipality": "nagasaki"}]',
+    "KYOSO_OIDC_ISSUER": "https://id.example-city.jp/realms/staff",
+    "KYOSO_PORTAL_OIDC_CLIENT_SECRET": secrets.token_urlsafe(32),
     **{f"KAFKA_{who}_PASSWORD": secrets.token_hex(12) for who in m.KAFKA_PASSWORD_OWNERS},
 }
 

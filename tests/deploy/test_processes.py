@@ -52,6 +52,9 @@ SECRETS = {
     "POSTGRES_PASSWORD": "not-used-here",  # the local PostgreSQL has its own
     "KYOSO_SECRET_KEY": "k" * 48,
     "KYOSO_STAFF_TOKENS": json.dumps(STAFF_TOKENS),
+    # The city's provider: named, never asked here (static tokens act in these tests).
+    "KYOSO_OIDC_ISSUER": "https://id.example-city.jp/realms/staff",
+    "KYOSO_PORTAL_OIDC_CLIENT_SECRET": "portal-" + uuid.uuid4().hex,
     **{
         f"KAFKA_{who}_PASSWORD": f"{who.lower()}-{uuid.uuid4().hex}"
         for who in m.KAFKA_PASSWORD_OWNERS

@@ -39,6 +39,7 @@ class Desk:
             **{f"KYOSO_{name.upper()}_PORT": str(port) for name, port in ports.items()},
         }
         env.pop("KYOSO_STAFF_TOKENS", None)
+        env.pop("KYOSO_OIDC_ISSUER", None)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "kyoso.cli", "up", "--broker-port", str(broker_port)],
             env=env,
@@ -84,13 +85,14 @@ def wait_for_http(request: Callable[[], httpx.Response], status: int, timeout: f
 
 
 def test_kyoso_up_serves_the_desk_and_keeps_proposals_across_restarts(tmp_path: Path) -> None:
-    ports = {name: free_port() for name in PROCESSES}
+    ports = {name: free_port() for name in [*PROCESSES, "idp"]}
     intake_port, routing_port, broker_port = ports["intake"], ports["routing"], free_port()
     base = f"http://127.0.0.1:{intake_port}"
     desk = Desk(tmp_path, ports, broker_port)
     try:
         desk.wait_for("Kyoso Desk is up")
         desk.wait_for("Nagasaki desk token")
+        desk.wait_for("Ctrl-C stops everything")
         printed = "".join(desk.output)
         portal = f"http://127.0.0.1:{ports['portal']}"
         assert f"127.0.0.1:{broker_port}" in printed
@@ -105,6 +107,10 @@ def test_kyoso_up_serves_the_desk_and_keeps_proposals_across_restarts(tmp_path: 
         ).json()
         assert receipt["receipt_number"].startswith("NGS-")
         token = printed.split("Nagasaki desk token")[1].split()[0]
+        assert token.count(".") == 2  # a JWT access token of the local provider
+        # How to sign in as each demo staff member: Nagasaki's desk, a department, the council.
+        for login in ("nagasaki-desk", "nagasaki-machizukuri", "sapporo-council"):
+            assert f"  {login} " in printed
         as_desk = {"Authorization": f"Bearer {token}"}
         pid = receipt["proposal_id"]
         screened = httpx.post(
