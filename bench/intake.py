@@ -81,6 +81,10 @@ def raw_save_rate(count: int) -> float:
                     "correlation_id": "c",
                     "causation_id": None,
                 },
+                experiment=None,
+                agreement=None,
+                document=None,
+                terms_consent={"version": "2026-11-28", "consented_on": "2026-05-01"},
             )
         )
     return count / (time.perf_counter() - started)

@@ -162,6 +162,8 @@ def bring_up(broker_port: int, demo_data: bool) -> int:
     env.setdefault("KYOSO_ROUTING_URL", urls["routing"])
     env.setdefault("KYOSO_PUBLICATION_URL", urls["publication"])
     env.setdefault("KYOSO_PUBLIC_BASE_URL", urls["portal"])
+    # Intake's and publication's old pages redirect there too.
+    env.setdefault("KYOSO_PORTAL_PUBLIC_BASE_URL", urls["portal"])
     try:
         for name in PROCESSES:
             children[name] = subprocess.Popen(

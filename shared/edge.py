@@ -110,6 +110,21 @@ def _too_large(max_bytes: int) -> str:
     return f"the request body is larger than {max_bytes} bytes"
 
 
+# The routes that carry the one attached proposal document (a PDF up to 10 MB): intake's
+# upload, and the portal's proposal form that posts it with the form's other fields. Only
+# these read more than KYOSO_HTTP_MAX_BODY_BYTES; 12 MiB leaves room for the form, and
+# lets the portal itself answer a document of 10-12 MB on the page, in the page's
+# language (a larger body is refused here, unread).
+DOCUMENT_ROUTES = re.compile(r"^(/api/v1/municipalities/[^/]+/documents|/[^/]+/propose/[^/]+)/?$")
+DOCUMENT_BODY_BYTES = 12 * 1024 * 1024
+
+
+def body_limit_of(scope: Scope, max_bytes: int) -> int:
+    if scope["method"] == "POST" and DOCUMENT_ROUTES.match(scope["path"]):
+        return max(max_bytes, DOCUMENT_BODY_BYTES)
+    return max_bytes
+
+
 class BodyLimit:
     """Counts the bytes of a request body as they arrive; nothing is buffered here."""
 
@@ -121,9 +136,10 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = body_limit_of(scope, self.max_bytes)
         declared = _content_length(scope)
-        if declared is not None and declared > self.max_bytes:
-            await self._refuse(scope, receive, send)  # without reading a byte of it
+        if declared is not None and declared > limit:
+            await self._refuse(scope, receive, send, limit)  # without reading a byte of it
             return
         received = 0
         started = False
@@ -133,8 +149,8 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise BodyTooLarge(self.max_bytes)
+                if received > limit:
+                    raise BodyTooLarge(limit)
             return message
 
         async def send_noting_start(message: Message) -> None:
@@ -148,10 +164,10 @@ class BodyLimit:
             # Reached only when something read the body outside FastAPI's handlers.
             if started:
                 raise
-            await self._refuse(scope, receive, send)
+            await self._refuse(scope, receive, send, limit)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await error(413, "body", _too_large(self.max_bytes))(scope, receive, send)
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        await error(413, "body", _too_large(limit))(scope, receive, send)
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -170,6 +186,9 @@ def _content_length(scope: Scope) -> int | None:
 SUBMISSION = re.compile(
     r"^(/api/v1/municipalities/[^/]+/proposals(/check)?|/[^/]+/propose/[^/]+(/submission)?)/?$"
 )
+# The upload of a proposal document: anonymous too, counted on its own (an upload before
+# each submission must not use up the submissions' allowance).
+DOCUMENT_UPLOAD = re.compile(r"^/api/v1/municipalities/[^/]+/documents/?$")
 PROPOSER_PATHS = ("/api/v1/proposer/", "/status/")
 # The portal's form asking for a lost status link again (it posts to intake's
 # /api/v1/proposer/status-links from the portal's own address).
@@ -180,6 +199,8 @@ def _anonymous_endpoint(scope: Scope) -> str | None:
     path: str = scope["path"]
     if scope["method"] == "POST" and SUBMISSION.match(path):
         return "submission"
+    if scope["method"] == "POST" and DOCUMENT_UPLOAD.match(path):
+        return "document"
     if path.startswith(PROPOSER_PATHS) or (scope["method"] == "POST" and LOST_LINK.match(path)):
         return "proposer"
     return None

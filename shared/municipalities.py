@@ -25,6 +25,18 @@ class Municipality(BaseModel):
     desk_ja: str
     desk_en: str
     seed: str
+    # The version of the desk's terms for this city (the portal shows it; intake records
+    # it with every proposal's consent). Change it whenever the terms change.
+    terms_version: str = "2026-11-28"
+    # The seed's words where the city offers a pre-consultation (事前相談), else None: Aomori
+    # 「事前相談 ※必須ではありません」 (000), Sapporo's gate 「相談・提案を一元的に受け付ける」
+    # (001), Kitakyushu's platform 「提案や相談を一元的に受け付ける窓口」 (003). Nagasaki and
+    # Setagaya describe no consultation before proposing.
+    pre_consultation: str | None = None
+
+    @property
+    def offers_pre_consultation(self) -> bool:
+        return self.pre_consultation is not None
 
 
 @cache

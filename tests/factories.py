@@ -48,6 +48,7 @@ def proposal_body(**overrides: Any) -> dict[str, Any]:
         "summary": "トイレに特化したマップを作成し、観光客等のトイレの不安を解消する提案。",
         "content": "観光客が安心してまちなかを回遊できるよう、公衆トイレの位置と設備をまとめた地図を作る。",
         "protected": "協力店舗の一覧と交渉ノウハウ",
+        "terms_consent": True,
     }
     body.update(overrides)
     return body

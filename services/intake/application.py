@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tempfile
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -16,11 +18,15 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from services.intake.commands import ProposalSubmission, Screening, ThemeDraft
+from services.intake.documents import DocumentStore
 from services.intake.domain import (
     IdempotencyRecord,
+    Meta,
     Proposal,
     ReceiptBook,
     Theme,
+    require_channel_shape,
+    require_terms_consent,
 )
 from services.intake.integration import SERVICE, to_envelope
 from services.intake.read_models import IntakeCatalogue
@@ -35,7 +41,7 @@ from shared.contract.topics import (
 )
 from shared.contract.vocabulary import ActorRole
 from shared.errors import DomainError, InvalidValue, NotFound, StateConflict
-from shared.municipalities import fiscal_year, municipalities
+from shared.municipalities import Municipality, fiscal_year, municipalities
 from shared.observed import ObservedProposal
 from shared.projection import CatchingUpProjection
 from shared.proposal import PROPOSAL_FOLD, ProposalState
@@ -70,6 +76,16 @@ class IntakeApplication(ConsumingApplication):
         super().__init__(settings)
         self.clock = clock
         self.catalogue = IntakeCatalogue(self)
+        # Attached proposal documents: files beside the store, never in an event (see
+        # services/intake/documents.py for why). An in-process store keeps nothing on
+        # disk after it, and neither do its documents (a temporary folder).
+        self._temporary = (
+            tempfile.TemporaryDirectory(prefix="kyoso-intake-documents-")
+            if settings.database_url == "memory:"
+            else None
+        )
+        folder = Path(self._temporary.name) if self._temporary else settings.data_dir
+        self.documents = DocumentStore(folder / "intake-documents")
         # Submissions in one process take receipt numbers one at a time; without this,
         # concurrent requests would mostly conflict on the receipt book and retry.
         # Other processes sharing the store are still kept correct by the conflict retry.
@@ -140,6 +156,8 @@ class IntakeApplication(ConsumingApplication):
         theme, recording nothing (the portal checks a form before its confirmation step)."""
         self._known_municipality(municipality)
         self._theme_answered(municipality, submission.theme_number, today)
+        _require_channel_shape(submission, municipalities()[municipality])
+        self._document(submission)
 
     def submit_many(self, requests: Sequence[SubmissionRequest]) -> list[Submitted | Exception]:
         """Record several submissions in one transaction (group commit).
@@ -183,10 +201,16 @@ class IntakeApplication(ConsumingApplication):
         book = group.books.get((municipality, year))
         if book is None:
             book = group.books[(municipality, year)] = self._receipt_book(municipality, year)
+        city = municipalities()[municipality]
+        document = self._document(submission)
+        # The proposal's own rules first (consent, the channel's shape): a refusal must not
+        # take a receipt number.
+        require_terms_consent(
+            submission.terms_consent, submission.terms_version, city.terms_version
+        )
+        _require_channel_shape(submission, city)
         proposal = _received(
-            request,
-            book.next_receipt_number(municipalities()[municipality].receipt_prefix),
-            theme,
+            request, book.next_receipt_number(city.receipt_prefix), theme, document
         )
         group.new.append(proposal)
         if key is not None:
@@ -196,6 +220,13 @@ class IntakeApplication(ConsumingApplication):
             group.keys[(municipality, key)] = (record, proposal)
             group.new.append(record)
         return Submitted(proposal, replayed=False)
+
+    def _document(self, submission: ProposalSubmission) -> Meta | None:
+        """The attached document's reference, from the file intake holds (refused when the
+        named file was never uploaded here)."""
+        if submission.document is None:
+            return None
+        return self.documents.reference(submission.document.sha256, submission.document.name)
 
     def _theme_answered(self, municipality: str, number: int | None, today: date) -> Theme | None:
         """The theme a theme proposal answers, which must exist and take proposals today."""
@@ -213,6 +244,16 @@ class IntakeApplication(ConsumingApplication):
         except AggregateNotFoundError:
             book = ReceiptBook(municipality=municipality, fiscal_year=year)
         return book
+
+    def proposal_of_idempotency_key(self, municipality: str, key: str) -> Proposal | None:
+        """The proposal an Idempotency-Key created, whatever its body was."""
+        try:
+            stored: IdempotencyRecord = self.repository.get(
+                IdempotencyRecord.create_id(municipality, key)
+            )
+        except AggregateNotFoundError:
+            return None
+        return self.proposal(stored.proposal_id)
 
     def _earlier_submission(
         self, group: _Group, municipality: str, key: str, fingerprint: str
@@ -375,14 +416,27 @@ class IntakeApplication(ConsumingApplication):
             return None
         return observed
 
+    def known_municipality(self, municipality: str) -> None:
+        self._known_municipality(municipality)
+
     def _known_municipality(self, municipality: str) -> None:
         if municipality not in municipalities():
             raise NotFound(f"municipality '{municipality}' is not served by this desk")
 
 
+# Fields added to the submission after Idempotency-Keys were first recorded: left out of
+# the fingerprint while absent, so a retry of an earlier proposal still matches its key.
+_LATER_FIELDS = ("experiment", "agreement", "document")
+# Consent is the proposer's act, not the proposal's content: a retry is the same proposal.
+_NOT_CONTENT = {"terms_consent", "terms_version"}
+
+
 def _fingerprint(municipality: str, submission: ProposalSubmission) -> str:
+    left_out = _NOT_CONTENT | {f for f in _LATER_FIELDS if getattr(submission, f) is None}
     canonical = json.dumps(
-        [municipality, submission.model_dump(mode="json")], sort_keys=True, ensure_ascii=False
+        [municipality, submission.model_dump(mode="json", exclude=left_out)],
+        sort_keys=True,
+        ensure_ascii=False,
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -397,9 +451,30 @@ class _Group:
     new: list[Aggregate] = field(default_factory=list)
 
 
-def _received(request: SubmissionRequest, receipt_number: str, theme: Theme | None) -> Proposal:
+def _require_channel_shape(submission: ProposalSubmission, city: Municipality) -> None:
+    require_channel_shape(
+        channel=submission.channel.value,
+        summary=submission.summary,
+        experiment=_experiment(submission),
+        agreement=_agreement(submission),
+        offers_pre_consultation=city.offers_pre_consultation,
+    )
+
+
+def _experiment(submission: ProposalSubmission) -> Meta | None:
+    return submission.experiment.model_dump() if submission.experiment else None
+
+
+def _agreement(submission: ProposalSubmission) -> Meta | None:
+    return submission.agreement.model_dump(mode="json") if submission.agreement else None
+
+
+def _received(
+    request: SubmissionRequest, receipt_number: str, theme: Theme | None, document: Meta | None
+) -> Proposal:
     """The proposal as intake keeps it, from what the proposer sent."""
     submission, proposer = request.submission, request.submission.proposer
+    city = municipalities()[request.municipality]
     return Proposal.receive(
         municipality=request.municipality,
         receipt_number=receipt_number,
@@ -415,10 +490,17 @@ def _received(request: SubmissionRequest, receipt_number: str, theme: Theme | No
         },
         title=submission.title,
         field=submission.field,
-        summary=submission.summary,
+        summary=submission.summary or "",
         content=submission.content,
         protected_part=submission.protected,
         meta=request.acting.as_meta(),
         theme_department=theme.department if theme is not None else None,
         received_on=request.today,
+        terms_consented=submission.terms_consent,
+        terms_version=submission.terms_version,
+        current_terms_version=city.terms_version,
+        offers_pre_consultation=city.offers_pre_consultation,
+        experiment=_experiment(submission),
+        agreement=_agreement(submission),
+        document=document,
     )

@@ -10,9 +10,23 @@ from datetime import date
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StrictBool,
+    StringConstraints,
+    model_validator,
+)
 
-from shared.contract.vocabulary import MESSAGE_MAX_LENGTH, Channel, ProposerKind, ScreeningReason
+from shared.contract.vocabulary import (
+    MESSAGE_MAX_LENGTH,
+    AgreementScope,
+    Channel,
+    ProposerKind,
+    ScreeningReason,
+)
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -29,6 +43,53 @@ class Proposer(BaseModel):
     contact_person: ShortText
     email: EmailStr
     phone: Phone | None = None
+
+
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+
+
+class Experiment(BaseModel):
+    """A demonstration experiment's own fields (実証実験). Aomori's 実証実験サポート
+    (seeds/000_4783c11d099f2101.txt) names what the city offers — 「実証実験フィールドの提供・
+    斡旋、行政データの提供、PR機会の提供、規制緩和の検討、市内活動拠点の提供」 — and that the
+    proposer bears 「実証実験に係る費用負担」 though the city 「実費程度の予算措置をする場合が
+    あります」: hence the place, the period, what the city is asked for and the cost share.
+    The period's order is the aggregate's rule (Proposal.receive)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    area: ShortText = Field(description="Where the experiment runs (実施場所)")
+    starts_on: date = Field(description="First day of the experiment (実施期間)")
+    ends_on: date = Field(description="Last day, on or after starts_on")
+    city_support: LongText = Field(
+        description="What the city is asked to provide (field, data, publicity, coordination)"
+    )
+    cost_share_yen: int = Field(
+        ge=0, le=10**12, description="Share of the cost asked of the city, in 円 (0: none)"
+    )
+
+
+class Agreement(BaseModel):
+    """A partnership agreement's own fields (連携協定): Aomori's 事業連携協定 covers
+    「特定の分野」, its 包括連携協定 「複数の分野」 (seeds/000_4783c11d099f2101.txt). How many
+    fields each kind takes is the aggregate's rule (Proposal.receive)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    scope: AgreementScope
+    fields: list[ShortText] = Field(
+        min_length=1, max_length=20, description="The fields the agreement covers (分野)"
+    )
+
+
+class AttachedDocument(BaseModel):
+    """The proposal document uploaded before (POST …/documents answers its sha256); the
+    submission names it by that hash and gives the name the proposer's file had."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
 
 
 class ProposalSubmission(BaseModel):
@@ -54,14 +115,33 @@ class ProposalSubmission(BaseModel):
     proposer: Proposer
     title: ShortText
     field: ShortText = Field(description="Field (分野), e.g. 福祉, まちづくり, DX")
-    summary: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400)
-    ] = Field(description="Summary for publication (提案概要)")
+    summary: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400)]
+        | None
+    ) = Field(
+        None,
+        description="Summary for publication (提案概要); required except for a pre-consultation",
+    )
     content: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20000)
     ]
     protected: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20000)] | None = (
         Field(None, description="Know-how the proposer wants kept confidential; never published")
+    )
+    experiment: Experiment | None = Field(None, description="Demonstration experiments only")
+    agreement: Agreement | None = Field(None, description="Partnership agreements only")
+    document: AttachedDocument | None = Field(
+        None, description="One attached proposal document (PDF, up to 10 MB), uploaded first"
+    )
+    terms_consent: StrictBool = Field(
+        False,
+        description="The proposer consents to the city's terms (規約への同意); "
+        "a submission without it is refused. `/proposals/check` does not ask for it.",
+    )
+    terms_version: Annotated[str, StringConstraints(max_length=40)] | None = Field(
+        None,
+        description="The version of the terms the proposer read; refused when the terms "
+        "have changed since (read them again)",
     )
 
     @model_validator(mode="after")
@@ -119,6 +199,14 @@ class ThemeDraft(BaseModel):
     title: ShortText
     field: ShortText
     department: ShortText = Field(description="Code of the owning department")
+    # A theme tells proposers why the city asks and what it hopes for (背景, 期待する成果;
+    # issue 16). Nagasaki's list (seeds/002) gives titles only, so both may be empty.
+    background: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)] = Field(
+        "", description="Background of the challenge (背景)"
+    )
+    expected_outcome: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)] = (
+        Field("", description="What the city expects of a solution (期待する成果)")
+    )
     opens_on: date | None = None
     closes_on: date | None = None
 

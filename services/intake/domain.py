@@ -18,6 +18,8 @@ from eventsourcing.domain import Aggregate, event
 from shared.contract.vocabulary import (
     MESSAGE_MAX_LENGTH,
     ActorRole,
+    AgreementScope,
+    Channel,
     ProposerKind,
     ScreeningReason,
 )
@@ -38,6 +40,68 @@ INDIVIDUALS_MAY_NOT_PROPOSE = (
     "個人（個人事業主を除く）からの提案は受け付けていません。"
     " Proposals from private individuals (other than sole proprietors) are not accepted."
 )
+
+
+def require_channel_shape(
+    *,
+    channel: str,
+    summary: str | None,
+    experiment: Meta | None,
+    agreement: Meta | None,
+    offers_pre_consultation: bool,
+) -> None:
+    """What each channel must bring, and only it (the proposal's shape, whoever checks it:
+    the portal's check before its confirmation step, and `Proposal.receive`)."""
+    if channel == Channel.PRE_CONSULTATION and not offers_pre_consultation:
+        # Only where the seed describes one (shared/data/municipalities.json).
+        raise InvalidValue("channel", "this city does not offer a pre-consultation (事前相談)")
+    if channel != Channel.PRE_CONSULTATION and not summary:
+        # The summary is what the register publishes; a pre-consultation is lighter
+        # (Aomori: 「事前相談 ※必須ではありません」) and is not listed, so it needs none.
+        raise InvalidValue("summary", "a summary for publication is required")
+    is_experiment = channel == Channel.DEMONSTRATION_EXPERIMENT
+    if is_experiment and experiment is None:
+        raise InvalidValue("experiment", "a demonstration experiment names its area and period")
+    if not is_experiment and experiment is not None:
+        raise InvalidValue("experiment", f"only demonstration experiments have one, not {channel}")
+    if experiment is not None and experiment["ends_on"] < experiment["starts_on"]:
+        raise InvalidValue("experiment.ends_on", "the experiment cannot end before it starts")
+    is_agreement = channel == Channel.PARTNERSHIP_AGREEMENT
+    if is_agreement and agreement is None:
+        raise InvalidValue("agreement", "a partnership agreement names its kind and fields")
+    if not is_agreement and agreement is not None:
+        raise InvalidValue("agreement", f"only partnership agreements have one, not {channel}")
+    if agreement is not None:
+        _require_agreement_fields(agreement)
+
+
+def _require_agreement_fields(agreement: Meta) -> None:
+    """Aomori (000_4783c11d099f2101.txt): 事業連携協定 is on 「特定の分野」 (one field);
+    包括連携協定 on 「複数の分野」 (two or more)."""
+    fields = agreement["fields"]
+    if len(set(fields)) != len(fields):
+        raise InvalidValue("agreement.fields", "each field is named once")
+    if agreement["scope"] == AgreementScope.SINGLE_FIELD and len(fields) != 1:
+        raise InvalidValue("agreement.fields", "a single-field agreement covers exactly one field")
+    if agreement["scope"] == AgreementScope.COMPREHENSIVE and len(fields) < 2:
+        raise InvalidValue(
+            "agreement.fields", "a comprehensive agreement (包括連携協定) covers several fields"
+        )
+
+
+def require_terms_consent(consented: bool, version: str | None, current_version: str) -> None:
+    """Every seed states terms the proposer accepts (eligibility, no compensation for
+    proposing — Aomori; protection of ideas; disclosure): no proposal without consent, and
+    consent to the terms as they are now."""
+    if not consented:
+        raise InvalidValue(
+            "terms_consent", "consent to the city's terms (規約への同意) is required"
+        )
+    if version is not None and version != current_version:
+        raise StateConflict(
+            "terms_version",
+            f"the terms changed (now version {current_version}); read them and consent again",
+        )
 
 
 class Proposal(Aggregate):
@@ -62,6 +126,11 @@ class Proposal(Aggregate):
         meta: Meta
         theme_department: str | None = None  # the theme's owner at submission
         received_on: date | None = None  # the date of receipt in Japan
+        # Added with the channels' own fields (issue 16); absent from older events.
+        experiment: Meta | None = None  # area, starts_on, ends_on, city_support, cost_share_yen
+        agreement: Meta | None = None  # scope, fields
+        document: Meta | None = None  # name, size, content_type, sha256 (the file is not here)
+        terms_consent: Meta | None = None  # version, consented_on
 
     class Accepted(Aggregate.Event):
         note: str | None
@@ -110,9 +179,25 @@ class Proposal(Aggregate):
         meta: Meta,
         theme_department: str | None,
         received_on: date,
+        terms_consented: bool,
+        terms_version: str | None,
+        current_terms_version: str,
+        offers_pre_consultation: bool,
+        experiment: Meta | None = None,
+        agreement: Meta | None = None,
+        document: Meta | None = None,
     ) -> Proposal:
         """Receive a proposal: it is kept whoever sent it, and a proposal from someone who
-        may not propose is answered at once with the reason, as every proposal is."""
+        may not propose is answered at once with the reason, as every proposal is. One
+        without consent to the terms, or not shaped as its channel asks, is refused."""
+        require_terms_consent(terms_consented, terms_version, current_terms_version)
+        require_channel_shape(
+            channel=channel,
+            summary=summary,
+            experiment=experiment,
+            agreement=agreement,
+            offers_pre_consultation=offers_pre_consultation,
+        )
         proposal = cls(
             municipality=municipality,
             receipt_number=receipt_number,
@@ -130,6 +215,13 @@ class Proposal(Aggregate):
             meta=meta,
             theme_department=theme_department,
             received_on=received_on,
+            experiment=_stored(experiment),
+            agreement=agreement,
+            document=document,
+            terms_consent={
+                "version": current_terms_version,
+                "consented_on": received_on.isoformat(),
+            },
         )
         if proposer_kind == ProposerKind.INDIVIDUAL:
             # Aomori: a private individual who is not a sole proprietor may not propose
@@ -162,8 +254,16 @@ class Proposal(Aggregate):
         meta: Meta,
         theme_department: str | None = None,
         received_on: date | None = None,
+        experiment: Meta | None = None,
+        agreement: Meta | None = None,
+        document: Meta | None = None,
+        terms_consent: Meta | None = None,
     ) -> None:
         self.municipality = municipality
+        self.experiment = experiment
+        self.agreement = agreement
+        self.document = document
+        self.terms_consent = terms_consent
         self.theme_department = theme_department
         self.received_on = received_on
         self.receipt_number = receipt_number
@@ -312,6 +412,18 @@ class Proposal(Aggregate):
         pass
 
 
+def _stored(experiment: Meta | None) -> Meta | None:
+    """The experiment as the event keeps it: its dates as ISO text, like every date in a
+    stored dictionary."""
+    if experiment is None:
+        return None
+    return {
+        **experiment,
+        "starts_on": experiment["starts_on"].isoformat(),
+        "ends_on": experiment["ends_on"].isoformat(),
+    }
+
+
 class Theme(Aggregate):
     """A numbered challenge the city publishes (テーマ), with its call period."""
 
@@ -324,6 +436,9 @@ class Theme(Aggregate):
         opens_on: date | None
         closes_on: date | None
         meta: Meta
+        # Added with the theme page (issue 16); absent (empty) in older events.
+        background: str = ""  # 背景
+        expected_outcome: str = ""  # 期待する成果
 
     class Closed(Aggregate.Event):
         number: int
@@ -345,9 +460,15 @@ class Theme(Aggregate):
         opens_on: date | None,
         closes_on: date | None,
         meta: Meta,
+        # Required when a theme is published (eventsourcing asks every keyword-only
+        # argument); the defaults serve only older events, which have neither.
+        background: str = "",
+        expected_outcome: str = "",
     ) -> None:
         self.municipality = municipality
         self.number = number
+        self.background = background
+        self.expected_outcome = expected_outcome
         self.title = title
         self.field = field
         self.department = department

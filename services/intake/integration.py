@@ -48,6 +48,10 @@ def to_integration_event(domain_event: Any) -> IntegrationEvent | None:
                 summary=domain_event.summary,
                 content=domain_event.content,
                 has_protected_part=bool(domain_event.protected_part),
+                experiment=domain_event.experiment,
+                agreement=domain_event.agreement,
+                # The document's reference only: the file stays in intake.
+                document=domain_event.document,
             )
         case Proposal.Accepted():
             return ProposalAccepted(proposal_id=subject, note=domain_event.note)

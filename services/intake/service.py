@@ -38,6 +38,7 @@ INTAKE = ServiceDeclaration(
     proposal_aggregate=lambda proposal_id: proposal_id,
     routers=[
         proposals.router,
+        proposals.documents,
         proposer.router,
         themes.router,
         desk.router,

@@ -5,11 +5,12 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from shared.mail import MailSettings
+from shared.portal_address import PortalAddressSettings
 from shared.staff_auth import StaffSettings
 from shared.status_tokens import StatusTokenSettings
 
 
-class IntakeSettings(StaffSettings, StatusTokenSettings, MailSettings):
+class IntakeSettings(StaffSettings, StatusTokenSettings, MailSettings, PortalAddressSettings):
     intake_port: int = Field(8001, ge=1, le=65535, description="HTTP port of the intake service.")
     public_base_url: str = Field(
         "",

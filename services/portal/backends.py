@@ -23,6 +23,7 @@ from pydantic import BaseModel, TypeAdapter
 from services.portal.settings import PortalSettings
 from services.portal.views import (
     Department,
+    Document,
     ProposerCase,
     ProposerStatus,
     PublicCase,
@@ -73,6 +74,16 @@ class Backends:
         await self._call(
             "POST", "intake", f"/api/v1/municipalities/{city}/proposals/check", json=body
         )
+
+    async def upload_document(self, city: str, name: str, content: bytes) -> Document:
+        """Intake checks the PDF and keeps it; the answer names it by its SHA-256."""
+        answer = await self._call(
+            "POST",
+            "intake",
+            f"/api/v1/municipalities/{city}/documents",
+            files={"document": (name, content, "application/pdf")},
+        )
+        return Document.model_validate(answer.json())
 
     async def submit_proposal(
         self, city: str, body: dict[str, Any], idempotency_key: str
@@ -201,10 +212,11 @@ class Backends:
         *,
         json: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
     ) -> httpx.Response:
         try:
             answer = await self._client.request(
-                method, f"{self._base[service]}{path}", json=json, headers=headers
+                method, f"{self._base[service]}{path}", json=json, headers=headers, files=files
             )
         except httpx.HTTPError as problem:
             raise ServiceUnavailable(service, type(problem).__name__) from problem

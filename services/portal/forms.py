@@ -11,25 +11,38 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from shared.contract.vocabulary import Channel, ProposerKind
+from shared.contract.vocabulary import AgreementScope, Channel, ProposerKind
 from shared.i18n import N_
+from shared.municipalities import Municipality
 
-# The channels intake takes today (shared/contract/vocabulary.py), in the order the city's
-# page offers them. Pre-consultation (事前相談) and sounding are not channels intake takes.
+# The channels intake takes (shared/contract/vocabulary.py), in the order the city's page
+# offers them. Pre-consultation (事前相談) only where the city offers one (channels_of).
 CHANNELS: tuple[Channel, ...] = (
     Channel.THEME,
     Channel.FREE,
     Channel.DEMONSTRATION_EXPERIMENT,
     Channel.PARTNERSHIP_AGREEMENT,
+    Channel.PRE_CONSULTATION,
 )
+
+
+def channels_of(city: Municipality) -> tuple[Channel, ...]:
+    """The channels this city's desk offers: every one, and a pre-consultation where its
+    seed describes one (shared/data/municipalities.json, `pre_consultation`)."""
+    if city.offers_pre_consultation:
+        return CHANNELS
+    return tuple(c for c in CHANNELS if c is not Channel.PRE_CONSULTATION)
+
+
 CHANNEL_NAMES: dict[str, str] = {
     Channel.THEME: N_("Theme proposal"),
     Channel.FREE: N_("Free proposal"),
     Channel.DEMONSTRATION_EXPERIMENT: N_("Demonstration experiment"),
     Channel.PARTNERSHIP_AGREEMENT: N_("Partnership agreement"),
+    Channel.PRE_CONSULTATION: N_("Pre-consultation"),
 }
 CHANNEL_DESCRIPTIONS: dict[str, str] = {
     Channel.THEME: N_(
@@ -44,8 +57,12 @@ CHANNEL_DESCRIPTIONS: dict[str, str] = {
         "Propose an agreement with the city: on one field (business agreement) or over "
         "several fields (comprehensive agreement)."
     ),
+    Channel.PRE_CONSULTATION: N_(
+        "Not required: talk with the desk before you propose. Fewer fields; a "
+        "consultation is not listed in the public register."
+    ),
 }
-# What the content should cover on each channel, until intake takes these as fields.
+# What the content should cover on each channel.
 CONTENT_HINTS: dict[str, str] = {
     Channel.THEME: N_(
         "Describe how your proposal solves the theme's challenge, the roles of your "
@@ -56,14 +73,10 @@ CONTENT_HINTS: dict[str, str] = {
         "city, and the costs."
     ),
     Channel.DEMONSTRATION_EXPERIMENT: N_(
-        "Describe the area and the period of the experiment, what you ask the city to "
-        "provide (place, data, publicity, coordination), and any share of the cost you "
-        "ask the city to bear."
+        "Describe what the experiment tests, how you run it and how you report its results."
     ),
-    Channel.PARTNERSHIP_AGREEMENT: N_(
-        "Say whether you propose a business agreement on one field or a comprehensive "
-        "agreement over several fields, and what each side would do."
-    ),
+    Channel.PARTNERSHIP_AGREEMENT: N_("Describe what each side would do under the agreement."),
+    Channel.PRE_CONSULTATION: N_("Describe what you would like to consult the desk about."),
 }
 KIND_NAMES: dict[str, str] = {
     ProposerKind.COMPANY: N_("Company"),
@@ -79,7 +92,7 @@ KIND_NAMES: dict[str, str] = {
 class FormField:
     name: str  # the path in intake's body, dotted: proposer.email
     label: str  # catalogue message id
-    kind: str = "text"  # text, email, tel, textarea, select, radio
+    kind: str = "text"  # text, email, tel, textarea, select, radio, date, number
     required: bool = True
     max_length: int | None = None
     hint: str | None = None  # catalogue message id
@@ -89,6 +102,13 @@ class FormField:
     @property
     def id(self) -> str:
         return "field-" + self.name.replace(".", "-").replace("_", "-")
+
+
+# A choice field's values and their labels (catalogue message ids).
+SCOPE_NAMES: dict[str, str] = {
+    AgreementScope.SINGLE_FIELD: N_("Business agreement on one field (事業連携協定)"),
+    AgreementScope.COMPREHENSIVE: N_("Comprehensive agreement over several fields (包括連携協定)"),
+}
 
 
 THEME_FIELD = FormField("theme_number", N_("Theme"), kind="select")
@@ -145,32 +165,137 @@ FIELDS: tuple[FormField, ...] = (
 )
 
 
+# A demonstration experiment's own fields: Aomori's 実証実験サポート
+# (seeds/000_4783c11d099f2101.txt) — the city offers 「実証実験フィールドの提供・斡旋、行政
+# データの提供、PR機会の提供、規制緩和の検討、市内活動拠点の提供」, the proposer bears 「実証
+# 実験に係る費用負担」 though 「実費程度の予算措置をする場合があります」.
+EXPERIMENT_FIELDS: tuple[FormField, ...] = (
+    FormField(
+        "experiment.area",
+        N_("Place of the experiment"),
+        max_length=200,
+        hint=N_("Where the experiment runs: a facility, a district, a route."),
+    ),
+    FormField("experiment.starts_on", N_("First day of the experiment"), kind="date"),
+    FormField(
+        "experiment.ends_on",
+        N_("Last day of the experiment"),
+        kind="date",
+        hint=N_("On or after the first day."),
+    ),
+    FormField(
+        "experiment.city_support",
+        N_("What you ask the city to provide"),
+        kind="textarea",
+        max_length=4000,
+        rows=4,
+        hint=N_(
+            "For example a field for the experiment, administrative data, publicity, "
+            "coordination with local people, or a base in the city."
+        ),
+    ),
+    FormField(
+        "experiment.cost_share_yen",
+        N_("Share of the cost you ask the city to bear (yen)"),
+        kind="number",
+        hint=N_(
+            "In yen, 0 if none. The proposer normally bears the cost of an experiment; the "
+            "city may budget actual costs in some cases."
+        ),
+    ),
+)
+# A partnership agreement: Aomori's 事業連携協定 (「特定の分野」) or 包括連携協定 (「複数の分野」).
+AGREEMENT_FIELDS: tuple[FormField, ...] = (
+    FormField("agreement.scope", N_("Kind of agreement"), kind="radio"),
+    FormField(
+        "agreement.fields",
+        N_("Fields the agreement covers"),
+        kind="textarea",
+        rows=3,
+        hint=N_(
+            "One field per line: one for a business agreement, two or more for a "
+            "comprehensive agreement."
+        ),
+    ),
+)
+# The one attached proposal document (PDF, up to 10 MB); optional on every channel.
+DOCUMENT_FIELD = FormField(
+    "document",
+    N_("Proposal document (PDF)"),
+    kind="file",
+    required=False,
+    hint=N_("One PDF file of up to 10 MB. Only the desk and the departments concerned read it."),
+)
+# What the form carries of a document uploaded at the check step (kept to the submission).
+DOCUMENT_KEPT = ("document.sha256", "document.name", "document.size")
+# A pre-consultation is lighter (Aomori: 「事前相談 ※必須ではありません」): no summary for
+# publication, since it is not listed, and no know-how section; it asks about a subject.
+_NOT_IN_CONSULTATION = {"summary", "protected"}
+_CONSULTATION_LABELS = {
+    "title": N_("Subject of the consultation"),
+    "content": N_("What you would like to consult about"),
+}
+
+
+def _as_consultation(field: FormField) -> FormField:
+    label = _CONSULTATION_LABELS.get(field.name)
+    return replace(field, label=label) if label else field
+
+
 def fields_of(channel: str) -> tuple[FormField, ...]:
-    return (THEME_FIELD, *FIELDS) if channel == Channel.THEME else FIELDS
+    if channel == Channel.THEME:
+        return (THEME_FIELD, *FIELDS, DOCUMENT_FIELD)
+    if channel == Channel.DEMONSTRATION_EXPERIMENT:
+        return (*FIELDS, *EXPERIMENT_FIELDS, DOCUMENT_FIELD)
+    if channel == Channel.PARTNERSHIP_AGREEMENT:
+        return (*FIELDS, *AGREEMENT_FIELDS, DOCUMENT_FIELD)
+    if channel == Channel.PRE_CONSULTATION:
+        kept = (_as_consultation(f) for f in FIELDS if f.name not in _NOT_IN_CONSULTATION)
+        return (*kept, DOCUMENT_FIELD)
+    return (*FIELDS, DOCUMENT_FIELD)
 
 
 def values_of(form: Mapping[str, Any], channel: str) -> dict[str, str]:
-    """The form's values by field name, as typed (kept to show them again)."""
-    return {f.name: str(form.get(f.name, "")) for f in fields_of(channel)}
+    """The form's values by field name, as typed (kept to show them again), and the
+    reference of a document uploaded before."""
+    values = {f.name: str(form.get(f.name, "")) for f in fields_of(channel) if f.kind != "file"}
+    for name in DOCUMENT_KEPT:
+        values[name] = str(form.get(name, ""))
+    return values
 
 
 def body_of(channel: str, values: Mapping[str, str]) -> dict[str, Any]:
     """The submission intake takes. Empty optional fields are left out; an empty required
-    field is sent empty, so that intake names it."""
+    text is sent empty, and an empty date or number left out, so that intake names it."""
     body: dict[str, Any] = {"channel": channel}
     for field in fields_of(channel):
-        value = values.get(field.name, "").strip()
-        if not value and not field.required:
+        if field.kind == "file":
             continue
-        if field.name == "theme_number":
-            body[field.name] = int(value) if value.isdigit() else None
+        value = values.get(field.name, "").strip()
+        if not value and (not field.required or field.kind in ("date", "number")):
             continue
         target = body
         *parents, leaf = field.name.split(".")
         for parent in parents:
             target = target.setdefault(parent, {})
-        target[leaf] = value
+        target[leaf] = _typed(field, value)
+    if values.get("document.sha256"):
+        body["document"] = {
+            "sha256": values["document.sha256"],
+            "name": values.get("document.name", ""),
+        }
     return body
+
+
+def _typed(field: FormField, value: str) -> Any:
+    """The value as intake's body types it; a malformed one as typed, for intake to name."""
+    if field.name == "theme_number":
+        return int(value) if value.isdigit() else None
+    if field.kind == "number":
+        return int(value) if value.isdigit() else value
+    if field.name == "agreement.fields":
+        return [line.strip() for line in value.splitlines() if line.strip()]
+    return value
 
 
 @dataclass(frozen=True)
@@ -188,11 +313,20 @@ MESSAGES: dict[str, str] = {
     "email": N_("Enter an e-mail address in the form name@example.jp."),
     "phone": N_("Enter the phone number in digits and hyphens, e.g. 095-822-8888."),
     "closed": N_("This theme is not taking proposals now. Choose an open theme."),
+    "date": N_("Enter %(label)s as a date, e.g. 2026-04-01."),
+    "yen": N_("Enter %(label)s in yen, as a whole number of 0 or more."),
+    "period": N_("The last day of the experiment cannot be before its first day."),
+    "agreement_fields": N_(
+        "A business agreement covers one field; a comprehensive agreement two or more, "
+        "each named once."
+    ),
+    "not_pdf": N_("The proposal document must be a PDF file."),
+    "too_large": N_("The proposal document must be 10 MB or smaller."),
     "unknown_theme": N_("This theme does not exist. Choose one from the list."),
     "other": N_("%(label)s: check the value."),
     "refused": N_("The desk could not take this proposal: %(reason)s"),
 }
-_CHOICES = {"proposer.kind", "theme_number"}
+_CHOICES = {"proposer.kind", "theme_number", "agreement.scope"}
 _VALUE_ERROR_FIELD = re.compile(r"^(?:Value error, )?([a-z_.]+): ")
 
 
@@ -227,7 +361,8 @@ def _field_name(item: dict[str, Any]) -> str | None:
     if loc[:1] != ["body"]:
         return None
     if len(loc) > 1:
-        return ".".join(loc[1:])
+        # An item of a list (agreement.fields.0) is the list's field on the form.
+        return ".".join(part for part in loc[1:] if not part.isdigit())
     # A rule on several fields names its field at the start of the message.
     matched = _VALUE_ERROR_FIELD.match(str(item.get("msg", "")))
     return matched.group(1) if matched else None
@@ -243,7 +378,13 @@ def _kind(status_code: int, item: dict[str, Any], field: FormField) -> str:
         return "choose" if kind else "unknown_theme"
     if field.name in _CHOICES:
         return "choose"
-    if kind in ("missing", "string_too_short"):
+    if field.name == "document":
+        return "too_large" if status_code == 413 else "not_pdf"
+    if not kind and field.name == "experiment.ends_on":
+        return "period"  # the aggregate's rule on the period's order
+    if field.name == "agreement.fields" and kind not in ("missing", "too_short"):
+        return "agreement_fields"
+    if kind in ("missing", "string_too_short", "too_short"):
         return "missing"
     if kind == "string_too_long":
         return "string_too_long"
@@ -251,4 +392,8 @@ def _kind(status_code: int, item: dict[str, Any], field: FormField) -> str:
         return "email"
     if field.kind == "tel":
         return "phone"
+    if field.kind == "date":
+        return "date"
+    if field.kind == "number":
+        return "yen"
     return "other"

@@ -39,6 +39,16 @@ class Theme(Answer):
     opens_on: date | None
     closes_on: date | None
     open: bool
+    background: str = ""  # 背景
+    expected_outcome: str = ""  # 期待する成果
+
+
+class Document(Answer):
+    """Intake's reference to a proposal document it keeps."""
+
+    sha256: str
+    name: str
+    size: int
 
 
 class Department(Answer):

@@ -14,6 +14,7 @@ from uuid import UUID
 from eventsourcing.persistence import Notification
 
 from services.publication.domain import Case, ThemeTitle
+from shared.contract.vocabulary import Channel
 from shared.observed import (
     HEARD_TOPIC,
     HeardProposal,
@@ -34,6 +35,12 @@ def register_status(state: ProposalState) -> tuple[str, str] | None:
     """The register's status, or None for a proposal the desk never took on (screened
     out at intake: it is answered privately, not listed)."""
     if state.accepted_on is None:
+        return None
+    if state.channel is Channel.PRE_CONSULTATION:
+        # A consultation is not a proposal: Nagasaki's register lists 提案 (its columns
+        # are 受付日・件名・分野・提案概要・対応状況, seeds/002), Aomori discloses 「実現した
+        # 取組」 (seeds/000), and Aomori's flow marks 事前相談 「※必須ではありません」, a step
+        # before proposing. No seed lists consultations, so the register does not.
         return None
     if state.status is ProposalStatus.ADOPTED:
         return BEING_ARRANGED

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
+from shared.portal_address import PortalAddressSettings
 from shared.staff_auth import StaffSettings
 from shared.status_tokens import StatusTokenSettings
 
 
-class PublicationSettings(StaffSettings, StatusTokenSettings):
+class PublicationSettings(StaffSettings, StatusTokenSettings, PortalAddressSettings):
     publication_port: int = Field(
         8004, ge=1, le=65535, description="HTTP port of the publication service."
     )

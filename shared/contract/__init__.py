@@ -26,6 +26,9 @@ from shared.contract.envelope import (
     to_kafka,
 )
 from shared.contract.intake import (
+    AgreementPlan,
+    DocumentReference,
+    ExperimentPlan,
     ProposalAccepted,
     ProposalRejected,
     ProposalStatusLinkReissued,
@@ -56,12 +59,20 @@ from shared.contract.routing import (
     RoutingMethod,
     StatusLineSet,
 )
-from shared.contract.vocabulary import ActorRole, Channel, ProposerKind, ScreeningReason
+from shared.contract.vocabulary import (
+    ActorRole,
+    AgreementScope,
+    Channel,
+    ProposerKind,
+    ScreeningReason,
+)
 
 __all__ = [
     "EVENT_REGISTRY",
     "ActorRole",
     "AgreementKind",
+    "AgreementPlan",
+    "AgreementScope",
     "Assessment",
     "AssessmentInputs",
     "BudgetEntry",
@@ -75,9 +86,11 @@ __all__ = [
     "DeadlinePassed",
     "DialogueMilestone",
     "DialogueMilestoneReached",
+    "DocumentReference",
     "Envelope",
     "EventMetadata",
     "Experiment",
+    "ExperimentPlan",
     "IncentiveRecorded",
     "IntegrationEvent",
     "Involvement",

@@ -12,6 +12,20 @@ class Channel(StrEnum):
     FREE = "free"  # フリー型: any subject the proposer finds
     DEMONSTRATION_EXPERIMENT = "demonstration_experiment"  # 実証実験
     PARTNERSHIP_AGREEMENT = "partnership_agreement"  # 連携協定
+    # 事前相談: optional and lighter, where the city offers it. Aomori's flow begins with
+    # 「事前相談 ※必須ではありません」 (000_4783c11d099f2101.txt); Sapporo's gate takes
+    # 「相談・提案を一元的に」 (001_432515fecfa00518.txt). Recorded and routed like a
+    # proposal, but it is a consultation, not a proposal.
+    PRE_CONSULTATION = "pre_consultation"
+
+
+class AgreementScope(StrEnum):
+    """The two kinds of partnership agreement Aomori offers (000_4783c11d099f2101.txt)."""
+
+    # 事業連携協定: 「特定の分野での連携事業の実施に当たって必要な事項を…締結するもの」
+    SINGLE_FIELD = "single_field"
+    # 包括連携協定: 「複数の分野での連携事業の実施に当たって必要な事項を…締結するもの」
+    COMPREHENSIVE = "comprehensive"
 
 
 class ProposerKind(StrEnum):

@@ -8,6 +8,7 @@ from shared.contract.intake import (
     ProposalRejected,
     ProposalStatusLinkReissued,
     ProposalSubmitted,
+    ProposalSubmittedV1,
     ProposalWithdrawn,
     ProposerAnswered,
 )
@@ -56,6 +57,15 @@ def submitted(
             ),
         ),
     )
+
+
+@PROPOSAL_FOLD.on(ProposalSubmittedV1)
+def submitted_v1(
+    state: ProposalState | None, event: ProposalSubmittedV1, meta: EventMetadata
+) -> ProposalState:
+    """Version 1, should one reach the fold without the registry's upcasting (loading a
+    message or a stored event upcasts it first): the same step, with none of v2's fields."""
+    return submitted(state, ProposalSubmitted.model_validate(event.model_dump()), meta)
 
 
 @PROPOSAL_FOLD.on(ProposalAccepted)

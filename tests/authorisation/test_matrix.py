@@ -43,6 +43,7 @@ MATRIX: dict[str, dict[tuple[str, str], tuple[str, dict[str, Any] | None]]] = {
     "intake": {
         ("GET", f"{M}/desk/proposals"): ("AFFFA", None),
         ("GET", f"{M}/desk/proposals/{{proposal_id}}"): ("AFFFA", None),
+        ("GET", f"{M}/desk/proposals/{{proposal_id}}/document"): ("AFFFA", None),
         ("POST", f"{M}/desk/proposals/{{proposal_id}}/screening"): (
             "AFFFF",
             {"decision": "accept"},
@@ -54,6 +55,7 @@ MATRIX: dict[str, dict[tuple[str, str], tuple[str, dict[str, Any] | None]]] = {
         ),
         ("POST", f"{M}/themes/{{number}}/close"): ("AFFFF", None),
         ("GET", f"{M}/proposals/{{proposal_id}}"): ("AAHHA", None),
+        ("GET", f"{M}/proposals/{{proposal_id}}/document"): ("AAHHA", None),
         ("GET", f"{M}/proposals/{{proposal_id}}/history"): ("AFFFA", None),
         ("GET", AUDIT): ("AFFFA", None),
     },

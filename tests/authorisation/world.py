@@ -151,7 +151,10 @@ def _intake(app: FastAPI) -> dict[str, str]:
     intake = app.state.application
     draft = ThemeDraft(number=5, title="回遊性の向上", field="まちづくり", department="machizukuri")
     intake.publish_theme(OWN, draft, as_acting(ActorRole.DESK))
-    submission = ProposalSubmission.model_validate(free_proposal_body())
+    # With its proposal document, which only those who may see the proposal download.
+    document = intake.documents.keep(b"%PDF-1.7\n%%EOF\n", "提案書.pdf")
+    body = free_proposal_body(document={"sha256": document["sha256"], "name": "提案書.pdf"})
+    submission = ProposalSubmission.model_validate(body)
     proposal = intake.submit(
         OWN, submission, as_acting(ActorRole.PROPOSER), today=date(2025, 10, 30)
     ).proposal

@@ -45,6 +45,27 @@ def assert_common_error_shape(detail: list[dict[str, Any]]) -> None:
         assert all(isinstance(v, int | float) for v in problem.get("ctx", {}).values())
 
 
+async def test_only_the_document_upload_reads_up_to_12_mib(tmp_path: Path) -> None:
+    """The one route that takes the proposal document (a PDF up to 10 MB) reads beyond
+    KYOSO_HTTP_MAX_BODY_BYTES; every other route keeps the limit."""
+    pdf = b"%PDF-1.7\n" + b"0" * (3 * MIB)
+    async with serving("intake", tmp_path) as client:
+        uploaded = await client.post(
+            f"{NAGASAKI}/documents", files={"document": ("p.pdf", pdf, "application/pdf")}
+        )
+        elsewhere = await client.post(
+            f"{NAGASAKI}/proposals", json=free_proposal_body(content="内" * MIB)
+        )
+        huge = await client.post(
+            f"{NAGASAKI}/documents",
+            files={"document": ("p.pdf", pdf + b"0" * (10 * MIB), "application/pdf")},
+        )
+    assert uploaded.status_code == 201, uploaded.text
+    assert elsewhere.status_code == 413
+    assert huge.status_code == 413
+    assert huge.json()["detail"][0]["msg"] == "the request body is larger than 12582912 bytes"
+
+
 @pytest.mark.parametrize("service", list(SERVICES))
 async def test_a_body_declared_larger_than_the_limit_is_refused_with_413(
     service: str, tmp_path: Path

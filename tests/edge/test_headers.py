@@ -12,9 +12,11 @@ import httpx
 import pytest
 
 from services.registry import SERVICES
-from tests.conftest import NAGASAKI_DESK, bearer
+from tests.conftest import NAGASAKI_DESK, MovableClock, bearer
 from tests.edge.desk import running, service_app, serving
 from tests.factories import free_proposal_body
+from tests.portal.harness import portal_app
+from tests.running import serving as serving_app
 
 EVERY_RESPONSE = {
     "X-Content-Type-Options": "nosniff",
@@ -48,14 +50,12 @@ async def test_every_response_carries_the_browser_protections(
     assert directives["form-action"] == ["'self'"]  # a form posts to its own service only
 
 
-@pytest.mark.parametrize(
-    ("service", "page"), [("intake", "/"), ("publication", "/register/nagasaki")]
-)
-async def test_a_page_may_use_only_its_own_styles_and_no_script(
-    service: str, page: str, tmp_path: Path
-) -> None:
-    async with serving(service, tmp_path) as client:
-        response = await client.get(page)
+async def test_a_page_may_use_only_its_own_styles_and_no_script(tmp_path: Path) -> None:
+    """The portal is the one web front (DESIGN.md §9); its terms page calls no service."""
+    nowhere = httpx.MockTransport(lambda request: httpx.Response(503))
+    app = portal_app({}, tmp_path, MovableClock(), transports={"all://": nowhere})
+    async with serving_app(app) as client:
+        response = await client.get("/nagasaki/terms")
     assert response.status_code == 200
     (style,) = re.findall(r"<style>(.*?)</style>", response.text, flags=re.S)
     directives = policy(response)
@@ -63,6 +63,19 @@ async def test_a_page_may_use_only_its_own_styles_and_no_script(
     assert directives["style-src"] == ["'self'", sha256_source(style)]
     assert "script-src" not in directives  # default-src 'none': no script at all
     assert directives["form-action"] == ["'self'"] and directives["frame-ancestors"] == ["'none'"]
+
+
+@pytest.mark.parametrize(
+    ("service", "page"), [("intake", "/"), ("publication", "/register/nagasaki")]
+)
+async def test_the_old_pages_redirect_with_the_browser_protections(
+    service: str, page: str, tmp_path: Path
+) -> None:
+    async with serving(service, tmp_path) as client:
+        response = await client.get(page)
+    assert response.status_code == 308
+    for header, value in EVERY_RESPONSE.items():
+        assert response.headers[header] == value
 
 
 async def test_the_api_docs_may_load_swagger_ui_from_its_cdn_and_nothing_else(

@@ -18,8 +18,8 @@ DESK = {"role": "desk", "municipality": "nagasaki", "correlation_id": "c-1", "ca
 PROPOSER = DESK | {"role": "proposer"}
 
 
-def received(kind: ProposerKind = ProposerKind.COMPANY) -> Proposal:
-    return Proposal.receive(
+def received(kind: ProposerKind = ProposerKind.COMPANY, **overrides: Any) -> Proposal:
+    given: dict[str, Any] = dict(
         municipality="nagasaki",
         receipt_number="NGS-2025-0001",
         fiscal_year=2025,
@@ -36,7 +36,12 @@ def received(kind: ProposerKind = ProposerKind.COMPANY) -> Proposal:
         meta=PROPOSER,
         theme_department=None,
         received_on=date(2025, 10, 30),
+        terms_consented=True,
+        terms_version=None,
+        current_terms_version="2026-11-28",
+        offers_pre_consultation=False,
     )
+    return Proposal.receive(**(given | overrides))
 
 
 def refusal(error: pytest.ExceptionInfo[DomainError]) -> tuple[list[str], str]:
@@ -54,6 +59,8 @@ def theme(**period: Any) -> Theme:
         opens_on=period.get("opens_on"),
         closes_on=period.get("closes_on"),
         meta=DESK,
+        background="公園の多くが十分に使われていない。",
+        expected_outcome="民間の運営で公園に賑わいが生まれる。",
     )
 
 

@@ -94,6 +94,20 @@ FILLED = {
 }
 
 
+# Each channel's own fields, filled as a proposer would (by element id).
+CHANNEL_FILLED: dict[str, dict[str, str]] = {
+    "demonstration_experiment": {
+        "field-experiment-area": "長崎市役所 本館 1階ロビー",
+        "field-experiment-starts-on": "2026-04-01",
+        "field-experiment-ends-on": "2026-09-30",
+        "field-experiment-city-support": "実証実験フィールドの提供、PR機会の提供",
+        "field-experiment-cost-share-yen": "300000",
+    },
+    "partnership_agreement": {"field-agreement-fields": "観光"},
+}
+PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
 def propose_in_browser(page: Page, portal: str, channel: str, *, shoot: bool) -> str:
     """Through the form (an error first, fixed by keyboard), the confirmation and consent;
     returns the receipt number, on the receipt page. With `shoot`, the form is looked at
@@ -104,9 +118,11 @@ def propose_in_browser(page: Page, portal: str, channel: str, *, shoot: bool) ->
     shoot = shoot and channel == "theme"
     if channel == "theme":
         page.locator("#field-theme-number").select_option("5")
-    for field_id, value in FILLED.items():
+    for field_id, value in {**FILLED, **CHANNEL_FILLED.get(channel, {})}.items():
         page.locator(f"#{field_id}").fill(value)
     page.locator("#field-proposer-kind").check()  # 企業, the first choice
+    if channel == "partnership_agreement":
+        page.locator("#field-agreement-scope").check()  # 事業連携協定, on one field
     page.locator("#field-proposer-email").fill("hanako-at-minato")
     page.get_by_role("button", name="入力内容を確認する").click()
 
@@ -164,6 +180,61 @@ def test_each_channel_is_proposed_in_the_browser_and_its_status_link_followed(
     with httpx.Client(base_url=desk.urls["intake"]) as intake:
         lines = intake.get(f"{NAGASAKI}/desk/proposals", headers=desk.bearer("desk")).json()
     assert next(line for line in lines if line["receipt_number"] == number)["channel"] == channel
+
+
+def test_a_demonstration_experiment_with_its_pdf_goes_through_confirmation_to_the_receipt(
+    page: Page, desk: RunningDesk, tmp_path: Path
+) -> None:
+    """Issue 16: the experiment's own fields (an impossible period first), one attached
+    PDF (no script needed: a plain multipart form), the confirmation, consent, receipt."""
+    document = tmp_path / "実証実験提案書.pdf"
+    document.write_bytes(PDF)
+    portal = desk.urls["portal"]
+    page.goto(f"{portal}/nagasaki/propose/demonstration_experiment")
+    for field_id, value in {**FILLED, **CHANNEL_FILLED["demonstration_experiment"]}.items():
+        page.locator(f"#{field_id}").fill(value)
+    page.locator("#field-proposer-organisation").fill("株式会社みなと観光")
+    page.locator("#field-proposer-kind").check()
+    page.locator("#field-proposer-email").fill("hanako@minato-kanko.example.jp")
+    page.locator("#field-experiment-ends-on").fill("2026-03-31")  # before the first day
+    page.locator("#field-document").set_input_files(document)
+    page.get_by_role("button", name="入力内容を確認する").click()
+
+    expect(page.get_by_role("alert")).to_contain_text(
+        "実施期間の終了日は開始日より前にできません。"
+    )
+    # The PDF went to intake with the first try; the form keeps it and says so.
+    expect(page.locator("#field-document-attached")).to_contain_text("実証実験提案書.pdf")
+    look(page, "form-experiment-errors")
+    page.get_by_role("link", name="実施期間の終了日は開始日より前にできません。").click()
+    assert page.evaluate("document.activeElement.id") == "field-experiment-ends-on"
+    page.locator("#field-experiment-ends-on").fill("2026-09-30")
+    page.get_by_role("button", name="入力内容を確認する").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("提案内容の確認")
+    review = page.locator("dl.review")
+    expect(review).to_contain_text("実証実験")
+    expect(review).to_contain_text("長崎市役所 本館 1階ロビー")
+    expect(review).to_contain_text("300000")
+    expect(review).to_contain_text(f"実証実験提案書.pdf（{len(PDF)} バイト）")
+    expect(page.locator("main")).to_contain_text("提案条件の版: 2026-11-28")
+    look(page, "confirm-experiment")
+    page.locator("#consent").check()
+    page.get_by_role("button", name="提案を送信する").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("提案を受け付けました")
+    number = page.locator(".receipt-number").inner_text()
+    look(page, "receipt-experiment")
+    with httpx.Client(base_url=desk.urls["intake"]) as intake:
+        lines = intake.get(f"{NAGASAKI}/desk/proposals", headers=desk.bearer("desk")).json()
+        line = next(line for line in lines if line["receipt_number"] == number)
+        whole = f"{NAGASAKI}/desk/proposals/{line['proposal_id']}"
+        recorded = intake.get(whole, headers=desk.bearer("desk")).json()
+        assert recorded["experiment"]["ends_on"] == "2026-09-30"
+        assert recorded["experiment"]["cost_share_yen"] == 300000
+        download = intake.get(f"{whole}/document", headers=desk.bearer("desk"))
+        assert download.content == PDF
+        assert intake.get(f"{whole}/document").status_code == 401  # never the public
 
 
 def test_the_proposer_withdraws_in_the_browser(page: Page, desk: RunningDesk) -> None:
@@ -329,6 +400,8 @@ def adopted_with_case_in_consultation(desk: RunningDesk) -> dict[str, Any]:
         ("/setagaya", "desk-setagaya"),
         ("/nagasaki/terms", "terms"),
         ("/nagasaki/propose", "propose"),
+        ("/aomori/propose", "propose-aomori"),
+        ("/aomori/propose/pre_consultation", "form-pre-consultation"),
         ("/nagasaki/statistics?lang=en", "statistics-en"),
         ("/atlantis", "not-found"),
         ("/status/00000000-0000-0000-0000-000000000000", "status-without-link"),

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from tests.brokers import Broker, embedded_broker_only
-from tests.conftest import NAGASAKI_DESK, bearer, wait_until
+from tests.conftest import AOMORI_DESK, NAGASAKI_DESK, bearer, wait_until
 from tests.factories import free_proposal_body, proposal_body
 from tests.portal.harness import (
     PUBLIC_BASE,
@@ -39,6 +39,14 @@ FILLED = {
     "summary": "トイレに特化したマップを作成し、観光客等のトイレの不安を解消する提案。",
     "content": "公衆トイレの位置と設備をまとめた地図を作る。",
     "protected": "協力店舗の一覧と交渉ノウハウ",
+}
+
+EXPERIMENT = {
+    "experiment.area": "長崎市役所 本館 1階",
+    "experiment.starts_on": "2026-04-01",
+    "experiment.ends_on": "2026-09-30",
+    "experiment.city_support": "実証実験フィールドの提供、PR機会の提供",
+    "experiment.cost_share_yen": "300000",
 }
 
 
@@ -147,6 +155,8 @@ async def test_a_theme_has_its_own_page_with_department_period_and_call(
     assert "都心部の回遊性向上について" in theme.text
     assert "まちづくり部" in theme.text  # the owning department, by name (routing)
     assert "2025-07-01" in theme.text and "募集中" in theme.text
+    assert "背景 都心部を訪れた人の多くが" in theme.text
+    assert "期待する成果 観光客や市民が安心して" in theme.text
     assert f"{PUBLIC_BASE}/nagasaki/propose/theme?theme=5" in theme.links()
     closed = await page(portal, "/nagasaki/themes/25")
     assert "募集期間終了" in closed.text
@@ -174,8 +184,12 @@ async def test_english_is_a_switch_away_and_remembered(portal: httpx.AsyncClient
     [
         ("theme", "?theme=5", {"theme_number": "5"}),
         ("free", "", {}),
-        ("demonstration_experiment", "", {}),
-        ("partnership_agreement", "", {}),
+        ("demonstration_experiment", "", EXPERIMENT),
+        (
+            "partnership_agreement",
+            "",
+            {"agreement.scope": "comprehensive", "agreement.fields": "福祉\n観光"},
+        ),
     ],
 )
 async def test_each_channel_is_proposed_through_its_form_errors_first(
@@ -402,3 +416,125 @@ async def test_a_service_that_does_not_answer_gives_a_page_that_says_so(
         answer = await portal.get("/nagasaki/themes")
         assert answer.status_code == 503
         assert "一時的に表示できません" in answer.text
+
+
+# -- each channel's own fields, pre-consultation and the proposal document -----------------
+
+PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+async def post_form(
+    portal: httpx.AsyncClient,
+    path: str,
+    fields: dict[str, str],
+    document: tuple[str, bytes] | None = None,
+    expected: int = 200,
+) -> Html:
+    """The proposal form as a browser sends it: multipart, with the file if one is chosen."""
+    token = portal.cookies.get("kyoso_csrf")
+    assert token, "a form page sets the form token first"
+    files = {"document": (document[0], document[1], "application/pdf")} if document else None
+    answer = await portal.post(path, data={**fields, "csrf_token": token}, files=files)
+    assert answer.status_code == expected, answer.text
+    return Html(answer.text)
+
+
+async def test_an_experiments_period_and_cost_share_are_checked_beside_their_fields(
+    portal: httpx.AsyncClient,
+) -> None:
+    path = "/nagasaki/propose/demonstration_experiment"
+    form = await page(portal, path)
+    assert form.by_id("field-experiment-starts-on")["type"] == "date"
+    assert 'enctype="multipart/form-data"' in form.source
+    malformed = {**FILLED, **EXPERIMENT, "experiment.cost_share_yen": "-5"}
+    malformed["experiment.area"] = ""
+    refused = await post_form(portal, path, malformed, expected=422)
+    assert refused.error_summary() == [
+        ("#field-experiment-area", "実施場所を入力してください。"),
+        (
+            "#field-experiment-cost-share-yen",
+            "市に求める費用負担額（円）は0以上の整数（円）で入力してください。",
+        ),
+    ]
+    backwards = {**FILLED, **EXPERIMENT, "experiment.ends_on": "2026-03-31"}
+    refused = await post_form(portal, path, backwards, expected=422)
+    assert refused.error_summary() == [
+        ("#field-experiment-ends-on", "実施期間の終了日は開始日より前にできません。")
+    ]
+    assert refused.by_id("field-experiment-ends-on")["value"] == "2026-03-31"  # kept
+
+
+async def test_a_single_field_agreement_names_exactly_one_field(portal: httpx.AsyncClient) -> None:
+    path = "/nagasaki/propose/partnership_agreement"
+    await page(portal, path)
+    two = {**FILLED, "agreement.scope": "single_field", "agreement.fields": "福祉\n観光"}
+    refused = await post_form(portal, path, two, expected=422)
+    assert refused.error_summary() == [
+        (
+            "#field-agreement-fields",
+            "事業連携協定の分野は1つ、包括連携協定の分野は2つ以上です。"
+            "同じ分野は1回だけ書いてください。",
+        )
+    ]
+    unchosen = await post_form(portal, path, {**FILLED, "agreement.fields": "福祉"}, expected=422)
+    assert unchosen.error_summary() == [("#field-agreement-scope", "協定の種類を選んでください。")]
+
+
+async def test_a_pre_consultation_is_offered_where_the_seed_offers_one_and_is_lighter(
+    portal: httpx.AsyncClient, desk: Desk
+) -> None:
+    assert "事前相談" not in (await page(portal, "/nagasaki/propose")).text
+    await page(portal, "/nagasaki/propose/pre_consultation", expected=404)
+    assert "事前相談" in (await page(portal, "/aomori/propose")).text
+    path = "/aomori/propose/pre_consultation"
+    form = await page(portal, path)
+    names = {i.get("name") for i in form.elements("input")} | {
+        t.get("name") for t in form.elements("textarea")
+    }
+    assert "summary" not in names and "protected" not in names  # fewer fields
+    fields = {k: v for k, v in FILLED.items() if k not in ("summary", "protected")}
+    confirmation = await post_form(portal, path, fields)
+    sent = {**confirmation.form_values(), "consent": "yes"}
+    receipt = await post(portal, f"{path}/submission", sent)
+    assert re.search(r"AOM-\d{4}-\d{4}", receipt.text), receipt.text
+    proposal_id, _ = status_link(receipt)
+    recorded = await desk.intake.get(
+        f"/api/v1/municipalities/aomori/desk/proposals/{proposal_id}",
+        headers=bearer(AOMORI_DESK),
+    )
+    assert recorded.json()["channel"] == "pre_consultation"
+
+
+async def test_the_proposal_document_goes_to_intake_and_only_the_desk_reads_it(
+    portal: httpx.AsyncClient, desk: Desk
+) -> None:
+    path = "/nagasaki/propose/free"
+    await page(portal, path)
+    confirmation = await post_form(portal, path, FILLED, ("提案書.pdf", PDF))
+    assert f"提案書.pdf（{len(PDF)} バイト）" in confirmation.text
+    sent = {**confirmation.form_values(), "consent": "yes"}
+    assert sent["terms_version"] == "2026-11-28"
+    receipt = await post(portal, f"{path}/submission", sent)
+    proposal_id, _ = status_link(receipt)
+    document = f"{NAGASAKI}/desk/proposals/{proposal_id}/document"
+    assert (await desk.intake.get(document)).status_code == 401
+    download = await desk.intake.get(document, headers=bearer(NAGASAKI_DESK))
+    assert download.status_code == 200 and download.content == PDF
+    recorded = await desk.intake.get(
+        f"{NAGASAKI}/desk/proposals/{proposal_id}", headers=bearer(NAGASAKI_DESK)
+    )
+    assert recorded.json()["document"]["name"] == "提案書.pdf"
+    assert recorded.json()["terms_consent"]["version"] == "2026-11-28"
+
+
+async def test_a_document_that_is_not_a_pdf_or_too_large_is_refused_on_the_page(
+    portal: httpx.AsyncClient,
+) -> None:
+    path = "/nagasaki/propose/free"
+    await page(portal, path)
+    not_pdf = await post_form(portal, path, FILLED, ("提案書.pdf", b"PK\x03\x04"), expected=422)
+    assert not_pdf.error_summary() == [("#field-document", "提案書はPDFファイルにしてください。")]
+    too_large = PDF + b"0" * (10 * 1024 * 1024)
+    refused = await post_form(portal, path, FILLED, ("大きい.pdf", too_large), expected=413)
+    assert refused.error_summary() == [("#field-document", "提案書は10MB以下にしてください。")]
+    assert refused.by_id("field-title")["value"] == FILLED["title"]

@@ -1,5 +1,5 @@
-"""The public register page, as a browser gets it: whatever a proposer or a desk typed is
-shown as text, never run, under Nagasaki's Japanese column labels."""
+"""Publication's public pages: the register's old page leads to the portal's (DESIGN.md
+§9), consultations are not listed, and the feed's links come from the configured address."""
 
 from __future__ import annotations
 
@@ -13,20 +13,12 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from services.publication.api.public import templates
-from services.publication.api.views import RegisterRow
 from services.publication.service import PUBLICATION
 from services.publication.settings import PublicationSettings
 from shared.contract import Envelope, IntegrationEvent
 from shared.contract.envelope import EventMetadata
-from shared.contract.intake import (
-    ProposalAccepted,
-    ProposalSubmitted,
-    PublicProposer,
-    ThemePublished,
-)
+from shared.contract.intake import ProposalAccepted, ProposalSubmitted, PublicProposer
 from shared.contract.vocabulary import ActorRole, Channel, ProposerKind
-from shared.municipalities import municipalities
 from shared.service import create_app
 from tests.running import serving
 
@@ -53,7 +45,11 @@ def from_intake(event: IntegrationEvent, subject: UUID, sequence: int) -> Envelo
 
 
 def accepted_proposal(
-    number: int, theme_number: int | None, title: str, summary: str
+    number: int,
+    theme_number: int | None,
+    title: str,
+    summary: str,
+    channel: Channel | None = None,
 ) -> list[Envelope]:
     """A proposal submitted and taken on by the desk: the register lists it."""
     proposal_id = uuid4()
@@ -63,7 +59,7 @@ def accepted_proposal(
         receipt_number=f"NGS-2025-{number:04d}",
         fiscal_year=2025,
         received_on=date(2025, 10, 30),
-        channel=Channel.FREE if theme_number is None else Channel.THEME,
+        channel=channel or (Channel.FREE if theme_number is None else Channel.THEME),
         theme_number=theme_number,
         proposer=PublicProposer(organisation="株式会社みなと観光", kind=ProposerKind.COMPANY),
         title=title,
@@ -92,75 +88,37 @@ async def publication(tmp_path: Path) -> AsyncIterator[tuple[FastAPI, httpx.Asyn
         yield app, client
 
 
-async def test_text_with_markup_is_shown_as_text_in_the_register(
+async def test_the_old_register_page_redirects_to_the_portals_register(tmp_path: Path) -> None:
+    settings = PublicationSettings(
+        data_dir=tmp_path,
+        database_url="memory:",
+        secret_key=secrets.token_urlsafe(32),
+        relay_enabled=False,
+        consumer_enabled=False,
+        portal_public_base_url="https://kyoso.city.example.jp",
+    )
+    async with serving(create_app(PUBLICATION, settings)) as client:
+        moved = await client.get("/register/nagasaki", headers={"Host": "evil.example"})
+        unknown = await client.get("/register/atlantis")
+    assert moved.status_code == 308
+    assert moved.headers["location"] == "https://kyoso.city.example.jp/nagasaki/register"
+    assert unknown.status_code == 404
+
+
+async def test_a_pre_consultation_is_not_listed_in_the_register(
     publication: tuple[FastAPI, httpx.AsyncClient],
 ) -> None:
+    """No seed lists consultations: Nagasaki's register lists proposals (提案), and
+    Aomori's 事前相談 is a step before proposing (「※必須ではありません」)."""
     app, client = publication
-    theme_id = uuid4()
-    theme = ThemePublished(
-        theme_id=theme_id,
-        municipality="nagasaki",
-        number=5,
-        title=HOSTILE,
-        field="まちづくり",
-        department="machizukuri",
-    )
     heard = [
-        from_intake(theme, theme_id, 1),
-        *accepted_proposal(1, 5, "トイレマップ", HOSTILE),
-        *accepted_proposal(2, None, HOSTILE, "通学路の安全点検"),
+        *accepted_proposal(1, None, "通学路安全点検支援システム", "通学路の安全点検"),
+        *accepted_proposal(2, None, "実証実験の進め方の相談", "", Channel.PRE_CONSULTATION),
     ]
     for envelope in heard:
         assert app.state.application.process(envelope)
-
-    response = await client.get("/register/nagasaki")
-
-    assert response.status_code == 200
-    page = response.text
-    assert page.startswith('<!doctype html>\n<html lang="ja">')
-    assert page.count("<main") == 1 and page.count("<h1>") == 1
-    assert "<script>" not in page
-    theme_row = f"<td>05</td><td>{SHOWN}</td><td>まちづくり</td><td>{SHOWN}</td>"
-    free_row = f"<td>{SHOWN}</td><td>まちづくり</td><td>通学路の安全点検</td>"
-    assert f"<td>2025/10/30</td>{theme_row}" in page
-    assert f"<td>2025/10/30</td>{free_row}" in page
-    assert "<title>長崎市 提案受付状況</title>" in page
-    assert "<h1>長崎市 提案受付状況 <small>Nagasaki City: register" in page
-    assert '<th scope="col">提案受付日<br>Received</th>' in page
-    assert '<th scope="col">課題名<br>Theme title</th>' in page
-    assert '<th scope="col">提案題名<br>Title</th>' in page
-    assert page.count("提案内容検討中<br><small>Proposal under review</small>") == 2
-    assert '<a href="/feeds/nagasaki.json">' in page
-
-
-async def test_an_unknown_city_has_no_register_page(
-    publication: tuple[FastAPI, httpx.AsyncClient],
-) -> None:
-    _, client = publication
-    response = await client.get("/register/atlantis")
-    assert response.status_code == 404
-
-
-def test_each_channel_gets_its_own_table_headed_by_its_heading() -> None:
-    row = RegisterRow(
-        received_on=date(2025, 4, 1),
-        channel="free",
-        theme_number=None,
-        theme_title=None,
-        title="公園 & 広場",
-        field="環境",
-        summary="要旨",
-        status_ja="検討終了",
-        status_en="Review closed",
-    )
-
-    page = templates.render("register.html", city=municipalities()["aomori"], rows=[row])
-
-    body = bytes(page.body).decode()
-    themed, free = body.split('<h2 id="free-proposals">')
-    assert '<table aria-labelledby="theme-proposals">' in themed and "公園" not in themed
-    assert '<table aria-labelledby="free-proposals">' in free
-    assert "<td>公園 &amp; 広場</td>" in free
+    register = await client.get("/api/v1/municipalities/nagasaki/register")
+    assert [row["title"] for row in register.json()] == ["通学路安全点検支援システム"]
 
 
 async def test_the_case_feed_links_to_the_configured_address_whatever_the_host_header(

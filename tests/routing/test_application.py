@@ -19,7 +19,7 @@ from shared.contract import (
     ProposalTakenOn,
     RoutingMethod,
 )
-from shared.contract.vocabulary import ActorRole
+from shared.contract.vocabulary import ActorRole, Channel
 from shared.errors import InvalidValue, NotFound, StateConflict
 from tests.conftest import MovableClock
 from tests.factories import IntakeEvents
@@ -76,6 +76,24 @@ def test_an_accepted_proposal_goes_to_the_department_that_fits(routing: RoutingA
     (hop,) = routing.history(proposal_id)
     assert hop.meta.actor_role is ActorRole.SYSTEM and hop.meta.causation_id is not None
     assert [line.proposal_id for line in routing.inbox("nagasaki", "kyoiku")] == [proposal_id]
+
+
+def test_a_pre_consultation_is_routed_like_a_proposal_and_stays_marked(
+    routing: RoutingApplication,
+) -> None:
+    """Issue 16: a consultation (事前相談) goes to the department its field fits, like any
+    proposal; its channel says what it is."""
+    proposal_id = accepted(
+        routing,
+        IntakeEvents(municipality="aomori"),
+        municipality="aomori",
+        channel=Channel.PRE_CONSULTATION,
+        field="教育",
+        summary="",
+    )
+    state = routing.proposal_state(proposal_id)
+    assert state is not None and state.channel is Channel.PRE_CONSULTATION
+    assert len(routed(routing, proposal_id)) == 1
 
 
 def test_a_theme_proposal_goes_to_the_themes_owner(routing: RoutingApplication) -> None:

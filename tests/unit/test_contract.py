@@ -69,7 +69,7 @@ def test_an_event_survives_the_kafka_binding_unchanged() -> None:
     envelope = submitted_envelope()
     message = to_kafka(envelope)
     assert message.key == envelope.meta.subject.encode()
-    assert message.headers["ce_type"] == b"jp.kyoso.intake.proposal.submitted.v1"
+    assert message.headers["ce_type"] == b"jp.kyoso.intake.proposal.submitted.v2"
     assert message.headers["ce_municipality"] == b"nagasaki"
     assert message.headers["ce_actorrole"] == b"proposer"
     assert message.headers["ce_correlationid"] == b"req-1"

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
 
 from services.intake.api.dependencies import DeskStaff, Intake
 from services.intake.api.views import DeskProposalLine, DeskProposalView
+from services.intake.application import IntakeApplication
 from services.intake.commands import Screening
+from services.intake.domain import Proposal
 from shared.authorisation import DeskOrAuditor
+from shared.errors import NotFound
 from shared.paging import PAGED, Paging, paged
 from shared.proposal import ProposalStatus
 from shared.staff_auth import CorrelationId, staff_acting
@@ -70,4 +74,34 @@ def reissue_status_link(
     stops opening the proposal (here, on the portal and for the case consultation)."""
     return DeskProposalView.of(
         intake.reissue_status_link(municipality, proposal_id, staff_acting(staff, correlation_id))
+    )
+
+
+@router.get(
+    "/proposals/{proposal_id}/document",
+    summary="提案書のダウンロード / The attached proposal document",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "The PDF"}},
+)
+def document(
+    municipality: str, proposal_id: UUID, intake: Intake, staff: DeskOrAuditor
+) -> Response:
+    """The desk (and the auditor) of the proposal's city; a department reads it at
+    `…/proposals/{id}/document` once the proposal is routed to it. Never the public."""
+    return document_download(intake.proposal(proposal_id, municipality=municipality), intake)
+
+
+def document_download(proposal: Proposal, intake: IntakeApplication) -> Response:
+    """The proposal's PDF as a download (404 when it has none, or the file is not kept)."""
+    if proposal.document is None:
+        raise NotFound(f"proposal {proposal.id} has no attached document")
+    reference = proposal.document
+    return Response(
+        intake.documents.read(reference["sha256"]),
+        media_type=reference["content_type"],
+        headers={
+            # Downloaded, never shown inline: a PDF opened in the desk's origin could script.
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(reference['name'])}",
+            "Cache-Control": "no-store",
+        },
     )

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Response, status
+from fastapi import APIRouter, File, Header, Response, UploadFile, status
 
 from services.intake.api.dependencies import Intake, Settings, Submissions, Today, Tokens
 from services.intake.api.views import SubmissionReceipt
 from services.intake.application import SubmissionRequest
 from services.intake.commands import ProposalSubmission
+from services.intake.documents import DOCUMENT_MAX_BYTES, DocumentTooLarge
 from shared.acting import Acting
+from shared.contract.intake import DocumentReference
 from shared.contract.vocabulary import ActorRole
 from shared.staff_auth import CorrelationId
+from shared.web import error
 
 router = APIRouter(prefix="/api/v1/municipalities/{municipality}/proposals", tags=["proposals"])
 
@@ -89,3 +92,31 @@ def check_proposal(
     and no receipt is issued: 204, or the same 409/422 with the fields named."""
     intake.check_submission(municipality, submission, today)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+documents = APIRouter(prefix="/api/v1/municipalities/{municipality}/documents", tags=["proposals"])
+
+
+@documents.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=DocumentReference,
+    summary="提案書を添付する / Upload the proposal document (PDF, up to 10 MB)",
+    responses={
+        413: {"description": "The document is larger than 10 MB"},
+        422: {"description": "The document is not a PDF, or is empty"},
+    },
+)
+async def upload_document(
+    municipality: str, intake: Intake, document: Annotated[UploadFile, File()]
+) -> Response | DocumentReference:
+    """Keep the PDF a proposal will name (by the sha256 answered here) in its
+    `document` field. The file stays in intake: no event and no topic carries it."""
+    intake.known_municipality(municipality)
+    # One byte more than allowed is enough to know it is too large.
+    content = await document.read(DOCUMENT_MAX_BYTES + 1)
+    try:
+        reference = intake.documents.keep(content, document.filename or "document.pdf")
+    except DocumentTooLarge as too_large:
+        return error(413, too_large.loc, too_large.reason)
+    return DocumentReference.model_validate(reference)

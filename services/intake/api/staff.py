@@ -7,13 +7,17 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
 from services.intake.api.dependencies import Intake
+from services.intake.api.desk import document_download
 from services.intake.api.views import DeskProposalView
+from services.intake.application import IntakeApplication
+from services.intake.domain import Proposal
 from shared.authorisation import DeskOrAuditor, Reader, require_sight
 from shared.contract import Envelope
+from shared.staff_auth import StaffToken
 
 router = APIRouter(prefix="/api/v1/municipalities/{municipality}/proposals", tags=["staff"])
 
@@ -28,6 +32,26 @@ def proposal_for_staff(
     """Content, proposer, contact details and the protected part. A department sees a
     proposal only while it is routed to it (routing's word, as intake heard it), the
     council only once it was escalated; for anyone else it does not exist (404)."""
+    return DeskProposalView.of(_in_sight(intake, municipality, proposal_id, staff))
+
+
+@router.get(
+    "/{proposal_id}/document",
+    summary="提案書 / The attached proposal document, for the staff who may see it",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "The PDF"}},
+)
+def document_for_staff(
+    municipality: str, proposal_id: UUID, intake: Intake, staff: Reader
+) -> Response:
+    """Need-to-know: whoever may see the proposal (a department once it is routed to it,
+    the council once escalated, the desk and the auditor); never the public."""
+    return document_download(_in_sight(intake, municipality, proposal_id, staff), intake)
+
+
+def _in_sight(
+    intake: IntakeApplication, municipality: str, proposal_id: UUID, staff: StaffToken
+) -> Proposal:
     proposal = intake.proposal(proposal_id, municipality=municipality)
     if staff.role in ("department", "council"):
         state = intake.state(proposal_id)
@@ -37,7 +61,7 @@ def proposal_for_staff(
             f"proposal {proposal_id} does not exist",
             escalated=state.escalated_by is not None,
         )
-    return DeskProposalView.of(proposal)
+    return proposal
 
 
 class HistoryStep(BaseModel):

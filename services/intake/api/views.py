@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from services.intake.domain import Proposal, Theme
 from shared.contract.decision import REJECTION_REASON_LABELS, RejectionReason
+from shared.contract.intake import AgreementPlan, DocumentReference, ExperimentPlan
 from shared.contract.vocabulary import SCREENING_REASON_LABELS, ScreeningReason
 from shared.proposal import STATUS_LABELS, ProposalState, ProposalStatus
 
@@ -23,6 +24,8 @@ class ThemeView(BaseModel):
     open: bool
     status_ja: str
     status_en: str
+    background: str = ""  # 背景
+    expected_outcome: str = ""  # 期待する成果
 
     @classmethod
     def of(cls, theme: Theme, today: date) -> ThemeView:
@@ -32,6 +35,8 @@ class ThemeView(BaseModel):
             title=theme.title,
             field=theme.field,
             department=theme.department,
+            background=theme.background,
+            expected_outcome=theme.expected_outcome,
             opens_on=theme.opens_on,
             closes_on=theme.closes_on,
             open=is_open,
@@ -182,6 +187,13 @@ class DeskProposalLine(StatusText):
         return cls(**cls.line_of(proposal))
 
 
+class TermsConsent(BaseModel):
+    """The terms the proposer consented to: their version, and the day (in Japan)."""
+
+    version: str
+    consented_on: date
+
+
 class DeskProposalView(DeskProposalLine):
     """The whole proposal, for the desk of its own municipality."""
 
@@ -194,6 +206,10 @@ class DeskProposalView(DeskProposalLine):
     protected: str | None
     reasons: list[Reason]
     explanation: str | None
+    experiment: ExperimentPlan | None = None
+    agreement: AgreementPlan | None = None
+    document: DocumentReference | None = None
+    terms_consent: TermsConsent | None = None
 
     @classmethod
     def of(cls, proposal: Proposal) -> DeskProposalView:
@@ -208,6 +224,10 @@ class DeskProposalView(DeskProposalLine):
             protected=proposal.protected_part,
             reasons=[Reason.of(r) for r in proposal.screening_reasons],
             explanation=proposal.screening_explanation,
+            experiment=proposal.experiment,
+            agreement=proposal.agreement,
+            document=proposal.document,
+            terms_consent=proposal.terms_consent,
         )
 
 

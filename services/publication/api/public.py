@@ -6,14 +6,13 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import RedirectResponse
 
 from services.publication.api.dependencies import Publication
 from services.publication.api.views import RegisterRow
 from services.publication.settings import PublicationSettings
 from shared.contract import PublicCase
 from shared.municipalities import municipalities
-from shared.pages import PageTemplates
 
 router = APIRouter(prefix="/api/v1/municipalities/{municipality}", tags=["public"])
 pages = APIRouter(include_in_schema=False)
@@ -65,11 +64,9 @@ def json_feed(municipality: str, request: Request, publication: Publication) -> 
     return publication.case_feed(municipality, settings.publication_base_url.rstrip("/"))
 
 
-templates = PageTemplates("services.publication")
-
-
 @pages.get("/register/{municipality}")
-def register_page(municipality: str, publication: Publication) -> HTMLResponse:
-    rows = register_rows(publication, municipality)
-    city = municipalities()[municipality]
-    return templates.render("register.html", city=city, rows=rows)
+def register_page(municipality: str, request: Request) -> RedirectResponse:
+    """The register's page is the portal's now (DESIGN.md §9: one web front)."""
+    _known(municipality)
+    settings: PublicationSettings = request.app.state.settings
+    return RedirectResponse(settings.portal_url(f"/{municipality}/register"), status_code=308)
