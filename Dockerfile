@@ -59,7 +59,7 @@ USER 10001:10001
 # The services' ports (KYOSO_INTAKE_PORT, KYOSO_ROUTING_PORT, KYOSO_DECISION_PORT). Compose
 # and Kubernetes define their own checks per service; this one is for `docker run` of the
 # default command (set HEALTHCHECK_URL for another service).
-EXPOSE 8000 8001 8002 8003 8004
+EXPOSE 8000 8001 8002 8003 8004 8005
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen(os.environ['HEALTHCHECK_URL'], timeout=4)"]
 

@@ -117,7 +117,8 @@ def _require_one_store_per_service(settings: CommonSettings, services: Sequence[
         raise ConfigError(
             "KYOSO_DATABASE_URL: a sqlite URL names one service's store; to read every "
             "service, unset it and set KYOSO_DATA_DIR to the folder holding "
-            "intake.sqlite, routing.sqlite, decision.sqlite and publication.sqlite"
+            "intake.sqlite, routing.sqlite, decision.sqlite, implementation.sqlite and "
+            "publication.sqlite"
         )
 
 

@@ -201,6 +201,7 @@ def bring_up(broker_port: int, demo_data: bool) -> int:
             f"  Routing 振り分け           {urls['routing']}/docs\n"
             f"  Desk dashboard            {urls['routing']}/api/v1/municipalities/nagasaki/dashboard\n"
             f"  Decision 実施判断          {urls['decision']}/docs\n"
+            f"  Implementation 事業実施     {urls['implementation']}/docs\n"
             f"  Publication 公表           {urls['publication']}/docs\n"
             f"  Case feed 事例フィード      {urls['publication']}/feeds/nagasaki.json\n"
             f"  Kafka broker              127.0.0.1:{broker_port} (topics {settings.topic_prefix}.*)\n"

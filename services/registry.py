@@ -5,6 +5,7 @@ list; a new service is a new folder with its `service.py` and one entry here."""
 from __future__ import annotations
 
 from services.decision.service import DECISION
+from services.implementation.service import IMPLEMENTATION
 from services.intake.service import INTAKE
 from services.portal.service import PORTAL
 from services.publication.service import PUBLICATION
@@ -12,7 +13,8 @@ from services.routing.service import ROUTING
 from shared.declaration import ServiceDeclaration
 
 SERVICES: dict[str, ServiceDeclaration] = {
-    declaration.name: declaration for declaration in (INTAKE, ROUTING, DECISION, PUBLICATION)
+    declaration.name: declaration
+    for declaration in (INTAKE, ROUTING, DECISION, IMPLEMENTATION, PUBLICATION)
 }
 # The services that keep no events: the public portal calls the others' APIs and records
 # nothing, so it has no store, topics or relay for rebuild, verify, replay and the audit

@@ -12,6 +12,7 @@ import secrets
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -337,4 +338,39 @@ def audit_settings(desk: Desk, tmp_path: Path, database_url: str) -> CommonSetti
 async def published_lifecycle(desk: Desk) -> tuple[dict[str, Any], UUID]:
     receipt = await adopted_proposal(desk, marked_body())
     await publish_case(desk, receipt)
-    return receipt, UUID(receipt["proposal_id"])
+    proposal_id = UUID(receipt["proposal_id"])
+    if "implementation" in desk.apps:
+        # Every running service has taken the adoption in: implementation opened the
+        # project, so what the audit reads of the stores no longer changes by itself.
+        implementation = desk.application("implementation")
+        await wait_until(
+            lambda: any(
+                line.proposal_id == proposal_id
+                for line in implementation.projects.lines("nagasaki", date.min)
+            ),
+            what="implementation to open the adopted proposal's project",
+        )
+        # A partnership without selection: the department signs the agreement, so that
+        # implementation has published too (the proposer, a sole proprietor, unnamed).
+        signed = await desk.clients["implementation"].post(
+            f"{NAGASAKI}/projects/{proposal_id}/agreement",
+            json={
+                "kind": "business_agreement",
+                "parties": ["長崎市", "提案者"],
+                "signed_on": "2025-11-01",
+                "term_from": "2025-11-01",
+                "term_until": "2026-03-31",
+                "fields": ["観光"],
+            },
+            headers=bearer(NAGASAKI_DEPARTMENT),
+        )
+        assert signed.status_code == 200, signed.text
+        if "publication" in desk.apps:
+            register = desk.application("publication").register
+
+            def agreement_heard() -> bool:
+                state = register.proposal(proposal_id)
+                return state is not None and state.project_phase == "implementation_pending"
+
+            await wait_until(agreement_heard, what="publication to hear the agreement")
+    return receipt, proposal_id

@@ -19,7 +19,12 @@ from shared.acting import Acting
 from shared.clock import Clock, utc_now
 from shared.consumer import ConsumingApplication, consumes
 from shared.contract import ActorRole, Envelope, PublicCase, ThemePublished
-from shared.contract.topics import DECISION_PROPOSALS, INTAKE_PROPOSALS, ROUTING_PROPOSALS
+from shared.contract.topics import (
+    DECISION_PROPOSALS,
+    IMPLEMENTATION_PROJECTS,
+    INTAKE_PROPOSALS,
+    ROUTING_PROPOSALS,
+)
 from shared.errors import NotFound
 from shared.municipalities import municipalities, today_in_japan
 from shared.observed import ObservedProposal
@@ -67,11 +72,15 @@ class PublicationApplication(ConsumingApplication):
         processing.collect_events(observed)
 
     # What publication consumes: every word on a proposal, for the register and the
-    # cases, and the themes' titles.
+    # cases (the effect verification's verdict and KPIs: the case's outcome), and the
+    # themes' titles.
     handlers = consumes(
         {
             **dict.fromkeys(
-                INTAKE_PROPOSALS.events + ROUTING_PROPOSALS.events + DECISION_PROPOSALS.events,
+                INTAKE_PROPOSALS.events
+                + ROUTING_PROPOSALS.events
+                + DECISION_PROPOSALS.events
+                + IMPLEMENTATION_PROJECTS.events,
                 _hear,
             ),
             ThemePublished: _keep_theme_title,

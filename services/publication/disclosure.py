@@ -17,7 +17,8 @@ from typing import Any
 from uuid import UUID
 
 from services.publication.domain import Section
-from shared.contract import ProposerKind
+from shared.contract import ProposerKind, Verdict
+from shared.contract.implementation import VERDICT_LABELS
 from shared.municipalities import municipalities
 from shared.proposal import ProposalState
 
@@ -75,4 +76,23 @@ def disclosed_case(
         ],
         "received_on": state.received_on.isoformat(),
         "published_on": published_on.isoformat(),
+        "outcome": outcome(state),
+    }
+
+
+def outcome(state: ProposalState) -> dict[str, Any] | None:
+    """The effect verification's result, once there is a verdict (Sapporo 001: 「事業の
+    実施結果を官民連携の事例として発信していきます」): the verdict, its reasons and the KPIs
+    with their measured values. None before; a case published earlier carries it from
+    its next correction."""
+    if state.verdict is None or state.verified_on is None:
+        return None
+    ja, en = VERDICT_LABELS[Verdict(state.verdict)]
+    return {
+        "verdict": state.verdict,
+        "verdict_ja": ja,
+        "verdict_en": en,
+        "reasons": state.verdict_reasons or "",
+        "verified_on": state.verified_on.isoformat(),
+        "kpis": [kpi.model_dump(mode="json") for kpi in state.kpis],
     }

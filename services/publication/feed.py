@@ -31,6 +31,8 @@ def json_feed(city: Municipality, cases: list[PublicCase], base_url: str) -> dic
                     "version": c.version,
                     "partner": c.partner,
                     "theme_number": c.theme_number,
+                    # The effect verification's verdict and KPIs, once verified.
+                    "outcome": None if c.outcome is None else c.outcome.model_dump(mode="json"),
                 },
             }
             for c in cases

@@ -6,15 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from services.publication.domain import Case, ProposerNotices
-from shared.contract import (
-    CaseConsultationStarted,
-    CaseCorrected,
-    CasePublished,
-    CaseRetracted,
-    IntegrationEvent,
-    PublicCase,
-)
+from shared.contract import CaseConsultationStarted, CaseRetracted, IntegrationEvent, PublicCase
 from shared.contract.envelope import envelope_translator
+from shared.contract.public import as_corrected, as_published
 
 SERVICE = "publication"
 
@@ -30,10 +24,11 @@ def to_integration_event(domain_event: Any) -> IntegrationEvent | None:
                 objection_due_on=domain_event.objection_due_on,
             )
         case Case.Published():
-            return CasePublished(case=PublicCase.model_validate(domain_event.disclosed))
+            # Version 1 while the case has no outcome, so that its readers keep it.
+            return as_published(PublicCase.model_validate(domain_event.disclosed))
         case Case.Corrected():
-            return CaseCorrected(
-                case=PublicCase.model_validate(domain_event.disclosed), note=domain_event.note
+            return as_corrected(
+                PublicCase.model_validate(domain_event.disclosed), note=domain_event.note
             )
         case Case.Retracted():
             return CaseRetracted(

@@ -11,12 +11,28 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
+from shared.contract import public_v1
 from shared.contract.base import IntegrationEvent
 from shared.contract.decision import (
     IncentiveRecorded,
     ProposalAdopted,
     ProposalEscalated,
     ProposalRejectedAfterReview,
+)
+from shared.contract.implementation import (
+    AgreementConcluded,
+    ApplicantRecorded,
+    CallPublished,
+    ExperimentStepDone,
+    ImplementationEnded,
+    ImplementationStarted,
+    ImplementerSelected,
+    KpiDefined,
+    KpiMeasured,
+    LogicModelSet,
+    MilestoneReached,
+    ProjectClosed,
+    VerdictGiven,
 )
 from shared.contract.intake import (
     ProposalAccepted,
@@ -89,17 +105,49 @@ DECISION_PROPOSALS = Topic(
     "decision.proposals",
     (ProposalAdopted, ProposalRejectedAfterReview, ProposalEscalated, IncentiveRecorded),
 )
+# After adoption: selection, agreement, implementation, effect verification.
+IMPLEMENTATION_PROJECTS = Topic(
+    "implementation",
+    "implementation.projects",
+    (
+        CallPublished,
+        ApplicantRecorded,
+        ImplementerSelected,
+        AgreementConcluded,
+        ImplementationStarted,
+        MilestoneReached,
+        ExperimentStepDone,
+        ImplementationEnded,
+        LogicModelSet,
+        KpiDefined,
+        KpiMeasured,
+        VerdictGiven,
+        ProjectClosed,
+    ),
+)
 # What publication tells the desk's own services of a proposal's case (never other cities),
 # with the proposal as the subject (services/publication/domain.py, ProposerNotices).
 PUBLICATION_PROPOSALS = Topic("publication", "publication.proposals", (CaseConsultationStarted,))
 # The topic other cities follow (docs/asyncapi.yaml): its name says public, not whose.
-PUBLIC_CASES = Topic("publication", "public.cases", (CasePublished, CaseCorrected, CaseRetracted))
+PUBLIC_CASES = Topic(
+    "publication",
+    "public.cases",
+    (
+        CasePublished,
+        CaseCorrected,
+        CaseRetracted,
+        # Still published for a case without an outcome (shared.contract.public).
+        public_v1.CasePublished,
+        public_v1.CaseCorrected,
+    ),
+)
 
 TOPICS: tuple[Topic, ...] = (
     INTAKE_PROPOSALS,
     INTAKE_THEMES,
     ROUTING_PROPOSALS,
     DECISION_PROPOSALS,
+    IMPLEMENTATION_PROJECTS,
     PUBLICATION_PROPOSALS,
     PUBLIC_CASES,
 )

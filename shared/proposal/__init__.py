@@ -3,6 +3,7 @@
 # Importing the step modules registers their handlers on PROPOSAL_FOLD.
 from shared.proposal import (  # noqa: F401
     decision_steps,
+    implementation_steps,
     intake_steps,
     publication_steps,
     routing_steps,

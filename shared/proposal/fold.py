@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict
 
 from shared.contract.base import IntegrationEvent
 from shared.contract.envelope import Envelope, EventMetadata
+from shared.contract.implementation import Kpi
 from shared.contract.intake import PublicProposer
 from shared.contract.vocabulary import ActorRole, Channel, ScreeningReason
 from shared.proposal.status import ProposalStatus
@@ -94,6 +95,13 @@ class ProposalState(BaseModel):
     rejection_explanation: str | None = None
     escalated_by: str | None = None
     incentive_points: float | None = None
+    # Implementation (implementation_steps.py): the status stays adopted
+    project_phase: str | None = None
+    implementer: str | None = None
+    verdict: str | None = None
+    verdict_reasons: str | None = None
+    verified_on: date | None = None
+    kpis: tuple[Kpi, ...] = ()  # as the verdict gave them, with their measured values
     events_applied: int = 0
     steps: tuple[Step, ...] = ()
 

@@ -97,6 +97,63 @@ MATRIX: dict[str, dict[tuple[str, str], tuple[str, dict[str, Any] | None]]] = {
         ),
         ("GET", AUDIT): ("AFFFA", None),
     },
+    # The department that runs the project acts; another department and the council
+    # (which did not adopt it) find no project; the desk and the auditor read.
+    "implementation": {
+        ("GET", f"{M}/projects"): ("AAAAA", None),
+        ("GET", f"{M}/projects/overdue-verifications"): ("AAAAA", None),
+        ("GET", f"{M}/projects/{{proposal_id}}"): ("AAHHA", None),
+        ("POST", f"{M}/projects/{{proposal_id}}/call"): (
+            "FAHFF",
+            {"opens_on": "2025-11-01", "closes_on": "2025-11-30", "announcement": "公告"},
+        ),
+        ("POST", f"{M}/projects/{{proposal_id}}/applicants"): (
+            "FAHFF",
+            {"applicant": "株式会社みなと観光", "applied_on": "2025-11-10"},
+        ),
+        ("POST", f"{M}/projects/{{proposal_id}}/selection"): (
+            "FAHFF",
+            {"implementer": "株式会社みなと観光", "reasons": "評価", "selected_on": "2025-12-01"},
+        ),
+        ("POST", f"{M}/projects/{{proposal_id}}/agreement"): (
+            "FAHFF",
+            {
+                "kind": "memorandum",
+                "parties": ["長崎市", "株式会社みなと観光"],
+                "signed_on": "2025-11-01",
+                "term_from": "2025-11-01",
+                "term_until": "2026-03-31",
+            },
+        ),
+        ("POST", f"{M}/projects/{{proposal_id}}/start"): ("FAHFF", {"started_on": "2025-11-02"}),
+        ("POST", f"{M}/projects/{{proposal_id}}/milestones"): (
+            "FAHFF",
+            {"milestone": "稼働", "reached_on": "2025-11-10"},
+        ),
+        ("POST", f"{M}/projects/{{proposal_id}}/experiment-steps"): (
+            "FAHFF",
+            {"step": "site_coordination", "done_on": "2025-11-10"},
+        ),
+        ("POST", f"{M}/projects/{{proposal_id}}/end"): ("FAHFF", {"ended_on": "2026-03-31"}),
+        ("PUT", f"{M}/projects/{{proposal_id}}/logic-model"): (
+            "FAHFF",
+            {part: ["・"] for part in ("inputs", "activities", "outputs", "outcomes", "impact")},
+        ),
+        ("POST", f"{M}/projects/{{proposal_id}}/kpis"): (
+            "FAHFF",
+            {"name": "件数", "unit": "件", "baseline": 1, "target": 2},
+        ),
+        ("POST", f"{M}/projects/{{proposal_id}}/measurements"): (
+            "FAHFF",
+            {"name": "件数", "measured_on": "2025-11-10", "value": 1},
+        ),
+        ("POST", f"{M}/projects/{{proposal_id}}/verdict"): (
+            "FAHFF",
+            {"verdict": "continue", "reasons": "理由", "verified_on": "2026-04-01"},
+        ),
+        ("POST", f"{M}/projects/{{proposal_id}}/close"): ("FAHFF", {"closed_on": "2026-04-01"}),
+        ("GET", AUDIT): ("AFFFA", None),
+    },
     "publication": {
         ("GET", f"{M}/desk/cases"): ("AFFFA", None),
         ("POST", f"{M}/desk/cases"): ("AFFFF", {"proposal_id": "{proposal_id}"}),

@@ -190,10 +190,19 @@ def _publication(app: FastAPI) -> dict[str, str]:
     return {"proposal_id": str(proposal_id), "case_id": str(case.id)}
 
 
+def _implementation(app: FastAPI) -> dict[str, str]:
+    implementation = app.state.application
+    proposal_id = uuid4()
+    for heard in [*taken_on(proposal_id, OWN_DEPARTMENT), adopted_by_kyoiku(proposal_id)]:
+        assert implementation.process(heard)
+    return {"proposal_id": str(proposal_id)}
+
+
 PREPARE: dict[str, Callable[[FastAPI], dict[str, str]]] = {
     "intake": _intake,
     "routing": _routing,
     "decision": _decision,
+    "implementation": _implementation,
     "publication": _publication,
 }
 

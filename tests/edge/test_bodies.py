@@ -11,7 +11,7 @@ from uuid import uuid4
 import pytest
 
 from services.registry import SERVICES
-from tests.conftest import NAGASAKI_DESK, bearer
+from tests.conftest import NAGASAKI_DEPARTMENT, NAGASAKI_DESK, bearer
 from tests.edge.desk import serving
 from tests.factories import free_proposal_body
 
@@ -23,6 +23,7 @@ ENDPOINT_TAKING_A_BODY: dict[str, tuple[str, dict[str, str]]] = {
     "intake": (f"{NAGASAKI}/proposals", {}),
     "routing": (f"{NAGASAKI}/routings/{uuid4()}/status-line", bearer(NAGASAKI_DESK)),
     "decision": (f"{NAGASAKI}/fairness/assess", bearer(NAGASAKI_DESK)),
+    "implementation": (f"{NAGASAKI}/projects/{uuid4()}/selection", bearer(NAGASAKI_DEPARTMENT)),
     "publication": (f"{NAGASAKI}/desk/cases", bearer(NAGASAKI_DESK)),
 }
 
@@ -32,6 +33,7 @@ WRONG_BODY: dict[str, dict[str, Any]] = {
     "intake": free_proposal_body(title=LONG),
     "routing": {"ja": LONG, "en": "status"},
     "decision": {"note": LONG},
+    "implementation": {"implementer": "株式会社", "reasons": LONG, "selected_on": "2026-04-01"},
     "publication": {"proposal_id": str(uuid4()), "title": LONG},
 }
 

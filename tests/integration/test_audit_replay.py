@@ -52,10 +52,12 @@ async def test_replay_from_the_stores_folds_the_whole_lifecycle_as_the_services_
     assert any(t.startswith("decision.") for t in types)
     assert types.index("routing.proposal.routed") < types.index("routing.proposal.taken_on")
     assert_causal(history)
+    # Implementation opened the adopted proposal's project: an internal record.
     assert {entry.service for entry in entries} == {
         "intake",
         "routing",
         "decision",
+        "implementation",
         "publication",
     }
     assert all(entry.actor_role for entry in entries if entry.envelope is not None)
@@ -145,13 +147,14 @@ async def test_the_auditors_commands_replay_export_and_verify(
     assert record["state"]["status"] == "adopted"
     assert record["not_in_record"]
 
-    # Four services, their relays and consumers wrote concurrently: every chain holds.
+    # Five services, their relays and consumers wrote concurrently: every chain holds.
     assert main(["verify", "--json"]) == 0
     reports = json.loads(capsys.readouterr().out)
     assert [report["service"] for report in reports] == [
         "intake",
         "routing",
         "decision",
+        "implementation",
         "publication",
     ]
     assert all(report["intact"] and report["events_checked"] > 0 for report in reports)

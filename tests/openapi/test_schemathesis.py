@@ -94,7 +94,19 @@ def _publication(app: FastAPI, client: ASGIClient) -> Records:
     )
 
 
-SEEDS = {"intake": _intake, "routing": _routing, "decision": _decision, "publication": _publication}
+def _implementation(app: FastAPI, client: ASGIClient) -> Records:
+    proposal_id = uuid4()
+    _hear(app, [*taken_on(proposal_id), adopted(proposal_id)])  # a partnership, by kyoiku
+    return Records({"proposal_id": str(proposal_id)})
+
+
+SEEDS = {
+    "intake": _intake,
+    "routing": _routing,
+    "decision": _decision,
+    "implementation": _implementation,
+    "publication": _publication,
+}
 
 
 @dataclass

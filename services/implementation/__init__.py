@@ -1,0 +1,1 @@
+"""After adoption: selection, agreement, implementation and effect verification."""
