@@ -15,7 +15,7 @@ import pytest
 from services.publication.application import PublicationApplication
 from services.publication.integration import to_envelope
 from services.publication.settings import PublicationSettings
-from shared.contract import CaseConsultationStarted, CasePublished, Envelope
+from shared.contract import CaseConsultationStarted, Envelope
 from shared.contract.topics import PUBLIC_CASES, PUBLICATION_PROPOSALS, topic_of
 from tests.publication.test_application import DESK, RESULTS, Calendar, adopted_proposal
 
@@ -53,5 +53,6 @@ def test_each_consultation_goes_to_the_desks_services_and_only_publication_goes_
     assert len(about_proposal) == 2
     assert topic_of(CaseConsultationStarted) is PUBLICATION_PROPOSALS
     # ... while the case's own events are only its public ones.
-    assert [type(e.event) for e in told(case.id)] == [CasePublished]
-    assert topic_of(CasePublished) is PUBLIC_CASES
+    (published,) = told(case.id)
+    assert published.event.event_type == "public.case.published"
+    assert topic_of(type(published.event)) is PUBLIC_CASES
