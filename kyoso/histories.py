@@ -43,7 +43,11 @@ def history_from_stores(proposal: UUID | str, settings: CommonSettings) -> Propo
         internal: list[InternalRecord] = []
         for service, store in stores.items():
             declaration = SERVICES[service]
-            stored = store.recorder.select_events(declaration.proposal_aggregate(proposal_id))
+            aggregates = (
+                declaration.proposal_aggregate(proposal_id),
+                *declaration.more_proposal_aggregates(proposal_id),
+            )
+            stored = [e for a in aggregates for e in store.recorder.select_events(a)]
             for stored_event in stored:
                 domain_event: Any = store.mapper.to_domain_event(stored_event)
                 envelope = declaration.to_envelope(domain_event)

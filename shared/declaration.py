@@ -38,6 +38,10 @@ class Timer:
     run: Callable[[Any], object]  # the service's application → (ignored)
 
 
+def _no_more_aggregates(proposal_id: UUID) -> Sequence[UUID]:
+    return ()
+
+
 class Worker(Protocol):
     """Something else a service runs beside its API until stopped (an outbox)."""
 
@@ -58,6 +62,9 @@ class ServiceDeclaration:
     publishes: Callable[[Any], IntegrationEvent | None]
     # Where a proposal's own events are kept in this service's store (for replay).
     proposal_aggregate: Callable[[UUID], UUID]
+    # Any other aggregates of the store that keep events of the proposal (publication's
+    # notices to the desk's services, beside the case), for replay too.
+    more_proposal_aggregates: Callable[[UUID], Sequence[UUID]] = _no_more_aggregates
     routers: Sequence[APIRouter]
     timers: Sequence[Timer] = ()
     # Anything else the service keeps beside its application while it runs (intake's

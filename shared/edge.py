@@ -190,6 +190,9 @@ SUBMISSION = re.compile(
 # each submission must not use up the submissions' allowance).
 DOCUMENT_UPLOAD = re.compile(r"^/api/v1/municipalities/[^/]+/documents/?$")
 PROPOSER_PATHS = ("/api/v1/proposer/", "/status/")
+# The portal's form asking for a lost status link again (it posts to intake's
+# /api/v1/proposer/status-links from the portal's own address).
+LOST_LINK = re.compile(r"^/[^/]+/status-link/?$")
 
 
 def _anonymous_endpoint(scope: Scope) -> str | None:
@@ -198,7 +201,7 @@ def _anonymous_endpoint(scope: Scope) -> str | None:
         return "submission"
     if scope["method"] == "POST" and DOCUMENT_UPLOAD.match(path):
         return "document"
-    if path.startswith(PROPOSER_PATHS):
+    if path.startswith(PROPOSER_PATHS) or (scope["method"] == "POST" and LOST_LINK.match(path)):
         return "proposer"
     return None
 

@@ -23,6 +23,7 @@ from shared.contract import (
     ProposalSubmitted,
     ProposalTakenOn,
     ProposalWithdrawn,
+    ProposerAnswered,
     ProposerKind,
     PublicProposer,
     RoutingMethod,
@@ -115,6 +116,18 @@ class IntakeEvents:
 
     def withdrawn(self) -> Envelope:
         event = ProposalWithdrawn(proposal_id=self.proposal_id, reason="社内で再検討します")
+        return self._envelope(event, ActorRole.PROPOSER)
+
+    def answered(
+        self, text: str, in_reply_to: UUID | None = None, message_id: UUID | None = None
+    ) -> Envelope:
+        """The proposer's answer on the status page, as intake publishes it."""
+        event = ProposerAnswered(
+            proposal_id=self.proposal_id,
+            message_id=message_id or uuid4(),
+            in_reply_to=in_reply_to,
+            text=text,
+        )
         return self._envelope(event, ActorRole.PROPOSER)
 
     def _envelope(self, event: IntegrationEvent, role: ActorRole) -> Envelope:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 from eventsourcing.domain import Aggregate
@@ -34,7 +34,11 @@ from shared.acting import Acting
 from shared.clock import Clock, utc_now
 from shared.consumer import ConsumingApplication, consumes
 from shared.contract import Envelope
-from shared.contract.topics import DECISION_PROPOSALS, ROUTING_PROPOSALS
+from shared.contract.topics import (
+    DECISION_PROPOSALS,
+    PUBLICATION_PROPOSALS,
+    ROUTING_PROPOSALS,
+)
 from shared.contract.vocabulary import ActorRole
 from shared.errors import DomainError, InvalidValue, NotFound, StateConflict
 from shared.municipalities import Municipality, fiscal_year, municipalities
@@ -292,6 +296,24 @@ class IntakeApplication(ConsumingApplication):
         self.save(proposal)
         return proposal
 
+    def answer(
+        self,
+        proposal_id: UUID,
+        text: str,
+        in_reply_to: UUID | None,
+        correlation_id: str | None = None,
+    ) -> Proposal:
+        """The proposer (they showed the status token) answers in the dialogue; routing
+        hears it and keeps it in the dialogue log of this proposal only."""
+        proposal = self.proposal(proposal_id)
+        state = self.state(proposal_id)
+        acting = Acting.new(ActorRole.PROPOSER, proposal.municipality, correlation_id)
+        proposal.answer(
+            uuid4(), text, in_reply_to, state.dialogue, state.status.is_closed, acting.as_meta()
+        )
+        self.save(proposal)
+        return proposal
+
     def status_link_generation(self, proposal_id: UUID) -> int:
         """Which of the proposal's status links is the valid one (0: the first)."""
         generation: int = self.proposal(proposal_id).status_link_generation
@@ -379,8 +401,14 @@ class IntakeApplication(ConsumingApplication):
         observed.hear(envelope)
         processing.collect_events(observed)
 
-    # What intake consumes: everything routing and decision say about a proposal.
-    handlers = consumes(dict.fromkeys(ROUTING_PROPOSALS.events + DECISION_PROPOSALS.events, _hear))
+    # What intake consumes: everything routing and decision say about a proposal, and
+    # publication's consultation of the proposer on its case (the proposer is mailed).
+    handlers = consumes(
+        dict.fromkeys(
+            ROUTING_PROPOSALS.events + DECISION_PROPOSALS.events + PUBLICATION_PROPOSALS.events,
+            _hear,
+        )
+    )
 
     def _observed(self, proposal_id: UUID) -> ObservedProposal | None:
         try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Literal
+from uuid import UUID
 
 from pydantic import (
     BaseModel,
@@ -19,7 +20,13 @@ from pydantic import (
     model_validator,
 )
 
-from shared.contract.vocabulary import AgreementScope, Channel, ProposerKind, ScreeningReason
+from shared.contract.vocabulary import (
+    MESSAGE_MAX_LENGTH,
+    AgreementScope,
+    Channel,
+    ProposerKind,
+    ScreeningReason,
+)
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -218,3 +225,14 @@ class StatusLinkRequest(BaseModel):
 
     municipality: Annotated[str, StringConstraints(max_length=40)]
     email: EmailStr
+
+
+class ProposerMessage(BaseModel):
+    """The proposer's message in the dialogue, answering the department."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MESSAGE_MAX_LENGTH)
+    ]
+    in_reply_to: UUID | None = Field(None, description="The department's message answered")

@@ -8,6 +8,7 @@ it on unchanged."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -15,6 +16,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from shared.contract.vocabulary import (
+    MESSAGE_MAX_LENGTH,
     ActorRole,
     AgreementScope,
     Channel,
@@ -22,11 +24,16 @@ from shared.contract.vocabulary import (
     ScreeningReason,
 )
 from shared.errors import InvalidValue, StateConflict
+from shared.proposal.fold import DialogueMessage
 from shared.proposal.status import ProposalStatus
 
 _NAMESPACE = uuid5(NAMESPACE_URL, "urn:kyoso:intake")
 
 Meta = dict[str, Any]
+
+# How many messages the proposer may send in a row before the department writes again:
+# a dialogue, not a mailbox to fill (the status page is reachable without signing in).
+ANSWERS_IN_A_ROW = 10
 
 # Aomori (seeds/000_4783c11d099f2101.txt): 「※個人(個人事業主を除く)の提案は不可」.
 INDIVIDUALS_MAY_NOT_PROPOSE = (
@@ -144,6 +151,12 @@ class Proposal(Aggregate):
 
     class StatusLinkReissued(Aggregate.Event):
         generation: int
+        meta: Meta
+
+    class Answered(Aggregate.Event):
+        message_id: UUID
+        in_reply_to: UUID | None
+        text: str
         meta: Meta
 
     @classmethod
@@ -344,6 +357,59 @@ class Proposal(Aggregate):
     @event(StatusLinkReissued)
     def _status_link_reissued(self, generation: int, meta: Meta) -> None:
         self.status_link_generation = generation
+
+    # -- the dialogue (対話): the proposer answers the department ---------------------------
+
+    def answer(
+        self,
+        message_id: UUID,
+        text: str,
+        in_reply_to: UUID | None,
+        dialogue: Sequence[DialogueMessage],
+        closed: bool,
+        meta: Meta,
+    ) -> None:
+        """The proposer writes in the dialogue the department (or the desk) opened with a
+        message to them (`dialogue`: the messages so far, as the status page shows them;
+        `closed`: the proposal has ended, by a decision as well as here)."""
+        if closed or self.status.is_closed:
+            raise StateConflict(
+                "proposal_id",
+                f"proposal {self.receipt_number} has ended: the dialogue is over",
+                where="path",
+            )
+        to_proposer = [m.message_id for m in dialogue if not m.from_proposer]
+        if not to_proposer:
+            raise StateConflict(
+                "text",
+                "the department has not written to you yet: you may answer its messages here",
+            )
+        if in_reply_to is not None and in_reply_to not in to_proposer:
+            raise InvalidValue(
+                "in_reply_to", "is not a message the department sent about this proposal"
+            )
+        in_a_row = 0
+        for message in reversed(dialogue):
+            if not message.from_proposer:
+                break
+            in_a_row += 1
+        if in_a_row >= ANSWERS_IN_A_ROW:
+            raise StateConflict(
+                "text",
+                f"you sent {in_a_row} messages in a row: please wait for the department's answer",
+            )
+        stripped = text.strip()
+        if not stripped:
+            raise InvalidValue("text", "write your message (it is empty)")
+        if len(stripped) > MESSAGE_MAX_LENGTH:
+            raise InvalidValue(
+                "text", f"a message is at most {MESSAGE_MAX_LENGTH} characters ({len(stripped)})"
+            )
+        self._answered(message_id=message_id, in_reply_to=in_reply_to, text=stripped, meta=meta)
+
+    @event(Answered)
+    def _answered(self, message_id: UUID, in_reply_to: UUID | None, text: str, meta: Meta) -> None:
+        pass
 
 
 def _stored(experiment: Meta | None) -> Meta | None:

@@ -16,6 +16,7 @@ from shared.contract import (
     ProposalStatusLinkReissued,
     ProposalSubmitted,
     ProposalWithdrawn,
+    ProposerAnswered,
     PublicProposer,
     ThemeClosed,
     ThemePublished,
@@ -66,6 +67,13 @@ def to_integration_event(domain_event: Any) -> IntegrationEvent | None:
         case Proposal.StatusLinkReissued():
             return ProposalStatusLinkReissued(
                 proposal_id=subject, generation=domain_event.generation
+            )
+        case Proposal.Answered():
+            return ProposerAnswered(
+                proposal_id=subject,
+                message_id=domain_event.message_id,
+                in_reply_to=domain_event.in_reply_to,
+                text=domain_event.text,
             )
         case Theme.Published():
             return ThemePublished(

@@ -3,7 +3,8 @@
 Kitakyushu promises the proposer their status 「専用ポータルサイトやメール等を通じて」: the
 receipt with the private status link, every change of status the status page shows
 (screening, the department taking it on, its status line, the decision, the council),
-and a lost link sent again. The outbox (shared.outbox) follows intake's history and
+each message of the department in the dialogue, the consultation on the case before it
+is published (with the link to read it and answer), and a lost link sent again. The outbox (shared.outbox) follows intake's history and
 calls `ProposerMail.send` for each stored event; texts are Jinja2 templates under
 templates/mail/, Japanese first, then English.
 """
@@ -22,7 +23,9 @@ from services.intake.application import IntakeApplication
 from services.intake.domain import Proposal
 from services.intake.settings import IntakeSettings
 from shared.contract import (
+    CaseConsultationStarted,
     DialogueMilestoneReached,
+    MessageToProposer,
     ProposalAdopted,
     ProposalEscalated,
     ProposalRejectedAfterReview,
@@ -37,9 +40,11 @@ from shared.status_tokens import StatusTokens
 
 log = logging.getLogger(__name__)
 
-# What the other services say that the proposer hears of by e-mail.
+# What the other services say that the proposer hears of by e-mail, by the type a heard
+# event is stored under (`event_type`, as ObservedProposal.hear keeps it: not the
+# CloudEvents type, which carries a prefix and the version).
 TOLD_BY_MAIL = {
-    event.cloudevent_type()
+    event.event_type
     for event in (
         ProposalTakenOn,
         StatusLineSet,
@@ -49,6 +54,9 @@ TOLD_BY_MAIL = {
         ProposalEscalated,
     )
 }
+
+MESSAGE = MessageToProposer.event_type
+CONSULTATION = CaseConsultationStarted.event_type
 
 _templates = Environment(
     loader=PackageLoader("services.intake", "templates/mail"),
@@ -76,11 +84,26 @@ class ProposerMail:
             case Proposal.StatusLinkRequested() | Proposal.StatusLinkReissued():
                 self._mail(domain_event.originator_id, "status_link.txt", at)
             case ObservedProposal.Heard() if domain_event.event_type in TOLD_BY_MAIL:
-                # When it happened in the other service, not when intake heard it.
-                happened = datetime.fromisoformat(domain_event.meta["time"])
-                self._mail(UUID(domain_event.data["proposal_id"]), "status.txt", happened)
+                self._mail_heard(domain_event, "status.txt")
+            case ObservedProposal.Heard() if domain_event.event_type == MESSAGE:
+                # The message itself, so the proposer reads it where the mail arrives.
+                self._mail_heard(domain_event, "message.txt", message=domain_event.data["text"])
+            case ObservedProposal.Heard() if domain_event.event_type == CONSULTATION:
+                self._mail_heard(
+                    domain_event,
+                    "consultation.txt",
+                    page="/case",
+                    objection_due_on=domain_event.data["objection_due_on"],
+                )
 
-    def _mail(self, proposal_id: UUID, template: str, as_of: datetime) -> None:
+    def _mail_heard(self, heard: Any, template: str, page: str = "", **extra: str) -> None:
+        # As of when it happened in the other service, not when intake heard it.
+        happened = datetime.fromisoformat(heard.meta["time"])
+        self._mail(UUID(heard.data["proposal_id"]), template, happened, page, **extra)
+
+    def _mail(
+        self, proposal_id: UUID, template: str, as_of: datetime, page: str = "", **extra: str
+    ) -> None:
         proposal = self._intake.proposal(proposal_id)
         address = proposal.contact.get("email")
         if not address:
@@ -98,6 +121,9 @@ class ProposerMail:
             contact_person=proposal.contact.get("contact_person") or "",
             organisation=proposal.organisation,
             status_url=f"{self._base_url}/status/{proposal_id}?token={token}",
+            # A page behind the status link (the case): the same token opens it.
+            page_url=f"{self._base_url}/status/{proposal_id}{page}?token={token}",
+            **extra,
         )
         subject, _, body = text.partition("\n\n")
         self._mailer.send(self._mailer.message(address, subject.strip(), body))

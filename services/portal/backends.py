@@ -122,6 +122,28 @@ class Backends:
             headers=_status_token(token),
         )
 
+    async def answer(
+        self, proposal_id: UUID, token: str, text: str, in_reply_to: UUID | None
+    ) -> None:
+        """The proposer's answer in the dialogue (Refused names the field intake refused)."""
+        await self._call(
+            "POST",
+            "intake",
+            f"/api/v1/proposer/proposals/{proposal_id}/messages",
+            json={"text": text, "in_reply_to": None if in_reply_to is None else str(in_reply_to)},
+            headers=_status_token(token),
+        )
+
+    async def resend_status_link(self, city: str, email: str) -> None:
+        """Ask intake to send the status link again to the proposal's own address; intake
+        answers the same whether or not the address is known."""
+        await self._call(
+            "POST",
+            "intake",
+            "/api/v1/proposer/status-links",
+            json={"municipality": city, "email": email},
+        )
+
     # -- routing --------------------------------------------------------------------------
 
     async def departments(self, city: str) -> dict[str, Department]:

@@ -81,8 +81,20 @@ class Receipt(Answer):
         return self.status_en if language == "en" else self.status_ja
 
 
+class Message(Answer):
+    """A message of the dialogue: from the department (or the desk) to the proposer, or
+    the proposer's answer."""
+
+    message_id: UUID
+    at: datetime
+    from_proposer: bool
+    department: str | None
+    text: str
+
+
 class ProposerStatus(Answer):
     proposal_id: UUID
+    municipality: str = ""
     receipt_number: str
     title: str
     submitted_at: datetime
@@ -92,9 +104,16 @@ class ProposerStatus(Answer):
     reasons: list[Reason]
     explanation: str | None
     steps: list[Step]
+    messages: list[Message] = []
+    may_answer: bool = False  # intake's word: it has the last one on an answer too
 
     def status_text(self, language: str) -> str:
         return self.status_en if language == "en" else self.status_ja
+
+    @property
+    def last_message_to_proposer(self) -> Message | None:
+        """The department's latest message, which an answer replies to."""
+        return next((m for m in reversed(self.messages) if not m.from_proposer), None)
 
     @property
     def may_withdraw(self) -> bool:

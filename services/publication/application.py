@@ -11,7 +11,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 
 from services.publication.disclosure import disclosed_case, objection_due_on
-from services.publication.domain import Case, Disclose, Section, ThemeTitle
+from services.publication.domain import Case, Disclose, ProposerNotices, Section, ThemeTitle
 from services.publication.feed import json_feed
 from services.publication.integration import SERVICE
 from services.publication.read_models import Register
@@ -187,8 +187,21 @@ class PublicationApplication(ConsumingApplication):
         )
 
     def consult(self, case_id: UUID, acting: Acting) -> Case:
+        """The proposer is consulted; in the same transaction intake is told, to mail them."""
         due = objection_due_on(acting.municipality, self.today())
-        return self._change(case_id, acting, lambda case: case.consult(due, acting.as_meta()))
+        case = self.case(case_id, acting.municipality)
+        case.consult(due, acting.as_meta())
+        notices = self._notices(case.proposal_id, case.municipality)
+        notices.tell_consultation(case.id, due, acting.as_meta())
+        self.save(case, notices)
+        return case
+
+    def _notices(self, proposal_id: UUID, municipality: str) -> ProposerNotices:
+        try:
+            notices: ProposerNotices = self.repository.get(ProposerNotices.create_id(proposal_id))
+        except AggregateNotFoundError:
+            notices = ProposerNotices(proposal_id=proposal_id, municipality=municipality)
+        return notices
 
     def publish(self, case_id: UUID, acting: Acting) -> Case:
         today = self.today()

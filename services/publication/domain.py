@@ -46,6 +46,9 @@ class Case(Aggregate):
     class ConsultationStarted(Aggregate.Event):
         objection_due_on: date
         meta: Meta
+        # Whose proposal, for intake to mail its proposer (absent from consultations
+        # stored before intake was told of them: those were never promised by mail).
+        proposal_id: UUID | None = None
 
     class Objected(Aggregate.Event):
         reason: str
@@ -161,10 +164,12 @@ class Case(Aggregate):
             raise StateConflict(
                 "case", f"the proposer is consulted on a draft, not a {self.stage} case"
             )
-        self._consulting(objection_due_on=objection_due_on, meta=meta)
+        self._consulting(objection_due_on=objection_due_on, meta=meta, proposal_id=self.proposal_id)
 
     @event(ConsultationStarted)
-    def _consulting(self, objection_due_on: date, meta: Meta) -> None:
+    def _consulting(
+        self, objection_due_on: date, meta: Meta, proposal_id: UUID | None = None
+    ) -> None:
         self.objection_due_on = objection_due_on
 
     def object(self, reason: str, meta: Meta) -> None:
@@ -260,6 +265,36 @@ class Case(Aggregate):
     @event(Retracted)
     def _retracted(self, reason: str, meta: Meta) -> None:
         self.retracted = True
+
+
+class ProposerNotices(Aggregate):
+    """What publication tells the desk's own services of one proposal's case, under the
+    proposal's own id: an event about a proposal travels with the proposal as its subject
+    (shared.bus_trust), and a case's id is not the proposal's. Each consultation of the
+    proposer is told here, and intake, which alone holds the proposer's address (DESIGN.md
+    §7), mails them the link to read the case and answer."""
+
+    class Opened(Aggregate.Created):
+        proposal_id: UUID
+        municipality: str
+
+    class ConsultationTold(Aggregate.Event):
+        case_id: UUID
+        objection_due_on: date
+        meta: Meta
+
+    @staticmethod
+    def create_id(proposal_id: UUID) -> UUID:
+        return proposal_id
+
+    @event(Opened)
+    def __init__(self, proposal_id: UUID, municipality: str) -> None:
+        self.proposal_id = proposal_id
+        self.municipality = municipality
+
+    @event(ConsultationTold)
+    def tell_consultation(self, case_id: UUID, objection_due_on: date, meta: Meta) -> None:
+        pass
 
 
 class ThemeTitle(Aggregate):

@@ -1,11 +1,12 @@
-"""Publication's topics, and the translation of its cases into PUBLIC events."""
+"""Publication's topics, and the translation of its cases into PUBLIC events and, for the
+desk's own services, the consultation of the proposer (which intake mails them)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from services.publication.domain import Case
-from shared.contract import CaseRetracted, IntegrationEvent, PublicCase
+from services.publication.domain import Case, ProposerNotices
+from shared.contract import CaseConsultationStarted, CaseRetracted, IntegrationEvent, PublicCase
 from shared.contract.envelope import envelope_translator
 from shared.contract.public import as_corrected, as_published
 
@@ -14,6 +15,14 @@ SERVICE = "publication"
 
 def to_integration_event(domain_event: Any) -> IntegrationEvent | None:
     match domain_event:
+        case ProposerNotices.ConsultationTold():
+            # Not public: on publication.proposals, for intake, which alone knows the
+            # proposer's address (DESIGN.md §7) and mails them the link to the case.
+            return CaseConsultationStarted(
+                proposal_id=domain_event.originator_id,
+                case_id=domain_event.case_id,
+                objection_due_on=domain_event.objection_due_on,
+            )
         case Case.Published():
             # Version 1 while the case has no outcome, so that its readers keep it.
             return as_published(PublicCase.model_validate(domain_event.disclosed))
@@ -27,7 +36,7 @@ def to_integration_event(domain_event: Any) -> IntegrationEvent | None:
                 municipality=domain_event.meta["municipality"],
                 reason=domain_event.reason,
             )
-    return None  # drafts, consultations and what publication heard stay inside
+    return None  # drafts, the proposer's answers and what publication heard stay inside
 
 
 to_envelope = envelope_translator(SERVICE, to_integration_event)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 
@@ -22,6 +23,7 @@ from shared.contract import (
     ProposalRejected,
     ProposalSubmitted,
     ProposalWithdrawn,
+    ProposerAnswered,
     RoutingMethod,
 )
 from shared.contract.vocabulary import ActorRole
@@ -31,6 +33,8 @@ from shared.observed import ObservedProposal
 from shared.projection import CatchingUpProjection
 from shared.proposal import ProposalState
 from shared.settings import CommonSettings
+
+log = logging.getLogger(__name__)
 
 
 class RoutingApplication(ConsumingApplication):
@@ -81,6 +85,23 @@ class RoutingApplication(ConsumingApplication):
             routing.close(type(envelope.event).__name__, acting.as_meta())
             processing.collect_events(routing)
 
+    def _keep_answer(self, envelope: Envelope, processing: ProcessingEvent[Any]) -> None:
+        """The proposer answered on the status page: into the proposal's dialogue log,
+        where the department reads it."""
+        event = envelope.event
+        assert isinstance(event, ProposerAnswered)
+        routing = self._find(event.proposal_id)
+        if routing is None:
+            # Intake takes an answer only once the proposer was written to, which routing
+            # did: an answer to no routing is not ours to keep.
+            log.warning(
+                "an answer of the proposer of %s, which routing never routed", event.proposal_id
+            )
+            return
+        acting = Acting.caused_by(envelope.meta).as_role(ActorRole.PROPOSER)
+        if routing.hear_answer(event.message_id, event.in_reply_to, event.text, acting.as_meta()):
+            processing.collect_events(routing)
+
     # What routing consumes. Theme proposals carry their theme's owning department, so
     # the themes topic is not needed.
     handlers = consumes(
@@ -89,6 +110,7 @@ class RoutingApplication(ConsumingApplication):
             ProposalAccepted: _start_routing,
             ProposalRejected: _close_routing,
             ProposalWithdrawn: _close_routing,
+            ProposerAnswered: _keep_answer,
         }
     )
 
@@ -182,6 +204,41 @@ class RoutingApplication(ConsumingApplication):
         self.save(routing)
         return routing
 
+    # -- the dialogue log ------------------------------------------------------------
+
+    def write_note(
+        self, proposal_id: UUID, department: str | None, text: str, acting: Acting
+    ) -> Routing:
+        """An internal note; `department` None: the desk writes it."""
+        routing = self.routing(proposal_id, acting.municipality)
+        routing.write_note(uuid4(), department, text, acting.as_meta())
+        self.save(routing)
+        return routing
+
+    def message_proposer(
+        self, proposal_id: UUID, department: str | None, text: str, acting: Acting
+    ) -> Routing:
+        """A message to this proposal's proposer (intake shows and mails it to them)."""
+        routing = self.routing(proposal_id, acting.municipality)
+        routing.message_proposer(uuid4(), department, text, acting.as_meta())
+        self.save(routing)
+        return routing
+
+    def dialogue(
+        self, proposal_id: UUID, municipality: str, department: str | None
+    ) -> tuple[Routing, list[DialogueEntry]]:
+        """The dialogue log in the order it was written, for the desk (`department` None)
+        or a department that has the proposal; to any other it does not exist."""
+        routing = self.routing(proposal_id, municipality)
+        if department is not None and not routing.holds(department):
+            raise NotFound(f"no dialogue of proposal {proposal_id} with {department}")
+        entries = [
+            entry
+            for entry in (DialogueEntry.of(e) for e in self.events.get(proposal_id))
+            if entry is not None
+        ]
+        return routing, entries
+
     # -- deadlines ------------------------------------------------------------------
 
     def check_deadlines(self) -> int:
@@ -226,6 +283,53 @@ class RoutingRecord:
     line: RoutingLine
     routing: Routing
     history: list[Envelope]
+
+
+@dataclass(frozen=True)
+class DialogueEntry:
+    """One entry of the dialogue log, as staff read it."""
+
+    entry_id: UUID
+    kind: str  # note | to_proposer | from_proposer
+    at: datetime
+    actor_role: str
+    department: str | None  # who wrote it (None: the desk, or the proposer)
+    text: str
+    in_reply_to: UUID | None = None
+
+    @classmethod
+    def of(cls, domain_event: Any) -> DialogueEntry | None:
+        at, role = domain_event.timestamp, domain_event.meta["role"]
+        match domain_event:
+            case Routing.NoteWritten():
+                return cls(
+                    domain_event.entry_id,
+                    "note",
+                    at,
+                    role,
+                    domain_event.department,
+                    domain_event.text,
+                )
+            case Routing.MessageSent():
+                return cls(
+                    domain_event.message_id,
+                    "to_proposer",
+                    at,
+                    role,
+                    domain_event.department,
+                    domain_event.text,
+                )
+            case Routing.ProposerAnswered():
+                return cls(
+                    domain_event.message_id,
+                    "from_proposer",
+                    at,
+                    role,
+                    None,
+                    domain_event.text,
+                    domain_event.in_reply_to,
+                )
+        return None
 
 
 def _proposal_of(envelope: Envelope) -> UUID:

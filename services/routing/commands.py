@@ -11,6 +11,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from shared.contract import DialogueMilestone
+from shared.contract.vocabulary import MESSAGE_MAX_LENGTH
 
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 
@@ -38,3 +39,12 @@ class StatusLine(BaseModel):
     model_config = ConfigDict(extra="forbid")
     ja: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     en: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class DialogueText(BaseModel):
+    """A note for the dialogue log, or a message to the proposer."""
+
+    model_config = ConfigDict(extra="forbid")
+    text: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MESSAGE_MAX_LENGTH)
+    ]

@@ -13,7 +13,8 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from shared.errors import StateConflict
+from shared.contract.vocabulary import MESSAGE_MAX_LENGTH
+from shared.errors import InvalidValue, StateConflict
 
 Meta = dict[str, Any]
 
@@ -62,6 +63,26 @@ class Routing(Aggregate):
         en: str
         meta: Meta
 
+    # The dialogue log (対話の記録): internal notes, messages to the proposer, and the
+    # proposer's answers as intake tells them. Only messages to the proposer leave routing.
+    class NoteWritten(Aggregate.Event):
+        entry_id: UUID
+        department: str | None  # None: the desk
+        text: str
+        meta: Meta
+
+    class MessageSent(Aggregate.Event):
+        message_id: UUID
+        department: str | None  # None: the desk
+        text: str
+        meta: Meta
+
+    class ProposerAnswered(Aggregate.Event):
+        message_id: UUID
+        in_reply_to: UUID | None
+        text: str
+        meta: Meta
+
     class DeadlinePassed(Aggregate.Event):
         deadline: str
         due_on: date
@@ -100,6 +121,8 @@ class Routing(Aggregate):
         self.milestones: list[str] = []
         self.overdue: list[str] = []
         self.closed = False
+        self.dialogue_entries: list[UUID] = []  # notes and messages, both ways, in order
+        self.messages_to_proposer: list[UUID] = []
 
     # -- where the proposal goes -------------------------------------------------
 
@@ -223,6 +246,76 @@ class Routing(Aggregate):
     def _status_line_set(self, ja: str, en: str, meta: Meta) -> None:
         pass
 
+    # -- the dialogue log -------------------------------------------------------------
+    #
+    # Kitakyushu (seeds/003_6cefa70e5dc5551c.txt) promises the proposer their status
+    # 「専用ポータルサイトやメール等を通じて」; issue 15 asks for 「a dialogue log (notes, and
+    # messages to and from the proposer that the proposer sees on the status page)」. A
+    # message is an event of this proposal's routing, so it can only ever reach this
+    # proposal's proposer; only the department in dialogue (or the desk) writes to them.
+
+    def holds(self, department: str) -> bool:
+        """Whether the department has the proposal now: routed to it, or in dialogue with it."""
+        return department in self.departments or department == self.taken_on_by
+
+    def write_note(self, entry_id: UUID, department: str | None, text: str, meta: Meta) -> None:
+        """An internal note (staff only): the desk, or a department that has the proposal."""
+        self._require_open("write a note", "text")
+        if department is not None and not self.holds(department):
+            raise StateConflict(
+                "department",
+                f"{self.receipt_number} is not with {department}: only the departments it "
+                "was routed to, and the desk, write in its dialogue log",
+            )
+        self._note_written(
+            entry_id=entry_id, department=department, text=_message_text(text), meta=meta
+        )
+
+    @event(NoteWritten)
+    def _note_written(self, entry_id: UUID, department: str | None, text: str, meta: Meta) -> None:
+        self.dialogue_entries.append(entry_id)
+
+    def message_proposer(
+        self, message_id: UUID, department: str | None, text: str, meta: Meta
+    ) -> None:
+        """A message to the proposer: from the department that took the proposal on (the
+        dialogue is theirs), or from the desk (None), which stays responsible throughout."""
+        self._require_open("write to the proposer", "text")
+        if department is not None and department != self.taken_on_by:
+            raise StateConflict(
+                "department",
+                f"only the department in dialogue with {self.receipt_number} writes to its "
+                f"proposer ({self.taken_on_by or 'none has taken it on yet'}), not {department}",
+            )
+        self._message_sent(
+            message_id=message_id, department=department, text=_message_text(text), meta=meta
+        )
+
+    @event(MessageSent)
+    def _message_sent(
+        self, message_id: UUID, department: str | None, text: str, meta: Meta
+    ) -> None:
+        self.dialogue_entries.append(message_id)
+        self.messages_to_proposer.append(message_id)
+
+    def hear_answer(
+        self, message_id: UUID, in_reply_to: UUID | None, text: str, meta: Meta
+    ) -> bool:
+        """The proposer's answer, as intake tells it: kept in the log whatever the routing's
+        state (the proposer said it), once. False when it was already kept."""
+        if message_id in self.dialogue_entries:
+            return False
+        self._proposer_answered(
+            message_id=message_id, in_reply_to=in_reply_to, text=text, meta=meta
+        )
+        return True
+
+    @event(ProposerAnswered)
+    def _proposer_answered(
+        self, message_id: UUID, in_reply_to: UUID | None, text: str, meta: Meta
+    ) -> None:
+        self.dialogue_entries.append(message_id)
+
     # -- deadlines ----------------------------------------------------------------
 
     def deadline_passed(self, today: date) -> tuple[str, date] | None:
@@ -273,3 +366,17 @@ class Routing(Aggregate):
     @event(Closed)
     def _closed(self, reason: str, meta: Meta) -> None:
         self.closed = True
+
+
+def _message_text(text: str) -> str:
+    """A note's or message's text, as staff must write it: not empty, not a document."""
+    stripped = text.strip()
+    if not stripped:
+        raise InvalidValue("text", "write the message (it is empty)")
+    if len(stripped) > MESSAGE_MAX_LENGTH:
+        raise InvalidValue(
+            "text",
+            f"a message is at most {MESSAGE_MAX_LENGTH} characters (this one has "
+            f"{len(stripped)}); shorten it or split it into several",
+        )
+    return stripped

@@ -11,6 +11,7 @@ from shared.contract import (
     DialogueMilestone,
     DialogueMilestoneReached,
     IntegrationEvent,
+    MessageToProposer,
     ProposalDeclined,
     ProposalRouted,
     ProposalTakenOn,
@@ -53,6 +54,13 @@ def to_integration_event(domain_event: Any) -> IntegrationEvent | None:
             )
         case Routing.StatusLineSet():
             return StatusLineSet(proposal_id=pid, ja=domain_event.ja, en=domain_event.en)
+        case Routing.MessageSent():
+            return MessageToProposer(
+                proposal_id=pid,
+                message_id=domain_event.message_id,
+                department=domain_event.department,
+                text=domain_event.text,
+            )
         case Routing.DeadlinePassed():
             return DeadlinePassed(
                 proposal_id=pid,
@@ -60,7 +68,9 @@ def to_integration_event(domain_event: Any) -> IntegrationEvent | None:
                 due_on=domain_event.due_on,
                 department=domain_event.department,
             )
-    return None  # what routing heard from others, and its own bookkeeping, stays here
+    # What routing heard from others (the proposer's answers among it), its internal
+    # notes and its own bookkeeping stay here.
+    return None
 
 
 to_envelope = envelope_translator(SERVICE, to_integration_event)

@@ -27,6 +27,8 @@ class RoutingLine:
     reassignments: int = 0
     overdue: list[str] = field(default_factory=list)
     closed: bool = False
+    # The proposer wrote last in the dialogue: their message waits for the department.
+    awaiting_department: bool = False
 
     def row(self, municipality: str) -> dict[str, Any]:
         return {
@@ -45,6 +47,7 @@ class RoutingLine:
             "declines": self.declines,
             "reassignments": self.reassignments,
             "overdue": list(self.overdue),
+            "awaiting_department": self.awaiting_department,
             "stage": self.stage,
         }
 
@@ -107,6 +110,10 @@ class RoutingBoard(CatchingUpProjection):
                     line.lead_department = None
             case Routing.DeadlinePassed():
                 line.overdue.append(domain_event.deadline)
+            case Routing.MessageSent():
+                line.awaiting_department = False
+            case Routing.ProposerAnswered():
+                line.awaiting_department = True
             case Routing.Closed():
                 line.closed = True
 

@@ -56,6 +56,7 @@ from shared.contract.intake import (
     ProposalStatusLinkReissued,
     ProposalSubmitted,
     ProposalWithdrawn,
+    ProposerAnswered,
     PublicProposer,
     ThemeClosed,
     ThemePublished,
@@ -70,11 +71,13 @@ from shared.contract.public import (
     PublicCase,
 )
 from shared.contract.public_v1 import CaseSection
+from shared.contract.publication import CaseConsultationStarted
 from shared.contract.routing import (
     DeadlineKind,
     DeadlinePassed,
     DialogueMilestone,
     DialogueMilestoneReached,
+    MessageToProposer,
     ProposalDeclined,
     ProposalRouted,
     ProposalTakenOn,
@@ -101,6 +104,7 @@ __all__ = [
     "AssessmentInputs",
     "BudgetEntry",
     "CallPublished",
+    "CaseConsultationStarted",
     "CaseCorrected",
     "CaseKpi",
     "CaseMeasurement",
@@ -135,6 +139,7 @@ __all__ = [
     "LogicModelSet",
     "MalformedMessage",
     "Measurement",
+    "MessageToProposer",
     "MilestoneReached",
     "ProjectClosed",
     "ProposalAccepted",
@@ -148,6 +153,7 @@ __all__ = [
     "ProposalSubmitted",
     "ProposalTakenOn",
     "ProposalWithdrawn",
+    "ProposerAnswered",
     "ProposerKind",
     "PublicCase",
     "PublicProposer",

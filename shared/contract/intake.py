@@ -13,7 +13,13 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.contract.base import EVENT_REGISTRY, IntegrationEvent
-from shared.contract.vocabulary import AgreementScope, Channel, ProposerKind, ScreeningReason
+from shared.contract.vocabulary import (
+    MESSAGE_MAX_LENGTH,
+    AgreementScope,
+    Channel,
+    ProposerKind,
+    ScreeningReason,
+)
 
 
 class PublicProposer(BaseModel):
@@ -170,6 +176,22 @@ class ProposalStatusLinkReissued(IntegrationEvent):
 
     proposal_id: UUID
     generation: int = Field(ge=1)
+
+
+class ProposerAnswered(IntegrationEvent):
+    """The proposer's message in the dialogue, written on the status page (the status
+    token opened it): routing keeps it in the proposal's dialogue log, where the department
+    reads it. Only the text leaves intake, never who wrote it or their address."""
+
+    event_type = "intake.dialogue.proposer_answered"
+    version = 1
+
+    proposal_id: UUID
+    message_id: UUID
+    in_reply_to: UUID | None = Field(
+        None, description="The department's message this answers, when it answers one"
+    )
+    text: str = Field(min_length=1, max_length=MESSAGE_MAX_LENGTH)
 
 
 class ThemePublished(IntegrationEvent):

@@ -13,6 +13,7 @@ from uuid import UUID
 from pydantic import Field
 
 from shared.contract.base import IntegrationEvent
+from shared.contract.vocabulary import MESSAGE_MAX_LENGTH
 
 
 class RoutingMethod(StrEnum):
@@ -92,6 +93,20 @@ class StatusLineSet(IntegrationEvent):
     proposal_id: UUID
     ja: str = Field(min_length=1)
     en: str = Field(min_length=1)
+
+
+class MessageToProposer(IntegrationEvent):
+    """A message of the dialogue (対話) to the proposer, from the department that took the
+    proposal on or from the desk: shown on the proposer's status page and e-mailed to
+    them by intake. Internal notes of the dialogue log never leave routing."""
+
+    event_type = "routing.dialogue.message_to_proposer"
+    version = 1
+
+    proposal_id: UUID
+    message_id: UUID
+    department: str | None = Field(description="The department that wrote it; None: the desk")
+    text: str = Field(min_length=1, max_length=MESSAGE_MAX_LENGTH)
 
 
 class DeadlinePassed(IntegrationEvent):

@@ -40,13 +40,16 @@ from shared.contract.intake import (
     ProposalStatusLinkReissued,
     ProposalSubmitted,
     ProposalWithdrawn,
+    ProposerAnswered,
     ThemeClosed,
     ThemePublished,
 )
 from shared.contract.public import CaseCorrected, CasePublished, CaseRetracted
+from shared.contract.publication import CaseConsultationStarted
 from shared.contract.routing import (
     DeadlinePassed,
     DialogueMilestoneReached,
+    MessageToProposer,
     ProposalDeclined,
     ProposalRouted,
     ProposalTakenOn,
@@ -80,6 +83,7 @@ INTAKE_PROPOSALS = Topic(
         ProposalRejected,
         ProposalWithdrawn,
         ProposalStatusLinkReissued,
+        ProposerAnswered,
     ),
 )
 INTAKE_THEMES = Topic("intake", "intake.themes", (ThemePublished, ThemeClosed))
@@ -93,6 +97,7 @@ ROUTING_PROPOSALS = Topic(
         DialogueMilestoneReached,
         StatusLineSet,
         DeadlinePassed,
+        MessageToProposer,
     ),
 )
 DECISION_PROPOSALS = Topic(
@@ -120,6 +125,9 @@ IMPLEMENTATION_PROJECTS = Topic(
         ProjectClosed,
     ),
 )
+# What publication tells the desk's own services of a proposal's case (never other cities),
+# with the proposal as the subject (services/publication/domain.py, ProposerNotices).
+PUBLICATION_PROPOSALS = Topic("publication", "publication.proposals", (CaseConsultationStarted,))
 # The topic other cities follow (docs/asyncapi.yaml): its name says public, not whose.
 PUBLIC_CASES = Topic(
     "publication",
@@ -140,6 +148,7 @@ TOPICS: tuple[Topic, ...] = (
     ROUTING_PROPOSALS,
     DECISION_PROPOSALS,
     IMPLEMENTATION_PROJECTS,
+    PUBLICATION_PROPOSALS,
     PUBLIC_CASES,
 )
 

@@ -75,3 +75,7 @@ SCREENING_REASON_LABELS: dict[ScreeningReason, tuple[str, str]] = {
     ScreeningReason.UNLAWFUL: ("法令等に反する", "Against laws or by-laws"),
     ScreeningReason.DUPLICATE: ("同一内容の提案が既にある", "Duplicate of an earlier proposal"),
 }
+
+
+# The longest message of the dialogue (対話), either way: a letter, not a document.
+MESSAGE_MAX_LENGTH = 4000

@@ -40,6 +40,21 @@ class Step(BaseModel):
     for_proposer: bool = True
 
 
+class DialogueMessage(BaseModel):
+    """One message of the dialogue (対話) the proposer takes part in: from the department
+    (or the desk) to the proposer, or the proposer's answer. Internal notes are not here:
+    they never leave routing."""
+
+    model_config = ConfigDict(frozen=True)
+
+    message_id: UUID
+    at: datetime
+    from_proposer: bool
+    department: str | None = None  # who wrote to the proposer (None: the desk)
+    in_reply_to: UUID | None = None
+    text: str
+
+
 class ProposalState(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -72,6 +87,7 @@ class ProposalState(BaseModel):
     status_line_ja: str | None = None
     status_line_en: str | None = None
     overdue: tuple[str, ...] = ()
+    dialogue: tuple[DialogueMessage, ...] = ()  # messages to and from the proposer
     # Decision (decision_steps.py)
     decided_by: str | None = None
     selection_route: str | None = None

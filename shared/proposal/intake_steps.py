@@ -10,10 +10,17 @@ from shared.contract.intake import (
     ProposalSubmitted,
     ProposalSubmittedV1,
     ProposalWithdrawn,
+    ProposerAnswered,
 )
 from shared.contract.vocabulary import SCREENING_REASON_LABELS
 from shared.municipalities import today_in_japan
-from shared.proposal.fold import PROPOSAL_FOLD, ProposalState, require, step
+from shared.proposal.fold import (
+    PROPOSAL_FOLD,
+    DialogueMessage,
+    ProposalState,
+    require,
+    step,
+)
 from shared.proposal.status import ProposalStatus
 
 
@@ -118,4 +125,25 @@ def withdrawn(
         meta,
         step(meta, event, "提案者が提案を取り下げました", "The proposer withdrew the proposal"),
         status=ProposalStatus.WITHDRAWN,
+    )
+
+
+@PROPOSAL_FOLD.on(ProposerAnswered)
+def proposer_answered(
+    state: ProposalState | None, event: ProposerAnswered, meta: EventMetadata
+) -> ProposalState:
+    current = require(state, meta)
+    message = DialogueMessage(
+        message_id=event.message_id,
+        at=meta.time,
+        from_proposer=True,
+        in_reply_to=event.in_reply_to,
+        text=event.text,
+    )
+    return current.advanced(
+        meta,
+        step(
+            meta, event, "提案者からのメッセージ", "Message from the proposer", for_proposer=False
+        ),
+        dialogue=(*current.dialogue, message),
     )

@@ -6,12 +6,19 @@ from shared.contract.envelope import EventMetadata
 from shared.contract.routing import (
     DeadlinePassed,
     DialogueMilestoneReached,
+    MessageToProposer,
     ProposalDeclined,
     ProposalRouted,
     ProposalTakenOn,
     StatusLineSet,
 )
-from shared.proposal.fold import PROPOSAL_FOLD, ProposalState, require, step
+from shared.proposal.fold import (
+    PROPOSAL_FOLD,
+    DialogueMessage,
+    ProposalState,
+    require,
+    step,
+)
 from shared.proposal.status import ProposalStatus
 
 MILESTONE_LABELS = {
@@ -116,4 +123,31 @@ def overdue(
             for_proposer=False,
         ),
         overdue=(*current.overdue, event.deadline.value),
+    )
+
+
+@PROPOSAL_FOLD.on(MessageToProposer)
+def message_to_proposer(
+    state: ProposalState | None, event: MessageToProposer, meta: EventMetadata
+) -> ProposalState:
+    current = require(state, meta)
+    message = DialogueMessage(
+        message_id=event.message_id,
+        at=meta.time,
+        from_proposer=False,
+        department=event.department,
+        text=event.text,
+    )
+    # The proposer reads the message itself in the dialogue, not as a step of the history;
+    # the auditor sees the step.
+    return current.advanced(
+        meta,
+        step(
+            meta,
+            event,
+            f"{event.department or '窓口'} から提案者へのメッセージ",
+            f"Message to the proposer from {event.department or 'the desk'}",
+            for_proposer=False,
+        ),
+        dialogue=(*current.dialogue, message),
     )

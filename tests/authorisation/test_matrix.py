@@ -73,6 +73,10 @@ MATRIX: dict[str, dict[tuple[str, str], tuple[str, dict[str, Any] | None]]] = {
             "AAHFF",
             {"ja": "教育委員会と協議中", "en": "In talks with the Board of Education"},
         ),
+        ("GET", f"{M}/routings/{{proposal_id}}/dialogue"): ("AAHFA", None),
+        ("POST", f"{M}/routings/{{proposal_id}}/notes"): ("AAHFF", {"text": "内部メモ"}),
+        # Own department: 409 until it takes the proposal on (only then is the dialogue its).
+        ("POST", f"{M}/routings/{{proposal_id}}/messages"): ("AAHFF", {"text": "ご質問です。"}),
         ("GET", f"{M}/dashboard"): ("AFFFA", None),
         ("GET", AUDIT): ("AFFFA", None),
     },

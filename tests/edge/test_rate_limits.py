@@ -110,6 +110,9 @@ def test_an_ipv6_host_is_counted_by_its_64_bit_network() -> None:
         ("POST", "/nagasaki/propose/free/submission", "submission"),  # and submitted
         ("GET", "/nagasaki/propose/free", None),  # reading the form costs nothing
         ("GET", "/status/0a6b/case", "proposer"),
+        ("POST", "/status/0a6b/messages", "proposer"),  # the proposer's answer
+        ("POST", "/nagasaki/status-link", "proposer"),  # a lost link asked for again
+        ("GET", "/nagasaki/status-link", None),  # reading the form costs nothing
         ("GET", "/nagasaki/register", None),
     ],
 )

@@ -19,6 +19,7 @@ NOT_ASCII = "ステータスÅ"
     [
         ("GET", "/api/v1/proposer/proposals/{pid}", None),
         ("POST", "/api/v1/proposer/proposals/{pid}/withdrawal", {"reason": "社内で再検討します"}),
+        ("POST", "/api/v1/proposer/proposals/{pid}/messages", {"text": "お答えします。"}),
     ],
 )
 @pytest.mark.parametrize("shown_in", ["query", "header"])

@@ -112,11 +112,28 @@ def until(check: Callable[[], Any], what: str, timeout: float = 30.0) -> Any:
 
 
 @contextlib.contextmanager
-def running_desk_servers(broker: Broker, data: Path) -> Iterator[RunningDesk]:
+def running_desk_servers(
+    broker: Broker, data: Path, *, smtp_port: int | None = None
+) -> Iterator[RunningDesk]:
     """The desk on free ports, with Nagasaki's 27 themes and its 20 registered proposals
-    (accepted by the desk, as KYOSO_DEMO_DATA loads them)."""
+    (accepted by the desk, as KYOSO_DEMO_DATA loads them). With `smtp_port`, intake
+    e-mails the proposers through that SMTP server, with links to the portal (as
+    `kyoso up` sets KYOSO_PUBLIC_BASE_URL)."""
     staff = nagasaki_staff()
     ports = {name: free_port() for name in (*CALLED, "portal")}
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    overrides: dict[str, dict[str, Any]] = {
+        name: {SERVICES[name].port_setting: ports[name]} for name in CALLED
+    }
+    if smtp_port is not None:
+        overrides["intake"] |= {
+            "smtp_host": "127.0.0.1",
+            "smtp_port": smtp_port,
+            "smtp_security": "none",
+            "mail_from": "長崎市 共創窓口 <kyoso@city.nagasaki.example.jp>",
+            "mail_retry_seconds": 0.2,
+            "public_base_url": urls["portal"],
+        }
     settings = service_settings(
         CALLED,
         data,
@@ -125,11 +142,10 @@ def running_desk_servers(broker: Broker, data: Path) -> Iterator[RunningDesk]:
         intake_settings_maker(data),
         f"t{uuid.uuid4().hex[:12]}",
         staff,
-        {name: {SERVICES[name].port_setting: ports[name]} for name in CALLED},
+        overrides,
     )
     clock = MovableClock()
     apps = {name: create_app(SERVICES[name], settings[name], clock=clock) for name in CALLED}
-    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     apps["portal"] = create_app(
         PORTAL,
         portal_settings(

@@ -1,5 +1,6 @@
-"""The proposer's own view, behind the secret status token: status, history, withdrawal;
-and a lost status link sent again to the proposal's e-mail address."""
+"""The proposer's own view, behind the secret status token: status, history, the dialogue
+with the department, withdrawal; and a lost status link sent again to the proposal's
+e-mail address."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from fastapi import APIRouter, status
 
 from services.intake.api.dependencies import Intake, ProposerAccess
 from services.intake.api.views import ProposerView, StatusLinkAnswer
-from services.intake.commands import StatusLinkRequest, Withdrawal
+from services.intake.commands import ProposerMessage, StatusLinkRequest, Withdrawal
 from shared.openapi import ErrorAnswer
 from shared.staff_auth import CorrelationId
 
@@ -29,6 +30,23 @@ def withdraw(
     correlation_id: CorrelationId = None,
 ) -> ProposerView:
     intake.withdraw(proposal_id, withdrawal.reason, correlation_id)
+    return ProposerView.of_state(intake.state(proposal_id))
+
+
+@router.post(
+    "/proposals/{proposal_id}/messages",
+    status_code=status.HTTP_201_CREATED,
+    summary="担当部署への返信 / Answer the department in the dialogue",
+)
+def answer(
+    proposal_id: ProposerAccess,
+    message: ProposerMessage,
+    intake: Intake,
+    correlation_id: CorrelationId = None,
+) -> ProposerView:
+    """Once the department (or the desk) has written to the proposer, and while the
+    proposal has not ended; the department reads it in the proposal's dialogue log."""
+    intake.answer(proposal_id, message.text, message.in_reply_to, correlation_id)
     return ProposerView.of_state(intake.state(proposal_id))
 
 

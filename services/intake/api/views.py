@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from uuid import UUID
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from services.intake.domain import Proposal, Theme
 from shared.contract.decision import REJECTION_REASON_LABELS, RejectionReason
@@ -104,16 +104,31 @@ class StepView(BaseModel):
     en: str
 
 
+class MessageView(BaseModel):
+    """A message of the dialogue: from the department (`department`, None: the desk) to
+    the proposer, or the proposer's own (`from_proposer`)."""
+
+    message_id: UUID
+    at: datetime
+    from_proposer: bool
+    department: str | None
+    in_reply_to: UUID | None
+    text: str
+
+
 class ProposerView(StatusText):
     """What the proposer sees behind the private status link."""
 
     proposal_id: UUID
+    municipality: str
     receipt_number: str
     title: str
     submitted_at: datetime
     reasons: list[Reason]
     explanation: str | None
     steps: list[StepView]
+    messages: list[MessageView] = Field(description="The dialogue, oldest first")
+    may_answer: bool = Field(description="Whether the proposer may write in the dialogue now")
 
     @classmethod
     def of_state(cls, state: ProposalState) -> ProposerView:
@@ -124,6 +139,7 @@ class ProposerView(StatusText):
         return cls(
             **labels,
             proposal_id=state.proposal_id,
+            municipality=state.municipality,
             receipt_number=state.receipt_number,
             title=state.title,
             submitted_at=state.submitted_at,
@@ -132,6 +148,9 @@ class ProposerView(StatusText):
             + [Reason.after_review(r) for r in state.rejection_reasons],
             explanation=state.screening_explanation or state.rejection_explanation,
             steps=[StepView(at=s.at, ja=s.ja, en=s.en) for s in state.steps if s.for_proposer],
+            messages=[MessageView(**m.model_dump()) for m in state.dialogue],
+            may_answer=not state.status.is_closed
+            and any(not m.from_proposer for m in state.dialogue),
         )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Response
+from fastapi import APIRouter, HTTPException, Response, status
 
 from services.routing.api.dependencies import (
     DepartmentStaff,
@@ -13,12 +13,17 @@ from services.routing.api.dependencies import (
     RoutingReader,
     Staff,
 )
-from services.routing.api.views import DepartmentView, RoutingLineView, RoutingView
+from services.routing.api.views import (
+    DepartmentView,
+    DialogueView,
+    RoutingLineView,
+    RoutingView,
+)
 from services.routing.application import RoutingApplication
-from services.routing.commands import Decline, Milestone, Reassignment, StatusLine
+from services.routing.commands import Decline, DialogueText, Milestone, Reassignment, StatusLine
 from services.routing.directory import directory, known_municipalities
 from services.routing.domain import Routing
-from shared.authorisation import require_sight
+from shared.authorisation import department_named, require_sight
 from shared.paging import PAGED, Paging, paged
 from shared.staff_auth import CorrelationId, StaffToken, staff_acting
 
@@ -183,3 +188,71 @@ def status_line(
     _seen(routing, proposal_id, municipality, staff)
     routing.set_status_line(proposal_id, body.ja, body.en, staff_acting(staff, correlation_id))
     return _view(routing, proposal_id, municipality)
+
+
+# -- the dialogue log ---------------------------------------------------------------------
+
+
+def _writer(staff: StaffToken) -> str | None:
+    """Who writes in (or reads) the dialogue log: the token's department, or the desk and
+    the auditor (None: the whole log of their city). A department token that names no
+    department is nobody's: it never passes for the desk (403)."""
+    return department_named(staff) if staff.role == "department" else None
+
+
+def _dialogue(
+    routing: RoutingApplication, proposal_id: UUID, municipality: str, staff: StaffToken
+) -> DialogueView:
+    return DialogueView.of(*routing.dialogue(proposal_id, municipality, _writer(staff)))
+
+
+@router.get(
+    "/routings/{proposal_id}/dialogue",
+    summary="対話の記録 / The dialogue log: notes, messages to and from the proposer",
+)
+def dialogue(
+    municipality: str, proposal_id: UUID, routing: RoutingApp, staff: RoutingReader
+) -> DialogueView:
+    """For the desk, the auditor and the departments the proposal is with (any other
+    department gets 404, as for a proposal that does not exist)."""
+    _seen(routing, proposal_id, municipality, staff)
+    return _dialogue(routing, proposal_id, municipality, staff)
+
+
+@router.post(
+    "/routings/{proposal_id}/notes",
+    status_code=status.HTTP_201_CREATED,
+    summary="内部メモ / An internal note in the dialogue log (staff only)",
+)
+def note(
+    municipality: str,
+    proposal_id: UUID,
+    body: DialogueText,
+    routing: RoutingApp,
+    staff: Staff,
+    correlation_id: CorrelationId = None,
+) -> DialogueView:
+    _seen(routing, proposal_id, municipality, staff)
+    routing.write_note(proposal_id, _writer(staff), body.text, staff_acting(staff, correlation_id))
+    return _dialogue(routing, proposal_id, municipality, staff)
+
+
+@router.post(
+    "/routings/{proposal_id}/messages",
+    status_code=status.HTTP_201_CREATED,
+    summary="提案者へのメッセージ / A message to the proposer (shown and e-mailed to them)",
+)
+def message(
+    municipality: str,
+    proposal_id: UUID,
+    body: DialogueText,
+    routing: RoutingApp,
+    staff: Staff,
+    correlation_id: CorrelationId = None,
+) -> DialogueView:
+    """From the department that took the proposal on, or from the desk."""
+    _seen(routing, proposal_id, municipality, staff)
+    routing.message_proposer(
+        proposal_id, _writer(staff), body.text, staff_acting(staff, correlation_id)
+    )
+    return _dialogue(routing, proposal_id, municipality, staff)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from uuid import UUID
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from services.routing.application import RoutingRecord
+from services.routing.application import DialogueEntry, RoutingRecord
 from services.routing.directory import Department
+from services.routing.domain import Routing
 from services.routing.read_models import DeskDashboard, RoutingLine
 from shared.contract import Envelope
 
@@ -40,6 +41,9 @@ class RoutingLineView(BaseModel):
     routing_due_on: date
     dialogue_due_on: date | None
     overdue: list[str]
+    awaiting_department: bool = Field(
+        description="The proposer wrote last in the dialogue: their message waits for an answer"
+    )
 
     @classmethod
     def of(cls, line: RoutingLine) -> RoutingLineView:
@@ -54,6 +58,7 @@ class RoutingLineView(BaseModel):
             routing_due_on=line.routing_due_on,
             dialogue_due_on=line.dialogue_due_on,
             overdue=list(line.overdue),
+            awaiting_department=line.awaiting_department,
         )
 
 
@@ -116,4 +121,50 @@ class Dashboard(BaseModel):
             reroutes=dashboard.reroutes,
             overdue_proposals=[RoutingLineView.of(line) for line in dashboard.overdue],
             triage_proposals=[RoutingLineView.of(line) for line in dashboard.triage],
+        )
+
+
+class DialogueEntryView(BaseModel):
+    """One entry of the dialogue log: an internal note (`note`, staff only), a message to
+    the proposer (`to_proposer`, which the proposer reads on the status page), or the
+    proposer's answer (`from_proposer`)."""
+
+    entry_id: UUID
+    kind: str
+    at: datetime
+    actor_role: str
+    department: str | None
+    text: str
+    in_reply_to: UUID | None
+
+    @classmethod
+    def of(cls, entry: DialogueEntry) -> DialogueEntryView:
+        return cls(
+            entry_id=entry.entry_id,
+            kind=entry.kind,
+            at=entry.at,
+            actor_role=entry.actor_role,
+            department=entry.department,
+            text=entry.text,
+            in_reply_to=entry.in_reply_to,
+        )
+
+
+class DialogueView(BaseModel):
+    """A proposal's dialogue log (対話の記録), oldest first."""
+
+    proposal_id: UUID
+    receipt_number: str
+    taken_on_by: str | None
+    closed: bool
+    entries: list[DialogueEntryView]
+
+    @classmethod
+    def of(cls, routing: Routing, entries: list[DialogueEntry]) -> DialogueView:
+        return cls(
+            proposal_id=routing.id,
+            receipt_number=routing.receipt_number,
+            taken_on_by=routing.taken_on_by,
+            closed=routing.closed,
+            entries=[DialogueEntryView.of(entry) for entry in entries],
         )
