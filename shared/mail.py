@@ -10,8 +10,9 @@ import smtplib
 import ssl
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
-from typing import Literal
+from typing import Any, Literal
 
+from jinja2 import Environment, PackageLoader, StrictUndefined
 from pydantic import Field, SecretStr
 
 from shared.settings import CommonSettings
@@ -97,3 +98,21 @@ class Mailer:
                 if all(500 <= code < 600 for code in codes):
                     raise Undeliverable(f"recipient refused: {codes}") from None
                 raise
+
+
+def mail_templates(package: str) -> Environment:
+    """A service's plain-text mail templates (its templates/mail/): the first paragraph of
+    each is the subject, the rest the body; Japanese first, then English."""
+    return Environment(
+        loader=PackageLoader(package, "templates/mail"),
+        autoescape=False,  # plain-text mail: nothing is interpreted as markup
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+    )
+
+
+def rendered(templates: Environment, template: str, **values: Any) -> tuple[str, str]:
+    """(subject, body) of a mail template rendered with these values."""
+    text = templates.get_template(template).render(**values)
+    subject, _, body = text.partition("\n\n")
+    return subject.strip(), body

@@ -21,7 +21,7 @@ from eventsourcing.persistence import Tracking
 from prometheus_client import Counter, Gauge
 
 from shared.application import ServiceApplication
-from shared.mail import Undeliverable
+from shared.mail import Mailer, MailSettings, Undeliverable
 from shared.relay_lease import Lease, try_lease
 
 log = logging.getLogger(__name__)
@@ -124,3 +124,18 @@ class Outbox:
             )
         for wait in waits:
             wait.cancel()
+
+
+def mail_outbox(
+    application: ServiceApplication,
+    name: str,
+    settings: MailSettings,
+    sender: Callable[[Mailer], Send],
+) -> Outbox | None:
+    """An outbox that e-mails through the configured SMTP server (the mails `sender` makes
+    of each stored event), or None when no server is configured: then nobody is e-mailed."""
+    mailer = Mailer(settings)
+    if not mailer.enabled:
+        log.info("KYOSO_SMTP_HOST is empty: %s sends no e-mail", name)
+        return None
+    return Outbox(application, name, sender(mailer), settings.mail_retry_seconds)

@@ -16,8 +16,6 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
-
 from services.intake.api.views import ProposerView
 from services.intake.application import IntakeApplication
 from services.intake.domain import Proposal
@@ -32,9 +30,9 @@ from shared.contract import (
     ProposalTakenOn,
     StatusLineSet,
 )
-from shared.mail import Mailer
+from shared.mail import Mailer, mail_templates, rendered
 from shared.observed import ObservedProposal
-from shared.outbox import Outbox
+from shared.outbox import Outbox, mail_outbox
 from shared.proposal import PROPOSAL_FOLD
 from shared.status_tokens import StatusTokens
 
@@ -58,12 +56,7 @@ TOLD_BY_MAIL = {
 MESSAGE = MessageToProposer.event_type
 CONSULTATION = CaseConsultationStarted.event_type
 
-_templates = Environment(
-    loader=PackageLoader("services.intake", "templates/mail"),
-    autoescape=False,  # plain-text mail: nothing is interpreted as markup
-    undefined=StrictUndefined,
-    keep_trailing_newline=True,
-)
+_templates = mail_templates("services.intake")
 
 
 class ProposerMail:
@@ -116,7 +109,9 @@ class ProposerMail:
             return
         view = ProposerView.of_state(state)
         token = self._tokens.issue(proposal_id, proposal.status_link_generation)
-        text = _templates.get_template(template).render(
+        subject, body = rendered(
+            _templates,
+            template,
             view=view,
             contact_person=proposal.contact.get("contact_person") or "",
             organisation=proposal.organisation,
@@ -125,16 +120,15 @@ class ProposerMail:
             page_url=f"{self._base_url}/status/{proposal_id}{page}?token={token}",
             **extra,
         )
-        subject, _, body = text.partition("\n\n")
-        self._mailer.send(self._mailer.message(address, subject.strip(), body))
+        self._mailer.send(self._mailer.message(address, subject, body))
         log.info("mailed %s about %s", template, view.receipt_number)
 
 
 def proposer_mail_outbox(settings: IntakeSettings, intake: IntakeApplication) -> Outbox | None:
     """The outbox beside the intake API, when an SMTP server is configured."""
-    mailer = Mailer(settings)
-    if not mailer.enabled:
-        log.info("KYOSO_SMTP_HOST is empty: proposers are not e-mailed")
-        return None
-    mail = ProposerMail(intake, settings, mailer)
-    return Outbox(intake, "proposer-mail", mail.send, settings.mail_retry_seconds)
+    return mail_outbox(
+        intake,
+        "proposer-mail",
+        settings,
+        lambda mailer: ProposerMail(intake, settings, mailer).send,
+    )

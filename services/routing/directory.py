@@ -23,6 +23,7 @@ from shared.proposal import ProposalState
 DATA_DIR = Path(__file__).parent / "data"
 FIELD_POINTS = 3
 MAX_DEPARTMENTS = 3
+EMAIL = r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$"  # one plain address, no display name
 
 
 class Department(BaseModel):
@@ -33,6 +34,10 @@ class Department(BaseModel):
     name_en: str
     fields: tuple[str, ...]
     keywords: tuple[str, ...]
+    # Where the department hears that a proposal landed in its inbox or went overdue
+    # (issue 15: 「Staff get an e-mail when something lands in their inbox or goes
+    # overdue」). None: the department is not e-mailed (its inbox still shows everything).
+    notify_email: str | None = Field(None, pattern=EMAIL)
 
 
 class Directory(BaseModel):
@@ -42,10 +47,19 @@ class Directory(BaseModel):
     routing_days: int = Field(14, ge=1, le=365)
     dialogue_days: int = Field(90, ge=1, le=730)
     match_threshold: int = Field(3, ge=1)
+    # The desk's own address: routings past their deadline, declines. None: not e-mailed.
+    desk_notify_email: str | None = Field(None, pattern=EMAIL)
     departments: tuple[Department, ...]
 
     def department(self, code: str) -> Department | None:
         return next((d for d in self.departments if d.code == code), None)
+
+    def notify_email(self, department: str | None) -> str | None:
+        """The address that hears for a department, or for the desk (None)."""
+        if department is None:
+            return self.desk_notify_email
+        found = self.department(department)
+        return found.notify_email if found is not None else None
 
     def require_departments(self, codes: list[str]) -> None:
         """The desk reassigns only to departments of the municipality's directory."""

@@ -8,6 +8,7 @@ from services.routing.application import RoutingApplication
 from services.routing.domain import Routing
 from services.routing.integration import SERVICE, to_integration_event
 from services.routing.settings import RoutingSettings
+from services.routing.staff_mail import staff_mail_outbox
 from shared.declaration import ServiceDeclaration, Timer
 
 ROUTING = ServiceDeclaration(
@@ -20,6 +21,7 @@ ROUTING = ServiceDeclaration(
     publishes=to_integration_event,
     proposal_aggregate=Routing.create_id,
     routers=[routings.router, dashboard.router],
+    workers=[staff_mail_outbox],
     timers=[
         Timer(
             name="routing.deadlines",
