@@ -127,7 +127,8 @@ def bring_up(broker_port: int, demo_data: bool) -> int:
     env.setdefault("KYOSO_KAFKA_SESSION_TIMEOUT_SECONDS", "2")  # fast group joins on Tansu
     catcher = None
     if not env.get("KYOSO_SMTP_HOST"):
-        # No mail server of the city's: keep what proposers would receive as files.
+        # No mail server of the city's: keep what proposers and staff would receive as
+        # files (every service is given these settings: intake mails proposers, routing staff).
         catcher = MailCatcher(data_dir / "mail").start()
         env.update(
             KYOSO_SMTP_HOST=catcher.host,
@@ -207,7 +208,7 @@ def bring_up(broker_port: int, demo_data: bool) -> int:
             f"  Case feed 事例フィード      {urls['publication']}/feeds/nagasaki.json\n"
             f"  Kafka broker              127.0.0.1:{broker_port} (topics {settings.topic_prefix}.*)\n"
             f"  Stores                    {data_dir}\n"
-            f"  E-mail to proposers       {mail_goes_to}\n"
+            f"  E-mail (proposers, staff) {mail_goes_to}\n"
             f"  Identity provider 認証     {env['KYOSO_OIDC_ISSUER'] or '(none)'}\n"
             f"  Nagasaki desk token       {desk_token}\n"
             "    (an access token of nagasaki-desk for one hour; scripts get theirs by client\n"

@@ -1,6 +1,6 @@
 """The embedded default's SMTP server (`kyoso up`): it accepts every message and keeps it
 as an .eml file under KYOSO_DATA_DIR/mail/, so a trial desk can show what proposers
-would receive without a real mail server (and without mailing anyone)."""
+and staff would receive without a real mail server (and without mailing anyone)."""
 
 from __future__ import annotations
 
