@@ -8,7 +8,8 @@ outbox's position is kept beside the events). Who hears of what:
 
 - a department, when a proposal is routed or reassigned to it (it lands in its inbox);
 - the desk, when a routing goes past its deadline or a department declines (the desk
-  stays responsible: 「たらい回しは絶対にしない」, Kitakyushu);
+  stays responsible: 「たらい回しは絶対にしない」, Kitakyushu), and when no department fits
+  a newly accepted proposal (it waits in the desk's triage queue);
 - the department in dialogue, when its dialogue goes past its deadline and when the
   proposer answered (the desk, when it wrote and no department has taken it on).
 
@@ -61,6 +62,10 @@ class StaffMail:
         """(address, template, values) of each mail the event calls for; a department or
         desk without an address gets none."""
         match domain_event:
+            case Routing.Routed() if domain_event.hop == 1 and not domain_event.departments:
+                # No department fits: it lands in the desk's triage queue. (After a
+                # decline, the desk's mail about the decline says where it went.)
+                return self._to_desk(domain_event, "triage.txt")
             case Routing.Routed():
                 before = self._as_of(domain_event, before=True)
                 newly = [d for d in domain_event.departments if d not in before.departments]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -15,12 +16,14 @@ import pytest
 from services.routing import staff_mail
 from services.routing.application import RoutingApplication
 from services.routing.directory import Directory, directory
+from services.routing.service import ROUTING
 from services.routing.settings import RoutingSettings
 from services.routing.staff_mail import StaffMail, staff_mail_outbox
 from shared.acting import Acting
 from shared.contract.vocabulary import ActorRole
 from shared.mail import Mailer
 from shared.outbox import Outbox
+from shared.service import create_app
 from tests.conftest import MovableClock, wait_until
 from tests.factories import IntakeEvents
 from tests.smtp import body_of, smtp_server
@@ -139,6 +142,21 @@ def test_a_decline_mails_the_desk_and_the_next_department(
     assert f"{PORTAL}/staff/desk/proposals/{proposal_id}" in body
 
 
+def test_a_proposal_no_department_fits_mails_the_desk(
+    routing: RoutingApplication, outbox: Outbox, mailer: KeptMailer
+) -> None:
+    proposal_id = accepted(routing, field="宇宙", title="月面基地", summary="月", content="月")
+    assert routing.routing(proposal_id, "nagasaki").in_triage
+    assert sent(outbox, mailer) == [
+        (
+            DESK,
+            "【共創窓口】振り分け先の決まらない提案があります（NGS-2025-0001） / "
+            "A proposal waits in your triage queue",
+        )
+    ]
+    assert f"{PORTAL}/staff/desk/proposals/{proposal_id}" in body_of(mailer.sent[0])
+
+
 def test_an_overdue_routing_mails_the_desk_once(
     routing: RoutingApplication, outbox: Outbox, mailer: KeptMailer, clock: MovableClock
 ) -> None:
@@ -240,30 +258,35 @@ def test_without_an_smtp_server_routing_runs_no_outbox(routing: RoutingApplicati
     assert staff_mail_outbox(settings(smtp_host=""), routing) is None
 
 
-async def test_a_routed_proposals_mail_arrives_through_smtp_with_the_link_only() -> None:
+async def test_a_routed_proposals_mail_arrives_through_smtp_with_the_link_only(
+    tmp_path: Path,
+) -> None:
+    """The routing service as declared (its outbox beside the API) and a real SMTP server."""
     with smtp_server() as (inbox, port):
         configured = settings(
+            database_url="",  # SQLite under data_dir, as a service runs
+            data_dir=tmp_path,
+            relay_enabled=False,
+            consumer_enabled=False,
             smtp_host="127.0.0.1",
             smtp_port=port,
             smtp_security="none",
             mail_from="長崎市 共創窓口 <kyoso@city.nagasaki.example.jp>",
         )
-        routing = RoutingApplication(configured, MovableClock())
-        outbox = staff_mail_outbox(configured, routing)
-        assert outbox is not None
-        outbox.position()  # as at a service's first start, before anything was routed
-        stopping = asyncio.Event()
-        running = asyncio.create_task(outbox.run(stopping))
-        try:
-            proposal_id = accepted(routing, IntakeEvents())
+        app = create_app(ROUTING, configured, clock=MovableClock())
+        async with app.router.lifespan_context(app):
+            routing: RoutingApplication = app.state.application
+
+            def outbox_started() -> bool:
+                return routing.recorder.max_tracking_id("staff-mail") is not None
+
+            await wait_until(outbox_started, what="the staff-mail outbox to start")
+            proposal_id = await asyncio.to_thread(accepted, routing, IntakeEvents())
 
             def arrived() -> list[EmailMessage]:
                 return inbox.to(KYOIKU)
 
             [mail] = await wait_until(arrived, what=f"a mail to {KYOIKU}")
-        finally:
-            stopping.set()
-            await running
     body = body_of(mail)
     assert "NGS-2025-0001" in str(mail["Subject"])
     assert "通学路安全点検支援システム" in body
