@@ -239,3 +239,16 @@ async def test_an_empty_or_too_long_note_is_refused_beside_its_field_and_a_note_
 
     proposers_side = await wait_until(told, what="intake to hear the message to the proposer")
     assert "予算は来年度以降。" not in proposers_side  # the note stays internal
+
+    # The desk and the auditor read the same log, without the forms; in English too.
+    client = await signed_in(portal, token(NAGASAKI_DESK))
+    desk_page = Html((await client.get(f"/staff/desk/proposals/{pid}")).text)
+    assert "対話の記録" in desk_page.text
+    assert "内部メモ（提案者には見えません） まちづくり部" in desk_page.text
+    assert "打合せの候補日は？" in desk_page.text
+    assert 'name="note-text"' not in desk_page.source
+    client = await signed_in(portal, token(NAGASAKI_DESK), role="auditor")
+    audit = Html((await client.get(f"/staff/audit/{pid}?lang=en")).text)
+    assert "Dialogue log" in audit.text
+    assert "Internal note (the proposer does not see it)" in audit.text
+    assert "予算は来年度以降。" in audit.text
