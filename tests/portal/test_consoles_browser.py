@@ -1,7 +1,8 @@
 """The staff consoles in a real browser (Debian's Chromium through Playwright), against the
 whole desk served on free ports: a desk officer screens and routes a proposal, a
-department officer takes one on and decides it with the live assessment, the council
-decides an escalated one, and the auditor reads its history.
+department officer takes one on, writes to its proposer (who answers on the status page)
+and decides it with the live assessment, the council decides an escalated one, and the
+auditor reads its history.
 
 Every console page visited is checked with axe-core (no serious or critical violation)
 and photographed at desktop and mobile width into tests/screenshots/consoles/."""
