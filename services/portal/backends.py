@@ -318,6 +318,19 @@ class StaffCalls:
         path = f"{_city(city)}/routings/{proposal_id}/status-line"
         return await self._post("routing", path, body)
 
+    async def dialogue(self, city: str, proposal_id: UUID) -> JsonObject:
+        """The dialogue log: notes, messages to the proposer and the proposer's answers."""
+        return await self._get("routing", f"{_city(city)}/routings/{proposal_id}/dialogue")
+
+    async def write_note(self, city: str, proposal_id: UUID, body: JsonObject) -> JsonObject:
+        """An internal note: staff only, never shown to the proposer."""
+        return await self._post("routing", f"{_city(city)}/routings/{proposal_id}/notes", body)
+
+    async def message_proposer(self, city: str, proposal_id: UUID, body: JsonObject) -> JsonObject:
+        """A message the proposer reads on the status page (and by e-mail)."""
+        path = f"{_city(city)}/routings/{proposal_id}/messages"
+        return await self._post("routing", path, body)
+
     async def department_inbox(
         self, city: str, department: str, *, limit: int, offset: int
     ) -> tuple[list[JsonObject], int]:

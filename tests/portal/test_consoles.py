@@ -184,3 +184,71 @@ async def test_the_desk_drafts_a_case_with_a_protected_section_consults_publishe
     public = (await desk.publication.get(f"{NAGASAKI}/cases/{case_id}")).json()
     assert public["version"] == 2
     assert [s["text"] for s in public["sections"]] == ["夜間の利用者が二倍になった。"]
+
+
+async def test_an_empty_or_too_long_note_is_refused_beside_its_field_and_a_note_stays_internal(
+    portal: tuple[httpx.AsyncClient, Any], desk: Desk
+) -> None:
+    receipt = await desk.accepted_receipt(proposal_body(title="商店街の多言語案内"))
+    pid = receipt["proposal_id"]
+    await desk.take_on(pid)  # まちづくり部 (the department of NAGASAKI_DEPARTMENT)
+    client = await signed_in(portal, token(NAGASAKI_DEPARTMENT))
+    path = f"/staff/department/proposals/{pid}"
+    shown = Html((await client.get(path)).text)
+    assert "まだ記録はありません。" in shown.text
+    assert "4,000文字まで。" in shown.text  # the length hint beside both fields
+    form_token = shown.form_values()["csrf_token"]
+
+    empty = await client.post(f"{path}/note", data={"csrf_token": form_token, "note-text": " "})
+    assert empty.status_code == 422
+    page = Html(empty.text)
+    assert page.by_id("note-text-error")
+    assert "内部メモを入力してください。" in page.text
+    assert "message-text-error" not in page.source  # the other form is left alone
+
+    too_long = "あ" * 4001
+    refused = await client.post(
+        f"{path}/note", data={"csrf_token": form_token, "note-text": too_long}
+    )
+    assert refused.status_code == 422
+    page = Html(refused.text)
+    assert "内部メモは4000文字以内で入力してください。" in page.text
+    assert too_long in page.text  # what was typed is kept in the field
+
+    forged = await client.post(f"{path}/note", data={"note-text": "メモ"})
+    assert forged.status_code == 403  # no form token: not taken
+    kept = await client.post(
+        f"{path}/note", data={"csrf_token": form_token, "note-text": "予算は来年度以降。"}
+    )
+    assert kept.status_code == 303
+    assert kept.headers["location"] == f"{PUBLIC_BASE}{path}?done=note"
+    after = Html((await client.get(kept.headers["location"])).text)
+    assert "内部メモを残しました。" in after.text
+    assert "内部メモ（提案者には見えません）" in after.text
+    assert "予算は来年度以降。" in after.text
+    sent = await client.post(
+        f"{path}/message", data={"csrf_token": form_token, "message-text": "打合せの候補日は？"}
+    )
+    assert sent.headers["location"] == f"{PUBLIC_BASE}{path}?done=message"
+
+    async def told() -> str | None:
+        status = await desk.intake.get(
+            f"/api/v1/proposer/proposals/{pid}", headers={"X-Status-Token": receipt["status_token"]}
+        )
+        return status.text if "打合せの候補日は？" in status.text else None
+
+    proposers_side = await wait_until(told, what="intake to hear the message to the proposer")
+    assert "予算は来年度以降。" not in proposers_side  # the note stays internal
+
+    # The desk and the auditor read the same log, without the forms; in English too.
+    client = await signed_in(portal, token(NAGASAKI_DESK))
+    desk_page = Html((await client.get(f"/staff/desk/proposals/{pid}")).text)
+    assert "対話の記録" in desk_page.text
+    assert "内部メモ（提案者には見えません） まちづくり部" in desk_page.text
+    assert "打合せの候補日は？" in desk_page.text
+    assert 'name="note-text"' not in desk_page.source
+    client = await signed_in(portal, token(NAGASAKI_DESK), role="auditor")
+    audit = Html((await client.get(f"/staff/audit/{pid}?lang=en")).text)
+    assert "Dialogue log" in audit.text
+    assert "Internal note (the proposer does not see it)" in audit.text
+    assert "予算は来年度以降。" in audit.text

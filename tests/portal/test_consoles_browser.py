@@ -1,7 +1,8 @@
 """The staff consoles in a real browser (Debian's Chromium through Playwright), against the
 whole desk served on free ports: a desk officer screens and routes a proposal, a
-department officer takes one on and decides it with the live assessment, the council
-decides an escalated one, and the auditor reads its history.
+department officer takes one on, writes to its proposer (who answers on the status page)
+and decides it with the live assessment, the council decides an escalated one, and the
+auditor reads its history.
 
 Every console page visited is checked with axe-core (no serious or critical violation)
 and photographed at desktop and mobile width into tests/screenshots/consoles/."""
@@ -81,7 +82,12 @@ def submitted(desk: RunningDesk, body: dict[str, Any]) -> dict[str, Any]:
 
 def accepted_and_routed(desk: RunningDesk, body: dict[str, Any]) -> tuple[str, str]:
     """Submitted and accepted through the APIs: (proposal id, the department it went to)."""
-    pid = submitted(desk, body)["proposal_id"]
+    return routed(desk, submitted(desk, body))
+
+
+def routed(desk: RunningDesk, receipt: dict[str, Any]) -> tuple[str, str]:
+    """A submitted proposal accepted through the APIs: (its id, the department it went to)."""
+    pid = receipt["proposal_id"]
     with desk.client("intake") as intake, desk.client("routing") as routing:
         screened = intake.post(
             f"{NAGASAKI}/desk/proposals/{pid}/screening",
@@ -186,7 +192,8 @@ def test_a_department_decides_with_the_live_assessment_and_the_council_an_escala
     browser: Browser, desk: RunningDesk
 ) -> None:
     portal = desk.urls["portal"]
-    adopted, department = accepted_and_routed(desk, proposal_body())
+    receipt = submitted(desk, proposal_body())
+    adopted, department = routed(desk, receipt)
     escalated, _ = accepted_and_routed(desk, proposal_body(title="夜のまち歩きマップ"))
     context, page = signed_in(browser, desk, staff_token(desk, "department", department))
 
@@ -209,6 +216,65 @@ def test_a_department_decides_with_the_live_assessment_and_the_council_an_escala
     page.get_by_label("状況表示（英語）").fill("In talks with the urban development department")
     page.get_by_role("button", name="状況表示を設定する").click()
     expect(page.get_by_role("status")).to_contain_text("状況表示を設定しました。")
+
+    # The dialogue log: a message to the proposer (refused while empty), an internal note.
+    page.get_by_role("button", name="メッセージを送る").click()
+    expect(page.locator("#message-text-error")).to_have_text(
+        "提案者へのメッセージを入力してください。"
+    )
+    assert page.title().startswith("エラー: ")
+    asked = "協力店舗の候補を教えてください。\n打合せは11月中を考えています。"
+    page.get_by_label("提案者へのメッセージ").fill(asked)
+    page.get_by_role("button", name="メッセージを送る").click()
+    expect(page.get_by_role("status")).to_have_text(
+        "メッセージを送りました。提案者は状況確認ページで読めます。"
+    )
+    page.get_by_label("内部メモ").fill("観光課にも相談する。")
+    page.get_by_role("button", name="メモを残す").click()
+    expect(page.get_by_role("status")).to_have_text(
+        "内部メモを残しました。提案者には表示されません。"
+    )
+    log = page.locator("ol.dialogue-log > li")
+    expect(log).to_have_count(2)
+    expect(log.nth(0)).to_contain_text("提案者へのメッセージ")
+    expect(log.nth(0)).to_contain_text("協力店舗の候補を教えてください。")
+    expect(log.nth(1)).to_contain_text("内部メモ（提案者には見えません）")
+    expect(log.nth(1)).to_contain_text("まちづくり部")
+
+    # The proposer reads the message (not the note) on the status page and answers there.
+    proposer = browser.new_context(
+        viewport={"width": test_browser.WIDTHS["desktop"], "height": 900}, locale="ja-JP"
+    ).new_page()
+    proposer.goto(f"{portal}/status/{adopted}?token={receipt['status_token']}")
+    told = proposer.locator("ol.dialogue")
+
+    def heard() -> bool:
+        proposer.reload()
+        return told.locator("li").count() == 1
+
+    until(heard, "intake to hear the message to the proposer")
+    expect(told).to_contain_text("協力店舗の候補を教えてください。")
+    expect(proposer.locator("main")).not_to_contain_text("観光課にも相談する。")
+    proposer.get_by_label("担当部署への返信").fill("候補は、みなと食堂と出島カフェです。")
+    proposer.get_by_role("button", name="返信を送信する").click()
+    expect(told.locator("li")).to_have_count(2)
+    proposer.context.close()
+
+    # The department's inbox says the proposer wrote last; its log shows the answer.
+    page.locator("nav.crumbs").get_by_role("link", name="所管課の受信箱").click()
+    row = page.get_by_role("row").filter(has_text=receipt["receipt_number"])
+
+    def answered() -> bool:
+        page.reload()
+        return row.get_by_text("提案者から返信あり").count() == 1
+
+    until(answered, "routing to hear the proposer's answer")
+    look(page, "department-inbox-answered")
+    row.get_by_role("link").click()
+    expect(log).to_have_count(3)
+    expect(log.nth(2)).to_contain_text("提案者からの返信")
+    expect(log.nth(2)).to_contain_text("みなと食堂と出島カフェ")
+    look(page, "department-dialogue")
 
     # The assessment follows the inputs as they are typed (the page's one script) ...
     occupancy = page.get_by_label("時間的占用：期間（日）")

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Response
 
+from services.portal.api import dialogue_log
 from services.portal.api.console import Console, ConsoleRoute, console_for, history_lines
 from services.portal.backends import Refused
 from services.portal.forms import CHANNEL_NAMES
@@ -45,6 +46,8 @@ async def history(console: Auditor, proposal_id: UUID) -> Response:
     raw = await console.calls.history(console.city, proposal_id)
     lines = history_lines("intake", raw, console.page)
     case = await _case_of(console, proposal_id)
+    departments = await console.public.departments(console.city)
+    log = await dialogue_log.log_of(console, proposal_id) if routing else None
     return console.render(
         "staff/audit_history.html",
         proposal=content,
@@ -52,7 +55,8 @@ async def history(console: Auditor, proposal_id: UUID) -> Response:
         decision=decision,
         case=case,
         history=lines,
-        departments=await console.public.departments(console.city),
+        departments=departments,
+        **dialogue_log.shown(log, console, departments),
         channel_names=CHANNEL_NAMES,
         crumbs=[(HOME, console.page.gettext("Proposal history"))],
     )

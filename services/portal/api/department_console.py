@@ -15,7 +15,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from services.portal.api import decision_form
+from services.portal.api import decision_form, dialogue_log
 from services.portal.api.console import (
     Console,
     ConsoleRoute,
@@ -54,6 +54,8 @@ NOTICES = {
     "adopt": N_("The proposal is adopted."),
     "reject": N_("The proposal is rejected; the proposer reads the reasons."),
     "escalate": N_("The proposal is escalated to the council."),
+    "note": N_("The internal note is kept; the proposer does not see it."),
+    "message": N_("The message is sent; the proposer reads it on the status page."),
 }
 HOME = "/staff/department"
 
@@ -107,6 +109,9 @@ async def record_page(
     if subject is None:
         return console.render("not_found.html", status_code=404)
     departments = await console.public.departments(console.city)
+    # Routing lets the desk, the auditor and the departments the proposal is with read the
+    # log; anyone else reads the page without it.
+    log = await dialogue_log.log_of(console, proposal_id) if routing else None
     history = history_lines("routing", routing["history"], console.page) if routing else []
     if decision:
         history += history_lines("decision", decision["history"], console.page)
@@ -124,6 +129,7 @@ async def record_page(
         decision=decision,
         departments=departments,
         history=history,
+        **dialogue_log.shown(log, console, departments),
         notice=notice,
         errors=errors or {},
         values=values or decision_form.values_of({}, [], []),
@@ -175,7 +181,8 @@ async def take_on(console: Department, proposal_id: UUID, request: Request) -> R
 async def routing_step(
     console: Department, proposal_id: UUID, step: str, request: Request
 ) -> Response:
-    """Decline, a milestone or the status line: one field set each, sent to routing."""
+    """Decline, a milestone, the status line, an internal note or a message to the
+    proposer: one field set each, sent to routing."""
     form = await _form(request)
     if form is None:
         return console.render("expired.html", status_code=403)
@@ -183,30 +190,43 @@ async def routing_step(
         "decline": ("reason",),
         "milestone": ("milestone", "note"),
         "status-line": ("ja", "en"),
+        # Two forms send a "text" to routing: on the page, each is named for its form.
+        "note": ("note-text",),
+        "message": ("message-text",),
     }
     if step not in fields:
         return await decide(console, proposal_id, step, form, HOME)
-    body = {name: str(form.get(name, "")).strip() for name in fields[step]}
+    body = {name.split("-")[-1]: str(form.get(name, "")).strip() for name in fields[step]}
     if step == "milestone" and not body["note"]:
         del body["note"]
     send = {
         "decline": console.calls.decline,
         "milestone": console.calls.milestone,
         "status-line": console.calls.status_line,
+        "note": console.calls.write_note,
+        "message": console.calls.message_proposer,
     }[step]
     try:
         await send(console.city, proposal_id, body)
     except Refused as refused:
         if refused.status_code != 422:
             raise
-        errors = field_errors(
-            refused, ROUTING_LABELS, console.page.gettext, frozenset({"milestone"})
-        )
+        labels = {**ROUTING_LABELS, "text": dialogue_log.TEXT_LABELS.get(step, "")}
+        errors = field_errors(refused, labels, console.page.gettext, frozenset({"milestone"}))
         values = {**decision_form.values_of({}, [], []), **body}
+        if step in dialogue_log.STEPS:
+            errors = {(f"{step}-{k}" if k else k): v for k, v in errors.items()}
+            values[f"{step}-text"] = body["text"]
         return await record_page(
             console, proposal_id, HOME, errors=errors, values=values, status_code=422
         )
-    done = {"decline": "declined", "milestone": "milestone", "status-line": "status_line"}[step]
+    done = {
+        "decline": "declined",
+        "milestone": "milestone",
+        "status-line": "status_line",
+        "note": "note",
+        "message": "message",
+    }[step]
     return _back(console, HOME, proposal_id, done)
 
 

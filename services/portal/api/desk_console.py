@@ -13,6 +13,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request, Response
 
+from services.portal.api import dialogue_log
 from services.portal.api.console import (
     Console,
     ConsoleRoute,
@@ -120,8 +121,10 @@ async def _proposal_page(
     found = await desk.calls.proposal(desk.city, proposal_id)
     routing = await desk.calls.routing(desk.city, proposal_id)
     departments = await desk.public.departments(desk.city)
+    log = await dialogue_log.log_of(desk, proposal_id) if routing else None
     return desk.render(
         "staff/desk_proposal.html",
+        **dialogue_log.shown(log, desk, departments),
         status_code=status_code,
         proposal=found,
         routing=routing,
