@@ -80,10 +80,16 @@ async def test_a_department_sees_a_proposal_only_once_it_is_routed_to_it(
             return answer.status_code == 200
 
         await wait_until(adopted, interval=0.02, what="kyoiku's adoption")
+        # On a busy machine decision may not even have heard the routing yet: then the
+        # proposal is not there for kyoiku (404, as for any it may not see). Once decision
+        # knows it was routed there, it says "retry", never who decides, and never 404 again.
+        early_codes = [early.status_code for early in answers[:-1]]
+        assert early_codes == sorted(early_codes, reverse=True), early_codes  # 404s, then 409s
         for early in answers[:-1]:
-            assert early.status_code == 409
-            assert early.headers["Retry-After"] == "1"
-            assert "not yet heard that kyoiku took it on" in early.text
+            assert early.status_code in (404, 409)
+            if early.status_code == 409:
+                assert early.headers["Retry-After"] == "1"
+                assert "not yet heard that kyoiku took it on" in early.text
         decided = f"{NAGASAKI}/decisions/{pid}"
         assert (await desk.decision.get(decided, headers=bearer(KANKYO))).status_code == 404
         assert (await desk.decision.get(decided, headers=bearer(KYOIKU))).status_code == 200

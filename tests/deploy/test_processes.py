@@ -344,8 +344,10 @@ async def until_healthy(process: Process, check: Callable[[], Awaitable[bool]], 
 
 
 def run_to_end(argv: list[str], env: Mapping[str, str], folder: Path) -> str:
+    # kafka-init.sh starts one JVM per user, topic and ACL line (about 45 with six
+    # services): some 100 s on an idle machine, more beside the other lane's tests.
     done = subprocess.run(
-        argv, env=dict(env), cwd=folder, capture_output=True, text=True, timeout=120
+        argv, env=dict(env), cwd=folder, capture_output=True, text=True, timeout=300
     )
     assert done.returncode == 0, f"{argv} exited {done.returncode}:\n{done.stdout}{done.stderr}"
     return done.stdout
