@@ -12,6 +12,8 @@ The portal's client is registered for the redirect URIs the tests ask for
 
 from __future__ import annotations
 
+import contextlib
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,10 +58,21 @@ class RunningIdp:
         """What a service needs to accept the provider's tokens."""
         return {"oidc_issuer": self.issuer, "oidc_audience": AUDIENCE}
 
+    def portal_settings(self) -> dict[str, Any]:
+        """What the portal needs to sign staff in here (authorization code + PKCE)."""
+        return {
+            "oidc_issuer": self.issuer,
+            "oidc_audience": AUDIENCE,
+            "portal_oidc_client_id": PORTAL_CLIENT_ID,
+            "portal_oidc_client_secret": PORTAL_CLIENT_SECRET,
+            "portal_session_key": secrets.token_urlsafe(32),
+        }
 
-@pytest.fixture(scope="session")
-def idp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningIdp]:
-    folder: Path = tmp_path_factory.mktemp("local-idp")
+
+@contextlib.contextmanager
+def local_idp(folder: Path, portal_base: str = PORTAL_BASE) -> Iterator[RunningIdp]:
+    """The provider with every demo staff member, its portal client registered for the
+    portal served at `portal_base` (its callback and its signed-out page)."""
     people = demo_staff(password_of)
     write_staff_file(folder / "staff.json", people)
     provider = LocalIdentityProvider(
@@ -67,11 +80,17 @@ def idp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningIdp]:
         staff_file=folder / "staff.json",
         portal_client_id=PORTAL_CLIENT_ID,
         portal_client_secret=PORTAL_CLIENT_SECRET,
-        redirect_uris=[f"{PORTAL_BASE}/staff/callback"],
-        post_logout_uris=[f"{PORTAL_BASE}/staff/signed-out"],
+        redirect_uris=[f"{portal_base}/staff/callback"],
+        post_logout_uris=[f"{portal_base}/staff/signed-out"],
         log_path=folder / "idp.log",
     ).start()
     try:
         yield RunningIdp(provider, {p.login: p for p in people})
     finally:
         provider.stop()
+
+
+@pytest.fixture(scope="session")
+def idp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningIdp]:
+    with local_idp(tmp_path_factory.mktemp("local-idp")) as running:
+        yield running

@@ -372,7 +372,7 @@ class IntakeApplication(ConsumingApplication):
     ) -> list[UUID]:
         """The municipality's proposals in the order they came in (cheap: from the
         catalogue, no proposal loaded), e.g. to load only one page of them; `filters`:
-        channel, theme_number, field, text (IntakeCatalogue.proposal_ids)."""
+        channel, theme_number, field, text, among (IntakeCatalogue.proposal_ids)."""
         self._known_municipality(municipality)
         return self.catalogue.proposal_ids(municipality, status, **filters)
 

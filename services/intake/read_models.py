@@ -73,12 +73,14 @@ class IntakeCatalogue(CatchingUpProjection):
         theme_number: int | None = None,
         field: str | None = None,
         text: str | None = None,
+        among: frozenset[UUID] | None = None,
     ) -> list[UUID]:
         self.catch_up()
         return [
             pid
             for pid, current in self._proposals[municipality].items()
-            if (status is None or current == status)
+            if (among is None or pid in among)
+            and (status is None or current == status)
             and self._facts[pid].matches(channel, theme_number, field, text)
         ]
 

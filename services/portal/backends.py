@@ -12,7 +12,7 @@ app `state.backend_mounts` (base URL → transport) to reach in-process services
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -31,7 +31,7 @@ from services.portal.views import (
     RegisterRow,
     Theme,
 )
-from shared.paging import TOTAL_HEADER
+from shared.paging import MOST_LINES, TOTAL_HEADER
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -223,7 +223,7 @@ class Backends:
         *,
         json: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
-        params: dict[str, str | int] | None = None,
+        params: Mapping[str, str | int | list[str]] | None = None,
         files: dict[str, tuple[str, bytes, str]] | None = None,
     ) -> httpx.Response:
         try:
@@ -262,11 +262,20 @@ class StaffCalls:
     # -- intake: the desk's inbox, screening, themes ----------------------------------------
 
     async def desk_inbox(
-        self, city: str, filters: dict[str, str], *, limit: int, offset: int
+        self,
+        city: str,
+        filters: dict[str, str],
+        *,
+        limit: int,
+        offset: int,
+        among: list[str] | None = None,
     ) -> tuple[list[JsonObject], int]:
-        """`filters`: intake's (status, channel, theme_number, field, q); blank ones left out."""
-        params: dict[str, str | int] = {k: v for k, v in filters.items() if v}
+        """`filters`: intake's (status, channel, theme_number, field, q); blank ones left out.
+        `among`: only these proposals (e.g. the overdue ones routing names)."""
+        params: dict[str, str | int | list[str]] = {k: v for k, v in filters.items() if v}
         params.update(limit=limit, offset=offset)
+        if among is not None:
+            params["proposal_id"] = among
         return await self._page("intake", f"{_city(city)}/desk/proposals", params)
 
     async def proposal(self, city: str, proposal_id: UUID) -> JsonObject:
@@ -340,6 +349,12 @@ class StaffCalls:
     async def dashboard(self, city: str) -> JsonObject:
         return await self._get("routing", f"{_city(city)}/dashboard")
 
+    async def overdue(self, city: str) -> list[JsonObject]:
+        """The open routings a deadline has passed for, as routing knows them (at most
+        MOST_LINES: more than that would be a desk to reorganise, not to filter)."""
+        lines, _ = await self._page("routing", f"{_city(city)}/overdue", {"limit": MOST_LINES})
+        return lines
+
     # -- decision: the assessment, the decision, the council --------------------------------
 
     async def decision(self, city: str, proposal_id: UUID) -> JsonObject | None:
@@ -407,7 +422,7 @@ class StaffCalls:
             raise
 
     async def _page(
-        self, service: str, path: str, params: dict[str, str | int]
+        self, service: str, path: str, params: Mapping[str, str | int | list[str]]
     ) -> tuple[list[JsonObject], int]:
         answer = await self._backends._call(
             "GET", service, path, headers=self._headers, params=params

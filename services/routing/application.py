@@ -275,6 +275,9 @@ class RoutingApplication(ConsumingApplication):
     def dashboard(self, municipality: str) -> DeskDashboard:
         return self.board.dashboard(municipality)
 
+    def overdue(self, municipality: str) -> list[RoutingLine]:
+        return self.board.overdue(municipality)
+
 
 @dataclass(frozen=True)
 class RoutingRecord:

@@ -143,9 +143,13 @@ class RoutingBoard(CatchingUpProjection):
             # Declines and the desk's reassignments, of closed routings too: how often
             # proposals were rerouted, which the desk keeps rare (たらい回しはしない).
             reroutes=sum(line.declines + line.reassignments for line in every),
-            overdue=[line for line in lines if line.overdue],
+            overdue=self.overdue(municipality),
             triage=[line for line in lines if line.stage == "triage"],
         )
+
+    def overdue(self, municipality: str) -> list[RoutingLine]:
+        """The open routings a deadline has passed for (routing's or the dialogue's)."""
+        return [line for line in self.lines(municipality) if not line.closed and line.overdue]
 
     def open_routings(self) -> list[UUID]:
         self.catch_up()

@@ -78,6 +78,7 @@ MATRIX: dict[str, dict[tuple[str, str], tuple[str, dict[str, Any] | None]]] = {
         # Own department: 409 until it takes the proposal on (only then is the dialogue its).
         ("POST", f"{M}/routings/{{proposal_id}}/messages"): ("AAHFF", {"text": "ご質問です。"}),
         ("GET", f"{M}/dashboard"): ("AFFFA", None),
+        ("GET", f"{M}/overdue"): ("AFFFA", None),
         ("GET", AUDIT): ("AFFFA", None),
     },
     "decision": {

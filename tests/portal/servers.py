@@ -12,7 +12,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from shared.broker import free_port
 from shared.service import create_app
 from tests.brokers import Broker
 from tests.conftest import MovableClock
+from tests.oidc import RunningIdp
 from tests.portal.harness import intake_settings_maker, portal_settings
 from tests.whole_desk import service_settings
 
@@ -55,9 +56,18 @@ def nagasaki_staff() -> list[dict[str, str]]:
 class RunningDesk:
     urls: dict[str, str]  # service name → http://127.0.0.1:PORT, the portal's included
     apps: dict[str, FastAPI]
-    staff: list[dict[str, str]]
+    staff: list[dict[str, str]]  # the static tokens (none when the desk trusts `idp`)
+    idp: RunningIdp | None = None
+    _tokens: dict[str, str] = field(default_factory=dict)
 
     def bearer(self, role: str, department: str | None = None) -> dict[str, str]:
+        """The header of Nagasaki's `role` (of `department`): with a provider, a JWT it
+        issued by client credentials to that demo staff member, else a static token."""
+        if self.idp is not None:
+            login = f"nagasaki-{department or role}"
+            if login not in self._tokens:
+                self._tokens[login] = self.idp.token_for(login)
+            return {"Authorization": f"Bearer {self._tokens[login]}"}
         token = next(
             t["token"]
             for t in self.staff
@@ -113,14 +123,22 @@ def until(check: Callable[[], Any], what: str, timeout: float = 30.0) -> Any:
 
 @contextlib.contextmanager
 def running_desk_servers(
-    broker: Broker, data: Path, *, smtp_port: int | None = None
+    broker: Broker,
+    data: Path,
+    *,
+    smtp_port: int | None = None,
+    idp: RunningIdp | None = None,
+    portal_port: int | None = None,
 ) -> Iterator[RunningDesk]:
     """The desk on free ports, with Nagasaki's 27 themes and its 20 registered proposals
     (accepted by the desk, as KYOSO_DEMO_DATA loads them). With `smtp_port`, intake
     e-mails the proposers through that SMTP server, with links to the portal (as
-    `kyoso up` sets KYOSO_PUBLIC_BASE_URL)."""
-    staff = nagasaki_staff()
-    ports = {name: free_port() for name in (*CALLED, "portal")}
+    `kyoso up` sets KYOSO_PUBLIC_BASE_URL). With `idp`, the services take only that
+    provider's tokens (no static token at all) and staff sign in to the portal there
+    (served on `portal_port`, the one the provider's portal client is registered for)."""
+    staff = [] if idp is not None else nagasaki_staff()
+    ports = {name: free_port() for name in CALLED}
+    ports["portal"] = portal_port or free_port()
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     overrides: dict[str, dict[str, Any]] = {
         name: {SERVICES[name].port_setting: ports[name]} for name in CALLED
@@ -134,6 +152,9 @@ def running_desk_servers(
             "mail_retry_seconds": 0.2,
             "public_base_url": urls["portal"],
         }
+    if idp is not None:
+        for name in CALLED:
+            overrides[name] |= idp.service_settings()
     settings = service_settings(
         CALLED,
         data,
@@ -154,6 +175,7 @@ def running_desk_servers(
             portal_port=ports["portal"],
             portal_public_base_url=urls["portal"],
             publication_base_url=urls["publication"],
+            **(idp.portal_settings() if idp is not None else {}),
         ),
         clock=clock,
     )
@@ -163,7 +185,7 @@ def running_desk_servers(
         intake = apps["intake"].state.application
         load_nagasaki_themes(intake)
         load_nagasaki_register(intake)
-        yield RunningDesk(urls, apps, staff)
+        yield RunningDesk(urls, apps, staff, idp)
     finally:
         servers.stop()
 

@@ -1,9 +1,10 @@
 """Signing a staff member in to the consoles in tests, in one place.
 
-Until the OpenID Connect sign-in (/staff/sign-in) is merged, a test signs in by setting
-the cookie the sign-in would set: a SignedInStaff sealed with the portal's own key, whose
-access token is one of the static staff tokens the test desk's services were started
-with. Swap `signed_in_cookie` for the real sign-in flow when it lands.
+A page test (tests/portal/test_consoles.py) signs in by setting the cookie the sign-in
+would set: a SignedInStaff sealed with the portal's own key, whose access token is one of
+the static staff tokens (a transition shortcut) the test desk's services were started
+with. The browser tests sign in for real, at the local provider
+(tests/portal/test_consoles_browser.py, test_staff_sign_in_browser.py).
 """
 
 from __future__ import annotations

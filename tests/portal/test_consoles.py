@@ -1,6 +1,14 @@
 """The staff consoles' pages against the real services (in process): who may open which
-console, what a refused form says beside its fields, and an expired sign-in. The whole
-flows run in a browser (tests/portal/test_consoles_browser.py)."""
+console, what a refused form says beside its fields, an expired sign-in, and the desk's
+inbox filtered to the overdue proposals. The whole flows run in a browser
+(tests/portal/test_consoles_browser.py), signed in at the local OpenID Connect provider.
+
+Here a test signs in by the sealed session cookie of tests/portal/staff.py, holding a
+static staff token the services were started with. That is fine for these pages: what
+they test is the portal's handling of the services' answers, which does not depend on
+how the token was obtained; the real sign-in (authorization code + PKCE, JWTs the
+services verify) is the browser tests' and tests/portal/test_staff_sign_in*.py's, and a
+provider per test here would cost seconds each for nothing these tests check."""
 
 from __future__ import annotations
 
@@ -14,7 +22,7 @@ import pytest
 
 from tests.brokers import Broker, embedded_broker_only
 from tests.conftest import NAGASAKI_DEPARTMENT, NAGASAKI_DESK, STAFF_TOKENS, bearer, wait_until
-from tests.factories import proposal_body
+from tests.factories import free_proposal_body, proposal_body
 from tests.portal.harness import PUBLIC_BASE, Html, intake_settings_maker, portal_app
 from tests.portal.staff import signed_in_cookie
 from tests.running import serving
@@ -252,3 +260,42 @@ async def test_an_empty_or_too_long_note_is_refused_beside_its_field_and_a_note_
     assert "Dialogue log" in audit.text
     assert "Internal note (the proposer does not see it)" in audit.text
     assert "予算は来年度以降。" in audit.text
+
+
+async def test_the_desks_inbox_shows_only_the_overdue_proposals_routing_names(
+    portal: tuple[httpx.AsyncClient, Any], desk: Desk
+) -> None:
+    late = await desk.accepted_receipt(free_proposal_body(title="防犯灯の点検アプリ"))
+    await desk.routed(late["proposal_id"])
+    # Fifteen days on, routing's deadline check flags it (the routing deadline is 14 days);
+    # the clock goes back for the module's other tests.
+    desk.clock.advance(days=15)
+    assert desk.application("routing").check_deadlines() >= 1
+    desk.clock.advance(days=-15)
+    on_time = await desk.accepted_receipt(free_proposal_body(title="防犯灯の点検記録"))
+    await desk.routed(on_time["proposal_id"])
+
+    # Routing names the overdue ones (and which deadline passed) ...
+    answer = await desk.routing.get(f"{NAGASAKI}/overdue", headers=bearer(NAGASAKI_DESK))
+    assert answer.status_code == 200, answer.text
+    named = {line["proposal_id"]: line["overdue"] for line in answer.json()}
+    assert named[late["proposal_id"]] == ["routing"] and on_time["proposal_id"] not in named
+    assert int(answer.headers["X-Total-Count"]) == len(named)
+
+    # ... and the inbox, 「期限超過のみ」 ticked, shows only those, with the other filters.
+    client = await signed_in(portal, token(NAGASAKI_DESK))
+    both = Html((await client.get("/staff/desk", params={"q": "防犯灯の点検"})).text)
+    assert late["receipt_number"] in both.text and on_time["receipt_number"] in both.text
+    assert "checked" not in both.by_id("filter-overdue")
+    overdue = Html(
+        (await client.get("/staff/desk", params={"q": "防犯灯の点検", "overdue": "yes"})).text
+    )
+    assert late["receipt_number"] in overdue.text
+    assert on_time["receipt_number"] not in overdue.text
+    assert " 1件 " in overdue.text
+    assert "振り分けの期限超過" in overdue.text
+    assert "checked" in overdue.by_id("filter-overdue")
+    none = Html(
+        (await client.get("/staff/desk", params={"q": "防犯灯の点検記録", "overdue": "yes"})).text
+    )
+    assert "該当する提案はありません。" in none.text

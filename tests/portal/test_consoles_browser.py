@@ -1,10 +1,15 @@
 """The staff consoles in a real browser (Debian's Chromium through Playwright), against the
-whole desk served on free ports: a desk officer screens and routes a proposal, a
-department officer takes one on, writes to its proposer (who answers on the status page)
-and decides it with the live assessment, the council decides an escalated one, and the
-auditor reads its history.
+whole desk served on free ports and the local OpenID Connect provider (tools/local-idp):
+each staff member signs in at the provider's login page by keyboard (the authorization
+code flow; the services take only the provider's JWTs, no static token). A desk officer
+screens and routes a proposal, a department officer takes one on, writes to its proposer
+(who answers on the status page) and decides it with the live assessment, the council
+decides an escalated one, and the auditor reads its history with the person of each step.
 
-Every console page visited is checked with axe-core (no serious or critical violation)
+The desk's screening and the department's take-on are done by keyboard alone (Tab, Space,
+the arrow keys in a radio group, Enter): each control reached shows its focus, and the
+notice after the Post/Redirect/Get is a status message that takes the focus, so it is read
+out. Every console page visited is checked with axe-core (no serious or critical violation)
 and photographed at desktop and mobile width into tests/screenshots/consoles/."""
 
 from __future__ import annotations
@@ -16,14 +21,15 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
 
+from shared.broker import free_port
 from shared.proposal.status import ProposalStatus
 from tests.brokers import Broker, embedded_broker_only
 from tests.factories import free_proposal_body, proposal_body
+from tests.oidc import local_idp, password_of
 from tests.portal import test_browser
 from tests.portal.servers import RunningDesk, running_desk_servers, until
-from tests.portal.staff import signed_in_cookie
 
 pytestmark = [pytest.mark.integration, embedded_broker_only()]
 
@@ -33,7 +39,15 @@ NAGASAKI = "/api/v1/municipalities/nagasaki"
 
 @pytest.fixture(scope="module")
 def desk(broker: Broker, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDesk]:
-    with running_desk_servers(broker, tmp_path_factory.mktemp("consoles-browser")) as running:
+    """The desk and one provider for the module, its portal client registered for the
+    portal's port."""
+    port = free_port()
+    with (
+        local_idp(tmp_path_factory.mktemp("consoles-idp"), f"http://127.0.0.1:{port}") as idp,
+        running_desk_servers(
+            broker, tmp_path_factory.mktemp("consoles-browser"), idp=idp, portal_port=port
+        ) as running,
+    ):
         yield running
 
 
@@ -53,23 +67,51 @@ def look(page: Page, name: str) -> None:
     test_browser.look(page, name, SHOTS)
 
 
-def staff_token(desk: RunningDesk, role: str, department: str | None = None) -> dict[str, Any]:
-    return next(
-        t
-        for t in desk.staff
-        if t["role"] == role and (department is None or t.get("department") == department)
-    )
-
-
-def signed_in(
-    browser: Browser, desk: RunningDesk, token: dict[str, Any], role: str | None = None
-) -> tuple[BrowserContext, Page]:
+def signed_in(browser: Browser, desk: RunningDesk, login: str) -> tuple[BrowserContext, Page]:
+    """A new browser whose staff member `login` (a demo login of the provider) signed in:
+    the portal sends them to the provider's login page, they type their login name and
+    password there and press Enter, and land back on the staff page, signed in by name."""
     context = browser.new_context(
         viewport={"width": test_browser.WIDTHS["desktop"], "height": 900}, locale="ja-JP"
     )
-    name, value = signed_in_cookie(desk.apps["portal"], token, role=role)
-    context.add_cookies([{"name": name, "value": value, "url": desk.urls["portal"]}])
-    return context, context.new_page()
+    page = context.new_page()
+    portal = desk.urls["portal"]
+    assert desk.idp is not None
+    page.goto(f"{portal}/staff")
+    expect(page).to_have_url(re.compile(re.escape(f"{desk.idp.issuer}/interaction/")))
+    page.get_by_label("ログイン名").focus()
+    page.keyboard.type(login)
+    page.keyboard.press("Tab")
+    page.keyboard.type(password_of(login))
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(f"{portal}/staff")
+    expect(page.locator("main")).to_contain_text(
+        f"{desk.idp.staff[login].name} としてサインインしています"
+    )
+    return context, page
+
+
+def tab_to(page: Page, target: Locator, presses: int = 150) -> None:
+    """Tab (only) until one of `target` has the focus, which must be visible: an outline
+    of at least 2px that is not the page's own colour."""
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        if target.evaluate_all("(els) => els.includes(document.activeElement)"):
+            style = page.evaluate(
+                """() => { const s = getComputedStyle(document.activeElement);
+                           return [s.outlineStyle, parseFloat(s.outlineWidth)]; }"""
+            )
+            assert style[0] != "none" and style[1] >= 2, f"focus not visible: {style}"
+            return
+    raise AssertionError(f"Tab never reached {target}")
+
+
+def announced(page: Page, notice: str) -> None:
+    """The notice after a Post/Redirect/Get: a status message that has the focus (read out
+    at once; the keyboard goes on from there)."""
+    status = page.get_by_role("status")
+    expect(status).to_have_text(notice)
+    expect(status).to_be_focused()
 
 
 def submitted(desk: RunningDesk, body: dict[str, Any]) -> dict[str, Any]:
@@ -117,7 +159,7 @@ def decision_heard(desk: RunningDesk, pid: str) -> None:
 
 def test_a_desk_officer_screens_and_routes_a_proposal(browser: Browser, desk: RunningDesk) -> None:
     receipt = submitted(desk, free_proposal_body())
-    context, page = signed_in(browser, desk, staff_token(desk, "desk"))
+    context, page = signed_in(browser, desk, "nagasaki-desk")
     portal = desk.urls["portal"]
 
     page.goto(f"{portal}/staff/desk")
@@ -133,16 +175,25 @@ def test_a_desk_officer_screens_and_routes_a_proposal(browser: Browser, desk: Ru
     expect(page.locator("nav.crumbs")).to_contain_text("受付一覧")
     look(page, "desk-proposal")
 
-    # Not accepted, but no reason given: the service's 422 is shown beside the reasons.
-    page.get_by_label("受け付けない").check()
-    page.get_by_role("button", name="受付審査を記録する").click()
+    # The screening by keyboard alone. Not accepted, but no reason given: the service's
+    # 422 is shown beside the reasons.
+    choices = page.locator("input[name=decision]")
+    record = page.get_by_role("button", name="受付審査を記録する")
+    tab_to(page, choices)  # the radio group: its first choice, none chosen yet
+    page.keyboard.press("ArrowDown")  # and the next one, chosen
+    expect(page.get_by_label("受け付けない")).to_be_checked()
+    tab_to(page, record)
+    page.keyboard.press("Enter")
     expect(page.locator("#screening-reasons-error")).to_have_text("理由を選んでください。")
-    expect(page).to_have_title(page.title())
     assert page.title().startswith("エラー: ")
+    expect(page.locator(".error-summary")).to_be_focused()  # read out, as the notices are
     look(page, "desk-screening-error")
-    page.get_by_label("受け付ける", exact=True).check()
-    page.get_by_role("button", name="受付審査を記録する").click()
-    expect(page.get_by_role("status")).to_have_text("受付審査を記録しました。")
+    tab_to(page, choices)  # the group again: now on the chosen one
+    page.keyboard.press("ArrowUp")
+    expect(page.get_by_label("受け付ける", exact=True)).to_be_checked()
+    tab_to(page, record)
+    page.keyboard.press("Space")
+    announced(page, "受付審査を記録しました。")
 
     # Routing hears the acceptance and routes it; the desk routes it elsewhere.
     def routed() -> bool:
@@ -195,17 +246,22 @@ def test_a_department_decides_with_the_live_assessment_and_the_council_an_escala
     receipt = submitted(desk, proposal_body())
     adopted, department = routed(desk, receipt)
     escalated, _ = accepted_and_routed(desk, proposal_body(title="夜のまち歩きマップ"))
-    context, page = signed_in(browser, desk, staff_token(desk, "department", department))
+    context, page = signed_in(browser, desk, f"nagasaki-{department}")
 
-    page.goto(f"{portal}/staff/department")
+    # From the staff page to the proposal, and its take-on, by keyboard alone.
+    tab_to(page, page.get_by_role("link", name="所管課の画面"))
+    page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_contain_text("所管課の受信箱")
     look(page, "department-inbox")
-    page.goto(f"{portal}/staff/department/proposals/{adopted}")
+    tab_to(page, page.get_by_role("link", name=receipt["receipt_number"]))
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(re.escape(f"/staff/department/proposals/{adopted}")))
     # The whole proposal routed to it: contact details and the protected part included.
     expect(page.locator("main")).to_contain_text("協力店舗の一覧と交渉ノウハウ")
     look(page, "department-proposal")
-    page.get_by_role("button", name="担当する").click()
-    expect(page.get_by_role("status")).to_have_text("提案を担当しました。")
+    tab_to(page, page.get_by_role("button", name="担当する"))
+    page.keyboard.press("Enter")
+    announced(page, "提案を担当しました。")
     decision_heard(desk, adopted)
     page.reload()
 
@@ -320,7 +376,7 @@ def test_a_department_decides_with_the_live_assessment_and_the_council_an_escala
     expect(page.get_by_role("status")).to_have_text("推進本部会議に付議しました。")
     context.close()
 
-    context, page = signed_in(browser, desk, staff_token(desk, "council"))
+    context, page = signed_in(browser, desk, "nagasaki-council")
     page.goto(f"{portal}/staff/council")
     expect(page.get_by_role("heading", level=1)).to_have_text("推進本部会議の案件")
     row = page.get_by_role("row").filter(has_text="夜のまち歩きマップ")
@@ -338,8 +394,8 @@ def test_a_department_decides_with_the_live_assessment_and_the_council_an_escala
     expect(page.get_by_role("button", name="不実施を決定する")).to_have_count(0)
     context.close()
 
-    # The auditor reads the whole history, with the role of each step.
-    context, page = signed_in(browser, desk, staff_token(desk, "desk"), role="auditor")
+    # The auditor reads the whole history, with the person and the role of each step.
+    context, page = signed_in(browser, desk, "nagasaki-auditor")
     page.goto(f"{portal}/staff/audit")
     look(page, "audit-find")
     page.get_by_label("提案ID").fill(escalated)
@@ -348,11 +404,14 @@ def test_a_department_decides_with_the_live_assessment_and_the_council_an_escala
     table = page.get_by_role("table")
     for step in ("routing.proposal.taken_on", "decision.proposal.escalated", "council"):
         expect(table).to_contain_text(step)
+    assert desk.idp is not None
+    for login in (f"nagasaki-{department}", "nagasaki-council", "nagasaki-desk"):
+        expect(table).to_contain_text(desk.idp.staff[login].name)
     look(page, "audit-history")
     context.close()
 
     # The desk drafts the adopted proposal's case, one section marked protected.
-    context, page = signed_in(browser, desk, staff_token(desk, "desk"))
+    context, page = signed_in(browser, desk, "nagasaki-desk")
     page.goto(f"{portal}/staff/desk/cases")
     page.get_by_label("提案ID").fill(adopted)
     page.locator("#new-case-section-0-heading").fill("成果")

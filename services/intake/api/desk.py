@@ -16,7 +16,7 @@ from services.intake.domain import Proposal
 from shared.authorisation import DeskOrAuditor
 from shared.contract.vocabulary import Channel
 from shared.errors import NotFound
-from shared.paging import PAGED, Paging, paged
+from shared.paging import MOST_LINES, PAGED, Paging, paged
 from shared.proposal import ProposalStatus
 from shared.staff_auth import CorrelationId, staff_acting
 
@@ -48,6 +48,14 @@ def inbox(
             description="Search: part of the receipt number, title or organisation",
         ),
     ] = None,
+    proposal_id: Annotated[
+        list[UUID] | None,
+        Query(
+            max_length=MOST_LINES,
+            description="Only these proposals (repeat the parameter): e.g. the overdue ones "
+            "routing names, so the other filters and the paging apply to them",
+        ),
+    ] = None,
 ) -> list[DeskProposalLine]:
     """In the order they came in, a page at a time; the total in X-Total-Count."""
     ids = intake.proposal_ids(
@@ -57,6 +65,7 @@ def inbox(
         theme_number=theme_number,
         field=field,
         text=q,
+        among=frozenset(proposal_id) if proposal_id is not None else None,
     )
     return paged(ids, page, response, lambda pid: DeskProposalLine.of(intake.proposal(pid)))
 

@@ -58,6 +58,13 @@ THEME_LABELS = {
 }
 
 
+# Which deadline passed (routing's `overdue` of a line): its name on the page.
+DEADLINE_NAMES = {
+    "routing": N_("Routing deadline passed"),
+    "dialogue": N_("Dialogue deadline passed"),
+}
+
+
 def screening_reasons(page: Page) -> list[tuple[str, str]]:
     """The coded reasons, in the service's own words (shared contract)."""
     index = 1 if page.language == "en" else 0
@@ -75,6 +82,7 @@ async def inbox(
     theme_number: str = "",
     field: str = "",
     q: str = "",
+    overdue: str = "",
     offset: int = 0,
 ) -> Response:
     filters = {
@@ -85,7 +93,21 @@ async def inbox(
         "q": q.strip()[:200],
     }
     offset = max(offset, 0)
-    lines, total = await desk.calls.desk_inbox(desk.city, filters, limit=PAGE_SIZE, offset=offset)
+    # Overdue only: routing says which proposals are (it keeps the deadlines); intake
+    # lists those with the other filters and the paging, as any other line.
+    late: dict[str, dict[str, Any]] | None = None  # overdue proposal → routing's line
+    if overdue == "yes":
+        late = {str(line["proposal_id"]): line for line in await desk.calls.overdue(desk.city)}
+    lines: list[dict[str, Any]] = []
+    total = 0
+    if late != {}:  # nothing overdue: nothing to ask intake for
+        lines, total = await desk.calls.desk_inbox(
+            desk.city,
+            filters,
+            limit=PAGE_SIZE,
+            offset=offset,
+            among=list(late) if late is not None else None,
+        )
     themes = await desk.public.themes(desk.city)
     index = 1 if desk.page.language == "en" else 0
     return desk.render(
@@ -94,7 +116,9 @@ async def inbox(
         total=total,
         offset=offset,
         size=PAGE_SIZE,
-        filters=filters,
+        filters={**filters, "overdue": "yes" if late is not None else ""},
+        late=late or {},
+        deadline_names=DEADLINE_NAMES,
         statuses=[(s.value, STATUS_LABELS[s][index]) for s in INBOX_STATUSES],
         channel_names=CHANNEL_NAMES,
         themes=themes,
