@@ -92,16 +92,18 @@ def signed_in(browser: Browser, desk: RunningDesk, login: str) -> tuple[BrowserC
 
 
 def tab_to(page: Page, target: Locator, presses: int = 150) -> None:
-    """Tab (only) until one of `target` has the focus, which must be visible: an outline
-    of at least 2px that is not the page's own colour."""
+    """Tab (only) until one of `target` has the focus, which must show: portal.css's
+    :focus-visible ring (an outline of 3px, a dark ring around it)."""
     for _ in range(presses):
         page.keyboard.press("Tab")
         if target.evaluate_all("(els) => els.includes(document.activeElement)"):
-            style = page.evaluate(
-                """() => { const s = getComputedStyle(document.activeElement);
-                           return [s.outlineStyle, parseFloat(s.outlineWidth)]; }"""
+            shown = page.evaluate(
+                """() => { const e = document.activeElement, s = getComputedStyle(e);
+                           return [e.matches(':focus-visible'), s.outlineStyle,
+                                   parseFloat(s.outlineWidth), s.boxShadow]; }"""
             )
-            assert style[0] != "none" and style[1] >= 2, f"focus not visible: {style}"
+            visible, style, width, shadow = shown
+            assert visible and style == "solid" and width >= 3 and shadow != "none", shown
             return
     raise AssertionError(f"Tab never reached {target}")
 
