@@ -90,6 +90,11 @@ MATRIX: dict[str, dict[tuple[str, str], tuple[str, dict[str, Any] | None]]] = {
             "FAHAF",
             {"reasons": ["cost"], "explanation": "予算の見込みが立たない"},
         ),
+        # Only a department answers early; its own was taken on already (409).
+        ("POST", f"{M}/decisions/{{proposal_id}}/infeasible"): (
+            "FAHFF",
+            {"reasons": ["law_conflict"], "explanation": "条例により実施できない"},
+        ),
         ("POST", f"{M}/decisions/{{proposal_id}}/escalate"): ("FAHAF", REASON),
         ("POST", f"{M}/decisions/{{proposal_id}}/incentive"): (
             "FAHAF",
