@@ -252,3 +252,54 @@ async def test_an_empty_or_too_long_note_is_refused_beside_its_field_and_a_note_
     assert "Dialogue log" in audit.text
     assert "Internal note (the proposer does not see it)" in audit.text
     assert "予算は来年度以降。" in audit.text
+
+
+async def test_the_lead_department_answers_infeasible_before_taking_on_and_the_proposer_reads_why(
+    portal: tuple[httpx.AsyncClient, Any], desk: Desk
+) -> None:
+    # Aomori 000: 実施困難と判断した場合は検討過程において早めに回答します.
+    receipt = await desk.accepted_receipt(proposal_body(title="公園でのキッチンカー常設"))
+    pid = receipt["proposal_id"]
+    await desk.routed(pid)  # routed to まちづくり部, which has not taken it on
+    client = await signed_in(portal, token(NAGASAKI_DEPARTMENT))
+    path = f"/staff/department/proposals/{pid}"
+    shown = Html((await client.get(path)).text)
+    assert "担当する" in shown.text  # next to take-on and decline
+    assert "実施困難と回答する" in shown.text
+    form_token = shown.form_values()["csrf_token"]
+
+    empty = await client.post(f"{path}/infeasible", data={"csrf_token": form_token})
+    assert empty.status_code == 422
+    page = Html(empty.text)
+    assert page.by_id("infeasible-reasons-error")
+    assert "理由を選んでください。" in page.text
+    assert "提案者への説明を入力してください。" in page.text
+
+    forged = await client.post(f"{path}/infeasible", data={"reasons": "law_conflict"})
+    assert forged.status_code == 403  # no form token: not taken
+    answer = {
+        "csrf_token": form_token,
+        "reasons": "law_conflict",
+        "explanation": "都市公園条例により常設の営業はできません。",
+    }
+
+    async def answered() -> httpx.Response | None:
+        # Decision may hear the routing a moment after the page shows it.
+        posted = await client.post(f"{path}/infeasible", data=answer)
+        return posted if posted.status_code == 303 else None
+
+    posted = await wait_until(answered, what="decision to take the early answer")
+    assert posted.headers["location"] == f"{PUBLIC_BASE}{path}?done=infeasible"
+    after = Html((await client.get(posted.headers["location"])).text)
+    assert "実施困難と回答しました。提案者に理由が示されます。" in after.text
+    assert "検討開始前に実施困難と回答しました" in after.text
+    assert "実施困難と回答する" not in after.text  # answered: no form again
+
+    async def told() -> str | None:
+        status = await desk.intake.get(
+            f"/api/v1/proposer/proposals/{pid}", headers={"X-Status-Token": receipt["status_token"]}
+        )
+        return status.text if "都市公園条例" in status.text else None
+
+    proposers_side = await wait_until(told, what="intake to hear the early answer")
+    assert "法令・条例等に抵触する" in proposers_side

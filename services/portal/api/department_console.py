@@ -53,6 +53,9 @@ NOTICES = {
     "status_line": N_("The status line is set; the proposer sees it on the status page."),
     "adopt": N_("The proposal is adopted."),
     "reject": N_("The proposal is rejected; the proposer reads the reasons."),
+    "infeasible": N_(
+        "You answered that the proposal is infeasible; the proposer reads the reasons."
+    ),
     "escalate": N_("The proposal is escalated to the council."),
     "note": N_("The internal note is kept; the proposer does not see it."),
     "message": N_("The message is sent; the proposer reads it on the status page."),
@@ -231,8 +234,9 @@ async def routing_step(
 
 
 async def decide(console: Console, proposal_id: UUID, how: str, form: Any, home: str) -> Response:
-    """assess, adopt, reject or escalate, from the decision form."""
-    if how not in ("assess", "adopt", "reject", "escalate"):
+    """assess, adopt, reject or escalate, from the decision form; or, before take-on,
+    answer infeasible (a rejection with the same reasons and explanation)."""
+    if how not in ("assess", "adopt", "reject", "escalate", "infeasible"):
         return console.render("not_found.html", status_code=404)
     values = decision_form.values_of(
         form,
@@ -256,6 +260,10 @@ async def decide(console: Console, proposal_id: UUID, how: str, form: Any, home:
     body: dict[str, Any] = {
         "adopt": lambda: decision_form.adoption_of(values),
         "reject": lambda: {"reasons": values["reasons"], "explanation": values["explanation"]},
+        "infeasible": lambda: {
+            "reasons": values["reasons"],
+            "explanation": values["explanation"],
+        },
         "escalate": lambda: {"reason": values["reason"]},
     }[how]()
     try:
