@@ -303,3 +303,61 @@ async def test_the_lead_department_answers_infeasible_before_taking_on_and_the_p
 
     proposers_side = await wait_until(told, what="intake to hear the early answer")
     assert "法令・条例等に抵触する" in proposers_side
+
+
+async def test_a_department_requests_a_theme_and_the_desk_publishes_it_prefilled(
+    portal: tuple[httpx.AsyncClient, Any],
+) -> None:
+    # Sapporo 001: 庁内照会等を通じ、札幌市の地域・行政課題の収集を行います.
+    client = await signed_in(portal, token(NAGASAKI_DEPARTMENT))
+    page = Html((await client.get("/staff/department/theme-requests")).text)
+    assert "テーマの要望" in page.text
+    form_token = page.form_values()["csrf_token"]
+    missing = await client.post(
+        "/staff/department/theme-requests", data={"csrf_token": form_token, "field": "観光"}
+    )
+    assert missing.status_code == 422
+    assert Html(missing.text).by_id("request-title-error")
+    title = f"夜の商店街のにぎわい {uuid.uuid4().hex[:6]}"
+    wish = {
+        "csrf_token": form_token,
+        "title": title,
+        "field": "観光",
+        "description": "夜間の人通りが少ない。",
+        "expected_outcome": "夜の回遊が増える",
+        "opens_on": "2026-01-05",
+        "closes_on": "2026-02-27",
+    }
+    sent = await client.post("/staff/department/theme-requests", data=wish)
+    assert sent.status_code == 303
+    mine = Html((await client.get(sent.headers["location"])).text)
+    assert "テーマの要望を窓口に送りました。" in mine.text
+    assert title in mine.text
+    assert "窓口の回答待ち" in mine.text
+
+    client = await signed_in(portal, token(NAGASAKI_DESK))
+    themes = Html((await client.get("/staff/desk/themes")).text)
+    assert title in themes.text
+    request_id = next(
+        link.split("from_request=")[1].split("#")[0]
+        for link in themes.links()
+        if "from_request=" in link
+    )
+    prefilled = Html((await client.get(f"/staff/desk/themes?from_request={request_id}")).text)
+    values = prefilled.form_values()
+    assert (values["title"], values["field"], values["request_id"]) == (title, "観光", request_id)
+    assert prefilled.by_id("theme-closes-on")["value"] == "2026-02-27"
+    assert '<option value="machizukuri" selected>' in prefilled.source
+    assert "夜間の人通りが少ない。</textarea>" in prefilled.source  # the background
+    published = await client.post(
+        "/staff/desk/themes",
+        data={**values, "department": "machizukuri", "closes_on": "2026-02-27"},
+    )
+    assert published.status_code == 303
+    after = Html((await client.get(published.headers["location"])).text)
+    assert "テーマを公表しました。" in after.text
+    assert f"/staff/desk/themes?from_request={request_id}" not in after.source  # answered
+
+    client = await signed_in(portal, token(NAGASAKI_DEPARTMENT))
+    mine = Html((await client.get("/staff/department/theme-requests")).text)
+    assert "テーマとして公表されました" in mine.text
