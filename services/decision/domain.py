@@ -123,9 +123,7 @@ class Decision(Aggregate):
                 f"{proposal.receipt_number} is already taken on by {department}: "
                 "reject it with reasons in the decision",
             )
-        if proposal.status is not ProposalStatus.ROUTED or (
-            proposal.lead_department != department
-        ):
+        if proposal.status is not ProposalStatus.ROUTED or (proposal.lead_department != department):
             raise StateConflict(
                 "proposal",
                 f"{proposal.receipt_number} is answered early only by its lead department "

@@ -348,8 +348,9 @@ def test_the_lead_department_answers_infeasible_before_taking_the_proposal_on() 
         "kyoiku",
         True,
     )
-    started, answered = decision.collect_events()
-    assert isinstance(answered, Decision.AnsweredInfeasible)
+    events = decision.collect_events()
+    assert [type(e) for e in events] == [Decision.Started, Decision.AnsweredInfeasible]
+    answered = events[-1]
     assert answered.reasons == ["law_conflict"]
     assert answered.explanation == "条例により公園内での営業はできません"
     message = "NGS-2025-0001 is already rejected"

@@ -15,13 +15,9 @@ from services.intake.commands import ThemeDraft, ThemeRequestDecline, ThemeReque
 from shared.authorisation import DepartmentStaff, department_named
 from shared.staff_auth import CorrelationId, StaffToken, staff_acting, staff_dependency
 
-router = APIRouter(
-    prefix="/api/v1/municipalities/{municipality}/theme-requests", tags=["themes"]
-)
+router = APIRouter(prefix="/api/v1/municipalities/{municipality}/theme-requests", tags=["themes"])
 # The desk and the auditor read every request of their city; a department its own.
-RequestReader = Annotated[
-    StaffToken, Depends(staff_dependency("desk", "department", "auditor"))
-]
+RequestReader = Annotated[StaffToken, Depends(staff_dependency("desk", "department", "auditor"))]
 
 
 @router.post(

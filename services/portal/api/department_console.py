@@ -139,9 +139,7 @@ async def request_theme(console: Department, request: Request) -> Response:
         if refused.status_code != 422:
             raise
         errors = field_errors(refused, THEME_REQUEST_LABELS, console.page.gettext)
-        return await _theme_requests_page(
-            console, errors=errors, values=values, status_code=422
-        )
+        return await _theme_requests_page(console, errors=errors, values=values, status_code=422)
     return console.redirect(HOME + "/theme-requests", done="requested")
 
 
