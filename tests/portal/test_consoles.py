@@ -334,14 +334,30 @@ async def test_a_department_requests_a_theme_and_the_desk_publishes_it_prefilled
     assert "テーマの要望を窓口に送りました。" in mine.text
     assert title in mine.text
     assert "窓口の回答待ち" in mine.text
+    other = {"csrf_token": form_token, "title": "深夜バスの需要調査", "field": "交通"}
+    assert (await client.post("/staff/department/theme-requests", data=other)).status_code == 303
 
     client = await signed_in(portal, token(NAGASAKI_DESK))
     themes = Html((await client.get("/staff/desk/themes")).text)
     assert title in themes.text
-    request_id = next(
+    assert "深夜バスの需要調査" in themes.text
+    request_id, other_id = (
         link.split("from_request=")[1].split("#")[0]
         for link in themes.links()
         if "from_request=" in link
+    )
+    desk_token = themes.form_values()["csrf_token"]
+    decline = f"/staff/desk/theme-requests/{other_id}/decline"
+    unexplained = await client.post(decline, data={"csrf_token": desk_token, "reason": " "})
+    assert unexplained.status_code == 422
+    assert Html(unexplained.text).by_id(f"decline-reason-{other_id}-error")
+    declined = await client.post(
+        decline, data={"csrf_token": desk_token, "reason": "交通局の既存調査と重なるため"}
+    )
+    assert declined.status_code == 303
+    assert (
+        "テーマの要望を見送りました。"
+        in Html((await client.get(declined.headers["location"])).text).text
     )
     prefilled = Html((await client.get(f"/staff/desk/themes?from_request={request_id}")).text)
     values = prefilled.form_values()
@@ -361,3 +377,4 @@ async def test_a_department_requests_a_theme_and_the_desk_publishes_it_prefilled
     client = await signed_in(portal, token(NAGASAKI_DEPARTMENT))
     mine = Html((await client.get("/staff/department/theme-requests")).text)
     assert "テーマとして公表されました" in mine.text
+    assert "窓口が見送りました: 交通局の既存調査と重なるため" in mine.text
