@@ -289,7 +289,7 @@ async def decline_theme_request(desk: Desk, request_id: str, request: Request) -
     except Refused as refused:
         if refused.status_code != 422:
             raise
-        labels = {"reason": N_("Reason for declining")}
+        labels = {"reason": N_("Reason for not publishing")}
         errors = field_errors(refused, labels, desk.page.gettext)
         return await _themes_page(
             desk,
