@@ -100,6 +100,26 @@ class Decision(Aggregate):
             meta=meta,
         )
 
+    @event(Started)
+    def __init__(
+        self,
+        *,
+        proposal_id: UUID,
+        municipality: str,
+        receipt_number: str,
+        department: str,
+        meta: Meta,
+    ) -> None:
+        self.municipality = municipality
+        self.receipt_number = receipt_number
+        self.department = department
+        self.escalated = False
+        self.outcome: str | None = None  # "adopted" | "rejected"
+        self.decided_by: str | None = None
+        self.route: str | None = None
+        self.incentive: float | None = None
+        self.early = False  # answered infeasible before it was taken on
+
     @classmethod
     def answer_infeasible(
         cls,
@@ -149,26 +169,6 @@ class Decision(Aggregate):
         self.outcome = "rejected"
         self.decided_by = decided_by
         self.early = True
-
-    @event(Started)
-    def __init__(
-        self,
-        *,
-        proposal_id: UUID,
-        municipality: str,
-        receipt_number: str,
-        department: str,
-        meta: Meta,
-    ) -> None:
-        self.municipality = municipality
-        self.receipt_number = receipt_number
-        self.department = department
-        self.escalated = False
-        self.outcome: str | None = None  # "adopted" | "rejected"
-        self.decided_by: str | None = None
-        self.route: str | None = None
-        self.incentive: float | None = None
-        self.early = False  # answered infeasible before it was taken on
 
     def who_decides(self) -> str:
         return COUNCIL if self.escalated else self.department

@@ -351,6 +351,7 @@ def test_the_lead_department_answers_infeasible_before_taking_the_proposal_on() 
     events = decision.collect_events()
     assert [type(e) for e in events] == [Decision.Started, Decision.AnsweredInfeasible]
     answered = events[-1]
+    assert isinstance(answered, Decision.AnsweredInfeasible)
     assert answered.reasons == ["law_conflict"]
     assert answered.explanation == "条例により公園内での営業はできません"
     message = "NGS-2025-0001 is already rejected"
