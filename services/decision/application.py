@@ -274,6 +274,40 @@ class DecisionApplication(ConsumingApplication):
 
         return self._deciding(proposal_id, decider, acting, reject)
 
+    def answer_infeasible(
+        self,
+        proposal_id: UUID,
+        department: str,
+        reasons: list[RejectionReason],
+        explanation: str,
+        acting: Acting,
+    ) -> Decision:
+        """The lead department's early "infeasible" before it takes the proposal on
+        (Decision.answer_infeasible). A department the proposal is not routed to finds
+        nothing (404), as for every other act."""
+        state = self.proposal_state(proposal_id)
+        if (
+            state is None
+            or state.municipality != acting.municipality
+            or department not in state.departments
+        ):
+            raise NotFound(f"no proposal {proposal_id} in {acting.municipality}")
+        _refuse_if_withdrawn(state)
+        decision = Decision.answer_infeasible(
+            state, department, [r.value for r in reasons], explanation, acting.as_meta()
+        )
+        try:
+            self.save(decision)
+        except IntegrityError:
+            # Answered already, or a decision was started before (taken on, escalated,
+            # then routed anew): say which.
+            found = self._find(proposal_id)
+            under_way = found.outcome if found and found.outcome else "being decided"
+            raise StateConflict(
+                "proposal", f"{state.receipt_number} is already {under_way}"
+            ) from None
+        return decision
+
     def escalate(self, proposal_id: UUID, department: str, reason: str, acting: Acting) -> Decision:
         def escalate(decision: Decision) -> None:
             decision.escalate(department, reason, acting.as_meta())

@@ -51,6 +51,14 @@ class Decision(Aggregate):
         explanation: str
         meta: Meta
 
+    class AnsweredInfeasible(Aggregate.Event):
+        """Rejected early, before the lead department took the proposal on."""
+
+        decided_by: str
+        reasons: list[str]
+        explanation: str
+        meta: Meta
+
     class Escalated(Aggregate.Event):
         department: str
         reason: str
@@ -110,6 +118,57 @@ class Decision(Aggregate):
         self.decided_by: str | None = None
         self.route: str | None = None
         self.incentive: float | None = None
+        self.early = False  # answered infeasible before it was taken on
+
+    @classmethod
+    def answer_infeasible(
+        cls,
+        proposal: ProposalState,
+        department: str,
+        reasons: list[str],
+        explanation: str,
+        meta: Meta,
+    ) -> Decision:
+        """The lead department answers "infeasible" before any dialogue: a decision that is
+        started and rejected at once, with coded reasons and an explanation the proposer
+        reads, as any rejection. Aomori 000: 「※実施困難と判断した場合は検討過程において
+        早めに回答します」; Sapporo 001: 「事業実施に至らない場合は、その理由を提案者に
+        説明します」. Once taken on, the department rejects through the decision itself."""
+        _require_reasons(reasons, explanation)
+        if proposal.status is ProposalStatus.IN_DIALOGUE and (
+            proposal.lead_department == department
+        ):
+            raise StateConflict(
+                "proposal",
+                f"{proposal.receipt_number} is already taken on by {department}: "
+                "reject it with reasons in the decision",
+            )
+        if proposal.status is not ProposalStatus.ROUTED or (proposal.lead_department != department):
+            raise StateConflict(
+                "proposal",
+                f"{proposal.receipt_number} is answered early only by its lead department "
+                f"({proposal.lead_department or 'none yet'}) before it is taken on, "
+                f"not by {department}",
+            )
+        decision = cls(
+            proposal_id=proposal.proposal_id,
+            municipality=proposal.municipality,
+            receipt_number=proposal.receipt_number,
+            department=department,
+            meta=meta,
+        )
+        decision._answered_infeasible(
+            decided_by=department, reasons=reasons, explanation=explanation, meta=meta
+        )
+        return decision
+
+    @event(AnsweredInfeasible)
+    def _answered_infeasible(
+        self, decided_by: str, reasons: list[str], explanation: str, meta: Meta
+    ) -> None:
+        self.outcome = "rejected"
+        self.decided_by = decided_by
+        self.early = True
 
     def who_decides(self) -> str:
         return COUNCIL if self.escalated else self.department
@@ -191,10 +250,7 @@ class Decision(Aggregate):
         """Reject, always with coded reasons and an explanation the proposer reads
         (Kitakyushu 003: 「その判断理由(例:関連法規との整合性の課題、類似事業との重複など)を
         具体的にお伝えする」). A rejection's refusals all name its `reasons`."""
-        if not reasons or not explanation.strip():
-            raise StateConflict(
-                "reasons", "a rejection needs at least one reason and an explanation"
-            )
+        _require_reasons(reasons, explanation)
         self._require_decider(decider, "reasons")
         self._rejected(decided_by=decider, reasons=reasons, explanation=explanation, meta=meta)
 
@@ -263,3 +319,8 @@ class Decision(Aggregate):
         meta: Meta,
     ) -> None:
         self.incentive = bonus_points
+
+
+def _require_reasons(reasons: list[str], explanation: str) -> None:
+    if not reasons or not explanation.strip():
+        raise StateConflict("reasons", "a rejection needs at least one reason and an explanation")

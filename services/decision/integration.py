@@ -45,7 +45,8 @@ def to_integration_event(domain_event: Any) -> IntegrationEvent | None:
                 else BudgetEntry.model_validate(domain_event.budget_entry),
                 note=domain_event.note,
             )
-        case Decision.Rejected():
+        # The early answer reaches the proposer as any rejection, with its reasons.
+        case Decision.Rejected() | Decision.AnsweredInfeasible():
             return ProposalRejectedAfterReview(
                 proposal_id=pid,
                 decided_by=domain_event.decided_by,

@@ -17,7 +17,12 @@ from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
-from services.intake.commands import ProposalSubmission, Screening, ThemeDraft
+from services.intake.commands import (
+    ProposalSubmission,
+    Screening,
+    ThemeDraft,
+    ThemeRequestDraft,
+)
 from services.intake.documents import DocumentStore
 from services.intake.domain import (
     IdempotencyRecord,
@@ -25,6 +30,7 @@ from services.intake.domain import (
     Proposal,
     ReceiptBook,
     Theme,
+    ThemeRequest,
     require_channel_shape,
     require_terms_consent,
 )
@@ -131,6 +137,67 @@ class IntakeApplication(ConsumingApplication):
     def themes(self, municipality: str) -> list[Theme]:
         self._known_municipality(municipality)
         return [self.repository.get(tid) for tid in self.catalogue.theme_ids(municipality)]
+
+    # -- theme requests from departments --------------------------------------------
+
+    def request_theme(
+        self, municipality: str, department: str, draft: ThemeRequestDraft, acting: Acting
+    ) -> ThemeRequest:
+        """A department asks its city's desk to publish a theme (ThemeRequest)."""
+        self._known_municipality(municipality)
+        request = ThemeRequest(
+            municipality=municipality,
+            department=department,
+            meta=acting.as_meta(),
+            **draft.model_dump(),
+        )
+        self.save(request)
+        return request
+
+    def theme_request(self, municipality: str, request_id: UUID) -> ThemeRequest:
+        try:
+            found: object = self.repository.get(request_id)
+        except AggregateNotFoundError:
+            found = None
+        if not isinstance(found, ThemeRequest) or found.municipality != municipality:
+            raise NotFound(f"no theme request {request_id} in {municipality}")
+        return found
+
+    def theme_requests(
+        self, municipality: str, department: str | None = None
+    ) -> list[ThemeRequest]:
+        """A city's theme requests (of one department if named), oldest first."""
+        self._known_municipality(municipality)
+        return [
+            self.theme_request(municipality, rid)
+            for rid in self.catalogue.theme_request_ids(municipality, department)
+        ]
+
+    def publish_requested_theme(
+        self, municipality: str, request_id: UUID, draft: ThemeDraft, acting: Acting
+    ) -> Theme:
+        """The desk publishes a theme from a department's request: both are saved at once,
+        so a request is never left open beside the theme made of it."""
+        request = self.theme_request(municipality, request_id)
+        if self.find_theme(municipality, draft.number) is not None:
+            raise StateConflict("number", f"theme {draft.number} already exists in {municipality}")
+        request.publish(draft.number, acting.as_meta())
+        theme = Theme(municipality=municipality, meta=acting.as_meta(), **draft.model_dump())
+        try:
+            self.save(theme, request)
+        except IntegrityError:
+            raise StateConflict(
+                "number", f"theme {draft.number} already exists, or the request was answered"
+            ) from None
+        return theme
+
+    def decline_theme_request(
+        self, municipality: str, request_id: UUID, reason: str, acting: Acting
+    ) -> ThemeRequest:
+        request = self.theme_request(municipality, request_id)
+        request.decline(reason, acting.as_meta())
+        self.save(request)
+        return request
 
     # -- submission ---------------------------------------------------------------
 

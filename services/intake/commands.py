@@ -217,6 +217,39 @@ class ThemeDraft(BaseModel):
         return self
 
 
+class ThemeRequestDraft(BaseModel):
+    """A theme a department asks the desk to publish: what the theme would say, and the
+    call period it wishes for (the desk sets the real one when it publishes)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: ShortText
+    description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)] = Field(
+        "", description="What the challenge is"
+    )
+    background: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)] = Field(
+        "", description="Background of the challenge (背景)"
+    )
+    expected_outcome: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)] = (
+        Field("", description="What the department expects of a solution (期待する成果)")
+    )
+    field: ShortText
+    opens_on: date | None = Field(None, description="The call period wished: from")
+    closes_on: date | None = Field(None, description="The call period wished: until")
+
+    @model_validator(mode="after")
+    def period_is_ordered(self) -> ThemeRequestDraft:
+        if self.opens_on and self.closes_on and self.closes_on < self.opens_on:
+            raise ValueError("closes_on: the call cannot close before it opens")
+        return self
+
+
+class ThemeRequestDecline(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+
+
 class StatusLinkRequest(BaseModel):
     """A proposer who lost the status link asks for it again (it is sent to this address
     only if a proposal to this municipality was submitted with it)."""

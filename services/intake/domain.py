@@ -506,6 +506,89 @@ class Theme(Aggregate):
         self.closed = True
 
 
+class ThemeRequest(Aggregate):
+    """A theme a department asks its city's desk to publish (テーマの要望).
+
+    Sapporo 001: 「SAPPORO CO-CREATION GATE は、庁内照会等を通じ、札幌市の地域・行政課題の
+    収集を行います。各部署から官民連携を活用した課題解決に関する個別の相談も受け付けます」,
+    then 「地域・行政課題の公表」. The desk publishes a theme from the request, or declines it
+    with a reason the department reads; either answers it once."""
+
+    class Requested(Aggregate.Created):
+        municipality: str
+        department: str
+        title: str
+        description: str
+        background: str
+        expected_outcome: str
+        field: str
+        opens_on: date | None
+        closes_on: date | None
+        meta: Meta
+
+    class Published(Aggregate.Event):
+        theme_number: int
+        meta: Meta
+
+    class Declined(Aggregate.Event):
+        reason: str
+        meta: Meta
+
+    @event(Requested)
+    def __init__(
+        self,
+        *,
+        municipality: str,
+        department: str,
+        title: str,
+        description: str,
+        background: str,
+        expected_outcome: str,
+        field: str,
+        opens_on: date | None,
+        closes_on: date | None,
+        meta: Meta,
+    ) -> None:
+        self.municipality = municipality
+        self.department = department
+        self.title = title
+        self.description = description
+        self.background = background
+        self.expected_outcome = expected_outcome
+        self.field = field
+        self.opens_on = opens_on
+        self.closes_on = closes_on
+        self.state = "open"  # "open" | "published" | "declined"
+        self.theme_number: int | None = None
+        self.decline_reason: str | None = None
+
+    def _require_open(self, field: str) -> None:
+        if self.state != "open":
+            raise StateConflict(field, f"the theme request is already {self.state}")
+
+    def publish(self, theme_number: int, meta: Meta) -> None:
+        """The desk published theme `theme_number` from this request."""
+        self._require_open("number")
+        self._published(theme_number=theme_number, meta=meta)
+
+    @event(Published)
+    def _published(self, theme_number: int, meta: Meta) -> None:
+        self.state = "published"
+        self.theme_number = theme_number
+
+    def decline(self, reason: str, meta: Meta) -> None:
+        """The desk does not publish it, and tells the department why."""
+        if not reason.strip():
+            raise InvalidValue("reason", "say why the theme is not published (it is empty)")
+        self._require_open("reason")
+        self._declined(reason=reason.strip(), meta=meta)
+
+    @event(Declined)
+    def _declined(self, reason: str, meta: Meta) -> None:
+        self.state = "declined"
+        self.decline_reason = reason
+
+
 class ReceiptBook(Aggregate):
     """Issues receipt numbers per municipality and fiscal year: 1, 2, 3 ... with no gaps.
 

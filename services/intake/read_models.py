@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from services.intake.domain import Proposal, Theme
+from services.intake.domain import Proposal, Theme, ThemeRequest
 from shared.projection import CatchingUpProjection, Snapshot
 
 
@@ -37,11 +37,15 @@ class IntakeCatalogue(CatchingUpProjection):
         self._themes: dict[str, dict[int, UUID]] = defaultdict(dict)
         self._proposals: dict[str, dict[UUID, str]] = defaultdict(dict)  # id → status
         self._facts: dict[UUID, InboxFacts] = {}
+        # Theme requests from departments, in the order they came (id → department).
+        self._theme_requests: dict[str, dict[UUID, str]] = defaultdict(dict)
 
     def apply(self, domain_event: Any) -> None:
         match domain_event:
             case Theme.Published(municipality=municipality, number=number):
                 self._themes[municipality][number] = domain_event.originator_id
+            case ThemeRequest.Requested(municipality=municipality, department=department):
+                self._theme_requests[municipality][domain_event.originator_id] = department
             case Proposal.Submitted(municipality=municipality):
                 self._proposals[municipality][domain_event.originator_id] = "received"
                 searchable = " ".join(
@@ -63,6 +67,15 @@ class IntakeCatalogue(CatchingUpProjection):
         self.catch_up()
         themes = self._themes[municipality]
         return [themes[number] for number in sorted(themes)]
+
+    def theme_request_ids(self, municipality: str, department: str | None = None) -> list[UUID]:
+        """A city's theme requests, oldest first; of one department if it is named."""
+        self.catch_up()
+        return [
+            rid
+            for rid, by in self._theme_requests[municipality].items()
+            if department is None or by == department
+        ]
 
     def proposal_ids(
         self,
@@ -90,6 +103,11 @@ class IntakeCatalogue(CatchingUpProjection):
                 {"municipality": municipality, "number": number, "theme_id": str(theme_id)}
                 for municipality, themes in sorted(self._themes.items())
                 for number, theme_id in sorted(themes.items())
+            ],
+            "theme_requests": [
+                {"municipality": municipality, "request_id": str(rid), "department": department}
+                for municipality, requests in sorted(self._theme_requests.items())
+                for rid, department in requests.items()
             ],
             "proposals": [
                 {"municipality": municipality, "proposal_id": str(pid), "status": status}

@@ -6,7 +6,7 @@ import logging
 
 from fastapi import FastAPI
 
-from services.intake.api import desk, pages, proposals, proposer, staff, themes
+from services.intake.api import desk, pages, proposals, proposer, staff, theme_requests, themes
 from services.intake.application import IntakeApplication
 from services.intake.demo_data import load_nagasaki_register, load_nagasaki_themes
 from services.intake.group_commit import SubmissionQueue
@@ -41,6 +41,7 @@ INTAKE = ServiceDeclaration(
         proposals.documents,
         proposer.router,
         themes.router,
+        theme_requests.router,
         desk.router,
         staff.router,
         pages.router,

@@ -304,6 +304,29 @@ class StaffCalls:
     async def close_theme(self, city: str, number: int) -> JsonObject:
         return await self._post("intake", f"{_city(city)}/themes/{number}/close", None)
 
+    async def theme_requests(self, city: str) -> list[JsonObject]:
+        """The city's theme requests (the desk), or the department's own (a department)."""
+        answer = await self._backends._call(
+            "GET", "intake", f"{_city(city)}/theme-requests", headers=self._headers
+        )
+        found: list[JsonObject] = answer.json()
+        return found
+
+    async def request_theme(self, city: str, body: JsonObject) -> JsonObject:
+        return await self._post("intake", f"{_city(city)}/theme-requests", body)
+
+    async def publish_requested_theme(
+        self, city: str, request_id: str, body: JsonObject
+    ) -> JsonObject:
+        path = f"{_city(city)}/theme-requests/{request_id}/publish"
+        return await self._post("intake", path, body)
+
+    async def decline_theme_request(
+        self, city: str, request_id: str, body: JsonObject
+    ) -> JsonObject:
+        path = f"{_city(city)}/theme-requests/{request_id}/decline"
+        return await self._post("intake", path, body)
+
     # -- routing: where a proposal is, the departments' work, the dashboard -----------------
 
     async def routing(self, city: str, proposal_id: UUID) -> JsonObject | None:

@@ -54,6 +54,17 @@ MATRIX: dict[str, dict[tuple[str, str], tuple[str, dict[str, Any] | None]]] = {
             {"number": 99, "title": "新しいテーマ", "field": "教育", "department": "kyoiku"},
         ),
         ("POST", f"{M}/themes/{{number}}/close"): ("AFFFF", None),
+        # Any department asks for a theme; it reads its own requests, the desk all of them.
+        ("POST", f"{M}/theme-requests"): ("FAAFF", {"title": "空き家の活用", "field": "住宅"}),
+        ("GET", f"{M}/theme-requests"): ("AAAFA", None),
+        ("POST", f"{M}/theme-requests/{{request_id}}/publish"): (
+            "AFFFF",
+            {"number": 98, "title": "通学路の見守り", "field": "教育", "department": "kyoiku"},
+        ),
+        ("POST", f"{M}/theme-requests/{{request_id}}/decline"): (
+            "AFFFF",
+            {"reason": "既存のテーマ5と重なるため"},
+        ),
         ("GET", f"{M}/proposals/{{proposal_id}}"): ("AAHHA", None),
         ("GET", f"{M}/proposals/{{proposal_id}}/document"): ("AAHHA", None),
         ("GET", f"{M}/proposals/{{proposal_id}}/history"): ("AFFFA", None),
@@ -90,6 +101,11 @@ MATRIX: dict[str, dict[tuple[str, str], tuple[str, dict[str, Any] | None]]] = {
         ("POST", f"{M}/decisions/{{proposal_id}}/reject"): (
             "FAHAF",
             {"reasons": ["cost"], "explanation": "予算の見込みが立たない"},
+        ),
+        # Only a department answers early; its own was taken on already (409).
+        ("POST", f"{M}/decisions/{{proposal_id}}/infeasible"): (
+            "FAHFF",
+            {"reasons": ["law_conflict"], "explanation": "条例により実施できない"},
         ),
         ("POST", f"{M}/decisions/{{proposal_id}}/escalate"): ("FAHAF", REASON),
         ("POST", f"{M}/decisions/{{proposal_id}}/incentive"): (

@@ -17,7 +17,7 @@ import httpx
 from fastapi import FastAPI
 
 from services.decision.fairness import assess, thresholds
-from services.intake.commands import ProposalSubmission, ThemeDraft
+from services.intake.commands import ProposalSubmission, ThemeDraft, ThemeRequestDraft
 from services.registry import SERVICES
 from shared.acting import Acting
 from shared.contract import (
@@ -160,7 +160,10 @@ def _intake(app: FastAPI) -> dict[str, str]:
     ).proposal
     for heard in after_now(routed_to_kyoiku(proposal.id)):
         assert intake.process(heard)
-    return {"proposal_id": str(proposal.id), "number": "5"}
+    # And a theme the own department asks the desk for.
+    wish = ThemeRequestDraft(title="通学路の見守り", field="教育")
+    request = intake.request_theme(OWN, OWN_DEPARTMENT, wish, as_acting(ActorRole.DEPARTMENT))
+    return {"proposal_id": str(proposal.id), "number": "5", "request_id": str(request.id)}
 
 
 def _routing(app: FastAPI) -> dict[str, str]:

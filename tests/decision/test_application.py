@@ -238,3 +238,37 @@ def test_a_withdrawn_proposal_is_said_to_be_withdrawn(decision: DecisionApplicat
     ) == [True]
     with pytest.raises(StateConflict, match="was withdrawn by the proposer"):
         decision.adopt(other, COUNCIL, AssessmentInputs(), THE_COUNCIL)
+
+
+def test_the_lead_department_answers_infeasible_before_taking_it_on(
+    decision: DecisionApplication,
+) -> None:
+    # Aomori 000: 実施困難と判断した場合は検討過程において早めに回答します.
+    proposal_id = uuid4()
+    assert all(heard(decision, taken_on(proposal_id, "kyoiku")[:3]))  # routed, not taken on
+    with pytest.raises(NotFound, match="no proposal"):  # not routed to kankyo
+        decision.answer_infeasible(
+            proposal_id, "kankyo", [RejectionReason.COST], "予算がありません", DEPARTMENT
+        )
+    decision.answer_infeasible(
+        proposal_id,
+        "kyoiku",
+        [RejectionReason.LAW_CONFLICT],
+        "条例により公園内での営業はできません",
+        DEPARTMENT,
+    )
+    record = decision.record(proposal_id, "nagasaki")
+    assert (record.decision.outcome, record.decision.early) == ("rejected", True)
+    [rejection] = record.history  # the proposer reads it as any rejection, reasons and all
+    assert isinstance(rejection.event, ProposalRejectedAfterReview)
+    assert rejection.event.reasons == (RejectionReason.LAW_CONFLICT,)
+    assert rejection.event.explanation == "条例により公園内での営業はできません"
+    assert rejection.meta.actor_role is ActorRole.DEPARTMENT
+    with pytest.raises(StateConflict, match="NGS-2025-0001 is already rejected"):
+        decision.answer_infeasible(
+            proposal_id, "kyoiku", [RejectionReason.COST], "再度", DEPARTMENT
+        )
+    # Taken on after all: the decision stays what the department answered.
+    assert heard(decision, taken_on(proposal_id, "kyoiku")[3:]) == [True]
+    with pytest.raises(StateConflict, match="NGS-2025-0001 is already rejected"):
+        decision.adopt(proposal_id, "kyoiku", AssessmentInputs(), DEPARTMENT)

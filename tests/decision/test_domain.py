@@ -329,3 +329,52 @@ def test_a_city_without_an_incentive_scheme_gives_no_bonus() -> None:
         "nagasaki has no incentive scheme",
         lambda: record(decision, 5, by="kyoiku", rules=NAGASAKI),
     )
+
+
+# -- the early "infeasible" answer, before any dialogue ---------------------------------
+
+
+def answer_early(state: ProposalState, department: str = "kyoiku") -> Decision:
+    return Decision.answer_infeasible(
+        state, department, ["law_conflict"], "条例により公園内での営業はできません", META
+    )
+
+
+def test_the_lead_department_answers_infeasible_before_taking_the_proposal_on() -> None:
+    # Aomori 000: 実施困難と判断した場合は検討過程において早めに回答します.
+    decision = answer_early(proposal(heard=3))  # routed to kyoiku, not taken on
+    assert (decision.outcome, decision.decided_by, decision.early) == (
+        "rejected",
+        "kyoiku",
+        True,
+    )
+    events = decision.collect_events()
+    assert [type(e) for e in events] == [Decision.Started, Decision.AnsweredInfeasible]
+    answered = events[-1]
+    assert isinstance(answered, Decision.AnsweredInfeasible)
+    assert answered.reasons == ["law_conflict"]
+    assert answered.explanation == "条例により公園内での営業はできません"
+    message = "NGS-2025-0001 is already rejected"
+    refused(StateConflict, "proposal", message, lambda: adopt(decision, "kyoiku"))
+
+
+def test_the_early_answer_is_only_the_lead_departments_and_only_before_take_on() -> None:
+    refused(
+        StateConflict,
+        "proposal",
+        "NGS-2025-0001 is answered early only by its lead department (kyoiku) before it "
+        "is taken on, not by kankyo",
+        lambda: answer_early(proposal(heard=3), "kankyo"),
+    )
+    refused(
+        StateConflict,
+        "proposal",
+        "NGS-2025-0001 is already taken on by kyoiku: reject it with reasons in the decision",
+        lambda: answer_early(proposal()),
+    )
+    refused(
+        StateConflict,
+        "reasons",
+        "a rejection needs at least one reason and an explanation",
+        lambda: Decision.answer_infeasible(proposal(heard=3), "kyoiku", [], "理由", META),
+    )

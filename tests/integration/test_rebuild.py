@@ -278,4 +278,8 @@ async def test_a_live_read_model_that_missed_an_event_is_named(
         assert status == 0, out.err
         result = json.loads(out.out)
         assert result["differences"] == []
-        assert result["rebuilt"]["read_models"][0]["counts"] == {"proposals": 1, "themes": 27}
+        assert result["rebuilt"]["read_models"][0]["counts"] == {
+            "proposals": 1,
+            "themes": 27,
+            "theme_requests": 0,
+        }

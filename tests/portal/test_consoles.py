@@ -299,3 +299,129 @@ async def test_the_desks_inbox_shows_only_the_overdue_proposals_routing_names(
         (await client.get("/staff/desk", params={"q": "防犯灯の点検記録", "overdue": "yes"})).text
     )
     assert "該当する提案はありません。" in none.text
+
+
+async def test_the_lead_department_answers_infeasible_before_taking_on_and_the_proposer_reads_why(
+    portal: tuple[httpx.AsyncClient, Any], desk: Desk
+) -> None:
+    # Aomori 000: 実施困難と判断した場合は検討過程において早めに回答します.
+    receipt = await desk.accepted_receipt(proposal_body(title="公園でのキッチンカー常設"))
+    pid = receipt["proposal_id"]
+    await desk.routed(pid)  # routed to まちづくり部, which has not taken it on
+    client = await signed_in(portal, token(NAGASAKI_DEPARTMENT))
+    path = f"/staff/department/proposals/{pid}"
+    shown = Html((await client.get(path)).text)
+    assert "担当する" in shown.text  # next to take-on and decline
+    assert "実施困難と回答する" in shown.text
+    form_token = shown.form_values()["csrf_token"]
+
+    empty = await client.post(f"{path}/infeasible", data={"csrf_token": form_token})
+    assert empty.status_code == 422
+    page = Html(empty.text)
+    assert page.by_id("infeasible-reasons-error")
+    assert "理由を選んでください。" in page.text
+    assert "提案者への説明を入力してください。" in page.text
+
+    forged = await client.post(f"{path}/infeasible", data={"reasons": "law_conflict"})
+    assert forged.status_code == 403  # no form token: not taken
+    answer = {
+        "csrf_token": form_token,
+        "reasons": "law_conflict",
+        "explanation": "都市公園条例により常設の営業はできません。",
+    }
+
+    async def answered() -> httpx.Response | None:
+        # Decision may hear the routing a moment after the page shows it.
+        posted = await client.post(f"{path}/infeasible", data=answer)
+        return posted if posted.status_code == 303 else None
+
+    posted = await wait_until(answered, what="decision to take the early answer")
+    assert posted.headers["location"] == f"{PUBLIC_BASE}{path}?done=infeasible"
+    after = Html((await client.get(posted.headers["location"])).text)
+    assert "実施困難と回答しました。提案者に理由が示されます。" in after.text
+    assert "検討開始前に実施困難と回答しました" in after.text
+    assert "実施困難と回答する" not in after.text  # answered: no form again
+
+    async def told() -> str | None:
+        status = await desk.intake.get(
+            f"/api/v1/proposer/proposals/{pid}", headers={"X-Status-Token": receipt["status_token"]}
+        )
+        return status.text if "都市公園条例" in status.text else None
+
+    proposers_side = await wait_until(told, what="intake to hear the early answer")
+    assert "法令・条例等に抵触する" in proposers_side
+
+
+async def test_a_department_requests_a_theme_and_the_desk_publishes_it_prefilled(
+    portal: tuple[httpx.AsyncClient, Any],
+) -> None:
+    # Sapporo 001: 庁内照会等を通じ、札幌市の地域・行政課題の収集を行います.
+    client = await signed_in(portal, token(NAGASAKI_DEPARTMENT))
+    page = Html((await client.get("/staff/department/theme-requests")).text)
+    assert "テーマの要望" in page.text
+    form_token = page.form_values()["csrf_token"]
+    missing = await client.post(
+        "/staff/department/theme-requests", data={"csrf_token": form_token, "field": "観光"}
+    )
+    assert missing.status_code == 422
+    assert Html(missing.text).by_id("request-title-error")
+    title = f"夜の商店街のにぎわい {uuid.uuid4().hex[:6]}"
+    wish = {
+        "csrf_token": form_token,
+        "title": title,
+        "field": "観光",
+        "description": "夜間の人通りが少ない。",
+        "expected_outcome": "夜の回遊が増える",
+        "opens_on": "2026-01-05",
+        "closes_on": "2026-02-27",
+    }
+    sent = await client.post("/staff/department/theme-requests", data=wish)
+    assert sent.status_code == 303
+    mine = Html((await client.get(sent.headers["location"])).text)
+    assert "テーマの要望を窓口に送りました。" in mine.text
+    assert title in mine.text
+    assert "窓口の回答待ち" in mine.text
+    other = {"csrf_token": form_token, "title": "深夜バスの需要調査", "field": "交通"}
+    assert (await client.post("/staff/department/theme-requests", data=other)).status_code == 303
+
+    client = await signed_in(portal, token(NAGASAKI_DESK))
+    themes = Html((await client.get("/staff/desk/themes")).text)
+    assert title in themes.text
+    assert "深夜バスの需要調査" in themes.text
+    request_id, other_id = (
+        link.split("from_request=")[1].split("#")[0]
+        for link in themes.links()
+        if "from_request=" in link
+    )
+    desk_token = themes.form_values()["csrf_token"]
+    decline = f"/staff/desk/theme-requests/{other_id}/decline"
+    unexplained = await client.post(decline, data={"csrf_token": desk_token, "reason": " "})
+    assert unexplained.status_code == 422
+    assert Html(unexplained.text).by_id(f"decline-reason-{other_id}-error")
+    declined = await client.post(
+        decline, data={"csrf_token": desk_token, "reason": "交通局の既存調査と重なるため"}
+    )
+    assert declined.status_code == 303
+    assert (
+        "テーマの要望を見送りました。"
+        in Html((await client.get(declined.headers["location"])).text).text
+    )
+    prefilled = Html((await client.get(f"/staff/desk/themes?from_request={request_id}")).text)
+    values = prefilled.form_values()
+    assert (values["title"], values["field"], values["request_id"]) == (title, "観光", request_id)
+    assert prefilled.by_id("theme-closes-on")["value"] == "2026-02-27"
+    assert '<option value="machizukuri" selected>' in prefilled.source
+    assert "夜間の人通りが少ない。</textarea>" in prefilled.source  # the background
+    published = await client.post(
+        "/staff/desk/themes",
+        data={**values, "department": "machizukuri", "closes_on": "2026-02-27"},
+    )
+    assert published.status_code == 303
+    after = Html((await client.get(published.headers["location"])).text)
+    assert "テーマを公表しました。" in after.text
+    assert f"/staff/desk/themes?from_request={request_id}" not in after.source  # answered
+
+    client = await signed_in(portal, token(NAGASAKI_DEPARTMENT))
+    mine = Html((await client.get("/staff/department/theme-requests")).text)
+    assert "テーマとして公表されました" in mine.text
+    assert "窓口が見送りました: 交通局の既存調査と重なるため" in mine.text

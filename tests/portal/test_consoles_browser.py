@@ -432,3 +432,55 @@ def test_a_department_decides_with_the_live_assessment_and_the_council_an_escala
     expect(page.locator("section.case-preview")).to_contain_text("協力店舗との交渉 非公開")
     look(page, "desk-cases-draft")
     context.close()
+
+
+def test_a_department_answers_infeasible_early_and_asks_the_desk_for_a_theme(
+    browser: Browser, desk: RunningDesk
+) -> None:
+    portal = desk.urls["portal"]
+    pid, department = accepted_and_routed(desk, proposal_body(title="公園での常設販売"))
+    decision = desk.apps["decision"].state.application
+
+    def routing_heard() -> bool:
+        state = decision.proposal_state(UUID(pid))
+        return state is not None and state.status == ProposalStatus.ROUTED
+
+    until(routing_heard, "decision to hear the routing")
+
+    # Aomori: 実施困難と判断した場合は検討過程において早めに回答します — before take-on.
+    context, page = signed_in(browser, desk, f"nagasaki-{department}")
+    page.goto(f"{portal}/staff/department/proposals/{pid}")
+    page.get_by_role("button", name="実施困難と回答する").click()
+    expect(page.locator("#infeasible-reasons-error")).to_have_text("理由を選んでください。")
+    look(page, "department-infeasible-error")
+    page.locator("#infeasible-reasons").check()  # 法令・条例等に抵触する
+    page.locator("#infeasible-explanation").fill("都市公園条例により常設の販売はできません。")
+    page.get_by_role("button", name="実施困難と回答する").click()
+    expect(page.get_by_role("status")).to_have_text(
+        "実施困難と回答しました。提案者に理由が示されます。"
+    )
+    expect(page.get_by_role("button", name="担当する")).to_have_count(0)
+    look(page, "department-infeasible")
+
+    # A theme request (テーマの要望), which the desk declines with a reason.
+    page.get_by_role("link", name="テーマの要望").click()
+    page.locator("#request-title").fill("夜の商店街のにぎわい")
+    page.locator("#request-field").fill("観光")
+    page.locator("#request-description").fill("夜間の人通りが少ない。")
+    page.get_by_role("button", name="窓口に要望を送る").click()
+    expect(page.get_by_role("status")).to_have_text("テーマの要望を窓口に送りました。")
+    expect(page.get_by_role("table")).to_contain_text("窓口の回答待ち")
+    look(page, "department-theme-requests")
+    context.close()
+
+    context, page = signed_in(browser, desk, "nagasaki-desk")
+    page.goto(f"{portal}/staff/desk/themes")
+    request = page.locator("section.request", has_text="夜の商店街のにぎわい")
+    expect(request).to_contain_text("夜間の人通りが少ない。")
+    look(page, "desk-theme-requests")
+    request.get_by_label("見送りの理由").fill("既存のテーマと重なるため")
+    request.get_by_role("button", name="要望を見送る").click()
+    expect(page.get_by_role("status")).to_have_text(
+        "テーマの要望を見送りました。所管課に理由が示されます。"
+    )
+    context.close()

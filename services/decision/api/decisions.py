@@ -18,7 +18,7 @@ from services.decision.api.dependencies import (
 from services.decision.api.views import AssessmentAnswer, CouncilLine, DecisionView
 from services.decision.commands import Adoption, Escalation, Incentive, Rejection
 from services.decision.fairness import Thresholds
-from shared.authorisation import require_sight
+from shared.authorisation import DepartmentStaff, department_named, require_sight
 from shared.contract import AssessmentInputs
 from shared.staff_auth import CorrelationId, staff_acting
 
@@ -131,6 +131,31 @@ def reject(
     decisions.reject(
         proposal_id,
         decider_of(staff),
+        list(dict.fromkeys(body.reasons)),
+        body.explanation,
+        staff_acting(staff, correlation_id),
+    )
+    return _view(decisions, proposal_id, municipality)
+
+
+@router.post(
+    "/decisions/{proposal_id}/infeasible",
+    summary="実施困難の早期回答 / Answer infeasible before taking the proposal on",
+)
+def answer_infeasible(
+    municipality: str,
+    proposal_id: UUID,
+    body: Rejection,
+    decisions: Decisions,
+    staff: DepartmentStaff,
+    correlation_id: CorrelationId = None,
+) -> DecisionView:
+    """The lead department the proposal is routed to rejects it, with coded reasons and
+    an explanation the proposer reads, before any dialogue (Aomori 000: 実施困難と判断
+    した場合は検討過程において早めに回答します). Another department finds nothing (404)."""
+    decisions.answer_infeasible(
+        proposal_id,
+        department_named(staff),
         list(dict.fromkeys(body.reasons)),
         body.explanation,
         staff_acting(staff, correlation_id),

@@ -34,6 +34,7 @@ class DecisionView(BaseModel):
     department: str
     escalated: bool
     outcome: str | None
+    early: bool = Field(False, description="Answered infeasible before it was taken on")
     decided_by: str | None
     route: str | None
     incentive_points: float | None
@@ -48,6 +49,7 @@ class DecisionView(BaseModel):
             department=decision.department,
             escalated=decision.escalated,
             outcome=decision.outcome,
+            early=decision.early,
             decided_by=decision.decided_by,
             route=decision.route,
             incentive_points=decision.incentive,

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from services.intake.domain import Proposal, Theme
+from services.intake.domain import Proposal, Theme, ThemeRequest
 from shared.contract.decision import REJECTION_REASON_LABELS, RejectionReason
 from shared.contract.intake import AgreementPlan, DocumentReference, ExperimentPlan
 from shared.contract.vocabulary import SCREENING_REASON_LABELS, ScreeningReason
@@ -42,6 +42,43 @@ class ThemeView(BaseModel):
             open=is_open,
             status_ja="募集中" if is_open else "募集期間終了",
             status_en="open" if is_open else "call closed",
+        )
+
+
+class ThemeRequestView(BaseModel):
+    """A department's theme request and the desk's answer: the theme published from it,
+    or why not."""
+
+    request_id: UUID
+    department: str
+    title: str
+    description: str
+    background: str
+    expected_outcome: str
+    field: str
+    opens_on: date | None
+    closes_on: date | None
+    requested_at: datetime
+    state: str = Field(description="open, published or declined")
+    theme_number: int | None
+    decline_reason: str | None
+
+    @classmethod
+    def of(cls, request: ThemeRequest) -> ThemeRequestView:
+        return cls(
+            request_id=request.id,
+            department=request.department,
+            title=request.title,
+            description=request.description,
+            background=request.background,
+            expected_outcome=request.expected_outcome,
+            field=request.field,
+            opens_on=request.opens_on,
+            closes_on=request.closes_on,
+            requested_at=request.created_on,
+            state=request.state,
+            theme_number=request.theme_number,
+            decline_reason=request.decline_reason,
         )
 
 

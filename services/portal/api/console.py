@@ -36,7 +36,10 @@ NAVIGATION: dict[str, tuple[tuple[str, str], ...]] = {
         ("/staff/desk/themes", N_("Themes")),
         ("/staff/desk/cases", N_("Cases")),
     ),
-    "department": (("/staff/department", N_("Department inbox")),),
+    "department": (
+        ("/staff/department", N_("Department inbox")),
+        ("/staff/department/theme-requests", N_("Theme requests")),
+    ),
     "council": (("/staff/council", N_("Council inbox")),),
     "auditor": (("/staff/audit", N_("Proposal history")),),
 }

@@ -35,6 +35,6 @@ async def decision(console: Council, proposal_id: UUID, how: str, request: Reque
     form = await request.form()
     if not form_token_ok(request, form):
         return console.render("expired.html", status_code=403)
-    if how == "escalate":
+    if how in ("escalate", "infeasible"):  # a department's acts
         return console.render("not_found.html", status_code=404)
     return await decide(console, proposal_id, how, form, HOME)

@@ -53,6 +53,9 @@ NOTICES = {
     "status_line": N_("The status line is set; the proposer sees it on the status page."),
     "adopt": N_("The proposal is adopted."),
     "reject": N_("The proposal is rejected; the proposer reads the reasons."),
+    "infeasible": N_(
+        "You answered that the proposal is infeasible; the proposer reads the reasons."
+    ),
     "escalate": N_("The proposal is escalated to the council."),
     "note": N_("The internal note is kept; the proposer does not see it."),
     "message": N_("The message is sent; the proposer reads it on the status page."),
@@ -77,6 +80,67 @@ async def inbox(console: Department, offset: int = 0) -> Response:
         departments=departments,
         department=departments.get(department),
     )
+
+
+# -- theme requests (テーマの要望) -------------------------------------------------------
+
+THEME_REQUEST_LABELS = {
+    "title": N_("Theme title"),
+    "description": N_("Description"),
+    "background": N_("Background"),
+    "expected_outcome": N_("Expected outcome"),
+    "field": N_("Field"),
+    "opens_on": N_("Call opens on (wished)"),
+    "closes_on": N_("Call closes on (wished)"),
+}
+REQUEST_STATES = {
+    "open": N_("Waiting for the desk"),
+    "published": N_("Published as a theme"),
+    "declined": N_("Declined by the desk"),
+}
+
+
+@router.get(HOME + "/theme-requests")
+async def theme_requests(console: Department, done: str = "") -> Response:
+    notice = console.page.gettext(N_("Your theme request is sent to the desk.")) if done else ""
+    return await _theme_requests_page(console, notice=notice)
+
+
+async def _theme_requests_page(
+    console: Console,
+    *,
+    notice: str = "",
+    errors: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The department's theme requests with the desk's answers, and the form for a new one."""
+    return console.render(
+        "staff/department_theme_requests.html",
+        status_code=status_code,
+        requests=await console.calls.theme_requests(console.city),
+        states=REQUEST_STATES,
+        notice=notice,
+        errors=errors or {},
+        values=values or {},
+    )
+
+
+@router.post(HOME + "/theme-requests")
+async def request_theme(console: Department, request: Request) -> Response:
+    form = await _form(request)
+    if form is None:
+        return console.render("expired.html", status_code=403)
+    values = {name: str(form.get(name, "")).strip() for name in THEME_REQUEST_LABELS}
+    body = {k: v for k, v in values.items() if v}
+    try:
+        await console.calls.request_theme(console.city, body)
+    except Refused as refused:
+        if refused.status_code != 422:
+            raise
+        errors = field_errors(refused, THEME_REQUEST_LABELS, console.page.gettext)
+        return await _theme_requests_page(console, errors=errors, values=values, status_code=422)
+    return console.redirect(HOME + "/theme-requests", done="requested")
 
 
 @router.get(HOME + "/proposals/{proposal_id}")
@@ -231,8 +295,9 @@ async def routing_step(
 
 
 async def decide(console: Console, proposal_id: UUID, how: str, form: Any, home: str) -> Response:
-    """assess, adopt, reject or escalate, from the decision form."""
-    if how not in ("assess", "adopt", "reject", "escalate"):
+    """assess, adopt, reject or escalate, from the decision form; or, before take-on,
+    answer infeasible (a rejection with the same reasons and explanation)."""
+    if how not in ("assess", "adopt", "reject", "escalate", "infeasible"):
         return console.render("not_found.html", status_code=404)
     values = decision_form.values_of(
         form,
@@ -256,6 +321,10 @@ async def decide(console: Console, proposal_id: UUID, how: str, form: Any, home:
     body: dict[str, Any] = {
         "adopt": lambda: decision_form.adoption_of(values),
         "reject": lambda: {"reasons": values["reasons"], "explanation": values["explanation"]},
+        "infeasible": lambda: {
+            "reasons": values["reasons"],
+            "explanation": values["explanation"],
+        },
         "escalate": lambda: {"reason": values["reason"]},
     }[how]()
     try:

@@ -220,8 +220,8 @@ async def dashboard(desk: Desk) -> Response:
 
 
 @router.get("/staff/desk/themes")
-async def themes(desk: Desk, done: str = "") -> Response:
-    return await _themes_page(desk, notice=_notice(desk, done))
+async def themes(desk: Desk, done: str = "", from_request: str = "") -> Response:
+    return await _themes_page(desk, notice=_notice(desk, done), from_request=from_request)
 
 
 async def _themes_page(
@@ -231,19 +231,49 @@ async def _themes_page(
     errors: dict[str, str] | None = None,
     values: dict[str, Any] | None = None,
     status_code: int = 200,
+    from_request: str = "",
+    declining: str = "",
+    decline_reason: str = "",
 ) -> Response:
+    """The themes, the departments' open theme requests, and the publish form: blank, or
+    filled from the request `from_request` the desk publishes a theme from."""
     found = await desk.calls.themes(desk.city)
     departments = await desk.public.departments(desk.city)
+    requests = await desk.calls.theme_requests(desk.city)
     next_number = max((t["number"] for t in found), default=0) + 1
+    source = next((r for r in requests if r["request_id"] == from_request), None)
+    if values is None:
+        values = {"number": str(next_number)}
+        if source is not None:
+            values.update(_prefilled(source))
     return desk.render(
         "staff/desk_themes.html",
         status_code=status_code,
         themes=found,
         departments=departments,
+        requests=[r for r in requests if r["state"] == "open"],
+        source=source,
+        declining=declining,
+        decline_values={"reason": decline_reason},
         notice=notice,
         errors=errors or {},
-        values=values or {"number": str(next_number)},
+        values=values,
     )
+
+
+def _prefilled(request: dict[str, Any]) -> dict[str, str]:
+    """The publish form filled from a department's theme request."""
+    background = "\n\n".join(p for p in (request["description"], request["background"]) if p)
+    return {
+        "title": request["title"],
+        "field": request["field"],
+        "department": request["department"],
+        "background": background,
+        "expected_outcome": request["expected_outcome"],
+        "opens_on": request["opens_on"] or "",
+        "closes_on": request["closes_on"] or "",
+        "request_id": request["request_id"],
+    }
 
 
 @router.post("/staff/desk/themes")
@@ -253,14 +283,46 @@ async def publish_theme(desk: Desk, request: Request) -> Response:
         return desk.render("expired.html", status_code=403)
     values = {name: str(form.get(name, "")).strip() for name in THEME_LABELS}
     body: dict[str, Any] = {k: v for k, v in values.items() if v}
+    # Published from a department's theme request: intake answers the request with it.
+    request_id = str(form.get("request_id", "")).strip()
     try:
-        await desk.calls.publish_theme(desk.city, body)
+        if request_id:
+            await desk.calls.publish_requested_theme(desk.city, request_id, body)
+        else:
+            await desk.calls.publish_theme(desk.city, body)
     except Refused as refused:
         if refused.status_code not in (409, 422):
             raise
         errors = field_errors(refused, THEME_LABELS, desk.page.gettext, frozenset({"department"}))
-        return await _themes_page(desk, errors=errors, values=values, status_code=422)
+        values["request_id"] = request_id
+        return await _themes_page(
+            desk, errors=errors, values=values, status_code=422, from_request=request_id
+        )
     return desk.redirect("/staff/desk/themes", done="theme_published")
+
+
+@router.post("/staff/desk/theme-requests/{request_id}/decline")
+async def decline_theme_request(desk: Desk, request_id: str, request: Request) -> Response:
+    """The desk does not publish a department's theme request, and says why."""
+    form = await request.form()
+    if not form_token_ok(request, form):
+        return desk.render("expired.html", status_code=403)
+    reason = str(form.get("reason", "")).strip()
+    try:
+        await desk.calls.decline_theme_request(desk.city, request_id, {"reason": reason})
+    except Refused as refused:
+        if refused.status_code != 422:
+            raise
+        labels = {"reason": N_("Reason for not publishing")}
+        errors = field_errors(refused, labels, desk.page.gettext)
+        return await _themes_page(
+            desk,
+            errors=errors,
+            status_code=422,
+            declining=request_id,
+            decline_reason=reason,
+        )
+    return desk.redirect("/staff/desk/themes", done="theme_request_declined")
 
 
 @router.post("/staff/desk/themes/{number}/close")
@@ -414,6 +476,7 @@ NOTICES = {
     "routed": N_("The routing is recorded."),
     "theme_published": N_("The theme is published."),
     "theme_closed": N_("The theme's call is closed."),
+    "theme_request_declined": N_("The theme request is declined; the department reads why."),
     "case_drafted": N_("The case is drafted."),
     "case_consultation": N_("The proposer is being consulted."),
     "case_publication": N_("The case is published."),
