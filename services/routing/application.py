@@ -21,6 +21,7 @@ from shared.contract import (
     Envelope,
     ProposalAccepted,
     ProposalRejected,
+    ProposalRejectedAfterReview,
     ProposalSubmitted,
     ProposalWithdrawn,
     ProposerAnswered,
@@ -74,7 +75,8 @@ class RoutingApplication(ConsumingApplication):
             processing.collect_events(self._start(state, Acting.caused_by(envelope.meta)))
 
     def _close_routing(self, envelope: Envelope, processing: ProcessingEvent[Any]) -> None:
-        """Rejected in screening or withdrawn by the proposer: nothing more to route."""
+        """Rejected in screening or after review, or withdrawn by the proposer: nothing
+        more to route."""
         proposal_id = _proposal_of(envelope)
         observed = self._observed(proposal_id)
         observed.hear(envelope)
@@ -110,6 +112,10 @@ class RoutingApplication(ConsumingApplication):
             ProposalAccepted: _start_routing,
             ProposalRejected: _close_routing,
             ProposalWithdrawn: _close_routing,
+            # Decided not to implement, also early, before any take-on (Aomori: 実施困難と
+            # 判断した場合は検討過程において早めに回答します): no routing or dialogue
+            # deadline may run on, and no department inbox may keep it waiting.
+            ProposalRejectedAfterReview: _close_routing,
             ProposerAnswered: _keep_answer,
         }
     )

@@ -15,14 +15,16 @@ from shared.acting import Acting
 from shared.contract import (
     DeadlinePassed,
     ProposalDeclined,
+    ProposalRejectedAfterReview,
     ProposalRouted,
     ProposalTakenOn,
     RoutingMethod,
 )
+from shared.contract.decision import RejectionReason
 from shared.contract.vocabulary import ActorRole, Channel
 from shared.errors import InvalidValue, NotFound, StateConflict
 from tests.conftest import MovableClock
-from tests.factories import IntakeEvents
+from tests.factories import IntakeEvents, envelope
 
 
 @pytest.fixture
@@ -261,3 +263,24 @@ def test_the_dashboard_counts_what_waits_and_what_is_in_dialogue(
     assert dashboard.overdue == [] and dashboard.triage == []
     assert routing.dashboard("aomori").waiting == 0
     assert routing.record(waiting, "nagasaki").line.stage == "waiting"
+
+
+def test_an_early_infeasible_answer_closes_the_routing_and_its_deadlines(
+    routing: RoutingApplication, clock: MovableClock
+) -> None:
+    # Aomori: 実施困難と判断した場合は検討過程において早めに回答します — the department
+    # answered before taking it on; nothing may keep waiting for its take-on.
+    proposal_id = accepted(routing)
+    answer = ProposalRejectedAfterReview(
+        proposal_id=proposal_id,
+        decided_by="kyoiku",
+        reasons=(RejectionReason.LAW_CONFLICT,),
+        explanation="条例により実施できません。",
+    )
+    assert routing.process(envelope("decision", proposal_id, 1, answer, minute=30))
+    assert routing.routing(proposal_id, "nagasaki").closed
+    assert routing.inbox("nagasaki", "kyoiku") == []
+    clock.advance(days=15)  # past the 14 days routing gives a department
+    assert routing.check_deadlines() == 0
+    with pytest.raises(StateConflict, match="is closed"):
+        routing.take_on(proposal_id, "kyoiku", staff())

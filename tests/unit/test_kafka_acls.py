@@ -45,6 +45,7 @@ def test_routing_writes_its_own_topics_and_reads_what_it_consumes() -> None:
     assert allowed(acls, "kyoso-routing", "Read") == {
         "city.routing.proposals",
         "city.intake.proposals",
+        "city.decision.proposals",  # a rejection closes the routing
     }
     assert allowed(acls, "kyoso-routing", "Read", "group") == {"city-routing"}
     assert allowed(acls, "kyoso-routing", "IdempotentWrite", "cluster") == {"kafka-cluster"}
@@ -121,6 +122,8 @@ def test_each_line_is_one_kafka_acls_command() -> None:
         "Read",
         "--operation",
         "Describe",
+        "--topic",
+        "city.decision.proposals",
         "--topic",
         "city.intake.proposals",
         "--group",
