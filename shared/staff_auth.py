@@ -271,8 +271,6 @@ def staff_dependency(*roles: StaffRole) -> Callable[..., StaffToken]:
 
 DeskStaff = Annotated[StaffToken, Depends(staff_dependency("desk"))]
 AnyStaff = Annotated[StaffToken, Depends(staff_dependency("desk", "department", "council"))]
-# Named for the read-models route built for every service.
-desk_staff = DeskStaff
 
 
 # The request's correlation id: it ties the events a request records to other requests
