@@ -70,6 +70,7 @@ from shared.contract.public import (
     CaseRetracted,
     PublicCase,
 )
+from shared.contract.public_calls import PublicCall, PublicCallPublished
 from shared.contract.public_v1 import CaseSection
 from shared.contract.publication import CaseConsultationStarted
 from shared.contract.routing import (
@@ -155,6 +156,8 @@ __all__ = [
     "ProposalWithdrawn",
     "ProposerAnswered",
     "ProposerKind",
+    "PublicCall",
+    "PublicCallPublished",
     "PublicCase",
     "PublicProposer",
     "RejectionReason",

@@ -45,6 +45,7 @@ from shared.contract.intake import (
     ThemePublished,
 )
 from shared.contract.public import CaseCorrected, CasePublished, CaseRetracted
+from shared.contract.public_calls import PublicCallPublished
 from shared.contract.publication import CaseConsultationStarted
 from shared.contract.routing import (
     DeadlinePassed,
@@ -139,6 +140,8 @@ PUBLIC_CASES = Topic(
         # Still published for a case without an outcome (shared.contract.public).
         public_v1.CasePublished,
         public_v1.CaseCorrected,
+        # The open calls and procurements for an implementer (shared.contract.public_calls).
+        PublicCallPublished,
     ),
 )
 

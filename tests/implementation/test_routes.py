@@ -22,7 +22,7 @@ from tests.brokers import Broker
 from tests.conftest import NAGASAKI_DEPARTMENT, NAGASAKI_DESK, STAFF_TOKENS, bearer, wait_until
 from tests.factories import free_proposal_body, proposal_body
 from tests.kafka import read_topic
-from tests.whole_desk import Desk, publish_case, running_desk
+from tests.whole_desk import MARKERS, Desk, marked_body, publish_case, running_desk
 
 pytestmark = pytest.mark.integration
 
@@ -430,3 +430,80 @@ async def test_a_demonstration_experiment_with_aomoris_steps_and_setagayas_cap(
 
     outcome = await published_outcome(project, "scale_up")
     assert outcome["kpis"][0]["unit"] == "人"
+
+
+async def test_a_call_goes_public_with_its_period_and_bonus_and_nothing_protected(
+    desk: Desk,
+) -> None:
+    # A sole proprietor's proposal, with a protected part and contact details (MARKERS).
+    body = marked_body()
+    body.pop("theme_number")
+    body.update(
+        channel="free",
+        field="複数分野",
+        title="商店街の空き店舗を使う実証実験",
+        summary="空き店舗で実証実験を行い、連携協定につなげる提案。",
+    )
+    project = await adopted_project(
+        desk,
+        body,
+        {"inputs": {"occupancy_days": 365}},
+        city="setagaya",
+        city_desk=SETAGAYA_DESK,
+        department=COLAB,
+    )
+    # Setagaya 004 §5(3): at most 10 % of the total score, bonus excluded.
+    above = await project.post(
+        "call",
+        {
+            "opens_on": "2025-11-10",
+            "closes_on": "2025-11-30",
+            "announcement": "空き店舗活用事業者の公募",
+            "proposer_bonus_ratio": 0.15,
+        },
+        422,
+    )
+    assert above["detail"][0]["loc"] == ["body", "proposer_bonus_ratio"]
+    await project.post(
+        "call",
+        {
+            "opens_on": "2025-11-10",
+            "closes_on": "2025-11-30",
+            "announcement": "空き店舗活用事業者の公募",
+            "proposer_bonus_ratio": 0.1,
+        },
+    )
+
+    async def listed() -> list[dict[str, Any]] | None:
+        response = await desk.publication.get("/api/v1/municipalities/setagaya/calls")
+        calls: list[dict[str, Any]] = response.json()
+        return calls or None
+
+    [call] = await wait_until(listed, what="publication to announce the call")
+    assert (call["title"], call["route"], call["opens_on"], call["closes_on"]) == (
+        "商店街の空き店舗を使う実証実験",
+        "open_call",
+        "2025-11-10",
+        "2025-11-30",
+    )
+    assert call["proposer_bonus_ratio"] == 0.1
+    records = await read_topic(
+        desk.bootstrap,
+        f"{desk.prefix}.public.cases",
+        lambda records: any(b"public.call.published" in v for r in records for _, v in r.headers),
+    )
+    [announced] = [
+        envelope
+        for envelope in (from_kafka(r.headers, r.key, r.value) for r in records)
+        if envelope.event.event_type == "public.call.published"
+    ]
+    assert announced.event.model_dump(mode="json")["call"] == call
+    assert announced.meta.actor_name is None
+
+    nagasaki = await desk.publication.get("/api/v1/municipalities/nagasaki/calls")
+    assert nagasaki.json() == []
+    scanned = (
+        await desk.publication.get("/api/v1/municipalities/setagaya/calls")
+    ).content + b"".join(r.value + b"".join(v for _, v in r.headers) for r in records)
+    found = {what: marker for what, marker in MARKERS.items() if marker.encode() in scanned}
+    assert found == {}, f"protected data went public: {found}"

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 from services.publication.api.dependencies import Publication
 from services.publication.api.views import RegisterRow
 from services.publication.settings import PublicationSettings
-from shared.contract import PublicCase
+from shared.contract import PublicCall, PublicCase
 from shared.municipalities import municipalities
 
 router = APIRouter(prefix="/api/v1/municipalities/{municipality}", tags=["public"])
@@ -52,6 +52,15 @@ def case(municipality: str, case_id: UUID, publication: Publication) -> PublicCa
             404, detail=[{"loc": ["path", "case_id"], "msg": "no such published case"}]
         )
     return found
+
+
+@router.get("/calls", summary="事業者の募集 / Open calls for an implementer")
+def calls(municipality: str, publication: Publication) -> list[PublicCall]:
+    """The open calls (公募) and procurements that still take applications, the soonest to
+    close first, each with its period and, where the city has an incentive scheme, the
+    proposer's bonus announced in it (Setagaya 004 §5(3): at most 10 %)."""
+    _known(municipality)
+    return publication.open_calls(municipality)
 
 
 @feeds.get(
