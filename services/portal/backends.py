@@ -26,6 +26,7 @@ from services.portal.views import (
     Document,
     ProposerCase,
     ProposerStatus,
+    PublicCall,
     PublicCase,
     Receipt,
     RegisterRow,
@@ -166,6 +167,10 @@ class Backends:
         return await self._one(
             PublicCase, "publication", f"/api/v1/municipalities/{city}/cases/{case_id}"
         )
+
+    async def calls(self, city: str) -> list[PublicCall]:
+        """The calls for an implementer that still take applications."""
+        return await self._list(PublicCall, "publication", f"/api/v1/municipalities/{city}/calls")
 
     async def my_case(self, proposal_id: UUID, token: str) -> ProposerCase | None:
         return await self._one(

@@ -403,6 +403,7 @@ def adopted_with_case_in_consultation(desk: RunningDesk) -> dict[str, Any]:
         ("/aomori/propose", "propose-aomori"),
         ("/aomori/propose/pre_consultation", "form-pre-consultation"),
         ("/nagasaki/statistics?lang=en", "statistics-en"),
+        ("/nagasaki/calls", "calls"),
         ("/atlantis", "not-found"),
         ("/status/00000000-0000-0000-0000-000000000000", "status-without-link"),
     ],
