@@ -12,7 +12,6 @@ import secrets
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -349,7 +348,7 @@ async def published_lifecycle(desk: Desk) -> tuple[dict[str, Any], UUID]:
         await wait_until(
             lambda: any(
                 line.proposal_id == proposal_id
-                for line in implementation.projects.lines("nagasaki", date.min)
+                for line in implementation.projects.lines("nagasaki")
             ),
             what="implementation to open the adopted proposal's project",
         )

@@ -1,6 +1,6 @@
 """Implementation's read model: every project with its phase and its verification's due
-date, so an overdue verification shows like routing's deadlines (Sapporo 001:
-「事業を実施後、必ず…効果検証を行います」)."""
+date; an overdue verification shows once its `VerificationOverdue` is raised, like
+routing's deadlines (Sapporo 001: 「事業を実施後、必ず…効果検証を行います」)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ class ProjectLine:
     ended_on: date | None = None
     verification_due_on: date | None = None
     verdict: str | None = None
-    overdue: bool = False  # set when read, from today's date
+    overdue: bool = False  # VerificationOverdue raised, no verdict since
 
     def row(self, municipality: str) -> dict[str, Any]:
         return {
@@ -37,6 +37,7 @@ class ProjectLine:
             if self.verification_due_on is None
             else self.verification_due_on.isoformat(),
             "verdict": self.verdict,
+            "overdue": self.overdue,
         }
 
 
@@ -78,8 +79,10 @@ class Projects(CatchingUpProjection):
                     ended_on=domain_event.ended_on,
                     verification_due_on=domain_event.verification_due_on,
                 )
+            case Project.VerificationOverdue():
+                self._change(pid, overdue=True)
             case Project.VerdictGiven():
-                self._change(pid, phase="verified", verdict=domain_event.verdict)
+                self._change(pid, phase="verified", verdict=domain_event.verdict, overdue=False)
             case _ if type(domain_event) in PHASE_AFTER:
                 self._change(pid, phase=PHASE_AFTER[type(domain_event)])
 
@@ -87,18 +90,11 @@ class Projects(CatchingUpProjection):
         lines = self._lines[self._city[pid]]
         lines[pid] = replace(lines[pid], **changes)
 
-    def lines(
-        self, municipality: str, today: date, department: str | None = None
-    ) -> list[ProjectLine]:
+    def lines(self, municipality: str, department: str | None = None) -> list[ProjectLine]:
         """The projects, overdue verifications first, then by due date."""
         self.catch_up()
         lines = [
-            replace(
-                line,
-                overdue=line.verdict is None
-                and line.verification_due_on is not None
-                and today > line.verification_due_on,
-            )
+            line
             for line in self._lines[municipality].values()
             if department is None or line.department in (department, None)
         ]
@@ -110,6 +106,19 @@ class Projects(CatchingUpProjection):
                 str(line.proposal_id),
             ),
         )
+
+    def awaiting_verification(self, today: date) -> list[UUID]:
+        """Projects past their verification's due date, not verified, not yet flagged."""
+        self.catch_up()
+        return [
+            line.proposal_id
+            for lines in self._lines.values()
+            for line in lines.values()
+            if line.phase == "verification"
+            and not line.overdue
+            and line.verification_due_on is not None
+            and today > line.verification_due_on
+        ]
 
     def view(self) -> Snapshot:
         return {

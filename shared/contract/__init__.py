@@ -46,6 +46,7 @@ from shared.contract.implementation import (
     ProjectClosed,
     Verdict,
     VerdictGiven,
+    VerificationOverdue,
 )
 from shared.contract.intake import (
     AgreementPlan,
@@ -172,6 +173,7 @@ __all__ = [
     "UnknownEventType",
     "Verdict",
     "VerdictGiven",
+    "VerificationOverdue",
     "from_kafka",
     "stable_event_id",
     "to_kafka",

@@ -33,6 +33,7 @@ from shared.contract.implementation import (
     MilestoneReached,
     ProjectClosed,
     VerdictGiven,
+    VerificationOverdue,
 )
 from shared.contract.intake import (
     ProposalAccepted,
@@ -119,6 +120,7 @@ IMPLEMENTATION_PROJECTS = Topic(
         MilestoneReached,
         ExperimentStepDone,
         ImplementationEnded,
+        VerificationOverdue,
         LogicModelSet,
         KpiDefined,
         KpiMeasured,
