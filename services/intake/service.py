@@ -6,7 +6,16 @@ import logging
 
 from fastapi import FastAPI
 
-from services.intake.api import desk, pages, proposals, proposer, staff, theme_requests, themes
+from services.intake.api import (
+    consultations,
+    desk,
+    pages,
+    proposals,
+    proposer,
+    staff,
+    theme_requests,
+    themes,
+)
 from services.intake.application import IntakeApplication
 from services.intake.demo_data import load_nagasaki_register, load_nagasaki_themes
 from services.intake.group_commit import SubmissionQueue
@@ -43,6 +52,7 @@ INTAKE = ServiceDeclaration(
         themes.router,
         theme_requests.router,
         desk.router,
+        consultations.router,
         staff.router,
         pages.router,
     ],
