@@ -332,6 +332,19 @@ class StaffCalls:
         path = f"{_city(city)}/theme-requests/{request_id}/decline"
         return await self._post("intake", path, body)
 
+    async def consultation(self, city: str, proposal_id: UUID) -> JsonObject | None:
+        """A pre-consultation's outcomes and the proposal that followed it, or the
+        consultation a proposal followed (intake's desk view; None for other staff)."""
+        return await self._maybe(
+            "intake", f"{_city(city)}/desk/proposals/{proposal_id}/consultation"
+        )
+
+    async def record_consultation_outcome(
+        self, city: str, proposal_id: UUID, body: JsonObject
+    ) -> JsonObject:
+        path = f"{_city(city)}/desk/proposals/{proposal_id}/consultation/outcome"
+        return await self._post("intake", path, body)
+
     # -- routing: where a proposal is, the departments' work, the dashboard -----------------
 
     async def routing(self, city: str, proposal_id: UUID) -> JsonObject | None:
