@@ -220,15 +220,30 @@ class Consultations:
         found = self._get(FollowedConsultation.create_id(proposal_id))
         return found if isinstance(found, FollowedConsultation) else None
 
-    def by_receipt_number(self, municipality: str, receipt_number: str) -> Proposal:
+    def by_receipt_number(
+        self, municipality: str, receipt_number: str, field: str = "proposal_receipt_number"
+    ) -> Proposal:
         wanted = receipt_number.strip()
         for pid in self._intake.proposal_ids(municipality, text=wanted):
             proposal: Proposal = self._intake.proposal(pid, municipality=municipality)
             if proposal.receipt_number == wanted:
                 return proposal
-        raise InvalidValue(
-            "proposal_receipt_number", f"no proposal {wanted} was received in {municipality}"
-        )
+        raise InvalidValue(field, f"no proposal {wanted} was received in {municipality}")
+
+    def consultation_followed(
+        self, municipality: str, channel: str, receipt_number: str
+    ) -> Proposal:
+        """The pre-consultation a new proposal names on its form (Aomori 000: 事前相談 →
+        提案書の提出), which must be one of this city's consultations."""
+        field = "consultation_receipt_number"
+        if channel == Channel.PRE_CONSULTATION.value:
+            raise InvalidValue(field, "a pre-consultation follows no other consultation")
+        consultation = self.by_receipt_number(municipality, receipt_number, field)
+        if consultation.channel != Channel.PRE_CONSULTATION.value:
+            raise InvalidValue(
+                field, f"{consultation.receipt_number} is a proposal, not a pre-consultation"
+            )
+        return consultation
 
     def record_outcome(
         self,
@@ -246,7 +261,7 @@ class Consultations:
             following = self.by_receipt_number(municipality, proposal_receipt_number)
             _require_follower(consultation, following)
             linked = self.follows(following.id)
-            if linked is not None:
+            if linked is not None and linked.consultation_id != consultation_id:
                 raise StateConflict(
                     "proposal_receipt_number",
                     f"{following.receipt_number} already follows consultation "
@@ -260,16 +275,21 @@ class Consultations:
         record.record(
             outcome, note, today_in_japan(self._intake.clock()), following, acting.as_meta()
         )
-        if following is None:
-            self._intake.save(record)
+        if following is None or self.follows(following.id) is not None:
+            self._intake.save(record)  # no link yet to make (the proposer named it already)
         else:
             self._intake.save(
                 record,
-                FollowedConsultation(
-                    proposal_id=following.id,
-                    consultation_id=consultation_id,
-                    consultation_receipt_number=consultation.receipt_number,
-                    meta=acting.as_meta(),
-                ),
+                followed(following, consultation, acting),
             )
         return record
+
+
+def followed(proposal: Proposal, consultation: Proposal, acting: Acting) -> FollowedConsultation:
+    """The link from a proposal to the consultation it followed."""
+    return FollowedConsultation(
+        proposal_id=proposal.id,
+        consultation_id=consultation.id,
+        consultation_receipt_number=consultation.receipt_number,
+        meta=acting.as_meta(),
+    )

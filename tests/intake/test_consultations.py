@@ -192,3 +192,37 @@ async def test_the_desk_records_the_outcome_and_reads_the_link_from_both_sides(
     }
     ended = await client.post(outcome, json={"outcome": "closed"}, headers=desk)
     assert ended.status_code == 409
+
+
+def test_a_proposal_names_the_consultation_it_follows_on_its_form(app: IntakeApplication) -> None:
+    consultations = Consultations(app)
+    consultation = accepted(app, consultation_body())
+    other = accepted(app, free_proposal_body())
+    for named, message in [
+        ("AOM-2025-0099", "no proposal AOM-2025-0099"),
+        (other.receipt_number, "is a proposal, not a pre-consultation"),
+    ]:
+        with pytest.raises(InvalidValue, match=message) as refused:
+            submit(app, free_proposal_body(consultation_receipt_number=named))
+        assert refused.value.field == "consultation_receipt_number"
+    with pytest.raises(InvalidValue, match="follows no other consultation"):
+        submit(app, consultation_body(consultation_receipt_number=consultation.receipt_number))
+
+    proposal = submit(
+        app, free_proposal_body(consultation_receipt_number=consultation.receipt_number)
+    )
+    assert proposal.receipt_number == "AOM-2025-0003"  # the refusals took no number
+    follows = consultations.follows(proposal.id)
+    assert follows is not None and follows.consultation_id == consultation.id
+    # The desk records the outcome naming the same proposal: one link, now on both sides.
+    proposal.accept(None, DESK.as_meta())
+    app.save(proposal)
+    record = consultations.record_outcome(
+        "aomori",
+        consultation.id,
+        ConsultationOutcome.LED_TO_PROPOSAL,
+        None,
+        proposal.receipt_number,
+        DESK,
+    )
+    assert record.followed_by == (proposal.id, proposal.receipt_number)
