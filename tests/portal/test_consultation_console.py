@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from services.portal.forms import body_of, fields_of
 from tests.brokers import Broker, embedded_broker_only
 from tests.conftest import AOMORI_DESK, STAFF_TOKENS, bearer
 from tests.factories import free_proposal_body
@@ -91,3 +92,25 @@ async def test_the_desk_records_the_outcome_and_sees_the_link_on_both_pages(
         headers=bearer(AOMORI_DESK),
     )
     assert view.json()["follows"]["receipt_number"] == consultation["receipt_number"]
+
+
+async def test_the_proposal_form_asks_for_the_consultation_only_where_one_is_offered(
+    desk: Desk, tmp_path: Path
+) -> None:
+    app = portal_app(desk.apps, tmp_path, desk.clock)
+    async with serving(app, PUBLIC_BASE) as client:
+        aomori = Html((await client.get("/aomori/propose/free")).text)
+        field = aomori.by_id("field-consultation-receipt-number")
+        assert field["name"] == "consultation_receipt_number"
+        assert "事前相談の受付番号" in aomori.text
+        consultation = Html((await client.get("/aomori/propose/pre_consultation")).text)
+        assert "事前相談の受付番号" not in consultation.text
+        nagasaki = Html((await client.get("/nagasaki/propose/free")).text)
+        assert "事前相談の受付番号" not in nagasaki.text  # Nagasaki offers no consultation
+    values = {f.name: "" for f in fields_of("free")} | {
+        "consultation_receipt_number": "AOM-2025-0001"
+    }
+    assert body_of("free", values)["consultation_receipt_number"] == "AOM-2025-0001"
+    assert "consultation_receipt_number" not in body_of(
+        "free", values | {"consultation_receipt_number": ""}
+    )
