@@ -105,6 +105,14 @@ async def test_a_verification_past_its_due_date_is_raised_once_and_listed(desk: 
 
     await wait_until(heard, what="publication to hear the overdue verification")
 
+    # Routing, which keeps the departments' addresses, keeps it for the staff mail.
+    routing = desk.application("routing")
+
+    def kept_for_the_mail() -> bool:
+        return bool(routing.repository.get(UUID(project.pid)).verifications_overdue)
+
+    await wait_until(kept_for_the_mail, what="routing to hear the overdue verification")
+
     # The verdict clears it from the list.
     await project.verify("2025-11-21", "end", 10)
     assert await listed() == []
