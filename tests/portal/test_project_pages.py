@@ -27,7 +27,13 @@ pytestmark = [pytest.mark.integration, embedded_broker_only()]
 EDUCATION = "nagasaki-education-token-" + "e" * 8
 TOKENS = [
     *STAFF_TOKENS,
-    {"token": EDUCATION, "role": "department", "municipality": "nagasaki", "department": "kyoiku"},
+    {
+        "token": EDUCATION,
+        "role": "department",
+        "municipality": "nagasaki",
+        "department": "kyoiku",
+        "name": "教育 太郎",  # the person the events name
+    },
 ]
 HOME = "/staff/department/projects"
 
@@ -36,7 +42,7 @@ HOME = "/staff/department/projects"
 async def desk(broker: Broker, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Desk]:
     data = tmp_path_factory.mktemp("projects-desk")
     async with running_desk(
-        ("intake", "routing", "decision", "implementation"),
+        ("intake", "routing", "decision", "implementation", "publication"),
         data,
         broker,
         f"sqlite:///{data / 'intake.sqlite'}",
@@ -218,8 +224,7 @@ async def test_an_open_call_from_the_call_to_the_closed_project_with_refusals_be
     assert steps.offers(page) == {"close"}
     page = await steps.send("close", closed_on="2027-02-01")
     assert "事業終了" in page.text and steps.offers(page) == set()
-    # Who did each step: the person, by name, in the project's history.
-    assert "所管 花子" in page.text and "効果検証の結論" in page.text
+    assert "効果検証の結論" in page.text and "事業を終結" in page.text  # the history
 
 
 async def test_an_experiment_goes_through_aomoris_steps_in_order_with_the_city_present(
@@ -311,3 +316,9 @@ async def test_a_department_sees_only_its_own_projects_and_the_desk_and_council_
     assert "特許第1234567号" in read.text  # the uniqueness, shown to the desk
     assert Steps.offers(read) == set()  # the desk reads; the department acts
     assert (await client.get(f"{HOME}/{ours}")).status_code == 403  # not the desk's console
+
+    # The auditor reads who did each step, the steps after adoption included.
+    as_(portal, NAGASAKI_DESK, role="auditor")
+    audit = Html((await client.get(f"/staff/audit/{ours}")).text)
+    assert "事業者を選定 implementation.implementer.selected" in audit.text
+    assert "教育 太郎" in audit.text and "特許第1234567号" in audit.text
