@@ -36,6 +36,7 @@ TOKENS = [
     },
 ]
 HOME = "/staff/department/projects"
+STATUS_TOKENS: dict[str, str] = {}  # the proposers' status links, by proposal
 
 
 @pytest.fixture(scope="module")
@@ -89,6 +90,7 @@ async def project_of(
         return response.status_code == 200
 
     await wait_until(opened, what="implementation to open the project")
+    STATUS_TOKENS[pid] = str(receipt["status_token"])
     return pid
 
 
@@ -226,6 +228,23 @@ async def test_an_open_call_from_the_call_to_the_closed_project_with_refusals_be
     assert "事業終了" in page.text and steps.offers(page) == set()
     assert "効果検証の結論" in page.text and "事業を終結" in page.text  # the history
 
+    # The proposer's status page: still 事業調整中 (Nagasaki's three statuses), and where
+    # the project stands, with its steps in the proposer's words, but no applicant's name.
+    client.cookies.clear()
+    opened = await client.get(f"/status/{pid}", params={"token": STATUS_TOKENS[pid]})
+    assert opened.status_code == 303
+
+    async def heard_by_intake() -> Html | None:
+        shown = Html((await client.get(opened.headers["location"])).text)
+        return shown if "事業終了" in shown.text else None
+
+    status = await wait_until(heard_by_intake, what="intake to hear the project's close")
+    assert "実施が決まりました" in status.text
+    assert status.by_id("project-phase")
+    assert "事業者の募集を公告しました（2026-05-01〜2026-05-31）" in status.text
+    assert "株式会社みなと観光" in status.text  # the implementer selected, told the proposer
+    assert "株式会社A" not in status.text
+
 
 async def test_an_experiment_goes_through_aomoris_steps_in_order_with_the_city_present(
     portal: tuple[httpx.AsyncClient, Any], desk: Desk
@@ -319,6 +338,11 @@ async def test_a_department_sees_only_its_own_projects_and_the_desk_and_council_
 
     # The auditor reads who did each step, the steps after adoption included.
     as_(portal, NAGASAKI_DESK, role="auditor")
-    audit = Html((await client.get(f"/staff/audit/{ours}")).text)
+
+    async def heard() -> Html | None:
+        shown = Html((await client.get(f"/staff/audit/{ours}")).text)
+        return shown if "implementation.implementer.selected" in shown.text else None
+
+    audit = await wait_until(heard, what="intake to hear the selection")
     assert "事業者を選定 implementation.implementer.selected" in audit.text
     assert "教育 太郎" in audit.text and "特許第1234567号" in audit.text

@@ -45,16 +45,13 @@ async def history(console: Auditor, proposal_id: UUID) -> Response:
     # in the order it happened (as `kyoso replay` tells it).
     raw = await console.calls.history(console.city, proposal_id)
     lines = history_lines("intake", raw, console.page)
-    # After adoption, implementation's own history of the project: each step with the
-    # person who took it (intake does not hear implementation).
+    # After adoption, where the project stands (its steps are in intake's history, which
+    # hears implementation too).
     try:
         project = await console.calls.project(console.city, proposal_id)
         project_unavailable = False
     except ServiceUnavailable:
-        project, project_unavailable = None, True  # the rest of the history still reads
-    if project:
-        lines += history_lines("implementation", project["history"], console.page)
-        lines.sort(key=lambda line: line.when)
+        project, project_unavailable = None, True  # the history still reads
     case = await _case_of(console, proposal_id)
     departments = await console.public.departments(console.city)
     log = await dialogue_log.log_of(console, proposal_id) if routing else None
