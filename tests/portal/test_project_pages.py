@@ -215,6 +215,18 @@ async def test_an_open_call_from_the_call_to_the_closed_project_with_refusals_be
     assert "measurements" in steps.offers(page)
     page = await steps.send("end", ended_on="2026-12-31")
     assert steps.offers(page) == {"logic-model", "kpis", "measurements", "verdict"}
+    assert "予算\n人員</textarea>" in page.source  # the logic model, ready to be changed
+
+    # Past the verification's due date (90 days after the end, Nagasaki's rules), the
+    # list flags it as the other deadlines are.
+    desk.clock.advance(days=600)
+    try:
+        listed = Html((await client.get(HOME)).text)
+    finally:
+        desk.clock.advance(days=-600)
+    assert "効果検証の期限を過ぎた事業が1件あります。" in listed.text
+    row = next(r for r in listed.source.split("<tr>") if "公園の夜間照明" in r)
+    assert "2027-03-31" in row and "効果検証の期限超過" in row
 
     verdict = {"verdict": "scale_up", "reasons": "目標を上回った", "verified_on": "2027-01-20"}
     refused = await steps.send("verdict", 409, **verdict)

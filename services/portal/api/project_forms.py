@@ -379,3 +379,9 @@ def body_of(step: Step, values: Mapping[str, Any], project: Mapping[str, Any]) -
     if vote:
         body["council_vote"] = vote
     return body
+
+
+def logic_model_values(project: Mapping[str, Any]) -> dict[str, str]:
+    """The logic model as its form shows it to be changed: one item a line."""
+    model = project.get("logic_model") or {}
+    return {part: "\n".join(model.get(part, [])) for part in LOGIC_MODEL}

@@ -116,6 +116,7 @@ async def project_page(
     home = HOMES[console.staff.role]
     acting = console.staff.role == "department"
     offered = project_forms.offered(found) if acting else []
+    values = {"logic-model": project_forms.logic_model_values(found), **(values or {})}
     return console.render(
         "staff/project.html",
         status_code=status_code,
@@ -137,7 +138,7 @@ async def project_page(
         logic_model_parts=LOGIC_MODEL_NAMES,
         notice=notice,
         errors=errors or {},
-        values=values or {},
+        values=values,
         crumbs=[(home, console.page.gettext(N_("Projects")))],
     )
 
