@@ -275,14 +275,22 @@ async def test_an_experiment_goes_through_aomoris_steps_in_order_with_the_city_p
     # A partnership without selection goes straight to the agreement.
     assert steps.offers(page) == {"agreement"}
     assert "選定なし（協定へ）" in page.text
-    await steps.send(
-        "agreement",
-        kind="memorandum",
-        parties="長崎市\n株式会社みなと観光",
-        signed_on="2026-04-01",
-        term_from="2026-04-01",
-        term_until="2027-03-31",
+    agreement = {
+        "kind": "memorandum",
+        "parties": "長崎市\n株式会社みなと観光",
+        "signed_on": "2026-04-01",
+        "term_from": "2026-04-01",
+        "term_until": "2027-03-31",
+        "council_vote.matters": "bylaw",  # a by-law changes: the council votes
+    }
+    refused = await steps.send(
+        "agreement", 422, **agreement, **{"council_vote.voted_on": "2026-04-01"}
     )
+    assert refused.by_id("agreement-council-vote-voted-on")["aria-invalid"] == "true"
+    assert "議決日: the council does not sit in month 4" in refused.text
+    assert refused.by_id("agreement-council-vote-matters-bylaw").get("checked") is not None
+    page = await steps.send("agreement", **agreement, **{"council_vote.voted_on": "2026-03-10"})
+    assert "条例の改正 — 2026-03-10 (2～3月定例会)" in page.text
     refused = await steps.send("start", 422, started_on="2026-04-10", city_cost_share_yen="500000")
     assert refused.by_id("start-city-cost-share-yen")["aria-invalid"] == "true"
     assert "no cost sharing in force" in refused.text
@@ -346,6 +354,10 @@ async def test_a_department_sees_only_its_own_projects_and_the_desk_and_council_
     read = Html((await client.get(f"/staff/desk/projects/{ours}")).text)
     assert "特許第1234567号" in read.text  # the uniqueness, shown to the desk
     assert Steps.offers(read) == set()  # the desk reads; the department acts
+    english = Html((await client.get(f"/staff/desk/projects/{ours}?lang=en")).text)
+    assert "Selection of the implementer" in english.text
+    assert "Direct selection of the proposer" in english.text
+    await client.get(f"/staff/desk/projects/{ours}?lang=ja")  # back to Japanese
     assert (await client.get(f"{HOME}/{ours}")).status_code == 403  # not the desk's console
 
     # The auditor reads who did each step, the steps after adoption included.
