@@ -20,11 +20,12 @@ from tests.oidc import local_idp
 from tests.portal.servers import RunningDesk, running_desk_servers, until
 from tests.portal.test_consoles_browser import (
     NAGASAKI,
-    accepted_and_routed,
     browser,
     decision_heard,
     look,
+    routed,
     signed_in,
+    submitted,
 )
 
 pytestmark = [pytest.mark.integration, embedded_broker_only()]
@@ -47,10 +48,12 @@ def desk(broker: Broker, tmp_path_factory: pytest.TempPathFactory) -> Iterator[R
         yield running
 
 
-def adopted_for_an_open_call(desk: RunningDesk) -> tuple[str, str]:
+def adopted_for_an_open_call(desk: RunningDesk) -> tuple[str, str, str]:
     """A proposal taken on and adopted through the APIs, its assessment an open call (a
-    year's occupancy of a park); (its id, its department) once implementation opened it."""
-    pid, department = accepted_and_routed(desk, proposal_body(title="公園の夜間照明"))
+    year's occupancy of a park); (its id, its department, the proposer's status token)
+    once implementation opened it."""
+    receipt = submitted(desk, proposal_body(title="公園の夜間照明"))
+    pid, department = routed(desk, receipt)
     staff = desk.bearer("department", department)
     with desk.client("routing") as routing:
         taken = routing.post(f"{NAGASAKI}/routings/{pid}/take-on", headers=staff)
@@ -69,7 +72,7 @@ def adopted_for_an_open_call(desk: RunningDesk) -> tuple[str, str]:
         return implementation._find(UUID(pid)) is not None
 
     until(opened, "implementation to open the project")
-    return pid, department
+    return pid, department, str(receipt["status_token"])
 
 
 def send(page: Page, step: str, fields: dict[str, str], button: str, notice: str) -> None:
@@ -89,7 +92,7 @@ def send(page: Page, step: str, fields: dict[str, str], button: str, notice: str
 def test_a_department_walks_an_open_call_from_the_call_to_the_verdict(
     browser: Browser, desk: RunningDesk
 ) -> None:
-    pid, department = adopted_for_an_open_call(desk)
+    pid, department, status_token = adopted_for_an_open_call(desk)
     portal = desk.urls["portal"]
     context, page = signed_in(browser, desk, f"nagasaki-{department}")
     page.goto(f"{portal}/staff/department")
@@ -228,4 +231,17 @@ def test_a_department_walks_an_open_call_from_the_call_to_the_verdict(
     expect(page.locator("#verdict-given")).to_contain_text("本格実施")
     expect(page.get_by_role("button", name="結論を記録する")).to_have_count(0)
     look(page, "desk-project")
+    context.close()
+
+    # The proposer reads where the project stands, the status unchanged (事業調整中),
+    # once intake heard the verdict.
+    intake = desk.apps["intake"].state.application
+    until(lambda: intake.state(UUID(pid)).project_phase == "verified", "intake to hear it")
+    context = browser.new_context(locale="ja-JP")
+    page = context.new_page()
+    page.goto(f"{portal}/status/{pid}?token={status_token}")
+    expect(page.locator("#project-phase")).to_contain_text("効果検証済み")
+    expect(page.locator("main")).to_contain_text("実施が決まりました")
+    expect(page.locator("main")).to_contain_text("株式会社ひかり電設")
+    look(page, "proposer-project-status")
     context.close()
