@@ -135,6 +135,8 @@ async def test_an_open_call_from_the_call_to_the_closed_project_with_refusals_be
     )
     as_(portal, NAGASAKI_DEPARTMENT)
     client, _ = portal
+    record = Html((await client.get(f"/staff/department/proposals/{pid}")).text)
+    assert f"{PUBLIC_BASE}{HOME}/{pid}" in record.links()  # from the adopted proposal
     listed = Html((await client.get(HOME)).text)
     assert "公園の夜間照明" in listed.text and "公募" in listed.text
     assert f"{PUBLIC_BASE}{HOME}/{pid}" in listed.links()
