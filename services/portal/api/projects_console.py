@@ -10,7 +10,6 @@ and every step; the pages show what it answers and its refusals beside the field
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -55,25 +54,14 @@ async def projects(console: Reader) -> Response:
 
 async def _list_page(console: Console) -> Response:
     """The projects this person sees (implementation decides), overdue verifications
-    flagged, each with its receipt number and title."""
+    flagged, each with its receipt number and title: one call, the lines carry them."""
     lines = await console.calls.projects(console.city)
-    overdue = {
-        line["proposal_id"] for line in await console.calls.overdue_verifications(console.city)
-    }
-    views = await asyncio.gather(
-        *(console.calls.project(console.city, UUID(line["proposal_id"])) for line in lines)
-    )
-    titled = [
-        {**line, "receipt_number": view["receipt_number"], "title": view["title"]}
-        if view
-        else {**line, "receipt_number": None, "title": None}
-        for line, view in zip(lines, views, strict=True)
-    ]
+    overdue = {line["proposal_id"] for line in lines if line["overdue"]}
     departments = await console.public.departments(console.city)
     return console.render(
         "staff/projects.html",
         home=HOMES[console.staff.role],
-        lines=titled,
+        lines=lines,
         overdue=overdue,
         departments=departments,
         phase_names=project_forms.PHASE_NAMES,
