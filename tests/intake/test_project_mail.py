@@ -79,7 +79,7 @@ def project_story(pid: UUID) -> list[tuple[str, IntegrationEvent]]:
         measurements=(Measurement(measured_on=date(2026, 12, 20), value=320),),
     )
     return [
-        ("decision", _adopted(pid)),
+        ("decision", adoption_of(pid)),
         (
             "implementation",
             CallPublished(
@@ -151,7 +151,7 @@ def project_story(pid: UUID) -> list[tuple[str, IntegrationEvent]]:
     ]
 
 
-def _adopted(pid: UUID) -> ProposalAdopted:
+def adoption_of(pid: UUID) -> ProposalAdopted:
     return ProposalAdopted(
         proposal_id=pid,
         decided_by="kyoiku",

@@ -283,6 +283,13 @@ async def test_an_open_call_from_the_call_to_the_closed_project_with_refusals_be
     assert "事業者の募集を公告しました（2026-05-01〜2026-05-31）" in status.text
     assert "株式会社みなと観光" in status.text  # the implementer selected, told the proposer
     assert "株式会社A" not in status.text
+    # Signed: the agreement governs the project's end, the page offers no withdrawal.
+    withdrawal = f"{PUBLIC_BASE}/status/{pid}/withdrawal"
+    assert withdrawal not in status.links()
+    assert status.by_id("bound-by-agreement")
+    assert "協定・契約が締結されたため、ここでは提案を取り下げられません" in status.text
+    form = await client.get(f"/status/{pid}/withdrawal")
+    assert form.status_code == 303 and form.headers["location"].endswith(f"/status/{pid}#withdraw")
 
 
 async def test_an_experiment_goes_through_aomoris_steps_in_order_with_the_city_present(
@@ -449,6 +456,18 @@ async def test_the_council_reads_the_projects_it_adopted_and_cannot_act_on_them(
         f"{NAGASAKI}/projects/{pid}", headers=bearer(NAGASAKI_DESK)
     )
     assert answer.json()["agreement"] is None  # nothing the council sent reached it
+
+    # Adopted, no agreement yet: the proposer may still withdraw, and the page says until when.
+    client.cookies.clear()
+    opened = await client.get(f"/status/{pid}", params={"token": str(receipt["status_token"])})
+
+    async def heard_adopted() -> Html | None:
+        shown = Html((await client.get(opened.headers["location"])).text)
+        return shown if "実施が決まりました" in shown.text else None
+
+    status = await wait_until(heard_adopted, what="intake to hear the council's adoption")
+    assert f"{PUBLIC_BASE}/status/{pid}/withdrawal" in status.links()
+    assert "事業の協定・契約が締結されるまでは、提案を取り下げられます。" in status.text
 
 
 async def test_the_projects_list_names_each_project_with_one_call_to_implementation(
