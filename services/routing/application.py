@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -20,6 +20,7 @@ from shared.consumer import ConsumingApplication, consumes
 from shared.contract import (
     Envelope,
     ProposalAccepted,
+    ProposalEscalated,
     ProposalRejected,
     ProposalRejectedAfterReview,
     ProposalSubmitted,
@@ -87,6 +88,11 @@ class RoutingApplication(ConsumingApplication):
             routing.close(type(envelope.event).__name__, acting.as_meta())
             processing.collect_events(routing)
 
+    def _hear_escalated(self, envelope: Envelope, processing: ProcessingEvent[Any]) -> None:
+        observed = self._observed(_proposal_of(envelope))
+        observed.hear(envelope)
+        processing.collect_events(observed)
+
     def _keep_answer(self, envelope: Envelope, processing: ProcessingEvent[Any]) -> None:
         """The proposer answered on the status page: into the proposal's dialogue log,
         where the department reads it."""
@@ -117,8 +123,16 @@ class RoutingApplication(ConsumingApplication):
             # deadline may run on, and no department inbox may keep it waiting.
             ProposalRejectedAfterReview: _close_routing,
             ProposerAnswered: _keep_answer,
+            # The council reads the routing and the dialogue of what was escalated to it
+            # (shared.authorisation.sees): routing keeps that it was.
+            ProposalEscalated: _hear_escalated,
         }
     )
+
+    def escalated(self, proposal_id: UUID) -> bool:
+        """Whether a department escalated the proposal to the council, as routing heard."""
+        state = self.proposal_state(proposal_id)
+        return state is not None and state.escalated_by is not None
 
     def _observed(self, proposal_id: UUID) -> ObservedProposal:
         try:
@@ -197,10 +211,15 @@ class RoutingApplication(ConsumingApplication):
         return routing
 
     def reach_milestone(
-        self, proposal_id: UUID, milestone: str, note: str | None, acting: Acting
+        self,
+        proposal_id: UUID,
+        milestone: str,
+        note: str | None,
+        acting: Acting,
+        confidentiality_scope: str | None = None,
     ) -> Routing:
         routing = self.routing(proposal_id, acting.municipality)
-        routing.reach(milestone, note, acting.as_meta())
+        routing.reach(milestone, note, acting.as_meta(), confidentiality_scope)
         self.save(routing)
         return routing
 
@@ -305,9 +324,18 @@ class DialogueEntry:
     department: str | None  # who wrote it (None: the desk, or the proposer)
     text: str
     in_reply_to: UUID | None = None
+    # The person who wrote it (the identity provider's display name), for staff to read;
+    # None for the proposer and for entries a person did not write.
+    actor_name: str | None = None
 
     @classmethod
     def of(cls, domain_event: Any) -> DialogueEntry | None:
+        entry = cls._of(domain_event)
+        name = domain_event.meta.get("name") if entry is not None else None
+        return replace(entry, actor_name=name) if entry is not None and name else entry
+
+    @classmethod
+    def _of(cls, domain_event: Any) -> DialogueEntry | None:
         at, role = domain_event.timestamp, domain_event.meta["role"]
         match domain_event:
             case Routing.NoteWritten():

@@ -85,6 +85,9 @@ class HopView(BaseModel):
 
 class RoutingView(RoutingLineView):
     milestones: list[str]
+    confidentiality_scope: str | None = Field(
+        None, description="What the department and the proposer agreed stays confidential"
+    )
     declined_by: list[str]
     history: list[HopView]
 
@@ -93,6 +96,7 @@ class RoutingView(RoutingLineView):
         return cls(
             **RoutingLineView.of(record.line).model_dump(),
             milestones=list(record.routing.milestones),
+            confidentiality_scope=record.routing.confidentiality_scope,
             declined_by=list(record.routing.declined_by),
             history=[HopView.of(e) for e in record.history],
         )
@@ -134,6 +138,9 @@ class DialogueEntryView(BaseModel):
     at: datetime
     actor_role: str
     department: str | None
+    actor_name: str | None = Field(
+        None, description="The staff member who wrote it (display name); staff read it only"
+    )
     text: str
     in_reply_to: UUID | None
 
@@ -145,6 +152,7 @@ class DialogueEntryView(BaseModel):
             at=entry.at,
             actor_role=entry.actor_role,
             department=entry.department,
+            actor_name=entry.actor_name,
             text=entry.text,
             in_reply_to=entry.in_reply_to,
         )
