@@ -206,3 +206,19 @@ async def test_refusals_the_page_did_not_expect_are_worded_in_the_readers_langua
     assert '<q lang="en">a proposal in dialogue is ended by a decision, not a decline</q>' in (
         page.source
     )
+
+
+async def test_the_desk_reads_a_screening_twice_refused_in_its_language(
+    portal: tuple[httpx.AsyncClient, Any], desk: Desk
+) -> None:
+    receipt = await desk.accepted_receipt(proposal_body(title="図書館の夜間開館"))
+    client = sign_in(portal, NAGASAKI_DESK)
+    path = f"/staff/desk/proposals/{receipt['proposal_id']}"
+    form_token = Html((await client.get(path)).text).form_values()["csrf_token"]
+    again = await client.post(
+        f"{path}/screening", data={"decision": "accept", "csrf_token": form_token}
+    )
+    assert again.status_code == 409  # intake's type already_screened
+    page = Html(again.text)
+    assert "この提案はすでに受付審査済みです。" in page.text
+    assert "cannot accept" not in page.text

@@ -207,6 +207,15 @@ REFUSALS: dict[str, str] = {
         "The proposal is decided by the department that took it on, not by you."
     ),
     "withdrawn": N_("The proposer withdrew the proposal: there is nothing to decide."),
+    "already_screened": N_("The proposal is already screened."),
+    "theme_already_closed": N_("The theme's call is already closed."),
+    "theme_number_taken": N_("A theme with this number already exists: choose another number."),
+    "theme_request_answered": N_("The theme request is already answered."),
+    "not_adopted": N_("A case is prepared only from an adopted proposal."),
+    "case_already_exists": N_("This proposal already has a case."),
+    "case_not_consulted": N_(
+        "A case is published only after the proposer was consulted on it without objection."
+    ),
     "not_yet_heard": N_(
         "The service has not yet heard of the last step (it learns of it within seconds): "
         "try again in a moment."
