@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-import shared.application
+import shared.store
 from services.registry import SERVICES
 from shared.settings import CommonSettings
 
@@ -42,7 +42,7 @@ def unit_tests_keep_to_the_process(
     if request.node.get_closest_marker(UNIT) is None:
         yield
         return
-    store_env = shared.application.eventsourcing_env
+    store_env = shared.store.eventsourcing_env
 
     def in_process_only(service: str, settings: CommonSettings) -> dict[str, str]:
         env = store_env(service, settings)
@@ -59,7 +59,8 @@ def unit_tests_keep_to_the_process(
             "database or server (move the test out of it)"
         )
 
-    monkeypatch.setattr(shared.application, "eventsourcing_env", in_process_only)
+    # Where ServiceApplication looks it up.
+    monkeypatch.setattr("shared.application.eventsourcing_env", in_process_only)
     monkeypatch.setattr(socket.socket, "connect", no_connection)
     monkeypatch.setattr(socket.socket, "connect_ex", no_connection)
     yield
