@@ -32,7 +32,6 @@ from shared.contract import (
 from shared.contract.topics import INTAKE_PROPOSALS, ROUTING_PROPOSALS
 from shared.errors import NotFound
 from shared.municipalities import today_in_japan
-from shared.observed import ObservedProposal
 from shared.projection import CatchingUpProjection
 from shared.proposal import ProposalState
 from shared.settings import CommonSettings
@@ -77,7 +76,7 @@ class ImplementationApplication(ConsumingApplication):
         proposal_id = envelope.proposal_id
         if proposal_id is None:
             return
-        observed = self._observed(proposal_id) or ObservedProposal(proposal_id=proposal_id)
+        observed = self.observed_or_new(proposal_id)
         observed.hear(envelope)
         processing.collect_events(observed)
 
@@ -112,17 +111,8 @@ class ImplementationApplication(ConsumingApplication):
         }
     )
 
-    def _observed(self, proposal_id: UUID) -> ObservedProposal | None:
-        try:
-            observed: ObservedProposal = self.repository.get(
-                ObservedProposal.create_id(proposal_id)
-            )
-        except AggregateNotFoundError:
-            return None
-        return observed
-
     def proposal_state(self, proposal_id: UUID) -> ProposalState | None:
-        observed = self._observed(proposal_id)
+        observed = self.observed(proposal_id)
         return None if observed is None else observed.state()
 
     # -- reading ------------------------------------------------------------------

@@ -27,7 +27,6 @@ from shared.contract.topics import (
 )
 from shared.errors import NotFound
 from shared.municipalities import municipalities, today_in_japan
-from shared.observed import ObservedProposal
 from shared.projection import CatchingUpProjection
 from shared.settings import CommonSettings
 
@@ -67,7 +66,7 @@ class PublicationApplication(ConsumingApplication):
             return
         # The topics of intake, routing and decision are read independently, so any of
         # them may speak of a proposal first: the record is found or opened either way.
-        observed = self._observed(proposal_id) or ObservedProposal(proposal_id=proposal_id)
+        observed = self.observed_or_new(proposal_id)
         observed.hear(envelope)
         processing.collect_events(observed)
 
@@ -90,24 +89,15 @@ class PublicationApplication(ConsumingApplication):
     def status_link_generation(self, proposal_id: UUID) -> int:
         """Which of the proposer's status links is valid, as heard from intake (a link the
         desk replaced stops opening the case consultation here too)."""
-        observed = self._observed(proposal_id)
+        observed = self.observed(proposal_id)
         state = None if observed is None else observed.state()
         return 0 if state is None else state.status_link_generation
 
     def closed_since(self, proposal_id: UUID) -> datetime | None:
         """When the proposal closed, as heard (its last news); None while it is open."""
-        observed = self._observed(proposal_id)
+        observed = self.observed(proposal_id)
         state = None if observed is None else observed.state()
         return state.updated_at if state is not None and state.status.is_closed else None
-
-    def _observed(self, proposal_id: UUID) -> ObservedProposal | None:
-        try:
-            observed: ObservedProposal = self.repository.get(
-                ObservedProposal.create_id(proposal_id)
-            )
-        except AggregateNotFoundError:
-            return None
-        return observed
 
     # -- reading ------------------------------------------------------------------
 

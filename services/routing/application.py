@@ -67,7 +67,7 @@ class RoutingApplication(ConsumingApplication):
     def _start_routing(self, envelope: Envelope, processing: ProcessingEvent[Any]) -> None:
         """Accepted by the desk's screening: routing starts here. Accepted happens once per
         proposal, and the tracking drops copies."""
-        observed = self._observed(_proposal_of(envelope))
+        observed = self.observed_or_new(_proposal_of(envelope))
         observed.hear(envelope)
         processing.collect_events(observed)
         state = observed.state()
@@ -78,7 +78,7 @@ class RoutingApplication(ConsumingApplication):
         """Rejected in screening or after review, or withdrawn by the proposer: nothing
         more to route."""
         proposal_id = _proposal_of(envelope)
-        observed = self._observed(proposal_id)
+        observed = self.observed_or_new(proposal_id)
         observed.hear(envelope)
         processing.collect_events(observed)
         routing = self._find(proposal_id)
@@ -120,15 +120,6 @@ class RoutingApplication(ConsumingApplication):
         }
     )
 
-    def _observed(self, proposal_id: UUID) -> ObservedProposal:
-        try:
-            observed: ObservedProposal = self.repository.get(
-                ObservedProposal.create_id(proposal_id)
-            )
-        except AggregateNotFoundError:
-            observed = ObservedProposal(proposal_id=proposal_id)
-        return observed
-
     def _start(self, state: ProposalState, acting: Acting) -> Routing:
         rules = directory(state.municipality)
         routing = Routing(
@@ -166,7 +157,7 @@ class RoutingApplication(ConsumingApplication):
         return found if isinstance(found, Routing) else None
 
     def proposal_state(self, proposal_id: UUID) -> ProposalState | None:
-        return self._observed(proposal_id).state()
+        return self.observed_or_new(proposal_id).state()
 
     def take_on(self, proposal_id: UUID, department: str, acting: Acting) -> Routing:
         routing = self.routing(proposal_id, acting.municipality)
