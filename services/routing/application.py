@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 
-from services.routing.directory import destination, directory
+from services.routing.directory import Department, destination, directory, known_municipalities
 from services.routing.domain import Routing
 from services.routing.integration import SERVICE, to_envelope
 from services.routing.read_models import DeskDashboard, RoutingBoard, RoutingLine
@@ -28,7 +28,7 @@ from shared.contract import (
     RoutingMethod,
 )
 from shared.contract.vocabulary import ActorRole
-from shared.errors import NotFound
+from shared.errors import NotFound, not_served
 from shared.municipalities import today_in_japan
 from shared.observed import ObservedProposal
 from shared.projection import CatchingUpProjection
@@ -265,6 +265,12 @@ class RoutingApplication(ConsumingApplication):
     def history(self, proposal_id: UUID) -> list[Envelope]:
         """Routing's events of the proposal, exactly as they go out on Kafka."""
         return [e for e in (to_envelope(d) for d in self.events.get(proposal_id)) if e is not None]
+
+    def departments(self, municipality: str) -> tuple[Department, ...]:
+        """The municipality's department directory, in its own order."""
+        if municipality not in known_municipalities():
+            raise not_served(municipality)
+        return directory(municipality).departments
 
     def inbox(self, municipality: str, department: str) -> list[RoutingLine]:
         return self.board.inbox(municipality, department)

@@ -284,3 +284,10 @@ def test_an_early_infeasible_answer_closes_the_routing_and_its_deadlines(
     assert routing.check_deadlines() == 0
     with pytest.raises(StateConflict, match="is closed"):
         routing.take_on(proposal_id, "kyoiku", staff())
+
+
+def test_a_municipality_not_served_has_no_directory(routing: RoutingApplication) -> None:
+    assert "machizukuri" in [d.code for d in routing.departments("nagasaki")]
+    with pytest.raises(NotFound, match="'atlantis' is not served") as refused:
+        routing.departments("atlantis")
+    assert refused.value.loc == ["path", "municipality"]
