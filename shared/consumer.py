@@ -122,6 +122,19 @@ class ConsumingApplication(ServiceApplication, EventSourcedProjection[Any]):
         """The record to add what is heard of the proposal to (new for its first event)."""
         return self.observed(proposal_id) or ObservedProposal(proposal_id=proposal_id)
 
+    def keep_heard(
+        self, envelope: Envelope, processing: ProcessingEvent[Any]
+    ) -> ObservedProposal | None:
+        """Add what another service said of a proposal to what this one heard of it, in
+        the delivery's transaction; None for an event that is about no proposal."""
+        proposal_id = envelope.proposal_id
+        if proposal_id is None:
+            return None
+        observed = self.observed_or_new(proposal_id)
+        observed.hear(envelope)
+        processing.collect_events(observed)
+        return observed
+
     # The library's policy takes a stored domain event; ours takes an integration event
     # in its envelope, and the handler table dispatches it.
     def policy(self, envelope: Envelope, processing: ProcessingEvent[Any]) -> None:

@@ -73,12 +73,7 @@ class ImplementationApplication(ConsumingApplication):
         """Keep what intake and routing say of each proposal: its receipt number and
         title, and which department took it on (it owns the project when the council
         decided)."""
-        proposal_id = envelope.proposal_id
-        if proposal_id is None:
-            return
-        observed = self.observed_or_new(proposal_id)
-        observed.hear(envelope)
-        processing.collect_events(observed)
+        self.keep_heard(envelope, processing)
 
     def _open_project(self, envelope: Envelope, processing: ProcessingEvent[Any]) -> None:
         """An adopted proposal becomes a project, with the assessment's route, the earliest

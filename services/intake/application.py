@@ -460,12 +460,7 @@ class IntakeApplication(ConsumingApplication):
     def _hear(self, envelope: Envelope, processing: ProcessingEvent[Any]) -> None:
         """Keep what routing and decision say about a proposal, so the proposer's status
         page shows where it is."""
-        proposal_id = envelope.proposal_id
-        if proposal_id is None:
-            return
-        observed = self.observed_or_new(proposal_id)
-        observed.hear(envelope)
-        processing.collect_events(observed)
+        self.keep_heard(envelope, processing)
 
     # What intake consumes: everything routing and decision say about a proposal, and
     # publication's consultation of the proposer on its case (the proposer is mailed).

@@ -61,14 +61,9 @@ class PublicationApplication(ConsumingApplication):
             )
 
     def _hear(self, envelope: Envelope, processing: ProcessingEvent[Any]) -> None:
-        proposal_id = envelope.proposal_id
-        if proposal_id is None:
-            return
         # The topics of intake, routing and decision are read independently, so any of
         # them may speak of a proposal first: the record is found or opened either way.
-        observed = self.observed_or_new(proposal_id)
-        observed.hear(envelope)
-        processing.collect_events(observed)
+        self.keep_heard(envelope, processing)
 
     # What publication consumes: every word on a proposal, for the register and the
     # cases (the effect verification's verdict and KPIs: the case's outcome), and the
