@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -20,6 +20,7 @@ from shared.consumer import ConsumingApplication, consumes
 from shared.contract import (
     Envelope,
     ProposalAccepted,
+    ProposalDeclined,
     ProposalRejected,
     ProposalRejectedAfterReview,
     ProposalSubmitted,
@@ -289,6 +290,21 @@ class RoutingRecord:
     line: RoutingLine
     routing: Routing
     history: list[Envelope]
+    # The record as the department that declined the proposal last saw it.
+    as_left: bool = False
+
+    def as_left_by_decliner(self) -> RoutingRecord:
+        """The routing as the department that declined it left it: where the proposal went
+        next is no longer routed to it, so it is not told (DESIGN.md §8)."""
+        declined = max(
+            i for i, sent in enumerate(self.history) if isinstance(sent.event, ProposalDeclined)
+        )
+        return replace(
+            self,
+            line=replace(self.line, lead_department=None, departments=[]),
+            history=self.history[: declined + 1],
+            as_left=True,
+        )
 
 
 @dataclass(frozen=True)

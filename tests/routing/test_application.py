@@ -179,6 +179,11 @@ def test_a_decline_is_rerouted_at_once_and_never_back(routing: RoutingApplicatio
     assert isinstance(onward.event, ProposalRouted) and onward.meta.actor_role is ActorRole.SYSTEM
     assert routing.dashboard("nagasaki").reroutes == 1
 
+    # The department that declined sees the routing as it left it, not where it went.
+    left = record.as_left_by_decliner()
+    assert (left.line.lead_department, left.line.departments) == (None, [])
+    assert left.history == record.history[:-1] and left.as_left
+
 
 def test_the_desk_reassigns_to_departments_of_the_directory(routing: RoutingApplication) -> None:
     proposal_id = accepted(routing)

@@ -116,23 +116,8 @@ def decline(
     _seen(routing, proposal_id, municipality, staff)
     assert staff.department is not None
     routing.decline(proposal_id, staff.department, body.reason, staff_acting(staff, correlation_id))
-    return _as_it_left(_view(routing, proposal_id, municipality))
-
-
-def _as_it_left(view: RoutingView) -> RoutingView:
-    """The routing as the department that declined it left it: where the proposal went
-    next is no longer routed to it, so it is not told (DESIGN.md §8)."""
-    declined = max(
-        i for i, hop in enumerate(view.history) if hop.event == "routing.proposal.declined"
-    )
-    return view.model_copy(
-        update={
-            "stage": "declined",
-            "lead_department": None,
-            "departments": [],
-            "history": view.history[: declined + 1],
-        }
-    )
+    left = routing.record(proposal_id, municipality).as_left_by_decliner()
+    return RoutingView.of_record(left)
 
 
 @router.post("/routings/{proposal_id}/reassign", summary="窓口が振り直す / The desk reassigns")

@@ -69,8 +69,11 @@ class RoutingView(RoutingLineView):
 
     @classmethod
     def of_record(cls, record: RoutingRecord) -> RoutingView:
+        line = RoutingLineView.of(record.line)
+        if record.as_left:
+            line.stage = "declined"
         return cls(
-            **RoutingLineView.of(record.line).model_dump(),
+            **line.model_dump(),
             milestones=list(record.routing.milestones),
             declined_by=list(record.routing.declined_by),
             history=[HistoryStep.of(e) for e in record.history],
