@@ -30,7 +30,7 @@ from shared.contract import (
     Verdict,
 )
 from shared.contract.topics import INTAKE_PROPOSALS, ROUTING_PROPOSALS
-from shared.errors import NotFound
+from shared.errors import NotFound, not_served
 from shared.municipalities import today_in_japan
 from shared.projection import CatchingUpProjection
 from shared.proposal import ProposalState
@@ -155,7 +155,7 @@ class ImplementationApplication(ConsumingApplication):
         try:
             return city_rules(municipality)
         except LookupError:
-            raise NotFound(f"'{municipality}' is not served", field="municipality") from None
+            raise not_served(municipality) from None
 
     # -- what the owning department does -------------------------------------------------
 
