@@ -67,3 +67,8 @@ class NotYetHeard(StateConflict):
 
     general_code = "not_yet_heard"
     retry_after_seconds = 1
+
+
+def not_served(municipality: str) -> NotFound:
+    """The answer to a path naming a municipality the service does not serve."""
+    return NotFound(f"'{municipality}' is not served", field="municipality")
