@@ -49,7 +49,6 @@ from shared.contract.topics import (
 from shared.contract.vocabulary import ActorRole
 from shared.errors import DomainError, InvalidValue, NotFound, StateConflict
 from shared.municipalities import Municipality, fiscal_year, municipalities
-from shared.observed import ObservedProposal
 from shared.projection import CatchingUpProjection
 from shared.proposal import PROPOSAL_FOLD, ProposalState
 from shared.settings import CommonSettings
@@ -108,12 +107,18 @@ class IntakeApplication(ConsumingApplication):
     def publish_theme(self, municipality: str, draft: ThemeDraft, acting: Acting) -> Theme:
         self._known_municipality(municipality)
         if self.find_theme(municipality, draft.number) is not None:
-            raise StateConflict("number", f"theme {draft.number} already exists in {municipality}")
+            raise StateConflict(
+                "number",
+                f"theme {draft.number} already exists in {municipality}",
+                code="theme_number_taken",
+            )
         theme = Theme(municipality=municipality, meta=acting.as_meta(), **draft.model_dump())
         try:
             self.save(theme)
         except IntegrityError:
-            raise StateConflict("number", f"theme {draft.number} already exists") from None
+            raise StateConflict(
+                "number", f"theme {draft.number} already exists", code="theme_number_taken"
+            ) from None
         return theme
 
     def close_theme(self, municipality: str, number: int, acting: Acting) -> Theme:
@@ -181,7 +186,11 @@ class IntakeApplication(ConsumingApplication):
         so a request is never left open beside the theme made of it."""
         request = self.theme_request(municipality, request_id)
         if self.find_theme(municipality, draft.number) is not None:
-            raise StateConflict("number", f"theme {draft.number} already exists in {municipality}")
+            raise StateConflict(
+                "number",
+                f"theme {draft.number} already exists in {municipality}",
+                code="theme_number_taken",
+            )
         request.publish(draft.number, acting.as_meta())
         theme = Theme(municipality=municipality, meta=acting.as_meta(), **draft.model_dump())
         try:
@@ -454,7 +463,7 @@ class IntakeApplication(ConsumingApplication):
         """Intake's events of the proposal, exactly as they go out on Kafka, and what the
         other services said of it since, in the order it happened."""
         own = [e for e in (to_envelope(d) for d in self.events.get(proposal_id)) if e is not None]
-        heard = self._observed(proposal_id)
+        heard = self.observed(proposal_id)
         return sorted([*own, *(heard.heard if heard else [])], key=lambda e: e.meta.time)
 
     def state(self, proposal_id: UUID) -> ProposalState:
@@ -468,12 +477,7 @@ class IntakeApplication(ConsumingApplication):
     def _hear(self, envelope: Envelope, processing: ProcessingEvent[Any]) -> None:
         """Keep what routing and decision say about a proposal, so the proposer's status
         page shows where it is."""
-        proposal_id = envelope.proposal_id
-        if proposal_id is None:
-            return
-        observed = self._observed(proposal_id) or ObservedProposal(proposal_id=proposal_id)
-        observed.hear(envelope)
-        processing.collect_events(observed)
+        self.keep_heard(envelope, processing)
 
     # What intake consumes: everything routing, decision and implementation say about a
     # proposal, and publication's consultation of the proposer on its case (the proposer
@@ -488,15 +492,6 @@ class IntakeApplication(ConsumingApplication):
             _hear,
         )
     )
-
-    def _observed(self, proposal_id: UUID) -> ObservedProposal | None:
-        try:
-            observed: ObservedProposal = self.repository.get(
-                ObservedProposal.create_id(proposal_id)
-            )
-        except AggregateNotFoundError:
-            return None
-        return observed
 
     def known_municipality(self, municipality: str) -> None:
         self._known_municipality(municipality)
