@@ -368,8 +368,14 @@ class IntakeApplication(ConsumingApplication):
         """The proposer withdraws (they showed the proposal's status token); they act in
         the proposal's own municipality."""
         proposal = self.proposal(proposal_id)
+        state = self.state(proposal_id)
         acting = Acting.new(ActorRole.PROPOSER, proposal.municipality, correlation_id)
-        proposal.withdraw(reason, acting.as_meta())
+        proposal.withdraw(
+            reason,
+            acting.as_meta(),
+            closed=state.status.is_closed,
+            project_phase=state.project_phase,
+        )
         self.save(proposal)
         return proposal
 

@@ -18,7 +18,7 @@ from tests.brokers import Broker, embedded_broker_only
 from tests.conftest import NAGASAKI_DEPARTMENT, NAGASAKI_DESK, STAFF_TOKENS, bearer, wait_until
 from tests.factories import free_proposal_body, proposal_body
 from tests.portal.harness import PUBLIC_BASE, Html, intake_settings_maker, portal_app
-from tests.portal.staff import signed_in_cookie
+from tests.portal.staff import NAGASAKI_COUNCIL, signed_in_cookie
 from tests.running import serving
 from tests.whole_desk import NAGASAKI, Desk, running_desk
 
@@ -34,9 +34,12 @@ TOKENS = [
         "department": "kyoiku",
         "name": "教育 太郎",  # the person the events name
     },
+    NAGASAKI_COUNCIL,
 ]
+COUNCIL = str(NAGASAKI_COUNCIL["token"])
 HOME = "/staff/department/projects"
 STATUS_TOKENS: dict[str, str] = {}  # the proposers' status links, by proposal
+RECEIPTS: dict[str, str] = {}  # the receipt numbers, by proposal
 
 
 @pytest.fixture(scope="module")
@@ -53,11 +56,32 @@ async def desk(broker: Broker, tmp_path_factory: pytest.TempPathFactory) -> Asyn
         yield running
 
 
+class Counted(httpx.AsyncBaseTransport):
+    """A service's transport that keeps the paths the portal asked it for."""
+
+    def __init__(self, app: Any) -> None:
+        self.inner = httpx.ASGITransport(app=app)
+        self.paths: list[str] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.paths.append(request.url.path)
+        return await self.inner.handle_async_request(request)
+
+
 @pytest.fixture
 async def portal(desk: Desk, tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, Any]]:
-    app = portal_app(desk.apps, tmp_path, desk.clock)
+    transports: dict[str, httpx.AsyncBaseTransport] = {
+        f"http://{name}.test": Counted(app) for name, app in desk.apps.items()
+    }
+    app = portal_app(desk.apps, tmp_path, desk.clock, transports)
     async with serving(app, PUBLIC_BASE) as client:
         yield client, app
+
+
+def implementation_calls(portal: tuple[httpx.AsyncClient, Any]) -> list[str]:
+    transport = portal[1].state.backend_mounts["http://implementation.test"]
+    assert isinstance(transport, Counted)
+    return transport.paths
 
 
 def as_(portal: tuple[httpx.AsyncClient, Any], token: str, role: str | None = None) -> None:
@@ -91,6 +115,7 @@ async def project_of(
 
     await wait_until(opened, what="implementation to open the project")
     STATUS_TOKENS[pid] = str(receipt["status_token"])
+    RECEIPTS[pid] = str(receipt["receipt_number"])
     return pid
 
 
@@ -258,6 +283,13 @@ async def test_an_open_call_from_the_call_to_the_closed_project_with_refusals_be
     assert "事業者の募集を公告しました（2026-05-01〜2026-05-31）" in status.text
     assert "株式会社みなと観光" in status.text  # the implementer selected, told the proposer
     assert "株式会社A" not in status.text
+    # Signed: the agreement governs the project's end, the page offers no withdrawal.
+    withdrawal = f"{PUBLIC_BASE}/status/{pid}/withdrawal"
+    assert withdrawal not in status.links()
+    assert status.by_id("bound-by-agreement")
+    assert "協定・契約が締結されたため、ここでは提案を取り下げられません" in status.text
+    form = await client.get(f"/status/{pid}/withdrawal")
+    assert form.status_code == 303 and form.headers["location"].endswith(f"/status/{pid}#withdraw")
 
 
 async def test_an_experiment_goes_through_aomoris_steps_in_order_with_the_city_present(
@@ -372,3 +404,86 @@ async def test_a_department_sees_only_its_own_projects_and_the_desk_and_council_
     audit = await wait_until(heard, what="intake to hear the selection")
     assert "事業者を選定 implementation.implementer.selected" in audit.text
     assert "教育 太郎" in audit.text and "特許第1234567号" in audit.text
+
+
+async def test_the_council_reads_the_projects_it_adopted_and_cannot_act_on_them(
+    portal: tuple[httpx.AsyncClient, Any], desk: Desk
+) -> None:
+    departments = await project_of(
+        desk, proposal_body(title="図書館の夜間開館"), {"inputs": {}}, NAGASAKI_DEPARTMENT
+    )
+    receipt = await desk.accepted_receipt(proposal_body(title="市電の全線バリアフリー化"))
+    pid = str(receipt["proposal_id"])
+    await desk.take_on(pid, "nagasaki", NAGASAKI_DEPARTMENT)
+
+    async def escalated() -> bool:
+        response = await desk.decision.post(
+            f"{NAGASAKI}/decisions/{pid}/escalate",
+            json={"reason": "複数部局にまたがるため"},
+            headers=bearer(NAGASAKI_DEPARTMENT),
+        )
+        return response.status_code == 200
+
+    await wait_until(escalated, what="decision to hear the dialogue and escalate")
+    adopted = await desk.decision.post(
+        f"{NAGASAKI}/decisions/{pid}/adopt", json={"inputs": {}}, headers=bearer(COUNCIL)
+    )
+    assert adopted.status_code == 200, adopted.text
+
+    client, _ = portal
+    as_(portal, COUNCIL)
+
+    async def listed() -> Html | None:
+        shown = Html((await client.get("/staff/council/projects")).text)
+        return shown if "市電の全線バリアフリー化" in shown.text else None
+
+    page = await wait_until(listed, what="implementation to open the council's project")
+    assert str(receipt["receipt_number"]) in page.text
+    assert "図書館の夜間開館" not in page.text  # a department's own decision: not the council's
+    assert f"{PUBLIC_BASE}/staff/council/projects/{pid}" in page.links()
+    assert (await client.get(f"/staff/council/projects/{departments}")).status_code == 404
+
+    read = Html((await client.get(f"/staff/council/projects/{pid}")).text)
+    assert "市電の全線バリアフリー化" in read.text and "協定" in read.text
+    assert "選定なし（協定へ）" in read.text  # the route the assessment gave
+    assert Steps.offers(read) == set() and not read.elements("textarea")
+    token = read.form_values().get("csrf_token", "")
+    for path in (f"/staff/council/projects/{pid}/agreement", f"{HOME}/{pid}/agreement"):
+        posted = await client.post(path, data={"kind": "memorandum", "csrf_token": token})
+        assert posted.status_code in (403, 404, 405), (path, posted.status_code)
+    assert (await client.get(f"{HOME}/{pid}")).status_code == 403  # not the council's console
+    answer = await desk.clients["implementation"].get(
+        f"{NAGASAKI}/projects/{pid}", headers=bearer(NAGASAKI_DESK)
+    )
+    assert answer.json()["agreement"] is None  # nothing the council sent reached it
+
+    # Adopted, no agreement yet: the proposer may still withdraw, and the page says until when.
+    client.cookies.clear()
+    opened = await client.get(f"/status/{pid}", params={"token": str(receipt["status_token"])})
+
+    async def heard_adopted() -> Html | None:
+        shown = Html((await client.get(opened.headers["location"])).text)
+        return shown if "実施が決まりました" in shown.text else None
+
+    status = await wait_until(heard_adopted, what="intake to hear the council's adoption")
+    assert f"{PUBLIC_BASE}/status/{pid}/withdrawal" in status.links()
+    assert "事業の協定・契約が締結されるまでは、提案を取り下げられます。" in status.text
+
+
+async def test_the_projects_list_names_each_project_with_one_call_to_implementation(
+    portal: tuple[httpx.AsyncClient, Any], desk: Desk
+) -> None:
+    titles = {
+        await project_of(desk, proposal_body(title=title), {"inputs": {}}, NAGASAKI_DEPARTMENT): (
+            title
+        )
+        for title in ("港の案内サイン", "坂道の手すり")
+    }
+    as_(portal, NAGASAKI_DESK)
+    client, _ = portal
+    before = len(implementation_calls(portal))
+    page = Html((await client.get("/staff/desk/projects")).text)
+    for pid, title in titles.items():
+        row = next(r for r in page.source.split("<tr>") if f"/{pid}" in r)
+        assert f">{RECEIPTS[pid]}</a>" in row and title in row
+    assert implementation_calls(portal)[before:] == [f"{NAGASAKI}/projects"]

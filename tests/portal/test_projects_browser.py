@@ -243,5 +243,8 @@ def test_a_department_walks_an_open_call_from_the_call_to_the_verdict(
     expect(page.locator("#project-phase")).to_contain_text("効果検証済み")
     expect(page.locator("main")).to_contain_text("実施が決まりました")
     expect(page.locator("main")).to_contain_text("株式会社ひかり電設")
+    # The agreement is signed: no withdrawal offered, and the page says why.
+    expect(page.get_by_role("link", name="提案を取り下げる")).to_have_count(0)
+    expect(page.locator("#bound-by-agreement")).to_contain_text("ここでは提案を取り下げられません")
     look(page, "proposer-project-status")
     context.close()

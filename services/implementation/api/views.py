@@ -79,6 +79,8 @@ class ProjectSummary(BaseModel):
     """A line of the projects list; `overdue`: the verification is past its due date."""
 
     proposal_id: UUID
+    receipt_number: str | None = Field(description="None until intake's submission is heard")
+    title: str | None
     department: str | None
     route: str
     phase: str
@@ -91,6 +93,8 @@ class ProjectSummary(BaseModel):
     def of(cls, line: ProjectLine) -> ProjectSummary:
         return cls(
             proposal_id=line.proposal_id,
+            receipt_number=line.receipt_number,
+            title=line.title,
             department=line.department,
             route=line.route,
             phase=line.phase,

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from services.intake.domain import Proposal, Theme, ThemeRequest
+from services.intake.domain import Proposal, Theme, ThemeRequest, withdrawal_refused
 from shared.contract.decision import REJECTION_REASON_LABELS, RejectionReason
 from shared.contract.intake import AgreementPlan, DocumentReference, ExperimentPlan
 from shared.contract.vocabulary import SCREENING_REASON_LABELS, ScreeningReason
@@ -167,6 +167,10 @@ class ProposerView(StatusText):
     steps: list[StepView]
     messages: list[MessageView] = Field(description="The dialogue, oldest first")
     may_answer: bool = Field(description="Whether the proposer may write in the dialogue now")
+    may_withdraw: bool = Field(
+        description="Whether the proposer may withdraw now (not once the proposal has ended, "
+        "nor once the project's agreement or contract is signed)"
+    )
     project_phase: str | None = Field(
         None,
         description="After adoption, where the project stands (selection, agreement, "
@@ -196,6 +200,7 @@ class ProposerView(StatusText):
             messages=[MessageView(**m.model_dump()) for m in state.dialogue],
             may_answer=not state.status.is_closed
             and any(not m.from_proposer for m in state.dialogue),
+            may_withdraw=withdrawal_refused(state.status.is_closed, state.project_phase) is None,
             **_phase(state.project_phase),
         )
 

@@ -10,7 +10,6 @@ and every step; the pages show what it answers and its refusals beside the field
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -26,6 +25,7 @@ from services.portal.api.console import (
     history_lines,
 )
 from services.portal.backends import Refused
+from shared.errors import DomainError, InvalidValue, NotFound, NotYetHeard, StateConflict
 from shared.i18n import N_
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
@@ -55,25 +55,14 @@ async def projects(console: Reader) -> Response:
 
 async def _list_page(console: Console) -> Response:
     """The projects this person sees (implementation decides), overdue verifications
-    flagged, each with its receipt number and title."""
+    flagged, each with its receipt number and title: one call, the lines carry them."""
     lines = await console.calls.projects(console.city)
-    overdue = {
-        line["proposal_id"] for line in await console.calls.overdue_verifications(console.city)
-    }
-    views = await asyncio.gather(
-        *(console.calls.project(console.city, UUID(line["proposal_id"])) for line in lines)
-    )
-    titled = [
-        {**line, "receipt_number": view["receipt_number"], "title": view["title"]}
-        if view
-        else {**line, "receipt_number": None, "title": None}
-        for line, view in zip(lines, views, strict=True)
-    ]
+    overdue = {line["proposal_id"] for line in lines if line["overdue"]}
     departments = await console.public.departments(console.city)
     return console.render(
         "staff/projects.html",
         home=HOMES[console.staff.role],
-        lines=titled,
+        lines=lines,
         overdue=overdue,
         departments=departments,
         phase_names=project_forms.PHASE_NAMES,
@@ -183,6 +172,18 @@ async def step(console: Department, proposal_id: UUID, key: str, request: Reques
     return console.redirect(f"{DEPARTMENT}/{proposal_id}", done=key)
 
 
+# The general types of the domain's refusals (shared.errors): implementation's rules name
+# none of their own, so these are its sentences; pydantic's refusals carry its own types.
+_DOMAIN_TYPES = frozenset(
+    {"", NotFound.code}
+    | {kind.general_code for kind in (DomainError, InvalidValue, StateConflict, NotYetHeard)}
+)
+
+
+def _by_the_domain(item: dict[str, Any]) -> bool:
+    return str(item.get("type", "")) in _DOMAIN_TYPES
+
+
 def refusal_beside_fields(
     console: Console, refused: Refused, chosen: project_forms.Step
 ) -> dict[str, str]:
@@ -199,12 +200,12 @@ def refusal_beside_fields(
         [
             {**item, "type": "missing"} if item.get("type") == "too_short" else item
             for item in refused.detail
-            if item.get("type")
+            if not _by_the_domain(item)
         ],
     )
     found = field_errors(typed, labels, gettext, frozenset({"kind", "involvement", "verdict"}))
     for item in refused.detail:
-        if item.get("type"):
+        if not _by_the_domain(item):
             continue
         loc = [str(part) for part in item.get("loc", [])]
         name = ".".join(loc[1:]) if loc[:1] == ["body"] else ""
