@@ -6,7 +6,16 @@ import logging
 
 from fastapi import FastAPI
 
-from services.intake.api import desk, pages, proposals, proposer, staff, theme_requests, themes
+from services.intake.api import (
+    desk,
+    pages,
+    proposals,
+    proposer,
+    soundings,
+    staff,
+    theme_requests,
+    themes,
+)
 from services.intake.application import IntakeApplication
 from services.intake.demo_data import load_nagasaki_register, load_nagasaki_themes
 from services.intake.group_commit import SubmissionQueue
@@ -42,6 +51,8 @@ INTAKE = ServiceDeclaration(
         proposer.router,
         themes.router,
         theme_requests.router,
+        soundings.public,
+        soundings.staff,
         desk.router,
         staff.router,
         pages.router,
