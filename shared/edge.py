@@ -198,7 +198,7 @@ LOST_LINK = re.compile(r"^/[^/]+/status-link/?$")
 # A company's response to a sounding or its question about one (intake's API, and the
 # portal's forms that post them), counted on their own.
 SOUNDING_ANSWER = re.compile(
-    r"^(/api/v1/municipalities/[^/]+/soundings/[^/]+/(responses|questions)"
+    r"^(/api/v1/municipalities/[^/]+/soundings/[^/]+/(responses(/check)?|questions)"
     r"|/[^/]+/soundings/[^/]+/(respond(/submission)?|question))/?$"
 )
 

@@ -211,6 +211,12 @@ class SoundingDesk:
         self.save(sounding)
         return sounding, response_id
 
+    def check_sounding_response(
+        self, municipality: str, sounding_id: UUID, response: SoundingResponse, today: date
+    ) -> None:
+        """What `respond_to_sounding` would refuse, recording nothing."""
+        self.published_sounding(municipality, sounding_id).check_response(response.answers, today)
+
     def ask_about_sounding(
         self,
         municipality: str,

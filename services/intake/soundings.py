@@ -358,6 +358,19 @@ class Sounding(Aggregate):
     ) -> None:
         """A company's response, within the period only, one answer per question (an
         answer may be left empty, not all of them)."""
+        answers = self.check_response(answers, today)
+        self._responded(
+            response_id=response_id,
+            organisation=organisation.strip(),
+            contact=contact,
+            answers=answers,
+            responded_on=today,
+            meta=meta,
+        )
+
+    def check_response(self, answers: list[str], today: date) -> list[str]:
+        """Refuse now what `respond` would refuse (the portal checks a form before its
+        confirmation step); the answers as they would be kept."""
         self._require_open_on("answers", today)
         if len(answers) != len(self.questions):
             raise InvalidValue(
@@ -367,14 +380,7 @@ class Sounding(Aggregate):
         answers = [a.strip() for a in answers]
         if not any(answers):
             raise InvalidValue("answers", "answer at least one question")
-        self._responded(
-            response_id=response_id,
-            organisation=organisation.strip(),
-            contact=contact,
-            answers=answers,
-            responded_on=today,
-            meta=meta,
-        )
+        return answers
 
     @event(Responded)
     def _responded(

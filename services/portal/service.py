@@ -17,6 +17,8 @@ from services.portal.api import (
     proposer,
     proposing,
     public,
+    sounding_console,
+    sounding_pages,
     staff_sign_in,
 )
 from services.portal.application import SERVICE, PortalApplication
@@ -66,8 +68,10 @@ PORTAL = ServiceDeclaration(
         department_console.router,
         council_console.router,
         audit_console.router,
+        sounding_console.router,
         proposer.router,
         proposing.router,
+        sounding_pages.router,
         public.router,
     ],
     on_start=_on_start,

@@ -88,6 +88,20 @@ def respond(
 
 
 @public.post(
+    "/{sounding_id}/responses/check",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="回答を確認する（記録しない） / Check a response without sending it",
+    responses={409: {"description": "Outside the sounding's period"}},
+)
+def check_response(
+    municipality: str, sounding_id: UUID, body: SoundingResponse, intake: Intake, today: Today
+) -> Response:
+    """The answer a response with this body would get, except that nothing is kept."""
+    intake.check_sounding_response(municipality, sounding_id, body, today)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@public.post(
     "/{sounding_id}/questions",
     status_code=status.HTTP_201_CREATED,
     summary="サウンディングへの質問 / Ask about a sounding (answered for all)",

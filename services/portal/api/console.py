@@ -34,11 +34,13 @@ NAVIGATION: dict[str, tuple[tuple[str, str], ...]] = {
         ("/staff/desk", N_("Inbox")),
         ("/staff/desk/dashboard", N_("Dashboard")),
         ("/staff/desk/themes", N_("Themes")),
+        ("/staff/soundings", N_("Soundings")),
         ("/staff/desk/cases", N_("Cases")),
     ),
     "department": (
         ("/staff/department", N_("Department inbox")),
         ("/staff/department/theme-requests", N_("Theme requests")),
+        ("/staff/soundings", N_("Soundings")),
     ),
     "council": (("/staff/council", N_("Council inbox")),),
     "auditor": (("/staff/audit", N_("Proposal history")),),
