@@ -36,7 +36,7 @@ DRAFT_LABELS = {
 STEP_LABELS = {
     "question": N_("Question as published"),
     "answer": N_("Answer"),
-    "summary": N_("Summary"),
+    "summary": N_("Summary of the responses"),
     "number": N_("Number"),
     "title": N_("Theme title"),
     "call": N_("The call"),
@@ -164,7 +164,7 @@ async def take_step(console: Runner, sounding_id: str, step: str, request: Reque
         return await _sounding_page(
             console, sounding_id, errors=errors, values=values, step=step, status_code=422
         )
-    done = {"publish": "published", "answers": "answered"}.get(step, step)
+    done = {"publish": "published", "answers": "answered", "close": "closed"}.get(step, step)
     return console.redirect(f"{HOME}/{sounding_id}", done=done)
 
 
