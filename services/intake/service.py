@@ -22,6 +22,7 @@ from services.intake.group_commit import SubmissionQueue
 from services.intake.integration import SERVICE, to_integration_event
 from services.intake.proposer_mail import proposer_mail_outbox
 from services.intake.settings import IntakeSettings
+from services.intake.sounding_mail import sounding_mail_outbox
 from shared.declaration import ServiceDeclaration
 
 log = logging.getLogger(__name__)
@@ -58,5 +59,5 @@ INTAKE = ServiceDeclaration(
         pages.router,
     ],
     on_start=_on_start,
-    workers=[proposer_mail_outbox],
+    workers=[proposer_mail_outbox, sounding_mail_outbox],
 )

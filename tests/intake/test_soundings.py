@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import uuid4
@@ -36,6 +36,9 @@ from shared.contract.topics import INTAKE_THEMES, topic_of
 from shared.contract.vocabulary import ActorRole
 from shared.errors import InvalidValue, NotFound, StateConflict
 from shared.service import create_app
+from tests.conftest import NAGASAKI_DESK, MovableClock, bearer, serving_intake
+from tests.intake.test_mail import mail_settings, mails_to
+from tests.smtp import body_of, smtp_server
 
 META: dict[str, Any] = {"role": "desk", "municipality": "setagaya", "correlation_id": "c-1"}
 OPENS, CLOSES = date(2026, 1, 5), date(2026, 1, 30)
@@ -428,3 +431,44 @@ async def test_the_api_from_a_departments_draft_to_the_published_summary(
         1,
         "closed",
     )
+
+
+# -- the receipt by e-mail -------------------------------------------------------------------
+
+
+async def test_a_respondent_gets_the_receipt_with_its_answers_by_mail(
+    make_settings: Callable[..., IntakeSettings],
+) -> None:
+    with smtp_server() as (inbox, port):
+        settings = mail_settings(make_settings, port)
+        async with serving_intake(settings, MovableClock()) as intake:
+            staff = bearer(NAGASAKI_DESK)
+            draft = DRAFT.model_dump(mode="json") | {
+                "department": "machizukuri",
+                "opens_on": "2025-10-30",
+                "closes_on": "2025-11-30",
+            }
+            made = await intake.post(
+                "/api/v1/municipalities/nagasaki/staff/soundings", json=draft, headers=staff
+            )
+            sid = made.json()["sounding_id"]
+            await intake.post(
+                f"/api/v1/municipalities/nagasaki/staff/soundings/{sid}/publish", headers=staff
+            )
+            answer = {
+                "organisation": "株式会社みどり",
+                "contact_person": "世田 太郎",
+                "email": "taro@midori.example.jp",
+                "answers": ["キッチンカーの出店", ""],
+            }
+            receipt = await intake.post(
+                f"/api/v1/municipalities/nagasaki/soundings/{sid}/responses", json=answer
+            )
+            assert receipt.status_code == 201, receipt.text
+            [mail] = await mails_to(inbox, "taro@midori.example.jp", 1)
+    assert "サウンディングへの回答を受け付けました" in mail["Subject"]
+    body = body_of(mail)
+    assert receipt.json()["response_id"] in body and "世田 太郎 様" in body
+    assert "キッチンカーの出店" in body  # the company's copy of its answers
+    assert f"https://kyoso.city.nagasaki.example.jp/nagasaki/soundings/{sid}" in body
+    assert body.index("回答番号") < body.index("Response number")  # Japanese first
