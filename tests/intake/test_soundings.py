@@ -472,3 +472,20 @@ async def test_a_respondent_gets_the_receipt_with_its_answers_by_mail(
     assert "キッチンカーの出店" in body  # the company's copy of its answers
     assert f"https://kyoso.city.nagasaki.example.jp/nagasaki/soundings/{sid}" in body
     assert body.index("回答番号") < body.index("Response number")  # Japanese first
+
+
+def test_a_closed_sounding_may_lead_to_a_call_instead(intake: IntakeApplication) -> None:
+    sounding = intake.draft_sounding("setagaya", "koen", DRAFT, DESK)
+    intake.publish_sounding("setagaya", sounding.id, DESK)
+    intake.respond_to_sounding("setagaya", sounding.id, RESPONSE, date(2026, 1, 8))
+    intake.close_sounding("setagaya", sounding.id, date(2026, 1, 31), DESK)
+    with pytest.raises(InvalidValue) as naming:
+        intake.lead_sounding_to_call("setagaya", sounding.id, "株式会社みどり案の公募", DESK)
+    assert naming.value.field == "call"
+    led = intake.lead_sounding_to_call("setagaya", sounding.id, "区立公園活用事業者の公募", DESK)
+    assert (led.call, led.theme_number) == ("区立公園活用事業者の公募", None)
+    with pytest.raises(StateConflict, match="already led to the call"):
+        intake.lead_sounding_to_theme(
+            "setagaya", sounding.id, SoundingTheme(number=31, title="公園"), DESK
+        )
+    assert intake.themes("setagaya") == []  # no theme was published beside the refusal
