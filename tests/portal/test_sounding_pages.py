@@ -213,3 +213,10 @@ async def test_a_department_drafts_its_own_sounding(
     assert "公園の活用に関するサウンディング" in page.text
     # It has no theme or call form: that is the desk's.
     assert "テーマとして公表" not in page.text
+
+
+async def test_the_soundings_speak_english_too(portal: tuple[httpx.AsyncClient, Any]) -> None:
+    client, _ = portal
+    page = Html((await client.get("/nagasaki/soundings", params={"lang": "en"})).text)
+    assert "Soundings of" in page.text and "Before it designs a project" in page.text
+    assert "サウンディング型市場調査" in page.text  # the seed's own word, kept in English too
