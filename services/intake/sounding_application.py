@@ -193,10 +193,11 @@ class SoundingDesk:
         today: date,
         correlation_id: str | None = None,
     ) -> tuple[Sounding, UUID]:
-        """A company's response; answered with its id (the receipt)."""
+        """A company's response; answered with its id (the receipt). Sent again with the
+        same `response_key`, the same response is answered with the same receipt."""
         sounding = self.published_sounding(municipality, sounding_id)
-        response_id = uuid4()
-        sounding.respond(
+        response_id = response.response_key or uuid4()
+        recorded = sounding.respond(
             response_id=response_id,
             organisation=response.organisation,
             contact={
@@ -208,7 +209,8 @@ class SoundingDesk:
             today=today,
             meta=Acting.new(ActorRole.PROPOSER, municipality, correlation_id).as_meta(),
         )
-        self.save(sounding)
+        if recorded:
+            self.save(sounding)
         return sounding, response_id
 
     def check_sounding_response(

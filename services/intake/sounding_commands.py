@@ -49,6 +49,12 @@ class SoundingResponse(BaseModel):
     email: EmailStr
     phone: Phone | None = None
     answers: list[Answer] = Field(min_length=1, max_length=MOST_QUESTIONS)
+    response_key: UUID | None = Field(
+        None,
+        description="A new UUID per response: the same response sent again with it is "
+        "answered with the same receipt and recorded once (the portal's confirmation page "
+        "makes one)",
+    )
 
 
 class SoundingQuestion(BaseModel):

@@ -355,9 +355,21 @@ class Sounding(Aggregate):
         answers: list[str],
         today: date,
         meta: Meta,
-    ) -> None:
+    ) -> bool:
         """A company's response, within the period only, one answer per question (an
-        answer may be left empty, not all of them)."""
+        answer may be left empty, not all of them). False when this very response was
+        already kept under `response_id` (a form sent twice): nothing new is recorded."""
+        earlier = self.responses.get(response_id)
+        if earlier is not None:
+            same = (earlier["organisation"], earlier["answers"]) == (
+                organisation.strip(),
+                [a.strip() for a in answers],
+            )
+            if not same:
+                raise StateConflict(
+                    "response_key", "this key was already used for a different response"
+                )
+            return False
         answers = self.check_response(answers, today)
         self._responded(
             response_id=response_id,
@@ -367,6 +379,7 @@ class Sounding(Aggregate):
             responded_on=today,
             meta=meta,
         )
+        return True
 
     def check_response(self, answers: list[str], today: date) -> list[str]:
         """Refuse now what `respond` would refuse (the portal checks a form before its

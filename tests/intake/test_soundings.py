@@ -112,6 +112,23 @@ def test_responses_are_taken_only_when_published_and_within_the_period() -> None
     assert len(sounding.responses) == 2
 
 
+def test_a_response_sent_twice_is_kept_once() -> None:
+    sounding = published()
+    given: dict[str, Any] = dict(
+        response_id=uuid4(),
+        organisation="株式会社みどり",
+        contact={},
+        answers=["キッチンカー", ""],
+        today=OPENS,
+        meta=META,
+    )
+    assert sounding.respond(**given) is True
+    assert sounding.respond(**given) is False
+    assert len(sounding.responses) == 1
+    with pytest.raises(StateConflict, match="already used for a different response"):
+        sounding.respond(**(given | {"answers": ["別の案", ""]}))
+
+
 def test_a_response_answers_each_question_and_at_least_one() -> None:
     sounding = published()
     common: dict[str, Any] = dict(

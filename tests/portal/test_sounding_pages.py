@@ -127,10 +127,17 @@ async def test_a_sounding_from_the_desks_draft_to_its_summary_and_theme(
     answers = respondent | {"answers.0": "地元大学と連携した多言語案内", "answers.1": ""}
     confirm = await client.post(f"{public_path}/respond", data=answers)
     assert confirm.status_code == 200 and "地元大学と連携した多言語案内" in Html(confirm.text).text
-    receipt = await client.post(f"{public_path}/respond/submission", data=answers)
+    key = Html(confirm.text).form_values()["response_key"]
+    without_key = await client.post(f"{public_path}/respond/submission", data=answers)
+    assert without_key.status_code == 403  # not the confirmation page's form
+    sent = answers | {"response_key": key}
+    receipt = await client.post(f"{public_path}/respond/submission", data=sent)
     assert receipt.status_code == 200
     assert "回答を受け付けました" in Html(receipt.text).text
     assert receipt.headers["cache-control"] == "no-store"
+    # Sent twice (a double click, a reload): the same receipt, one response.
+    again = await client.post(f"{public_path}/respond/submission", data=sent)
+    assert key in Html(again.text).text and key in Html(receipt.text).text
 
     # The desk answers the question for all, never naming who asked.
     console = Html((await client.get(console_path)).text)

@@ -78,12 +78,13 @@ def respond(
     sounding, response_id = intake.respond_to_sounding(
         municipality, sounding_id, body, today, correlation_id
     )
+    kept = sounding.responses[response_id]
     return SoundingReceipt(
         response_id=response_id,
         sounding_id=sounding.id,
         subject=sounding.subject,
-        organisation=sounding.responses[response_id]["organisation"],
-        responded_on=today,
+        organisation=kept["organisation"],
+        responded_on=kept["responded_on"],
     )
 
 

@@ -12,7 +12,7 @@ Intake decides every rule; these pages carry its answers. Every POST carries the
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Request, Response
 
@@ -25,6 +25,7 @@ from shared import csrf
 from shared.i18n import N_
 
 router = APIRouter(route_class=PortalRoute, include_in_schema=False)
+KEY = "response_key"
 
 RESPONDENT_FIELDS = (
     FormField("organisation", N_("Organisation"), max_length=200, autocomplete="organization"),
@@ -160,8 +161,13 @@ async def check(
         if refused.status_code not in (409, 422):
             raise
         return _form(page, found, values, _errors(page, refused, _fields(found)))
+    # A key made here, sent with the response: the form sent twice is one response.
     response = page.render(
-        "sounding_confirm.html", sounding=found, values=values, fields=_fields(found)
+        "sounding_confirm.html",
+        sounding=found,
+        values=values,
+        fields=_fields(found),
+        key=str(uuid4()),
     )
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -178,8 +184,13 @@ async def submit(
     if not form_token_ok(request, form.get(csrf.FIELD)):
         return form_expired(page)
     values = _values(form, found)
+    body = _body(values, found)
     try:
-        receipt = await soundings.respond(backends, city, found.sounding_id, _body(values, found))
+        body["response_key"] = str(UUID(str(form.get(KEY, ""))))
+    except ValueError:
+        return form_expired(page)  # not the confirmation page's form
+    try:
+        receipt = await soundings.respond(backends, city, found.sounding_id, body)
     except Refused as refused:
         if refused.status_code not in (409, 422):
             raise
