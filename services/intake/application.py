@@ -43,6 +43,7 @@ from shared.consumer import ConsumingApplication, consumes
 from shared.contract import Envelope
 from shared.contract.topics import (
     DECISION_PROPOSALS,
+    IMPLEMENTATION_PROJECTS,
     PUBLICATION_PROPOSALS,
     ROUTING_PROPOSALS,
 )
@@ -470,11 +471,16 @@ class IntakeApplication(ConsumingApplication, SoundingDesk):
         observed.hear(envelope)
         processing.collect_events(observed)
 
-    # What intake consumes: everything routing and decision say about a proposal, and
-    # publication's consultation of the proposer on its case (the proposer is mailed).
+    # What intake consumes: everything routing, decision and implementation say about a
+    # proposal, and publication's consultation of the proposer on its case (the proposer
+    # is mailed). Implementation's steps after adoption reach the proposer's status page
+    # here, worded for the proposer by the shared fold (an applicant's name is not).
     handlers = consumes(
         dict.fromkeys(
-            ROUTING_PROPOSALS.events + DECISION_PROPOSALS.events + PUBLICATION_PROPOSALS.events,
+            ROUTING_PROPOSALS.events
+            + DECISION_PROPOSALS.events
+            + IMPLEMENTATION_PROJECTS.events
+            + PUBLICATION_PROPOSALS.events,
             _hear,
         )
     )

@@ -15,6 +15,7 @@ from services.implementation.read_models import ProjectLine
 class HistoryLine(BaseModel):
     at: datetime
     actor_role: str
+    actor_name: str | None = None  # the person who acted, when a person did
     event: str
     details: dict[str, object]
 
@@ -81,6 +82,7 @@ class ProjectView(BaseModel):
                 HistoryLine(
                     at=e.meta.time,
                     actor_role=e.meta.actor_role.value,
+                    actor_name=e.meta.actor_name,
                     event=e.event.event_type,
                     details=e.event.model_dump(mode="json", exclude={"proposal_id"}),
                 )
