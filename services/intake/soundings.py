@@ -22,6 +22,8 @@ As in domain.py, command methods check the rules and the `@event` bodies only ch
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -36,6 +38,12 @@ MOST_QUESTIONS = 20
 # A summary must not let a reader tell whose idea was what: no respondent's name in it.
 # Names shorter than this are too common to refuse a text for (e.g. "A社").
 SHORTEST_NAME_CHECKED = 2
+
+
+def _folded(text: str) -> str:
+    """A name as compared: full- and half-width alike (NFKC), any case, without spaces, so
+    that 「ＭＩＤＯＲＩ 株式会社」 is found as "midori株式会社"."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).casefold()
 
 
 class SoundingState:
@@ -324,9 +332,10 @@ class Sounding(Aggregate):
             raise StateConflict(field, f"the sounding already led to {led}")
 
     def _require_names_no_respondent(self, field: str, text: str) -> None:
-        folded = text.casefold()
+        folded = _folded(text)
         for name in self.respondents():
-            if len(name.strip()) >= SHORTEST_NAME_CHECKED and name.strip().casefold() in folded:
+            wanted = _folded(name)
+            if len(wanted) >= SHORTEST_NAME_CHECKED and wanted in folded:
                 raise InvalidValue(
                     field,
                     "names a respondent: what is published must not tell whose idea was what "

@@ -186,7 +186,12 @@ def test_a_summary_naming_a_respondent_is_refused() -> None:
     respond(sounding, "株式会社みどり")
     respond(sounding, "Sora Design LLC")
     sounding.close(date(2026, 2, 1), META)
-    for naming in ("株式会社みどりはキッチンカーを提案した。", "sora design llc proposed events."):
+    for naming in (
+        "株式会社みどりはキッチンカーを提案した。",
+        "株式会社 みどり はキッチンカーを提案した。",  # spaced out
+        "sora design llc proposed events.",  # in another case
+        "ＳＯＲＡ　Ｄｅｓｉｇｎ ＬＬＣの案",  # in full width
+    ):
         with pytest.raises(InvalidValue) as refused:
             sounding.publish_summary(naming, META)
         assert (refused.value.field, sounding.summary) == ("summary", None)
