@@ -227,3 +227,47 @@ async def test_the_soundings_speak_english_too(portal: tuple[httpx.AsyncClient, 
     page = Html((await client.get("/nagasaki/soundings", params={"lang": "en"})).text)
     assert "Soundings of" in page.text and "Before it designs a project" in page.text
     assert "サウンディング型市場調査" in page.text  # the seed's own word, kept in English too
+
+
+async def test_the_auditor_reads_a_sounding_and_its_responses_without_a_form(
+    portal: tuple[httpx.AsyncClient, Any], desk: Desk
+) -> None:
+    staff = {"Authorization": f"Bearer {NAGASAKI_DESK}"}
+    base = "/api/v1/municipalities/nagasaki"
+    made = await desk.intake.post(
+        f"{base}/staff/soundings",
+        headers=staff,
+        json={
+            "subject": "駐輪場の運営に関するサウンディング",
+            "description": "駐輪場の運営について。",
+            "field": "まちづくり",
+            "department": "machizukuri",
+            "questions": ["運営の方法は？"],
+            "opens_on": "2025-10-01",
+            "closes_on": "2025-12-31",
+        },
+    )
+    sid = made.json()["sounding_id"]
+    await desk.intake.post(f"{base}/staff/soundings/{sid}/publish", headers=staff)
+    answer = {
+        "organisation": "合同会社りんりん",
+        "contact_person": "駐輪 一郎",
+        "email": "ichiro@rinrin.example.jp",
+        "answers": ["無人ゲートでの運営"],
+    }
+    assert (await desk.intake.post(f"{base}/soundings/{sid}/responses", json=answer)).is_success
+
+    client, app = portal
+    name, cookie = signed_in_cookie(
+        app, next(t for t in STAFF_TOKENS if t["token"] == NAGASAKI_DESK), role="auditor"
+    )
+    client.cookies.set(name, cookie)
+    listing = Html((await client.get("/staff/soundings")).text)
+    assert "駐輪場の運営に関するサウンディング" in listing.text
+    assert "サウンディングを作成" not in listing.text  # it reads, it does not draft
+    page = await client.get(f"/staff/soundings/{sid}")
+    shown = Html(page.text)
+    assert "合同会社りんりん" in shown.text and "無人ゲートでの運営" in shown.text
+    assert shown.elements("form") == [
+        f for f in shown.elements("form") if f.get("action", "").endswith("/staff/sign-out")
+    ]  # no form but signing out

@@ -48,7 +48,10 @@ NAVIGATION: dict[str, tuple[tuple[str, str], ...]] = {
         ("/staff/council", N_("Council inbox")),
         ("/staff/council/projects", N_("Projects")),
     ),
-    "auditor": (("/staff/audit", N_("Proposal history")),),
+    "auditor": (
+        ("/staff/audit", N_("Proposal history")),
+        ("/staff/soundings", N_("Soundings")),
+    ),
 }
 ROLE_NAMES = {
     "desk": N_("Desk"),

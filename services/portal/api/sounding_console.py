@@ -4,7 +4,8 @@ sounding of its city, a department its own (Setagaya 004: the desk 「官民連�
 
 Pages: the list with the draft form; one sounding with its steps — publish, answer a
 company's question for all (or publish a clarification), close after the period, publish
-the summary, and (the desk) lead it to a theme or a call. Every form posts to intake's
+the summary, and (the desk) lead it to a theme or a call. The auditor reads the same pages
+without their forms. Every form posts to intake's
 staff endpoints with the person's token and comes back here (Post/Redirect/Get); intake
 decides, and its refusal is shown beside the field it names.
 """
@@ -22,6 +23,8 @@ from shared.i18n import N_
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 Runner = Annotated[Console, Depends(console_for("desk", "department"))]
+# The auditor reads every sounding of its city, responses included, and changes nothing.
+Reader = Annotated[Console, Depends(console_for("desk", "department", "auditor"))]
 HOME = "/staff/soundings"
 
 DRAFT_LABELS = {
@@ -61,7 +64,7 @@ STEPS = {"publish", "answers", "close", "summary", "theme", "call"}
 
 
 @router.get(HOME)
-async def soundings(console: Runner, done: str = "") -> Response:
+async def soundings(console: Reader, done: str = "") -> Response:
     return await _list_page(console, notice=_notice(console, done))
 
 
@@ -108,7 +111,7 @@ async def draft(console: Runner, request: Request) -> Response:
 
 
 @router.get(HOME + "/{sounding_id}")
-async def sounding(console: Runner, sounding_id: str, done: str = "") -> Response:
+async def sounding(console: Reader, sounding_id: str, done: str = "") -> Response:
     return await _sounding_page(console, sounding_id, notice=_notice(console, done))
 
 
