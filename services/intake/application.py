@@ -50,7 +50,6 @@ from shared.contract.topics import (
 from shared.contract.vocabulary import ActorRole
 from shared.errors import DomainError, InvalidValue, NotFound, StateConflict
 from shared.municipalities import Municipality, fiscal_year, municipalities
-from shared.observed import ObservedProposal
 from shared.projection import CatchingUpProjection
 from shared.proposal import PROPOSAL_FOLD, ProposalState
 from shared.settings import CommonSettings
@@ -450,7 +449,7 @@ class IntakeApplication(ConsumingApplication, SoundingDesk):
         """Intake's events of the proposal, exactly as they go out on Kafka, and what the
         other services said of it since, in the order it happened."""
         own = [e for e in (to_envelope(d) for d in self.events.get(proposal_id)) if e is not None]
-        heard = self._observed(proposal_id)
+        heard = self.observed(proposal_id)
         return sorted([*own, *(heard.heard if heard else [])], key=lambda e: e.meta.time)
 
     def state(self, proposal_id: UUID) -> ProposalState:
@@ -464,12 +463,7 @@ class IntakeApplication(ConsumingApplication, SoundingDesk):
     def _hear(self, envelope: Envelope, processing: ProcessingEvent[Any]) -> None:
         """Keep what routing and decision say about a proposal, so the proposer's status
         page shows where it is."""
-        proposal_id = envelope.proposal_id
-        if proposal_id is None:
-            return
-        observed = self._observed(proposal_id) or ObservedProposal(proposal_id=proposal_id)
-        observed.hear(envelope)
-        processing.collect_events(observed)
+        self.keep_heard(envelope, processing)
 
     # What intake consumes: everything routing, decision and implementation say about a
     # proposal, and publication's consultation of the proposer on its case (the proposer
@@ -484,15 +478,6 @@ class IntakeApplication(ConsumingApplication, SoundingDesk):
             _hear,
         )
     )
-
-    def _observed(self, proposal_id: UUID) -> ObservedProposal | None:
-        try:
-            observed: ObservedProposal = self.repository.get(
-                ObservedProposal.create_id(proposal_id)
-            )
-        except AggregateNotFoundError:
-            return None
-        return observed
 
     def known_municipality(self, municipality: str) -> None:
         self._known_municipality(municipality)

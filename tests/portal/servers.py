@@ -1,4 +1,4 @@
-"""The whole desk as real HTTP servers for a browser: the four services and the portal,
+"""The whole desk as real HTTP servers for a browser: the event services and the portal,
 each on its own free port, served by uvicorn in one background thread with its own event
 loop (their relays and consumers run there too), on the test's broker."""
 
