@@ -3,7 +3,10 @@ application on the memory store (with what leaves intake on the bus), then the A
 
 Setagaya 004 「事業を決定する前に、民間に広く呼びかけ、直接対話によって意見を聴く手法」;
 Kitakyushu 003 「複数の事業者と機会を均等に…民間のノウハウや提案内容に対する知財保護の視点に
-配慮する」."""
+配慮する」.
+
+The aggregate's and the application's tests are at the unit level (tests/unit_level.py);
+the API's and the mail's are not (a server, an SMTP connection)."""
 
 from __future__ import annotations
 
@@ -80,6 +83,7 @@ def respond(sounding: Sounding, organisation: str, day: date = date(2026, 1, 10)
 # -- the aggregate ---------------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_a_sounding_asks_at_least_one_question_within_an_ordered_period() -> None:
     with pytest.raises(InvalidValue) as none:
         drafted(questions=["  "])
@@ -98,6 +102,7 @@ def test_a_sounding_asks_at_least_one_question_within_an_ordered_period() -> Non
         )
 
 
+@pytest.mark.unit
 def test_responses_are_taken_only_when_published_and_within_the_period() -> None:
     draft = drafted()
     with pytest.raises(StateConflict, match="not published"):
@@ -112,6 +117,7 @@ def test_responses_are_taken_only_when_published_and_within_the_period() -> None
     assert len(sounding.responses) == 2
 
 
+@pytest.mark.unit
 def test_a_response_sent_twice_is_kept_once() -> None:
     sounding = published()
     given: dict[str, Any] = dict(
@@ -129,6 +135,7 @@ def test_a_response_sent_twice_is_kept_once() -> None:
         sounding.respond(**(given | {"answers": ["別の案", ""]}))
 
 
+@pytest.mark.unit
 def test_a_response_answers_each_question_and_at_least_one() -> None:
     sounding = published()
     common: dict[str, Any] = dict(
@@ -140,6 +147,7 @@ def test_a_response_answers_each_question_and_at_least_one() -> None:
         sounding.respond(answers=[" ", ""], **common)
 
 
+@pytest.mark.unit
 def test_a_question_is_answered_for_all_once_and_names_no_one() -> None:
     sounding = published()
     asked = uuid4()
@@ -168,6 +176,7 @@ def test_a_question_is_answered_for_all_once_and_names_no_one() -> None:
         sounding.answer_question(asked, "夜間は？", "はい", OPENS, META)
 
 
+@pytest.mark.unit
 def test_the_period_given_is_the_period_kept_and_a_summary_comes_after() -> None:
     sounding = published()
     respond(sounding, "株式会社みどり")
@@ -181,6 +190,7 @@ def test_the_period_given_is_the_period_kept_and_a_summary_comes_after() -> None
         sounding.answer_question(uuid4(), "q", "a", date(2026, 2, 1), META)
 
 
+@pytest.mark.unit
 def test_a_summary_naming_a_respondent_is_refused() -> None:
     sounding = published()
     respond(sounding, "株式会社みどり")
@@ -201,6 +211,7 @@ def test_a_summary_naming_a_respondent_is_refused() -> None:
         sounding.publish_summary("二度目", META)
 
 
+@pytest.mark.unit
 def test_a_closed_sounding_leads_to_one_theme_or_call() -> None:
     sounding = published()
     with pytest.raises(StateConflict, match="once it is closed"):
@@ -244,6 +255,7 @@ def _published_events(intake: IntakeApplication) -> list[Any]:
     return [e for e in events if e is not None]
 
 
+@pytest.mark.unit
 def test_a_sounding_from_draft_to_theme_and_only_the_public_part_leaves(
     intake: IntakeApplication,
 ) -> None:
@@ -315,6 +327,7 @@ def test_a_sounding_from_draft_to_theme_and_only_the_public_part_leaves(
     assert any(isinstance(e.event, SoundingSummaryPublished) for e in envelopes)
 
 
+@pytest.mark.unit
 def test_the_soundings_read_model_rebuilds_identically(intake: IntakeApplication) -> None:
     first = intake.draft_sounding("setagaya", "koen", DRAFT, DESK)
     intake.publish_sounding("setagaya", first.id, DESK)
@@ -496,6 +509,7 @@ async def test_a_respondent_gets_the_receipt_with_its_answers_by_mail(
     assert body.index("回答番号") < body.index("Response number")  # Japanese first
 
 
+@pytest.mark.unit
 def test_a_closed_sounding_may_lead_to_a_call_instead(intake: IntakeApplication) -> None:
     sounding = intake.draft_sounding("setagaya", "koen", DRAFT, DESK)
     intake.publish_sounding("setagaya", sounding.id, DESK)
