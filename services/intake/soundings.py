@@ -340,6 +340,7 @@ class Sounding(Aggregate):
                     field,
                     "names a respondent: what is published must not tell whose idea was what "
                     "(回答者名を含めないでください)",
+                    code="names_a_respondent",
                 )
 
     # -- any company ---------------------------------------------------------------------
@@ -353,7 +354,9 @@ class Sounding(Aggregate):
                 if day < self.opens_on and self.state == SoundingState.OPEN
                 else f"ended on {self.closes_on.isoformat()}"
             )
-            raise StateConflict(field, f"the sounding's period {when} (受付期間外)")
+            raise StateConflict(
+                field, f"the sounding's period {when} (受付期間外)", code="outside_period"
+            )
 
     def respond(
         self,
@@ -401,7 +404,7 @@ class Sounding(Aggregate):
             )
         answers = [a.strip() for a in answers]
         if not any(answers):
-            raise InvalidValue("answers", "answer at least one question")
+            raise InvalidValue("answers", "answer at least one question", code="no_answer")
         return answers
 
     @event(Responded)

@@ -443,6 +443,7 @@ async def test_the_api_from_a_departments_draft_to_the_published_summary(
     api.app.state.test_clock["now"] = datetime(2026, 2, 1, 3, 0, tzinfo=UTC)  # type: ignore[attr-defined]
     late = await api.post(f"{S}/soundings/{sid}/responses", json=answer)
     assert late.status_code == 409 and "受付期間外" in late.text
+    assert late.json()["detail"][0]["type"] == "outside_period"
     assert (
         await api.post(f"{S}/staff/soundings/{sid}/close", headers=_bearer("desk"))
     ).status_code == 200
@@ -452,6 +453,7 @@ async def test_the_api_from_a_departments_draft_to_the_published_summary(
         headers=_bearer("koen"),
     )
     assert naming.status_code == 422 and naming.json()["detail"][0]["loc"] == ["body", "summary"]
+    assert naming.json()["detail"][0]["type"] == "names_a_respondent"
     summary = await api.post(
         f"{S}/staff/soundings/{sid}/summary",
         json={"summary": "1者から回答があった。"},

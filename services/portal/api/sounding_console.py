@@ -191,7 +191,7 @@ def _errors(console: Console, refused: Refused, labels: dict[str, str]) -> dict[
             continue
         label = gettext(labels[name])
         kind = str(item.get("type", ""))
-        if "names a respondent" in message:
+        if kind == "names_a_respondent":
             text = gettext(NAMES_A_RESPONDENT) % {"label": label}
         elif kind in ("missing", "string_too_short", "too_short") or "empty" in message:
             text = gettext(REQUIRED) % {"label": label}

@@ -252,7 +252,7 @@ def _errors(page: Page, refused: Refused, fields: tuple[FormField, ...]) -> list
             key = None
         elif field is None:
             message = page.gettext(MESSAGES["refused"]) % {"reason": str(item.get("msg", ""))}
-        elif not kind and field.name.startswith("answers."):
+        elif kind == "no_answer":
             message = page.gettext(SOUNDING_MESSAGES["no_answer"])
         elif kind in ("missing", "string_too_short"):
             message = page.gettext(MESSAGES["missing"]) % {"label": page.gettext(field.label)}
