@@ -22,6 +22,7 @@ from uuid import UUID
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from shared.broker import free_port
 from shared.proposal.status import ProposalStatus
@@ -91,19 +92,28 @@ def signed_in(browser: Browser, desk: RunningDesk, login: str) -> tuple[BrowserC
     return context, page
 
 
+# What the focused element shows: :focus-visible, outline style and width, box shadow.
+_RING = """(() => { const e = document.activeElement, s = getComputedStyle(e);
+                    return [e.matches(':focus-visible'), s.outlineStyle,
+                            parseFloat(s.outlineWidth), s.boxShadow]; })()"""
+
+
 def tab_to(page: Page, target: Locator, presses: int = 150) -> None:
     """Tab (only) until one of `target` has the focus, which must show: portal.css's
     :focus-visible ring (an outline of 3px, a dark ring around it)."""
     for _ in range(presses):
         page.keyboard.press("Tab")
         if target.evaluate_all("(els) => els.includes(document.activeElement)"):
-            shown = page.evaluate(
-                """() => { const e = document.activeElement, s = getComputedStyle(e);
-                           return [e.matches(':focus-visible'), s.outlineStyle,
-                                   parseFloat(s.outlineWidth), s.boxShadow]; }"""
-            )
-            visible, style, width, shadow = shown
-            assert visible and style == "solid" and width >= 3 and shadow != "none", shown
+            # Wait (with a deadline) for the ring: a page just reached by a form's redirect
+            # may still be applying portal.css when the first Tab lands.
+            try:
+                page.wait_for_function(
+                    f"() => {{ const [v, st, w, sh] = {_RING}; "
+                    "return v && st === 'solid' && w >= 3 && sh !== 'none'; }",
+                    timeout=5_000,
+                )
+            except PlaywrightTimeoutError:
+                raise AssertionError(f"no focus ring: {page.evaluate(f'() => {_RING}')}") from None
             return
     raise AssertionError(f"Tab never reached {target}")
 
