@@ -36,6 +36,7 @@ from services.intake.domain import (
 )
 from services.intake.integration import SERVICE, to_envelope
 from services.intake.read_models import IntakeCatalogue
+from services.intake.sounding_application import SoundingCatalogue, SoundingDesk
 from shared.acting import Acting
 from shared.clock import Clock, utc_now
 from shared.consumer import ConsumingApplication, consumes
@@ -72,7 +73,7 @@ class Submitted:
 MAX_CONFLICT_RETRIES = 20
 
 
-class IntakeApplication(ConsumingApplication):
+class IntakeApplication(ConsumingApplication, SoundingDesk):
     service = SERVICE
     name = "intake"
     # The receipt book grows by one event per proposal; snapshots keep a cold start fast.
@@ -82,6 +83,7 @@ class IntakeApplication(ConsumingApplication):
         super().__init__(settings)
         self.clock = clock
         self.catalogue = IntakeCatalogue(self)
+        self.sounding_catalogue = SoundingCatalogue(self)
         # Attached proposal documents: files beside the store, never in an event (see
         # services/intake/documents.py for why). An in-process store keeps nothing on
         # disk after it, and neither do its documents (a temporary folder).
@@ -100,7 +102,7 @@ class IntakeApplication(ConsumingApplication):
     def read_models(self) -> dict[str, CatchingUpProjection]:
         """The read models by name, for comparing them with a rebuild from history
         (`kyoso rebuild`, `GET /audit/read-models`)."""
-        return {"catalogue": self.catalogue}
+        return {"catalogue": self.catalogue, "soundings": self.sounding_catalogue}
 
     # -- themes -------------------------------------------------------------------
 

@@ -6,13 +6,23 @@ import logging
 
 from fastapi import FastAPI
 
-from services.intake.api import desk, pages, proposals, proposer, staff, theme_requests, themes
+from services.intake.api import (
+    desk,
+    pages,
+    proposals,
+    proposer,
+    soundings,
+    staff,
+    theme_requests,
+    themes,
+)
 from services.intake.application import IntakeApplication
 from services.intake.demo_data import load_nagasaki_register, load_nagasaki_themes
 from services.intake.group_commit import SubmissionQueue
 from services.intake.integration import SERVICE, to_integration_event
 from services.intake.proposer_mail import proposer_mail_outbox
 from services.intake.settings import IntakeSettings
+from services.intake.sounding_mail import sounding_mail_outbox
 from shared.declaration import ServiceDeclaration
 
 log = logging.getLogger(__name__)
@@ -42,10 +52,12 @@ INTAKE = ServiceDeclaration(
         proposer.router,
         themes.router,
         theme_requests.router,
+        soundings.public,
+        soundings.staff,
         desk.router,
         staff.router,
         pages.router,
     ],
     on_start=_on_start,
-    workers=[proposer_mail_outbox],
+    workers=[proposer_mail_outbox, sounding_mail_outbox],
 )

@@ -18,6 +18,8 @@ from services.portal.api import (
     proposer,
     proposing,
     public,
+    sounding_console,
+    sounding_pages,
     staff_sign_in,
 )
 from services.portal.application import SERVICE, PortalApplication
@@ -68,8 +70,10 @@ PORTAL = ServiceDeclaration(
         department_console.router,
         council_console.router,
         audit_console.router,
+        sounding_console.router,
         proposer.router,
         proposing.router,
+        sounding_pages.router,
         public.router,
     ],
     on_start=_on_start,

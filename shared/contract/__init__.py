@@ -84,6 +84,14 @@ from shared.contract.routing import (
     RoutingMethod,
     StatusLineSet,
 )
+from shared.contract.soundings import (
+    SoundingClosed,
+    SoundingLedToCall,
+    SoundingLedToTheme,
+    SoundingPublished,
+    SoundingQuestionAnswered,
+    SoundingSummaryPublished,
+)
 from shared.contract.vocabulary import (
     ActorRole,
     AgreementScope,
@@ -162,6 +170,12 @@ __all__ = [
     "RuleFired",
     "ScreeningReason",
     "SelectionRoute",
+    "SoundingClosed",
+    "SoundingLedToCall",
+    "SoundingLedToTheme",
+    "SoundingPublished",
+    "SoundingQuestionAnswered",
+    "SoundingSummaryPublished",
     "StatusLineSet",
     "ThemeClosed",
     "ThemePublished",

@@ -34,19 +34,24 @@ NAVIGATION: dict[str, tuple[tuple[str, str], ...]] = {
         ("/staff/desk", N_("Inbox")),
         ("/staff/desk/dashboard", N_("Dashboard")),
         ("/staff/desk/themes", N_("Themes")),
+        ("/staff/soundings", N_("Soundings")),
         ("/staff/desk/cases", N_("Cases")),
         ("/staff/desk/projects", N_("Projects")),
     ),
     "department": (
         ("/staff/department", N_("Department inbox")),
         ("/staff/department/theme-requests", N_("Theme requests")),
+        ("/staff/soundings", N_("Soundings")),
         ("/staff/department/projects", N_("Projects")),
     ),
     "council": (
         ("/staff/council", N_("Council inbox")),
         ("/staff/council/projects", N_("Projects")),
     ),
-    "auditor": (("/staff/audit", N_("Proposal history")),),
+    "auditor": (
+        ("/staff/audit", N_("Proposal history")),
+        ("/staff/soundings", N_("Soundings")),
+    ),
 }
 ROLE_NAMES = {
     "desk": N_("Desk"),
