@@ -195,8 +195,18 @@ PROPOSER_PATHS = ("/api/v1/proposer/", "/status/")
 LOST_LINK = re.compile(r"^/[^/]+/status-link/?$")
 
 
+# A company's response to a sounding or its question about one (intake's API, and the
+# portal's forms that post them), counted on their own.
+SOUNDING_ANSWER = re.compile(
+    r"^(/api/v1/municipalities/[^/]+/soundings/[^/]+/(responses(/check)?|questions)"
+    r"|/[^/]+/soundings/[^/]+/(respond(/submission)?|question))/?$"
+)
+
+
 def _anonymous_endpoint(scope: Scope) -> str | None:
     path: str = scope["path"]
+    if scope["method"] == "POST" and SOUNDING_ANSWER.match(path):
+        return "sounding"
     if scope["method"] == "POST" and SUBMISSION.match(path):
         return "submission"
     if scope["method"] == "POST" and DOCUMENT_UPLOAD.match(path):

@@ -37,19 +37,20 @@ from services.intake.domain import (
 )
 from services.intake.integration import SERVICE, to_envelope
 from services.intake.read_models import IntakeCatalogue
+from services.intake.sounding_application import SoundingCatalogue, SoundingDesk
 from shared.acting import Acting
 from shared.clock import Clock, utc_now
 from shared.consumer import ConsumingApplication, consumes
 from shared.contract import Envelope
 from shared.contract.topics import (
     DECISION_PROPOSALS,
+    IMPLEMENTATION_PROJECTS,
     PUBLICATION_PROPOSALS,
     ROUTING_PROPOSALS,
 )
 from shared.contract.vocabulary import ActorRole
 from shared.errors import DomainError, InvalidValue, NotFound, StateConflict
 from shared.municipalities import Municipality, fiscal_year, municipalities
-from shared.observed import ObservedProposal
 from shared.projection import CatchingUpProjection
 from shared.proposal import PROPOSAL_FOLD, ProposalState
 from shared.settings import CommonSettings
@@ -73,7 +74,7 @@ class Submitted:
 MAX_CONFLICT_RETRIES = 20
 
 
-class IntakeApplication(ConsumingApplication):
+class IntakeApplication(ConsumingApplication, SoundingDesk):
     service = SERVICE
     name = "intake"
     # The receipt book grows by one event per proposal; snapshots keep a cold start fast.
@@ -83,6 +84,7 @@ class IntakeApplication(ConsumingApplication):
         super().__init__(settings)
         self.clock = clock
         self.catalogue = IntakeCatalogue(self)
+        self.sounding_catalogue = SoundingCatalogue(self)
         # Attached proposal documents: files beside the store, never in an event (see
         # services/intake/documents.py for why). An in-process store keeps nothing on
         # disk after it, and neither do its documents (a temporary folder).
@@ -101,19 +103,25 @@ class IntakeApplication(ConsumingApplication):
     def read_models(self) -> dict[str, CatchingUpProjection]:
         """The read models by name, for comparing them with a rebuild from history
         (`kyoso rebuild`, `GET /audit/read-models`)."""
-        return {"catalogue": self.catalogue}
+        return {"catalogue": self.catalogue, "soundings": self.sounding_catalogue}
 
     # -- themes -------------------------------------------------------------------
 
     def publish_theme(self, municipality: str, draft: ThemeDraft, acting: Acting) -> Theme:
         self._known_municipality(municipality)
         if self.find_theme(municipality, draft.number) is not None:
-            raise StateConflict("number", f"theme {draft.number} already exists in {municipality}")
+            raise StateConflict(
+                "number",
+                f"theme {draft.number} already exists in {municipality}",
+                code="theme_number_taken",
+            )
         theme = Theme(municipality=municipality, meta=acting.as_meta(), **draft.model_dump())
         try:
             self.save(theme)
         except IntegrityError:
-            raise StateConflict("number", f"theme {draft.number} already exists") from None
+            raise StateConflict(
+                "number", f"theme {draft.number} already exists", code="theme_number_taken"
+            ) from None
         return theme
 
     def close_theme(self, municipality: str, number: int, acting: Acting) -> Theme:
@@ -181,7 +189,11 @@ class IntakeApplication(ConsumingApplication):
         so a request is never left open beside the theme made of it."""
         request = self.theme_request(municipality, request_id)
         if self.find_theme(municipality, draft.number) is not None:
-            raise StateConflict("number", f"theme {draft.number} already exists in {municipality}")
+            raise StateConflict(
+                "number",
+                f"theme {draft.number} already exists in {municipality}",
+                code="theme_number_taken",
+            )
         request.publish(draft.number, acting.as_meta())
         theme = Theme(municipality=municipality, meta=acting.as_meta(), **draft.model_dump())
         try:
@@ -373,8 +385,14 @@ class IntakeApplication(ConsumingApplication):
         """The proposer withdraws (they showed the proposal's status token); they act in
         the proposal's own municipality."""
         proposal = self.proposal(proposal_id)
+        state = self.state(proposal_id)
         acting = Acting.new(ActorRole.PROPOSER, proposal.municipality, correlation_id)
-        proposal.withdraw(reason, acting.as_meta())
+        proposal.withdraw(
+            reason,
+            acting.as_meta(),
+            closed=state.status.is_closed,
+            project_phase=state.project_phase,
+        )
         self.save(proposal)
         return proposal
 
@@ -462,7 +480,7 @@ class IntakeApplication(ConsumingApplication):
         """Intake's events of the proposal, exactly as they go out on Kafka, and what the
         other services said of it since, in the order it happened."""
         own = [e for e in (to_envelope(d) for d in self.events.get(proposal_id)) if e is not None]
-        heard = self._observed(proposal_id)
+        heard = self.observed(proposal_id)
         return sorted([*own, *(heard.heard if heard else [])], key=lambda e: e.meta.time)
 
     def state(self, proposal_id: UUID) -> ProposalState:
@@ -476,30 +494,21 @@ class IntakeApplication(ConsumingApplication):
     def _hear(self, envelope: Envelope, processing: ProcessingEvent[Any]) -> None:
         """Keep what routing and decision say about a proposal, so the proposer's status
         page shows where it is."""
-        proposal_id = envelope.proposal_id
-        if proposal_id is None:
-            return
-        observed = self._observed(proposal_id) or ObservedProposal(proposal_id=proposal_id)
-        observed.hear(envelope)
-        processing.collect_events(observed)
+        self.keep_heard(envelope, processing)
 
-    # What intake consumes: everything routing and decision say about a proposal, and
-    # publication's consultation of the proposer on its case (the proposer is mailed).
+    # What intake consumes: everything routing, decision and implementation say about a
+    # proposal, and publication's consultation of the proposer on its case (the proposer
+    # is mailed). Implementation's steps after adoption reach the proposer's status page
+    # here, worded for the proposer by the shared fold (an applicant's name is not).
     handlers = consumes(
         dict.fromkeys(
-            ROUTING_PROPOSALS.events + DECISION_PROPOSALS.events + PUBLICATION_PROPOSALS.events,
+            ROUTING_PROPOSALS.events
+            + DECISION_PROPOSALS.events
+            + IMPLEMENTATION_PROJECTS.events
+            + PUBLICATION_PROPOSALS.events,
             _hear,
         )
     )
-
-    def _observed(self, proposal_id: UUID) -> ObservedProposal | None:
-        try:
-            observed: ObservedProposal = self.repository.get(
-                ObservedProposal.create_id(proposal_id)
-            )
-        except AggregateNotFoundError:
-            return None
-        return observed
 
     def known_municipality(self, municipality: str) -> None:
         self._known_municipality(municipality)

@@ -104,6 +104,34 @@ def require_terms_consent(consented: bool, version: str | None, current_version:
         )
 
 
+# The project's phases once the agreement or contract is signed (shared.proposal.
+# implementation_steps names them; the phases before it: selection, agreement).
+BOUND_BY_AGREEMENT = frozenset(
+    {"implementation_pending", "implementation", "verification", "verified", "closed"}
+)
+
+
+def withdrawal_refused(closed: bool, project_phase: str | None) -> str | None:
+    """Why the proposer may not withdraw now (None: they may), beside their own proposal's
+    status, which `Proposal.withdraw` checks.
+
+    The seeds (000–004) and DOMAIN.md are silent on withdrawing after adoption or after
+    the agreement is signed. Until they say otherwise: an adopted proposal may still be
+    withdrawn while the implementer is selected and the agreement prepared (nobody is bound
+    yet); once the agreement or contract is signed, it governs how the project ends, not
+    the proposer's status page. Sapporo 001: 「事業実施主体となる民間事業者と札幌市役所に
+    おける役割分担と責任の所在を明確にすることが重要となります。このため、必要に応じ、
+    協定や契約書等を締結します」."""
+    if closed:
+        return "has ended"
+    if project_phase in BOUND_BY_AGREEMENT:
+        return (
+            "is bound by the signed agreement or contract: ending the project is a matter "
+            "for its parties under its terms"
+        )
+    return None
+
+
 class Proposal(Aggregate):
     """One proposal as the desk received it, including what must never leave intake:
     the contact details and the protected part (know-how kept confidential)."""
@@ -291,6 +319,7 @@ class Proposal(Aggregate):
             raise StateConflict(
                 "decision",
                 f"cannot {action}: proposal {self.receipt_number} is {self.status.value}",
+                code="already_screened",
             )
 
     def accept(self, note: str | None, meta: Meta) -> None:
@@ -323,11 +352,27 @@ class Proposal(Aggregate):
 
     # -- withdrawal (the proposal named in the path) -----------------------------------
 
-    def withdraw(self, reason: str | None, meta: Meta) -> None:
+    def withdraw(
+        self,
+        reason: str | None,
+        meta: Meta,
+        *,
+        closed: bool = False,
+        project_phase: str | None = None,
+    ) -> None:
+        """The proposer withdraws. `closed`: the proposal has ended elsewhere (a decision);
+        `project_phase`: where the project stands after adoption (as intake heard it)."""
         if self.status.is_closed:
             raise StateConflict(
                 "proposal_id",
                 f"cannot withdraw: proposal {self.receipt_number} is already {self.status.value}",
+                where="path",
+            )
+        refused = withdrawal_refused(closed, project_phase)
+        if refused:
+            raise StateConflict(
+                "proposal_id",
+                f"cannot withdraw: proposal {self.receipt_number} {refused}",
                 where="path",
             )
         self._withdrawn(reason=reason, meta=meta)
@@ -498,7 +543,12 @@ class Theme(Aggregate):
 
     def close(self, meta: Meta) -> None:
         if self.closed:
-            raise StateConflict("number", f"theme {self.number} is already closed", where="path")
+            raise StateConflict(
+                "number",
+                f"theme {self.number} is already closed",
+                where="path",
+                code="theme_already_closed",
+            )
         self._closed(number=self.number, meta=meta)
 
     @event(Closed)
@@ -564,7 +614,9 @@ class ThemeRequest(Aggregate):
 
     def _require_open(self, field: str) -> None:
         if self.state != "open":
-            raise StateConflict(field, f"the theme request is already {self.state}")
+            raise StateConflict(
+                field, f"the theme request is already {self.state}", code="theme_request_answered"
+            )
 
     def publish(self, theme_number: int, meta: Meta) -> None:
         """The desk published theme `theme_number` from this request."""

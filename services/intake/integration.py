@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.intake.domain import Proposal, Theme
+from services.intake.sounding_integration import sounding_integration_event
 from shared.contract import (
     IntegrationEvent,
     ProposalAccepted,
@@ -92,7 +93,9 @@ def to_integration_event(domain_event: Any) -> IntegrationEvent | None:
                 municipality=domain_event.meta["municipality"],
                 number=domain_event.number,
             )
-    return None  # receipt books and idempotency records are intake's own business
+    # A sounding's news to the market; receipt books and idempotency records are intake's
+    # own business.
+    return sounding_integration_event(domain_event)
 
 
 to_envelope = envelope_translator(SERVICE, to_integration_event)

@@ -3,6 +3,8 @@
 Kitakyushu promises the proposer their status 「専用ポータルサイトやメール等を通じて」: the
 receipt with the private status link, every change of status the status page shows
 (screening, the department taking it on, its status line, the decision, the council),
+after adoption the project's steps a proposer waits for (the implementer selected, the
+agreement signed, the implementation started and ended, the verification's verdict),
 each message of the department in the dialogue, the consultation on the case before it
 is published (with the link to read it and answer), and a lost link sent again. The outbox (shared.outbox) follows intake's history and
 calls `ProposerMail.send` for each stored event; texts are Jinja2 templates under
@@ -21,14 +23,19 @@ from services.intake.application import IntakeApplication
 from services.intake.domain import Proposal
 from services.intake.settings import IntakeSettings
 from shared.contract import (
+    AgreementConcluded,
     CaseConsultationStarted,
     DialogueMilestoneReached,
+    ImplementationEnded,
+    ImplementationStarted,
+    ImplementerSelected,
     MessageToProposer,
     ProposalAdopted,
     ProposalEscalated,
     ProposalRejectedAfterReview,
     ProposalTakenOn,
     StatusLineSet,
+    VerdictGiven,
 )
 from shared.mail import Mailer, mail_templates, rendered
 from shared.observed import ObservedProposal
@@ -50,6 +57,22 @@ TOLD_BY_MAIL = {
         ProposalAdopted,
         ProposalRejectedAfterReview,
         ProposalEscalated,
+    )
+}
+
+# After adoption the status stays 事業調整中 (Nagasaki's register keeps its three statuses):
+# what changes is the project, told in the proposer's words of the status page (the
+# shared fold's steps, which name no member of staff and no applicant but the one
+# selected). The call, the applicants, milestones, experiment steps and the KPIs are on
+# the status page only: mail for each would be noise.
+PROJECT_TOLD_BY_MAIL = {
+    event.event_type
+    for event in (
+        ImplementerSelected,
+        AgreementConcluded,
+        ImplementationStarted,
+        ImplementationEnded,
+        VerdictGiven,
     )
 }
 
@@ -78,6 +101,8 @@ class ProposerMail:
                 self._mail(domain_event.originator_id, "status_link.txt", at)
             case ObservedProposal.Heard() if domain_event.event_type in TOLD_BY_MAIL:
                 self._mail_heard(domain_event, "status.txt")
+            case ObservedProposal.Heard() if domain_event.event_type in PROJECT_TOLD_BY_MAIL:
+                self._mail_heard(domain_event, "project.txt")
             case ObservedProposal.Heard() if domain_event.event_type == MESSAGE:
                 # The message itself, so the proposer reads it where the mail arrives.
                 self._mail_heard(domain_event, "message.txt", message=domain_event.data["text"])

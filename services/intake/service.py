@@ -12,6 +12,7 @@ from services.intake.api import (
     pages,
     proposals,
     proposer,
+    soundings,
     staff,
     theme_requests,
     themes,
@@ -22,6 +23,7 @@ from services.intake.group_commit import SubmissionQueue
 from services.intake.integration import SERVICE, to_integration_event
 from services.intake.proposer_mail import proposer_mail_outbox
 from services.intake.settings import IntakeSettings
+from services.intake.sounding_mail import sounding_mail_outbox
 from shared.declaration import ServiceDeclaration
 
 log = logging.getLogger(__name__)
@@ -51,11 +53,13 @@ INTAKE = ServiceDeclaration(
         proposer.router,
         themes.router,
         theme_requests.router,
+        soundings.public,
+        soundings.staff,
         desk.router,
         consultations.router,
         staff.router,
         pages.router,
     ],
     on_start=_on_start,
-    workers=[proposer_mail_outbox],
+    workers=[proposer_mail_outbox, sounding_mail_outbox],
 )

@@ -14,9 +14,12 @@ from services.portal.api import (
     council_console,
     department_console,
     desk_console,
+    projects_console,
     proposer,
     proposing,
     public,
+    sounding_console,
+    sounding_pages,
     staff_sign_in,
 )
 from services.portal.application import SERVICE, PortalApplication
@@ -62,12 +65,15 @@ PORTAL = ServiceDeclaration(
         client_lifespan(),
         staff_sign_in.router,  # /staff/… before the public `/{city}/…` addresses
         # The staff consoles' addresses all start /staff/ too.
+        projects_console.router,  # /staff/{role}/projects…
         desk_console.router,
         department_console.router,
         council_console.router,
         audit_console.router,
+        sounding_console.router,
         proposer.router,
         proposing.router,
+        sounding_pages.router,
         public.router,
     ],
     on_start=_on_start,

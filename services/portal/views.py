@@ -106,20 +106,24 @@ class ProposerStatus(Answer):
     steps: list[Step]
     messages: list[Message] = []
     may_answer: bool = False  # intake's word: it has the last one on an answer too
+    # Intake's word too: not once the proposal has ended, nor once the project's agreement
+    # is signed (services.intake.domain.withdrawal_refused); the page offers only that.
+    may_withdraw: bool = False
+    # After adoption, where the project stands, in intake's (the fold's) words for the
+    # proposer; the status itself stays 事業調整中 as Nagasaki's register has it.
+    project_phase_ja: str | None = None
+    project_phase_en: str | None = None
 
     def status_text(self, language: str) -> str:
         return self.status_en if language == "en" else self.status_ja
+
+    def project_phase_text(self, language: str) -> str | None:
+        return self.project_phase_en if language == "en" else self.project_phase_ja
 
     @property
     def last_message_to_proposer(self) -> Message | None:
         """The department's latest message, which an answer replies to."""
         return next((m for m in reversed(self.messages) if not m.from_proposer), None)
-
-    @property
-    def may_withdraw(self) -> bool:
-        # Intake has the last word (it refuses a withdrawal of a closed proposal); the
-        # page only leaves the button out where intake would refuse.
-        return not self.status.is_closed
 
 
 class RegisterRow(Answer):

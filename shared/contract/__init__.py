@@ -86,6 +86,14 @@ from shared.contract.routing import (
     RoutingMethod,
     StatusLineSet,
 )
+from shared.contract.soundings import (
+    SoundingClosed,
+    SoundingLedToCall,
+    SoundingLedToTheme,
+    SoundingPublished,
+    SoundingQuestionAnswered,
+    SoundingSummaryPublished,
+)
 from shared.contract.vocabulary import (
     ActorRole,
     AgreementScope,
@@ -166,6 +174,12 @@ __all__ = [
     "RuleFired",
     "ScreeningReason",
     "SelectionRoute",
+    "SoundingClosed",
+    "SoundingLedToCall",
+    "SoundingLedToTheme",
+    "SoundingPublished",
+    "SoundingQuestionAnswered",
+    "SoundingSummaryPublished",
     "StatusLineSet",
     "ThemeClosed",
     "ThemePublished",

@@ -57,6 +57,14 @@ from shared.contract.routing import (
     ProposalTakenOn,
     StatusLineSet,
 )
+from shared.contract.soundings import (
+    SoundingClosed,
+    SoundingLedToCall,
+    SoundingLedToTheme,
+    SoundingPublished,
+    SoundingQuestionAnswered,
+    SoundingSummaryPublished,
+)
 
 
 class HasTopicPrefix(Protocol):
@@ -88,7 +96,23 @@ INTAKE_PROPOSALS = Topic(
         ProposerAnswered,
     ),
 )
-INTAKE_THEMES = Topic("intake", "intake.themes", (ThemePublished, ThemeClosed))
+# What the city asks of the market: its themes, and its soundings (サウンディング), keyed by
+# the theme's or the sounding's id. Soundings share the topic rather than adding one: the
+# same owner and readers, and no new topic, ACL or manifest for what is one kind of news.
+INTAKE_THEMES = Topic(
+    "intake",
+    "intake.themes",
+    (
+        ThemePublished,
+        ThemeClosed,
+        SoundingPublished,
+        SoundingQuestionAnswered,
+        SoundingClosed,
+        SoundingSummaryPublished,
+        SoundingLedToTheme,
+        SoundingLedToCall,
+    ),
+)
 ROUTING_PROPOSALS = Topic(
     "routing",
     "routing.proposals",

@@ -36,6 +36,15 @@ M = "/api/v1/municipalities/{municipality}"
 AUDIT = "/audit/read-models"
 
 REASON = {"reason": "所管外のため"}
+SOUNDING = {
+    "subject": "通学路の見守りに関するサウンディング",
+    "description": "見守りの担い手について民間の意見を聴きます。",
+    "field": "教育",
+    "department": "kyoiku",
+    "questions": ["見守りの方法は？"],
+    "opens_on": "2025-11-01",
+    "closes_on": "2025-11-30",
+}
 CASE_TEXT = {"title": "通学路の安全点検", "summary": "学校と保護者が危険箇所を共有する。"}
 
 # service → (method, path) → (expected per role, request body)
@@ -65,6 +74,26 @@ MATRIX: dict[str, dict[tuple[str, str], tuple[str, dict[str, Any] | None]]] = {
             "AFFFF",
             {"reason": "既存のテーマ5と重なるため"},
         ),
+        # Soundings: the desk runs every one of its city, a department its own (kyoiku's
+        # here); the auditor reads them; the desk alone turns one into a theme or a call.
+        ("GET", f"{M}/staff/soundings"): ("AAAFA", None),
+        ("POST", f"{M}/staff/soundings"): ("AAAFF", SOUNDING),
+        ("GET", f"{M}/staff/soundings/{{sounding_id}}"): ("AAHFA", None),
+        ("POST", f"{M}/staff/soundings/{{sounding_id}}/publish"): ("AAHFF", None),
+        ("POST", f"{M}/staff/soundings/{{sounding_id}}/answers"): (
+            "AAHFF",
+            {"question": "夜間の利用は可能ですか", "answer": "22時まで可能です"},
+        ),
+        ("POST", f"{M}/staff/soundings/{{sounding_id}}/close"): ("AAHFF", None),
+        ("POST", f"{M}/staff/soundings/{{sounding_id}}/summary"): ("AAHFF", {"summary": "概要"}),
+        ("POST", f"{M}/staff/soundings/{{sounding_id}}/theme"): (
+            "AFFFF",
+            {"number": 97, "title": "通学路の見守り"},
+        ),
+        ("POST", f"{M}/staff/soundings/{{sounding_id}}/call"): (
+            "AFFFF",
+            {"call": "見守り事業の公募"},
+        ),
         ("GET", f"{M}/proposals/{{proposal_id}}"): ("AAHHA", None),
         ("GET", f"{M}/proposals/{{proposal_id}}/document"): ("AAHHA", None),
         ("GET", f"{M}/proposals/{{proposal_id}}/history"): ("AFFFA", None),
@@ -72,7 +101,8 @@ MATRIX: dict[str, dict[tuple[str, str], tuple[str, dict[str, Any] | None]]] = {
     },
     "routing": {
         ("GET", f"{M}/departments/{{department}}/inbox"): ("AAFFA", None),
-        ("GET", f"{M}/routings/{{proposal_id}}"): ("AAHFA", None),
+        # The council reads a routing and its dialogue once escalated to it (test_sight).
+        ("GET", f"{M}/routings/{{proposal_id}}"): ("AAHHA", None),
         ("POST", f"{M}/routings/{{proposal_id}}/take-on"): ("FAHFF", None),
         ("POST", f"{M}/routings/{{proposal_id}}/decline"): ("FAHFF", REASON),
         ("POST", f"{M}/routings/{{proposal_id}}/reassign"): (
@@ -84,7 +114,7 @@ MATRIX: dict[str, dict[tuple[str, str], tuple[str, dict[str, Any] | None]]] = {
             "AAHFF",
             {"ja": "教育委員会と協議中", "en": "In talks with the Board of Education"},
         ),
-        ("GET", f"{M}/routings/{{proposal_id}}/dialogue"): ("AAHFA", None),
+        ("GET", f"{M}/routings/{{proposal_id}}/dialogue"): ("AAHHA", None),
         ("POST", f"{M}/routings/{{proposal_id}}/notes"): ("AAHFF", {"text": "内部メモ"}),
         # Own department: 409 until it takes the proposal on (only then is the dialogue its).
         ("POST", f"{M}/routings/{{proposal_id}}/messages"): ("AAHFF", {"text": "ご質問です。"}),

@@ -18,6 +18,7 @@ from fastapi import FastAPI
 
 from services.decision.fairness import assess, thresholds
 from services.intake.commands import ProposalSubmission, ThemeDraft, ThemeRequestDraft
+from services.intake.sounding_commands import SoundingDraft
 from services.registry import SERVICES
 from shared.acting import Acting
 from shared.contract import (
@@ -163,7 +164,26 @@ def _intake(app: FastAPI) -> dict[str, str]:
     # And a theme the own department asks the desk for.
     wish = ThemeRequestDraft(title="通学路の見守り", field="教育")
     request = intake.request_theme(OWN, OWN_DEPARTMENT, wish, as_acting(ActorRole.DEPARTMENT))
-    return {"proposal_id": str(proposal.id), "number": "5", "request_id": str(request.id)}
+    # And a sounding of the own department (サウンディング).
+    sounding = intake.draft_sounding(
+        OWN,
+        OWN_DEPARTMENT,
+        SoundingDraft(
+            subject="通学路の見守りに関するサウンディング",
+            description="見守りの担い手について民間の意見を聴きます。",
+            field="教育",
+            questions=["見守りの方法は？"],
+            opens_on=date(2025, 10, 1),
+            closes_on=date(2025, 11, 30),
+        ),
+        as_acting(ActorRole.DEPARTMENT),
+    )
+    return {
+        "proposal_id": str(proposal.id),
+        "number": "5",
+        "request_id": str(request.id),
+        "sounding_id": str(sounding.id),
+    }
 
 
 def _routing(app: FastAPI) -> dict[str, str]:

@@ -40,6 +40,7 @@ CONTAINER_VALUES = {
     "KYOSO_ROUTING_URL": "the routing service by its name on the containers' network",
     "KYOSO_DECISION_URL": "the decision service by its name on the containers' network",
     "KYOSO_PUBLICATION_URL": "the publication service by its name on the containers' network",
+    "KYOSO_IMPLEMENTATION_URL": "the implementation service by its name on the containers' network",
     "KYOSO_SECRET_KEY": "a secret: no default",
     "KYOSO_SIGNING_KEY": "compose: empty, each service makes its key in the shared keys volume",
     "KYOSO_TRUSTED_KEYS": "the desk's own public keys: no default",
@@ -50,6 +51,9 @@ CONTAINER_VALUES = {
     "KYOSO_KAFKA_SASL_USERNAME": "each service's own Kafka user",
     "KYOSO_KAFKA_SASL_PASSWORD": "a secret: no default",
 }
+# The compose services that run once and exit: Kafka's users, topics and ACLs, and the
+# optional local provider's demo staff (profile local-idp).
+ONE_SHOTS = frozenset({"kafka-init", "local-idp-staff"})
 # What an operator's .env must hold before `docker compose up` (the file's `:?` variables).
 REQUIRED = {
     "POSTGRES_PASSWORD": "pw" + secrets.token_hex(8),
@@ -228,7 +232,7 @@ def test_compose_wiring_health_restarts_and_volumes(compose: dict[str, Any]) -> 
             "kafka-init": {"condition": "service_completed_successfully"},
         }, name
     for name, service in services.items():
-        if name == "kafka-init":
+        if name in ONE_SHOTS:
             assert service["restart"] == "no"
             continue
         assert service["restart"] == "unless-stopped", name

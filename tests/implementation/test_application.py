@@ -324,3 +324,31 @@ def test_a_setagaya_experiment_is_checked_against_the_cap_in_force_when_it_start
         assert not application.overdue_verifications("setagaya")  # 1 December: not yet due
     finally:
         application.close()
+
+
+def test_a_project_line_names_the_proposal_as_intake_gave_it_also_when_heard_late(
+    implementation: ImplementationApplication,
+) -> None:
+    named = adopted(implementation, AssessmentInputs())
+    late = uuid4()
+    # The adoption first, the submission after it: they come on different topics.
+    assert implementation.process(adoption(late, AssessmentInputs()))
+    [line] = [x for x in implementation.project_lines("nagasaki") if x.proposal_id == late]
+    assert (line.receipt_number, line.title) == (None, None)
+    story = taken_on(late, "kyoiku", receipt_number="NGS-2025-0002", title="公園の夜間照明")
+    assert all(implementation.process(e) for e in story)
+    titles = {
+        line.proposal_id: (line.receipt_number, line.title)
+        for line in implementation.project_lines("nagasaki")
+    }
+    assert titles == {
+        named: ("NGS-2025-0001", "通学路安全点検支援システム"),
+        late: ("NGS-2025-0002", "公園の夜間照明"),
+    }
+    rebuilt = Projects(implementation)
+    rebuilt.catch_up()
+    assert rebuilt.snapshot() == implementation.projects.snapshot()
+    assert {row["title"] for row in rebuilt.snapshot()["projects"]} == {
+        "通学路安全点検支援システム",
+        "公園の夜間照明",
+    }

@@ -186,6 +186,12 @@ async def test_a_direct_selection_from_adoption_to_the_verified_close(desk: Desk
 
     listed = await implementation.get(f"{NAGASAKI}/projects", headers=staff)
     assert [(p["proposal_id"], p["phase"]) for p in listed.json()] == [(pid, "closed")]
+    # Named as intake gave it at receipt (heard on intake's topic): no call per line.
+    [line] = listed.json()
+    assert (line["receipt_number"], line["title"]) == (
+        receipt["receipt_number"],
+        free_proposal_body()["title"],
+    )
 
     # Publication heard the verdict on the implementation topic: the case carries it.
     publication = desk.application("publication")

@@ -16,6 +16,14 @@ from fastapi import FastAPI
 
 from services.portal.staff_session import COOKIE, SignedInStaff, StaffSessions
 
+# The council (推進本部会議) as a static token, for the page tests of what it reads; the
+# services of a test desk must be started with it among their staff tokens.
+NAGASAKI_COUNCIL: dict[str, Any] = {
+    "token": "nagasaki-council-token-" + "c" * 8,
+    "role": "council",
+    "municipality": "nagasaki",
+}
+
 NAMES = {
     "desk": "窓口 一郎",
     "department": "所管 花子",

@@ -33,8 +33,10 @@ from services.implementation.commands import (
     Step,
     VerdictBody,
 )
+from services.implementation.read_models import ProjectLine
 from services.implementation.rules import CityRules
 from shared.acting import Acting
+from shared.authorisation import sees
 from shared.contract import LogicModel
 from shared.errors import NotFound
 from shared.staff_auth import CorrelationId, StaffToken, staff_acting
@@ -69,13 +71,25 @@ def projects(
     return [
         ProjectSummary.of(line)
         for line in implementation.project_lines(municipality)
-        if _sees(implementation, staff, line.proposal_id)
+        if _sees(implementation, staff, municipality, line)
     ]
 
 
-def _sees(implementation: ImplementationApplication, staff: StaffToken, proposal_id: UUID) -> bool:
+def _sees(
+    implementation: ImplementationApplication,
+    staff: StaffToken,
+    municipality: str,
+    line: ProjectLine,
+) -> bool:
+    """Whether `staff` sees this line: from the line where it names the department that
+    decided (no project read per line); a council's decision is run by the lead
+    department heard from routing, which the project's record gives."""
+    if municipality != staff.municipality:
+        return False
+    if line.department is not None:
+        return sees(staff, [line.department])
     try:
-        project = implementation.project(proposal_id, staff.municipality)
+        project = implementation.project(line.proposal_id, staff.municipality)
         require_project_sight(implementation, project, staff)
     except NotFound:
         return False
@@ -92,7 +106,7 @@ def overdue(
     return [
         ProjectSummary.of(line)
         for line in implementation.overdue_verifications(municipality)
-        if _sees(implementation, staff, line.proposal_id)
+        if _sees(implementation, staff, municipality, line)
     ]
 
 

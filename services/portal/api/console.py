@@ -34,14 +34,24 @@ NAVIGATION: dict[str, tuple[tuple[str, str], ...]] = {
         ("/staff/desk", N_("Inbox")),
         ("/staff/desk/dashboard", N_("Dashboard")),
         ("/staff/desk/themes", N_("Themes")),
+        ("/staff/soundings", N_("Soundings")),
         ("/staff/desk/cases", N_("Cases")),
+        ("/staff/desk/projects", N_("Projects")),
     ),
     "department": (
         ("/staff/department", N_("Department inbox")),
         ("/staff/department/theme-requests", N_("Theme requests")),
+        ("/staff/soundings", N_("Soundings")),
+        ("/staff/department/projects", N_("Projects")),
     ),
-    "council": (("/staff/council", N_("Council inbox")),),
-    "auditor": (("/staff/audit", N_("Proposal history")),),
+    "council": (
+        ("/staff/council", N_("Council inbox")),
+        ("/staff/council/projects", N_("Projects")),
+    ),
+    "auditor": (
+        ("/staff/audit", N_("Proposal history")),
+        ("/staff/soundings", N_("Soundings")),
+    ),
 }
 ROLE_NAMES = {
     "desk": N_("Desk"),
@@ -77,6 +87,19 @@ EVENT_NAMES = {
     "decision.proposal.rejected": N_("Rejected after review"),
     "decision.proposal.escalated": N_("Escalated to the council"),
     "decision.incentive.recorded": N_("Bonus points recorded"),
+    "implementation.call.published": N_("Call published"),
+    "implementation.applicant.recorded": N_("Applicant recorded"),
+    "implementation.implementer.selected": N_("Implementer selected"),
+    "implementation.agreement.concluded": N_("Agreement concluded"),
+    "implementation.started": N_("Implementation started"),
+    "implementation.milestone.reached": N_("Milestone reached"),
+    "implementation.experiment_step.done": N_("Experiment step done"),
+    "implementation.ended": N_("Implementation ended"),
+    "implementation.logic_model.set": N_("Logic model set"),
+    "implementation.kpi.defined": N_("KPI defined"),
+    "implementation.kpi.measured": N_("KPI measured"),
+    "implementation.verdict.given": N_("Verdict given"),
+    "implementation.project.closed": N_("Project closed"),
 }
 ACTOR_NAMES = {
     "proposer": N_("Proposer"),
@@ -182,10 +205,66 @@ class ConsoleRoute(PortalRoute):
                 return page.render(
                     "console_refused.html",
                     status_code=refused.status_code,
-                    reasons=[str(item.get("msg", "")) for item in refused.detail],
+                    refusals=refusals_of(refused, page.gettext),
                 )
 
         return handle_or_explain
+
+
+# -- a refusal the page did not expect, in the reader's language -----------------------
+
+# The services' stable refusal types (`type` of each item of `detail`; shared.errors),
+# worded here for the reader. A type not listed is shown with a general sentence and the
+# service's own words, marked as such.
+REFUSALS: dict[str, str] = {
+    "routing_closed": N_("The proposal's routing is closed: nothing more can be recorded on it."),
+    "dialogue_not_started": N_(
+        "The dialogue starts when a department takes the proposal on: take it on first."
+    ),
+    "milestone_already_recorded": N_("This milestone is already recorded."),
+    "already_decided": N_("The proposal is already decided; a decision is final."),
+    "already_escalated": N_("The proposal is already with the council."),
+    "council_decides": N_("The proposal was escalated: the council decides it."),
+    "not_escalated": N_("The council decides only what a department escalated to it."),
+    "decided_by_another": N_(
+        "The proposal is decided by the department that took it on, not by you."
+    ),
+    "withdrawn": N_("The proposer withdrew the proposal: there is nothing to decide."),
+    "already_screened": N_("The proposal is already screened."),
+    "theme_already_closed": N_("The theme's call is already closed."),
+    "theme_number_taken": N_("A theme with this number already exists: choose another number."),
+    "theme_request_answered": N_("The theme request is already answered."),
+    "not_adopted": N_("A case is prepared only from an adopted proposal."),
+    "case_already_exists": N_("This proposal already has a case."),
+    "case_not_consulted": N_(
+        "A case is published only after the proposer was consulted on it without objection."
+    ),
+    "not_yet_heard": N_(
+        "The service has not yet heard of the last step (it learns of it within seconds): "
+        "try again in a moment."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """One reason a service gave: in the reader's words where its type is known
+    (`worded`), else None, and the service's own sentence (`said`)."""
+
+    worded: str | None
+    said: str
+
+
+def refusals_of(refused: Refused, gettext: Callable[[str], str]) -> list[Refusal]:
+    return [
+        Refusal(
+            worded=gettext(REFUSALS[kind])
+            if (kind := str(item.get("type", ""))) in REFUSALS
+            else None,
+            said=str(item.get("msg", "")),
+        )
+        for item in refused.detail
+    ]
 
 
 @dataclass(frozen=True)
@@ -275,7 +354,9 @@ def field_errors(
             matched = _NAMED_IN_MESSAGE.match(str(item.get("msg", "")))
             name = matched.group(1) if matched else ""
         if name not in labels:
-            found.setdefault("", str(item.get("msg", "")))
+            kind = str(item.get("type", ""))
+            said = str(item.get("msg", ""))
+            found.setdefault("", gettext(REFUSALS[kind]) if kind in REFUSALS else said)
             continue
         if name in found:
             continue

@@ -177,6 +177,10 @@ async def withdrawal_form(
     proposal = await backends.my_proposal(pid, token)
     if proposal is None:
         return _private(page.render("status_unknown.html", status_code=404))
+    if not proposal.may_withdraw:
+        # Intake would refuse (ended, or bound by the signed agreement): the status page
+        # says why.
+        return _private(RedirectResponse(page.url(f"/status/{pid}") + "#withdraw", status_code=303))
     return _private(page.render("withdraw.html", proposal=proposal, error=None))
 
 

@@ -5,53 +5,32 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
 from services.publication.api.dependencies import Publication
 from services.publication.api.views import RegisterRow
 from services.publication.settings import PublicationSettings
 from shared.contract import PublicCall, PublicCase
-from shared.municipalities import municipalities
 
 router = APIRouter(prefix="/api/v1/municipalities/{municipality}", tags=["public"])
 pages = APIRouter(include_in_schema=False)
 feeds = APIRouter(tags=["public"])
 
 
-def _known(municipality: str) -> None:
-    if municipality not in municipalities():
-        raise HTTPException(
-            404,
-            detail=[{"loc": ["path", "municipality"], "msg": f"'{municipality}' is not served"}],
-        )
-
-
-def register_rows(publication: Publication, municipality: str) -> list[RegisterRow]:
-    _known(municipality)
-    return [RegisterRow.of(line) for line in publication.register.lines(municipality)]
-
-
 @router.get("/register", summary="提案受付状況 / The public register of proposals")
 def register(municipality: str, publication: Publication) -> list[RegisterRow]:
-    return register_rows(publication, municipality)
+    return [RegisterRow.of(line) for line in publication.register_lines(municipality)]
 
 
 @router.get("/cases", summary="官民連携事例 / Published cases")
 def cases(municipality: str, publication: Publication) -> list[PublicCase]:
-    _known(municipality)
     return publication.published_cases(municipality)
 
 
 @router.get("/cases/{case_id}", summary="One published case")
 def case(municipality: str, case_id: UUID, publication: Publication) -> PublicCase:
-    _known(municipality)
-    found = publication.published_case(case_id, municipality)
-    if found is None:
-        raise HTTPException(
-            404, detail=[{"loc": ["path", "case_id"], "msg": "no such published case"}]
-        )
-    return found
+    return publication.published_case(case_id, municipality)
 
 
 @router.get("/calls", summary="事業者の募集 / Open calls for an implementer")
@@ -59,7 +38,6 @@ def calls(municipality: str, publication: Publication) -> list[PublicCall]:
     """The open calls (公募) and procurements that still take applications, the soonest to
     close first, each with its period and, where the city has an incentive scheme, the
     proposer's bonus announced in it (Setagaya 004 §5(3): at most 10 %)."""
-    _known(municipality)
     return publication.open_calls(municipality)
 
 
@@ -67,15 +45,16 @@ def calls(municipality: str, publication: Publication) -> list[PublicCall]:
     "/feeds/{municipality}.json", summary="JSON Feed of published cases, for cities without Kafka"
 )
 def json_feed(municipality: str, request: Request, publication: Publication) -> dict[str, Any]:
-    _known(municipality)
     # Links from the configured address: a request's Host header is the caller's to set.
     settings: PublicationSettings = request.app.state.settings
     return publication.case_feed(municipality, settings.publication_base_url.rstrip("/"))
 
 
 @pages.get("/register/{municipality}")
-def register_page(municipality: str, request: Request) -> RedirectResponse:
+def register_page(
+    municipality: str, request: Request, publication: Publication
+) -> RedirectResponse:
     """The register's page is the portal's now (DESIGN.md §9: one web front)."""
-    _known(municipality)
+    publication.serves(municipality)
     settings: PublicationSettings = request.app.state.settings
     return RedirectResponse(settings.portal_url(f"/{municipality}/register"), status_code=308)

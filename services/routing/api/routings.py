@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Response, status
 from services.routing.api.dependencies import (
     DepartmentStaff,
     DeskStaff,
+    InboxReader,
     RoutingApp,
     RoutingReader,
     Staff,
@@ -21,7 +22,6 @@ from services.routing.api.views import (
 )
 from services.routing.application import RoutingApplication
 from services.routing.commands import Decline, DialogueText, Milestone, Reassignment, StatusLine
-from services.routing.directory import directory, known_municipalities
 from services.routing.domain import Routing
 from shared.authorisation import department_named, require_sight
 from shared.paging import PAGED, Paging, paged
@@ -30,19 +30,12 @@ from shared.staff_auth import CorrelationId, StaffToken, staff_acting
 router = APIRouter(prefix="/api/v1/municipalities/{municipality}", tags=["routing"])
 
 
-def _known(municipality: str) -> None:
-    if municipality not in known_municipalities():
-        raise HTTPException(
-            404,
-            detail=[{"loc": ["path", "municipality"], "msg": f"'{municipality}' is not served"}],
-        )
-
-
 @router.get("/departments", summary="所管課一覧 / Department directory", responses=PAGED)
-def departments(municipality: str, page: Paging, response: Response) -> list[DepartmentView]:
+def departments(
+    municipality: str, routing: RoutingApp, page: Paging, response: Response
+) -> list[DepartmentView]:
     """A page at a time; the total in X-Total-Count."""
-    _known(municipality)
-    return paged(directory(municipality).departments, page, response, DepartmentView.of)
+    return paged(routing.departments(municipality), page, response, DepartmentView.of)
 
 
 @router.get(
@@ -54,7 +47,7 @@ def inbox(
     municipality: str,
     department: str,
     routing: RoutingApp,
-    staff: RoutingReader,
+    staff: InboxReader,
     page: Paging,
     response: Response,
 ) -> list[RoutingLineView]:
@@ -81,11 +74,14 @@ def _seen(
     routing: RoutingApplication, proposal_id: UUID, municipality: str, staff: StaffToken
 ) -> Routing:
     """The proposal's routing, if the caller may see it: the desk and the auditor every
-    one of their city, a department only one routed to it (else, for it, there is none:
-    the same 404 as for a proposal that does not exist)."""
+    one of their city, a department only one routed to it, the council one escalated to
+    it (else, for it, there is none: the same 404 as for a proposal that does not exist)."""
     found = routing.routing(proposal_id, municipality)
     require_sight(
-        staff, found.departments, f"no routing for proposal {proposal_id} in {municipality}"
+        staff,
+        found.departments,
+        f"no routing for proposal {proposal_id} in {municipality}",
+        escalated=staff.role == "council" and routing.escalated(proposal_id),
     )
     return found
 
@@ -124,23 +120,8 @@ def decline(
     _seen(routing, proposal_id, municipality, staff)
     assert staff.department is not None
     routing.decline(proposal_id, staff.department, body.reason, staff_acting(staff, correlation_id))
-    return _as_it_left(_view(routing, proposal_id, municipality))
-
-
-def _as_it_left(view: RoutingView) -> RoutingView:
-    """The routing as the department that declined it left it: where the proposal went
-    next is no longer routed to it, so it is not told (DESIGN.md §8)."""
-    declined = max(
-        i for i, hop in enumerate(view.history) if hop.event == "routing.proposal.declined"
-    )
-    return view.model_copy(
-        update={
-            "stage": "declined",
-            "lead_department": None,
-            "departments": [],
-            "history": view.history[: declined + 1],
-        }
-    )
+    left = routing.record(proposal_id, municipality).as_left_by_decliner()
+    return RoutingView.of_record(left)
 
 
 @router.post("/routings/{proposal_id}/reassign", summary="窓口が振り直す / The desk reassigns")
@@ -169,7 +150,11 @@ def milestone(
 ) -> RoutingView:
     _seen(routing, proposal_id, municipality, staff)
     routing.reach_milestone(
-        proposal_id, body.milestone.value, body.note, staff_acting(staff, correlation_id)
+        proposal_id,
+        body.milestone.value,
+        body.note,
+        staff_acting(staff, correlation_id),
+        body.confidentiality_scope,
     )
     return _view(routing, proposal_id, municipality)
 
