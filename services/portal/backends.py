@@ -12,6 +12,7 @@ app `state.backend_mounts` (base URL → transport) to reach in-process services
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import AsyncIterator, Mapping
 from typing import Any, TypeVar
 from uuid import UUID
@@ -106,6 +107,8 @@ class Backends:
         return Receipt.model_validate(answer.json())
 
     async def my_proposal(self, proposal_id: UUID, token: str) -> ProposerStatus | None:
+        if not STATUS_TOKEN.fullmatch(token):
+            return None  # a wrong token, as the service would answer (_status_token)
         return await self._one(
             ProposerStatus,
             "intake",
@@ -168,6 +171,8 @@ class Backends:
         )
 
     async def my_case(self, proposal_id: UUID, token: str) -> ProposerCase | None:
+        if not STATUS_TOKEN.fullmatch(token):
+            return None  # a wrong token, as the service would answer (_status_token)
         return await self._one(
             ProposerCase,
             "publication",
@@ -463,7 +468,17 @@ def _city(city: str) -> str:
     return f"/api/v1/municipalities/{city}"
 
 
+# What intake issues: Base64url of an HMAC-SHA256, unpadded (shared/status_tokens.py).
+STATUS_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,128}")
+NO_SUCH_PROPOSAL = [{"loc": ["path", "proposal_id"], "msg": "no such proposal"}]
+
+
 def _status_token(token: str) -> dict[str, str]:
+    """The header that shows the proposer's token. A token no desk could have issued (one
+    outside ASCII from a typed or mangled link cannot even be sent in a header) is a wrong
+    token: the services' answer to any wrong token, 404, without asking them."""
+    if not STATUS_TOKEN.fullmatch(token):
+        raise Refused(404, NO_SUCH_PROPOSAL)
     # In a header, not the query: the token stays out of the services' access logs.
     return {"X-Status-Token": token}
 

@@ -1,5 +1,6 @@
 """Finding 4: a status token with characters outside ASCII is simply a wrong token: 404,
-the same answer as for any wrong token, on every proposer endpoint of intake. (Intake's old
+the same answer as for any wrong token, on every proposer endpoint of intake and on every
+proposer page of the portal (which answered 500: httpx cannot send it in a header). (Intake's old
 `/status/{id}` page only redirects to the portal's, checking no token: tests/intake.)"""
 
 from __future__ import annotations
@@ -8,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.edge.desk import serving
+from shared import csrf
+from tests.edge.desk import client_of, portal_beside, serving
 from tests.factories import free_proposal_body
 
 NOT_ASCII = "ステータスÅ"
@@ -41,3 +43,45 @@ async def test_a_token_outside_ascii_answers_404_not_500(
     assert response.json() == {
         "detail": [{"loc": ["path", "proposal_id"], "msg": "no such proposal"}]
     }
+
+
+# The portal's proposer pages: the link (`?token=` on the status page and on the
+# consultation e-mail's page), and the cookie the token moves into, which every later page
+# and form reads. A browser sends a cookie's bytes as they are.
+PORTAL_PAGES = [
+    ("GET", "/status/{pid}?token=" + NOT_ASCII, False),
+    ("GET", "/status/{pid}/case?token=" + NOT_ASCII, False),
+    ("GET", "/status/{pid}", True),
+    ("GET", "/status/{pid}/case", True),
+    ("GET", "/status/{pid}/withdrawal", True),
+    ("POST", "/status/{pid}/withdrawal", True),
+    ("POST", "/status/{pid}/messages", True),
+    ("POST", "/status/{pid}/case/consent", True),
+    ("POST", "/status/{pid}/case/objection", True),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "in_cookie"), PORTAL_PAGES)
+async def test_the_portal_answers_a_token_outside_ascii_as_a_wrong_one(
+    method: str, path: str, in_cookie: bool, tmp_path: Path
+) -> None:
+    async with portal_beside(tmp_path) as (portal, apps):
+        async with client_of(apps["intake"]) as intake:
+            receipt = await intake.post(
+                "/api/v1/municipalities/nagasaki/proposals", json=free_proposal_body()
+            )
+        form_token = apps["portal"].state.csrf.new()
+        cookie = f"{csrf.COOKIE}={form_token}" + (
+            f"; kyoso_status={NOT_ASCII}" if in_cookie else ""
+        )
+        response = await portal.request(
+            method,
+            path.format(pid=receipt.json()["proposal_id"]),
+            headers={b"Cookie": cookie.encode()},
+            data={csrf.FIELD: form_token, "text": "お答えします。", "reason": "理由"}
+            if method == "POST"
+            else None,
+        )
+    assert response.status_code == 404, response.text[:300]
+    assert "状況確認リンクから開いてください" in response.text  # as for any wrong link
+    assert response.headers["Cache-Control"] == "no-store"
