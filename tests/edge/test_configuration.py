@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -14,8 +15,10 @@ from pathlib import Path
 import pytest
 
 from services.intake.settings import IntakeSettings
+from services.portal.settings import PortalSettings
+from services.registry import PROCESSES
 from services.routing.settings import RoutingSettings
-from shared.settings import CommonSettings, ConfigError, load_settings
+from shared.settings import CommonSettings, ConfigError, is_secret, load_settings
 from shared.store import eventsourcing_env
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -172,3 +175,35 @@ def test_a_host_name_that_does_not_resolve_is_one_line_naming_the_host(tmp_path:
     result = start_intake(tmp_path, KYOSO_HTTP_HOST="desk.invalid")
     line = assert_one_line_naming(result, "KYOSO_HTTP_HOST")
     assert "'desk.invalid'" in line
+
+
+# -- every settings class: what holds a secret is never repeated ------------------------
+
+# A setting named like a secret holds one; the trusted keys are public keys (no secret).
+SECRET_NAME = re.compile(r"(_key|_token|_tokens|password|_secret|^database_url)$")
+PUBLIC_ON_PURPOSE = {"trusted_keys"}
+
+
+@pytest.mark.parametrize("process", list(PROCESSES))
+def test_every_setting_that_holds_a_secret_is_withheld_from_errors(process: str) -> None:
+    settings_class = PROCESSES[process].settings
+    secrets_held = {
+        name
+        for name in settings_class.model_fields
+        if SECRET_NAME.search(name) and name not in PUBLIC_ON_PURPOSE
+    }
+    assert secrets_held, "every process has at least a metrics token"
+    shown = {name for name in secrets_held if not is_secret(settings_class, name)}
+    assert not shown, f"{process} would repeat these in a configuration error: {shown}"
+
+
+@pytest.mark.parametrize("variable", ["KYOSO_PORTAL_CSRF_KEY", "KYOSO_PORTAL_SESSION_KEY"])
+def test_a_short_portal_key_is_named_but_never_repeated(
+    monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    monkeypatch.setenv(variable, SHORT_SECRET)
+    with pytest.raises(ConfigError) as refused:
+        load_settings(PortalSettings)
+    message = str(refused.value)
+    assert f"{variable}: " in message and "at least 32 characters" in message
+    assert SHORT_SECRET not in message
