@@ -1,5 +1,6 @@
-"""Any of the desk's services, built as `kyoso service NAME` builds it (`create_app`), its
-events kept in the process and no broker: what the HTTP edge does is the same for all."""
+"""Any of the desk's services or the portal, built as `kyoso service NAME` builds it
+(`create_app`), its events kept in the process and no broker: what the HTTP edge does is
+the same for all."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from services.registry import SERVICES
+from services.registry import PROCESSES, SERVICES
 from shared.service import create_app
 from shared.settings import CommonSettings
 from shared.status_tokens import StatusTokenSettings
@@ -23,7 +24,7 @@ PROPOSER_ADDRESS = "203.0.113.7"
 
 
 def settings_of(name: str, data_dir: Path, **overrides: Any) -> CommonSettings:
-    settings_class = SERVICES[name].settings
+    settings_class = PROCESSES[name].settings
     values: dict[str, Any] = {
         "data_dir": data_dir,
         "database_url": "memory:",
@@ -40,7 +41,7 @@ def settings_of(name: str, data_dir: Path, **overrides: Any) -> CommonSettings:
 
 def service_app(name: str, data_dir: Path, **overrides: Any) -> FastAPI:
     return create_app(
-        SERVICES[name], settings_of(name, data_dir, **overrides), clock=MovableClock()
+        PROCESSES[name], settings_of(name, data_dir, **overrides), clock=MovableClock()
     )
 
 
