@@ -204,8 +204,27 @@ class Backends:
     # -- the calls ------------------------------------------------------------------------
 
     async def _list(self, model: type[M], service: str, path: str) -> list[M]:
-        answer = await self._call("GET", service, path)
-        return TypeAdapter(list[model]).validate_python(answer.json())  # type: ignore[valid-type]
+        lines = await self._every_line(service, path)
+        return TypeAdapter(list[model]).validate_python(lines)  # type: ignore[valid-type]
+
+    async def _every_line(
+        self, service: str, path: str, headers: dict[str, str] | None = None
+    ) -> list[Any]:
+        """A list the service answers a page at a time (shared/paging.py), whole: pages of
+        MOST_LINES until the X-Total-Count lines are in, so each answer stays bounded."""
+        lines: list[Any] = []
+        while True:
+            answer = await self._call(
+                "GET",
+                service,
+                path,
+                headers=headers,
+                params={"limit": MOST_LINES, "offset": len(lines)},
+            )
+            page: list[Any] = answer.json()
+            lines.extend(page)
+            if not page or len(lines) >= int(answer.headers.get(TOTAL_HEADER, len(lines))):
+                return lines
 
     async def _one(
         self, model: type[M], service: str, path: str, headers: dict[str, str] | None = None
@@ -300,8 +319,7 @@ class StaffCalls:
         return await self._post("intake", path, body)
 
     async def themes(self, city: str) -> list[JsonObject]:
-        answer, _ = await self._page("intake", f"{_city(city)}/themes", {"limit": 500})
-        return answer
+        return await self._every("intake", f"{_city(city)}/themes")
 
     async def publish_theme(self, city: str, body: JsonObject) -> JsonObject:
         return await self._post("intake", f"{_city(city)}/themes", body)
@@ -311,11 +329,7 @@ class StaffCalls:
 
     async def theme_requests(self, city: str) -> list[JsonObject]:
         """The city's theme requests (the desk), or the department's own (a department)."""
-        answer = await self._backends._call(
-            "GET", "intake", f"{_city(city)}/theme-requests", headers=self._headers
-        )
-        found: list[JsonObject] = answer.json()
-        return found
+        return await self._every("intake", f"{_city(city)}/theme-requests")
 
     async def request_theme(self, city: str, body: JsonObject) -> JsonObject:
         return await self._post("intake", f"{_city(city)}/theme-requests", body)
@@ -397,20 +411,12 @@ class StaffCalls:
         return await self._post("decision", f"{_city(city)}/decisions/{proposal_id}/{how}", body)
 
     async def council_inbox(self, city: str) -> list[JsonObject]:
-        answer = await self._backends._call(
-            "GET", "decision", f"{_city(city)}/council/inbox", headers=self._headers
-        )
-        found: list[JsonObject] = answer.json()
-        return found
+        return await self._every("decision", f"{_city(city)}/council/inbox")
 
     # -- publication: the case workflow ------------------------------------------------------
 
     async def cases(self, city: str) -> list[JsonObject]:
-        answer = await self._backends._call(
-            "GET", "publication", f"{_city(city)}/desk/cases", headers=self._headers
-        )
-        found: list[JsonObject] = answer.json()
-        return found
+        return await self._every("publication", f"{_city(city)}/desk/cases")
 
     async def draft_case(self, city: str, body: JsonObject) -> JsonObject:
         return await self._post("publication", f"{_city(city)}/desk/cases", body)
@@ -448,6 +454,9 @@ class StaffCalls:
             if refused.status_code == 404:
                 return None
             raise
+
+    async def _every(self, service: str, path: str) -> list[JsonObject]:
+        return await self._backends._every_line(service, path, self._headers)
 
     async def _page(
         self, service: str, path: str, params: Mapping[str, str | int | list[str]]

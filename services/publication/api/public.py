@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
 
 from services.publication.api.dependencies import Publication
@@ -13,6 +13,9 @@ from services.publication.api.views import RegisterRow
 from services.publication.settings import PublicationSettings
 from shared.contract import PublicCase
 from shared.municipalities import municipalities
+from shared.paging import PAGED, Paging, paged
+
+T = TypeVar("T")
 
 router = APIRouter(prefix="/api/v1/municipalities/{municipality}", tags=["public"])
 pages = APIRouter(include_in_schema=False)
@@ -32,15 +35,23 @@ def register_rows(publication: Publication, municipality: str) -> list[RegisterR
     return [RegisterRow.of(line) for line in publication.register.lines(municipality)]
 
 
-@router.get("/register", summary="提案受付状況 / The public register of proposals")
-def register(municipality: str, publication: Publication) -> list[RegisterRow]:
-    return register_rows(publication, municipality)
+@router.get("/register", summary="提案受付状況 / The public register of proposals", responses=PAGED)
+def register(
+    municipality: str, publication: Publication, page: Paging, response: Response
+) -> list[RegisterRow]:
+    return paged(register_rows(publication, municipality), page, response, _same)
 
 
-@router.get("/cases", summary="官民連携事例 / Published cases")
-def cases(municipality: str, publication: Publication) -> list[PublicCase]:
+@router.get("/cases", summary="官民連携事例 / Published cases", responses=PAGED)
+def cases(
+    municipality: str, publication: Publication, page: Paging, response: Response
+) -> list[PublicCase]:
     _known(municipality)
-    return publication.published_cases(municipality)
+    return paged(publication.published_cases(municipality), page, response, _same)
+
+
+def _same(line: T) -> T:
+    return line
 
 
 @router.get("/cases/{case_id}", summary="One published case")
