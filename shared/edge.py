@@ -195,6 +195,11 @@ PROPOSER_PATHS = ("/api/v1/proposer/", "/status/")
 LOST_LINK = re.compile(r"^/[^/]+/status-link/?$")
 
 
+# The portal's staff consoles: their forms are signed-in staff's (a session cookie).
+STAFF_PAGES = "/staff"
+WRITES = ("POST", "PUT", "PATCH", "DELETE")
+
+
 def _anonymous_endpoint(scope: Scope) -> str | None:
     path: str = scope["path"]
     if scope["method"] == "POST" and SUBMISSION.match(path):
@@ -203,6 +208,16 @@ def _anonymous_endpoint(scope: Scope) -> str | None:
         return "document"
     if path.startswith(PROPOSER_PATHS) or (scope["method"] == "POST" and LOST_LINK.match(path)):
         return "proposer"
+    # Any other write by someone who shows no staff token (a sounding's response, a form
+    # of the portal's public pages, whatever anonymous endpoint comes next) is counted
+    # too; outside the consoles, whose forms the staff's session carries.
+    if (
+        scope["method"] in WRITES
+        and path != STAFF_PAGES
+        and not path.startswith(STAFF_PAGES + "/")
+        and "authorization" not in Headers(scope=scope)
+    ):
+        return "anonymous"
     return None
 
 

@@ -114,6 +114,16 @@ def test_an_ipv6_host_is_counted_by_its_64_bit_network() -> None:
         ("POST", "/nagasaki/status-link", "proposer"),  # a lost link asked for again
         ("GET", "/nagasaki/status-link", None),  # reading the form costs nothing
         ("GET", "/nagasaki/register", None),
+        ("POST", "/api/v1/proposer/status-links", "proposer"),  # intake's lost link
+        ("POST", "/api/v1/proposer/proposals/0a6b/case/consent", "proposer"),  # consultation
+        ("POST", "/api/v1/proposer/proposals/0a6b/case/objection", "proposer"),
+        # Any other write without a staff token, in a service or a portal form outside the
+        # consoles (a sounding's response, whatever comes next), is anonymous too.
+        ("POST", "/api/v1/municipalities/nagasaki/soundings/3/responses", "anonymous"),
+        ("POST", "/nagasaki/soundings/3", "anonymous"),
+        ("PUT", "/api/v1/municipalities/nagasaki/desk/cases/0a6b", "anonymous"),
+        ("POST", "/staff/desk/themes", None),  # the consoles: signed-in staff
+        ("POST", "/staff/sign-out", None),
     ],
 )
 def test_the_anonymous_endpoints_are_known_by_their_shape(
@@ -121,4 +131,13 @@ def test_the_anonymous_endpoints_are_known_by_their_shape(
 ) -> None:
     """The portal's users all reach intake from the portal's address, so the portal's own
     forms are where a browser's address is counted."""
-    assert _anonymous_endpoint({"method": method, "path": path}) == limited
+    assert _anonymous_endpoint({"method": method, "path": path, "headers": []}) == limited
+
+
+def test_a_write_with_a_staff_token_is_not_counted() -> None:
+    scope = {
+        "method": "POST",
+        "path": "/api/v1/municipalities/nagasaki/themes",
+        "headers": [(b"authorization", b"Bearer x")],
+    }
+    assert _anonymous_endpoint(scope) is None
