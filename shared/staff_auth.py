@@ -176,6 +176,21 @@ class StaffSettings(OidcSettings):
             return json.loads(value) if value.strip() else []
         return value
 
+    @field_validator("staff_tokens")
+    @classmethod
+    def entries_agree(cls, tokens: list[StaffToken]) -> list[StaffToken]:
+        """Entries that would each pass alone but make a silent mistake together: a
+        department token for no department (it may do nothing a department does), and one
+        token for two entries (the desk would believe the first). Named by place only."""
+        first: dict[str, int] = {}
+        for index, entry in enumerate(tokens):
+            if entry.role == "department" and not entry.department:
+                raise ValueError(f"entry {index} is a department token that names no department")
+            if entry.token in first:
+                raise ValueError(f"entry {index} has the same token as entry {first[entry.token]}")
+            first[entry.token] = index
+        return tokens
+
 
 class StaffDirectory:
     """Who a bearer token is: a verified JWT of the provider, or (transition) a static one."""

@@ -207,3 +207,52 @@ def test_a_short_portal_key_is_named_but_never_repeated(
     message = str(refused.value)
     assert f"{variable}: " in message and "at least 32 characters" in message
     assert SHORT_SECRET not in message
+
+
+def test_a_department_token_must_name_its_department() -> None:
+    entries = [
+        {"token": "nagasaki-desk-" + "n" * 16, "role": "desk", "municipality": "nagasaki"},
+        {"token": "nagasaki-dept-" + "d" * 16, "role": "department", "municipality": "nagasaki"},
+    ]
+    with pytest.raises(ConfigError) as refused:
+        load_settings(IntakeSettings, staff_tokens=entries)
+    message = str(refused.value)
+    assert "KYOSO_STAFF_TOKENS: " in message
+    assert "entry 1 is a department token that names no department" in message
+    assert "d" * 16 not in message
+
+
+def test_one_token_may_not_stand_for_two_entries() -> None:
+    """Which of the two would the desk believe? The first: a silent mistake."""
+    token = "nagasaki-shared-" + "s" * 16
+    entries = [
+        {"token": token, "role": "desk", "municipality": "nagasaki"},
+        {"token": token, "role": "council", "municipality": "nagasaki"},
+    ]
+    with pytest.raises(ConfigError) as refused:
+        load_settings(IntakeSettings, staff_tokens=entries)
+    message = str(refused.value)
+    assert "entry 1 has the same token as entry 0" in message
+    assert token not in message
+
+
+def test_routing_knows_the_departments_and_refuses_one_its_directory_lacks() -> None:
+    """Routing holds the cities' department directories (services/routing/data)."""
+    entries = [
+        {
+            "token": "nagasaki-kyoiku-" + "k" * 16,
+            "role": "department",
+            "municipality": "nagasaki",
+            "department": "kyoikuu",
+        }
+    ]
+    with pytest.raises(ConfigError) as refused:
+        load_settings(RoutingSettings, staff_tokens=entries)
+    message = str(refused.value)
+    assert "KYOSO_STAFF_TOKENS: " in message
+    assert "entry 0 names 'kyoikuu', which is not a department of nagasaki" in message
+    assert "k" * 16 not in message
+    entries[0]["department"] = "kyoiku"
+    assert load_settings(RoutingSettings, staff_tokens=entries).staff_tokens[0].department == (
+        "kyoiku"
+    )
