@@ -5,7 +5,6 @@ from __future__ import annotations
 from pydantic import Field, field_validator
 
 from services.routing.directory import directory
-
 from shared.mail import MailSettings
 from shared.portal_address import PortalAddressSettings
 from shared.staff_auth import StaffSettings, StaffToken
