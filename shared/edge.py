@@ -373,6 +373,9 @@ def _private(scope: Scope) -> bool:
     """A proposer's or a staff member's request: what it answers is theirs alone."""
     if _anonymous_endpoint(scope) is not None:  # the receipt carries the status token too
         return True
+    path: str = scope["path"]
+    if path == STAFF_PAGES or path.startswith(STAFF_PAGES + "/"):
+        return True  # the portal's consoles: signed-in staff's, by a session cookie
     headers = Headers(scope=scope)
     if "authorization" in headers or "x-status-token" in headers:
         return True

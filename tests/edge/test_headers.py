@@ -191,3 +191,18 @@ async def test_every_kind_of_portal_answer_carries_the_protections(tmp_path: Pat
         assert policy(response)["frame-ancestors"] == ["'none'"], what
     for private in ("a status page without its link", "a form too often"):
         assert answers[private].headers["Cache-Control"] == "no-store", private
+
+
+async def test_nothing_under_the_staff_consoles_is_cached(tmp_path: Path) -> None:
+    """The consoles' answers are personal data and the city's internal record, whatever
+    page or redirect answers (a console to come, a download) and whether signed in or not."""
+    async with portal_beside(tmp_path) as (portal, _):
+        answers = {
+            "the consoles' landing": await portal.get("/staff"),
+            "the sign-in": await portal.get("/staff/sign-in"),
+            "no such console page": await portal.get("/staff/no/such/page"),
+        }
+        public = await portal.get("/nagasaki")
+    for what, response in answers.items():
+        assert response.headers.get("Cache-Control") == "no-store", what
+    assert "Cache-Control" not in public.headers
