@@ -16,9 +16,11 @@ provider's subject for a person), and acts only for its own municipality (403 ot
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import json
 from collections.abc import Callable, Sequence
 from typing import Annotated, Literal, get_args
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Header, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -107,6 +109,24 @@ class OidcSettings(CommonSettings):
         "(key rotation), so made-up key ids cannot flood the provider.",
     )
 
+    @field_validator("oidc_issuer")
+    @classmethod
+    def over_https(cls, value: str) -> str:
+        """The keys every staff token is checked against come from the issuer: over plain
+        HTTP anyone on the way could hand the desk keys of their own. Plain HTTP only to a
+        provider on this machine (`kyoso up`'s local one)."""
+        if not value:
+            return value
+        parts = urlsplit(value)
+        secure = parts.scheme == "https" and bool(parts.hostname)
+        local = parts.scheme == "http" and _on_this_machine(parts.hostname or "")
+        if not (secure or local):
+            raise ValueError(
+                "must be the provider's https:// URL, e.g. https://id.city.example.jp/realms/"
+                "staff (http:// only for a provider on this machine: 127.0.0.1, ::1, localhost)"
+            )
+        return value
+
     @field_validator("oidc_algorithms")
     @classmethod
     def asymmetric_only(cls, value: str) -> str:
@@ -154,6 +174,15 @@ def role_values(text: str) -> dict[str, str]:
     ):
         raise ValueError('must map names to roles, e.g. {"kyoso-desk-officers": "desk"}')
     return mapping
+
+
+def _on_this_machine(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class StaffSettings(OidcSettings):

@@ -256,3 +256,32 @@ def test_routing_knows_the_departments_and_refuses_one_its_directory_lacks() -> 
     assert load_settings(RoutingSettings, staff_tokens=entries).staff_tokens[0].department == (
         "kyoiku"
     )
+
+
+@pytest.mark.parametrize(
+    "issuer",
+    ["id.example-city.jp", "http://id.example-city.jp/realms/staff", "ftp://id.jp", "https://"],
+)
+def test_the_identity_provider_is_reached_over_https(
+    monkeypatch: pytest.MonkeyPatch, issuer: str
+) -> None:
+    """The keys that every staff token is checked against come from the issuer: fetched
+    over plain HTTP, anyone on the way could hand the desk keys of their own."""
+    message = refusal(monkeypatch, "KYOSO_OIDC_ISSUER", issuer)
+    assert message.startswith("invalid configuration: KYOSO_OIDC_ISSUER: ")
+    assert "https://" in message
+
+
+@pytest.mark.parametrize(
+    "issuer",
+    [
+        "https://id.example-city.jp/realms/staff",
+        "https://login.microsoftonline.com/TENANT/v2.0",
+        "http://127.0.0.1:8090",  # `kyoso up`'s local provider, on this machine only
+        "http://localhost:8090",
+        "http://[::1]:8090",
+        "",
+    ],
+)
+def test_an_https_issuer_or_one_on_this_machine_is_taken(issuer: str) -> None:
+    assert load_settings(IntakeSettings, oidc_issuer=issuer).oidc_issuer == issuer
