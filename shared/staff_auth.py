@@ -69,8 +69,8 @@ class OidcSettings(CommonSettings):
 
     oidc_issuer: str = Field(
         "",
-        description="The city's OpenID Connect provider (issuer URL; discovery finds its "
-        "JWKS). Empty: no JWT is accepted. `kyoso up` sets the local provider's.",
+        description="The city's OpenID Connect provider (issuer URL, https://; http:// only "
+        "on this machine; discovery finds its JWKS). Empty: no JWT is accepted. `kyoso up` sets the local provider's.",
     )
     oidc_audience: str = Field(
         "urn:kyoso:desk",
