@@ -163,6 +163,7 @@ def bring_up(broker_port: int, demo_data: bool) -> int:
     env.setdefault("KYOSO_ROUTING_URL", urls["routing"])
     env.setdefault("KYOSO_DECISION_URL", urls["decision"])
     env.setdefault("KYOSO_PUBLICATION_URL", urls["publication"])
+    env.setdefault("KYOSO_IMPLEMENTATION_URL", urls["implementation"])
     env.setdefault("KYOSO_PUBLIC_BASE_URL", urls["portal"])
     # Intake's and publication's old pages redirect there too.
     env.setdefault("KYOSO_PORTAL_PUBLIC_BASE_URL", urls["portal"])

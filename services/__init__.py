@@ -1,1 +1,2 @@
-"""The four Kyoso Desk services, one folder each: intake, routing, decision, publication."""
+"""Kyoso Desk's services, one folder each: intake, routing, decision, implementation and
+publication keep events; the portal is the one web front (services/registry.py lists them)."""

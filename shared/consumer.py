@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, ClassVar, cast
+from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 from eventsourcing.domain import CanMutateAggregate, DomainEventProtocol
@@ -41,6 +42,7 @@ from shared.application import ServiceApplication
 from shared.contract.base import IntegrationEvent
 from shared.contract.envelope import Envelope, EventMetadata
 from shared.contract.topics import Topic, topics_carrying
+from shared.observed import ObservedProposal
 from shared.parking import ParkedEvent, ParkingLot
 
 log = logging.getLogger(__name__)
@@ -105,6 +107,33 @@ class ConsumingApplication(ServiceApplication, EventSourcedProjection[Any]):
     @classmethod
     def subscriptions(cls) -> list[Topic]:
         return topics_carrying(cls.handlers)
+
+    def observed(self, proposal_id: UUID) -> ObservedProposal | None:
+        """What this service heard of the proposal from the others (None: nothing yet)."""
+        try:
+            observed: ObservedProposal = self.repository.get(
+                ObservedProposal.create_id(proposal_id)
+            )
+        except AggregateNotFoundError:
+            return None
+        return observed
+
+    def observed_or_new(self, proposal_id: UUID) -> ObservedProposal:
+        """The record to add what is heard of the proposal to (new for its first event)."""
+        return self.observed(proposal_id) or ObservedProposal(proposal_id=proposal_id)
+
+    def keep_heard(
+        self, envelope: Envelope, processing: ProcessingEvent[Any]
+    ) -> ObservedProposal | None:
+        """Add what another service said of a proposal to what this one heard of it, in
+        the delivery's transaction; None for an event that is about no proposal."""
+        proposal_id = envelope.proposal_id
+        if proposal_id is None:
+            return None
+        observed = self.observed_or_new(proposal_id)
+        observed.hear(envelope)
+        processing.collect_events(observed)
+        return observed
 
     # The library's policy takes a stored domain event; ours takes an integration event
     # in its envelope, and the handler table dispatches it.

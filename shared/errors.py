@@ -49,3 +49,8 @@ class NotYetHeard(StateConflict):
     caller should try again shortly, as Retry-After says."""
 
     retry_after_seconds = 1
+
+
+def not_served(municipality: str) -> NotFound:
+    """The answer to a path naming a municipality the service does not serve."""
+    return NotFound(f"'{municipality}' is not served", field="municipality")

@@ -23,6 +23,7 @@ from services.intake.settings import IntakeSettings
 from shared.service import create_app as create_service_app
 from tests.brokers import APACHE_KAFKA, Broker, apache_kafka_lane, broker_kinds, new_broker
 from tests.postgres import throwaway_postgres
+from tests.unit_level import mark_the_unit_level, unit_tests_keep_to_the_process  # noqa: F401
 
 NAGASAKI_DESK = "nagasaki-desk-token-" + "x" * 8
 AOMORI_DESK = "aomori-desk-token-" + "y" * 8
@@ -89,6 +90,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """On the Apache Kafka lane the stores are PostgreSQL, as in production (compose and
     deploy/): the SQLite variants already ran on the embedded broker, and the suite stays
     within CI's time."""
+    mark_the_unit_level(items)
     kept, deselected = [], []
     for item in items:
         params = getattr(item, "callspec", None)

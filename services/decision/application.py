@@ -35,7 +35,7 @@ from shared.contract import (
     RejectionReason,
 )
 from shared.contract.topics import INTAKE_PROPOSALS, ROUTING_PROPOSALS
-from shared.errors import DomainError, NotFound, NotYetHeard, StateConflict
+from shared.errors import DomainError, NotFound, NotYetHeard, StateConflict, not_served
 from shared.municipalities import today_in_japan
 from shared.observed import ObservedProposal, envelope_from, fold_heard
 from shared.projection import CatchingUpProjection
@@ -147,9 +147,11 @@ class DecisionApplication(ConsumingApplication):
             waiting.append(AwaitingCouncil(escalation, None if state is None else state.title))
         return waiting
 
-    def fairness_thresholds(self, municipality: str) -> Thresholds | None:
-        """A served municipality's fairness thresholds (None: not served)."""
-        return thresholds(municipality) if municipality in known_municipalities() else None
+    def fairness_thresholds(self, municipality: str) -> Thresholds:
+        """A served municipality's fairness thresholds."""
+        if municipality not in known_municipalities():
+            raise not_served(municipality)
+        return thresholds(municipality)
 
     def assess_fairness(self, municipality: str, inputs: AssessmentInputs) -> Assessment:
         """How the implementer would be chosen, without deciding anything."""

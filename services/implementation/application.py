@@ -30,9 +30,8 @@ from shared.contract import (
     Verdict,
 )
 from shared.contract.topics import INTAKE_PROPOSALS, ROUTING_PROPOSALS
-from shared.errors import NotFound
+from shared.errors import NotFound, not_served
 from shared.municipalities import today_in_japan
-from shared.observed import ObservedProposal
 from shared.projection import CatchingUpProjection
 from shared.proposal import ProposalState
 from shared.settings import CommonSettings
@@ -74,12 +73,7 @@ class ImplementationApplication(ConsumingApplication):
         """Keep what intake and routing say of each proposal: its receipt number and
         title, and which department took it on (it owns the project when the council
         decided)."""
-        proposal_id = envelope.proposal_id
-        if proposal_id is None:
-            return
-        observed = self._observed(proposal_id) or ObservedProposal(proposal_id=proposal_id)
-        observed.hear(envelope)
-        processing.collect_events(observed)
+        self.keep_heard(envelope, processing)
 
     def _open_project(self, envelope: Envelope, processing: ProcessingEvent[Any]) -> None:
         """An adopted proposal becomes a project, with the assessment's route, the earliest
@@ -112,17 +106,8 @@ class ImplementationApplication(ConsumingApplication):
         }
     )
 
-    def _observed(self, proposal_id: UUID) -> ObservedProposal | None:
-        try:
-            observed: ObservedProposal = self.repository.get(
-                ObservedProposal.create_id(proposal_id)
-            )
-        except AggregateNotFoundError:
-            return None
-        return observed
-
     def proposal_state(self, proposal_id: UUID) -> ProposalState | None:
-        observed = self._observed(proposal_id)
+        observed = self.observed(proposal_id)
         return None if observed is None else observed.state()
 
     # -- reading ------------------------------------------------------------------
@@ -170,7 +155,7 @@ class ImplementationApplication(ConsumingApplication):
         try:
             return city_rules(municipality)
         except LookupError:
-            raise NotFound(f"'{municipality}' is not served", field="municipality") from None
+            raise not_served(municipality) from None
 
     # -- what the owning department does -------------------------------------------------
 

@@ -42,13 +42,13 @@ from shared.consumer import ConsumingApplication, consumes
 from shared.contract import Envelope
 from shared.contract.topics import (
     DECISION_PROPOSALS,
+    IMPLEMENTATION_PROJECTS,
     PUBLICATION_PROPOSALS,
     ROUTING_PROPOSALS,
 )
 from shared.contract.vocabulary import ActorRole
 from shared.errors import DomainError, InvalidValue, NotFound, StateConflict
 from shared.municipalities import Municipality, fiscal_year, municipalities
-from shared.observed import ObservedProposal
 from shared.projection import CatchingUpProjection
 from shared.proposal import PROPOSAL_FOLD, ProposalState
 from shared.settings import CommonSettings
@@ -447,7 +447,7 @@ class IntakeApplication(ConsumingApplication):
         """Intake's events of the proposal, exactly as they go out on Kafka, and what the
         other services said of it since, in the order it happened."""
         own = [e for e in (to_envelope(d) for d in self.events.get(proposal_id)) if e is not None]
-        heard = self._observed(proposal_id)
+        heard = self.observed(proposal_id)
         return sorted([*own, *(heard.heard if heard else [])], key=lambda e: e.meta.time)
 
     def state(self, proposal_id: UUID) -> ProposalState:
@@ -461,30 +461,21 @@ class IntakeApplication(ConsumingApplication):
     def _hear(self, envelope: Envelope, processing: ProcessingEvent[Any]) -> None:
         """Keep what routing and decision say about a proposal, so the proposer's status
         page shows where it is."""
-        proposal_id = envelope.proposal_id
-        if proposal_id is None:
-            return
-        observed = self._observed(proposal_id) or ObservedProposal(proposal_id=proposal_id)
-        observed.hear(envelope)
-        processing.collect_events(observed)
+        self.keep_heard(envelope, processing)
 
-    # What intake consumes: everything routing and decision say about a proposal, and
-    # publication's consultation of the proposer on its case (the proposer is mailed).
+    # What intake consumes: everything routing, decision and implementation say about a
+    # proposal, and publication's consultation of the proposer on its case (the proposer
+    # is mailed). Implementation's steps after adoption reach the proposer's status page
+    # here, worded for the proposer by the shared fold (an applicant's name is not).
     handlers = consumes(
         dict.fromkeys(
-            ROUTING_PROPOSALS.events + DECISION_PROPOSALS.events + PUBLICATION_PROPOSALS.events,
+            ROUTING_PROPOSALS.events
+            + DECISION_PROPOSALS.events
+            + IMPLEMENTATION_PROJECTS.events
+            + PUBLICATION_PROPOSALS.events,
             _hear,
         )
     )
-
-    def _observed(self, proposal_id: UUID) -> ObservedProposal | None:
-        try:
-            observed: ObservedProposal = self.repository.get(
-                ObservedProposal.create_id(proposal_id)
-            )
-        except AggregateNotFoundError:
-            return None
-        return observed
 
     def known_municipality(self, municipality: str) -> None:
         self._known_municipality(municipality)

@@ -67,6 +67,7 @@ class Backends:
             "routing": settings.routing_url.rstrip("/"),
             "publication": settings.publication_url.rstrip("/"),
             "decision": settings.decision_url.rstrip("/"),
+            "implementation": settings.implementation_url.rstrip("/"),
         }
 
     # -- intake -------------------------------------------------------------------------
@@ -274,7 +275,7 @@ JsonObject = dict[str, Any]
 
 
 class StaffCalls:
-    """The staff endpoints of the four services, each call with `Authorization: Bearer`
+    """The staff endpoints of the services, each call with `Authorization: Bearer`
     and the signed-in person's token: the services decide who may do what (the portal
     only leaves out of a page what a role never does). Answers are the services' JSON,
     read by the console templates as they are."""
@@ -440,7 +441,40 @@ class StaffCalls:
         or retraction."""
         return await self._post("publication", f"{_city(city)}/desk/cases/{case_id}/{step}", body)
 
+    # -- implementation: the projects after adoption ------------------------------------------
+
+    async def projects(self, city: str) -> list[JsonObject]:
+        """The projects this person sees (a department its own), overdue verifications first."""
+        return await self._list("implementation", f"{_city(city)}/projects")
+
+    async def overdue_verifications(self, city: str) -> list[JsonObject]:
+        return await self._list("implementation", f"{_city(city)}/projects/overdue-verifications")
+
+    async def project(self, city: str, proposal_id: UUID) -> JsonObject | None:
+        """The adopted proposal's project, or None where there is none for this person."""
+        return await self._maybe("implementation", f"{_city(city)}/projects/{proposal_id}")
+
+    async def project_step(
+        self, city: str, proposal_id: UUID, step: str, body: JsonObject, *, method: str = "POST"
+    ) -> JsonObject:
+        """One step of the project (`step`: call, applicants, selection, agreement, start,
+        milestones, experiment-steps, end, logic-model (PUT), kpis, measurements, verdict,
+        close); implementation refuses what the project's route and state do not allow."""
+        answer = await self._backends._call(
+            method,
+            "implementation",
+            f"{_city(city)}/projects/{proposal_id}/{step}",
+            json=body,
+            headers=self._headers,
+        )
+        found: JsonObject = answer.json()
+        return found
+
     # -- the calls ----------------------------------------------------------------------------
+
+    async def _list(self, service: str, path: str) -> list[JsonObject]:
+        """A whole list the service answers a page at a time."""
+        return await self._every(service, path)
 
     async def _get(self, service: str, path: str) -> JsonObject:
         answer = await self._backends._call("GET", service, path, headers=self._headers)

@@ -14,6 +14,7 @@ from services.portal.api import (
     council_console,
     department_console,
     desk_console,
+    projects_console,
     proposer,
     proposing,
     public,
@@ -62,6 +63,7 @@ PORTAL = ServiceDeclaration(
         client_lifespan(),
         staff_sign_in.router,  # /staff/… before the public `/{city}/…` addresses
         # The staff consoles' addresses all start /staff/ too.
+        projects_console.router,  # /staff/{role}/projects…
         desk_console.router,
         department_console.router,
         council_console.router,

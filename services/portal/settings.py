@@ -35,6 +35,11 @@ class PortalSettings(OidcSettings):
         pattern=URL,
         description="Where the portal calls publication's API.",
     )
+    implementation_url: str = Field(
+        "http://127.0.0.1:8005",
+        pattern=URL,
+        description="Where the portal calls implementation's API (the projects after adoption).",
+    )
     publication_base_url: str = Field(
         "",
         pattern=r"^(https?://.*)?$",

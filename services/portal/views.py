@@ -106,9 +106,16 @@ class ProposerStatus(Answer):
     steps: list[Step]
     messages: list[Message] = []
     may_answer: bool = False  # intake's word: it has the last one on an answer too
+    # After adoption, where the project stands, in intake's (the fold's) words for the
+    # proposer; the status itself stays 事業調整中 as Nagasaki's register has it.
+    project_phase_ja: str | None = None
+    project_phase_en: str | None = None
 
     def status_text(self, language: str) -> str:
         return self.status_en if language == "en" else self.status_ja
+
+    def project_phase_text(self, language: str) -> str | None:
+        return self.project_phase_en if language == "en" else self.project_phase_ja
 
     @property
     def last_message_to_proposer(self) -> Message | None:

@@ -14,7 +14,7 @@ from services.publication.disclosure import disclosed_case, objection_due_on
 from services.publication.domain import Case, Disclose, ProposerNotices, Section, ThemeTitle
 from services.publication.feed import json_feed
 from services.publication.integration import SERVICE
-from services.publication.read_models import Register
+from services.publication.read_models import Register, RegisterLine
 from shared.acting import Acting
 from shared.clock import Clock, utc_now
 from shared.consumer import ConsumingApplication, consumes
@@ -25,9 +25,8 @@ from shared.contract.topics import (
     INTAKE_PROPOSALS,
     ROUTING_PROPOSALS,
 )
-from shared.errors import NotFound
+from shared.errors import NotFound, not_served
 from shared.municipalities import municipalities, today_in_japan
-from shared.observed import ObservedProposal
 from shared.projection import CatchingUpProjection
 from shared.settings import CommonSettings
 
@@ -62,14 +61,9 @@ class PublicationApplication(ConsumingApplication):
             )
 
     def _hear(self, envelope: Envelope, processing: ProcessingEvent[Any]) -> None:
-        proposal_id = envelope.proposal_id
-        if proposal_id is None:
-            return
         # The topics of intake, routing and decision are read independently, so any of
         # them may speak of a proposal first: the record is found or opened either way.
-        observed = self._observed(proposal_id) or ObservedProposal(proposal_id=proposal_id)
-        observed.hear(envelope)
-        processing.collect_events(observed)
+        self.keep_heard(envelope, processing)
 
     # What publication consumes: every word on a proposal, for the register and the
     # cases (the effect verification's verdict and KPIs: the case's outcome), and the
@@ -90,24 +84,15 @@ class PublicationApplication(ConsumingApplication):
     def status_link_generation(self, proposal_id: UUID) -> int:
         """Which of the proposer's status links is valid, as heard from intake (a link the
         desk replaced stops opening the case consultation here too)."""
-        observed = self._observed(proposal_id)
+        observed = self.observed(proposal_id)
         state = None if observed is None else observed.state()
         return 0 if state is None else state.status_link_generation
 
     def closed_since(self, proposal_id: UUID) -> datetime | None:
         """When the proposal closed, as heard (its last news); None while it is open."""
-        observed = self._observed(proposal_id)
+        observed = self.observed(proposal_id)
         state = None if observed is None else observed.state()
         return state.updated_at if state is not None and state.status.is_closed else None
-
-    def _observed(self, proposal_id: UUID) -> ObservedProposal | None:
-        try:
-            observed: ObservedProposal = self.repository.get(
-                ObservedProposal.create_id(proposal_id)
-            )
-        except AggregateNotFoundError:
-            return None
-        return observed
 
     # -- reading ------------------------------------------------------------------
 
@@ -140,22 +125,38 @@ class PublicationApplication(ConsumingApplication):
             raise NotFound("no case is being prepared for this proposal")
         return case
 
+    def serves(self, municipality: str) -> None:
+        """NotFound, on the path's `municipality`, unless the desk serves it."""
+        if municipality not in municipalities():
+            raise not_served(municipality)
+
+    def register_lines(self, municipality: str) -> list[RegisterLine]:
+        """The municipality's public register of proposals (提案受付状況)."""
+        self.serves(municipality)
+        return self.register.lines(municipality)
+
     def published_cases(self, municipality: str) -> list[PublicCase]:
         """The municipality's cases as the public reads them, the latest published first."""
+        self.serves(municipality)
         public = [case.in_public for case in self.cases(municipality)]
         cases = [PublicCase.model_validate(disclosed) for disclosed in public if disclosed]
         return sorted(cases, key=lambda c: c.published_on, reverse=True)
 
-    def published_case(self, case_id: UUID, municipality: str) -> PublicCase | None:
-        """One case as the public reads it, or None when it is not (or no longer) public."""
+    def published_case(self, case_id: UUID, municipality: str) -> PublicCase:
+        """One case as the public reads it; a draft, a withdrawn case and one that does
+        not exist are all the same NotFound, so the public learns nothing of drafts."""
+        self.serves(municipality)
         try:
             disclosed = self.case(case_id, municipality).in_public
         except NotFound:
-            return None
-        return None if disclosed is None else PublicCase.model_validate(disclosed)
+            disclosed = None
+        if disclosed is None:
+            raise NotFound("no such published case", field="case_id")
+        return PublicCase.model_validate(disclosed)
 
     def case_feed(self, municipality: str, base_url: str) -> dict[str, Any]:
         """The published cases as a JSON Feed, for cities that do not read Kafka."""
+        self.serves(municipality)
         return json_feed(
             municipalities()[municipality], self.published_cases(municipality), base_url
         )

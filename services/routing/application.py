@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 
-from services.routing.directory import destination, directory
+from services.routing.directory import Department, destination, directory, known_municipalities
 from services.routing.domain import Routing
 from services.routing.integration import SERVICE, to_envelope
 from services.routing.read_models import DeskDashboard, RoutingBoard, RoutingLine
@@ -20,6 +20,7 @@ from shared.consumer import ConsumingApplication, consumes
 from shared.contract import (
     Envelope,
     ProposalAccepted,
+    ProposalDeclined,
     ProposalRejected,
     ProposalRejectedAfterReview,
     ProposalSubmitted,
@@ -28,7 +29,7 @@ from shared.contract import (
     RoutingMethod,
 )
 from shared.contract.vocabulary import ActorRole
-from shared.errors import NotFound
+from shared.errors import NotFound, not_served
 from shared.municipalities import today_in_japan
 from shared.observed import ObservedProposal
 from shared.projection import CatchingUpProjection
@@ -67,7 +68,7 @@ class RoutingApplication(ConsumingApplication):
     def _start_routing(self, envelope: Envelope, processing: ProcessingEvent[Any]) -> None:
         """Accepted by the desk's screening: routing starts here. Accepted happens once per
         proposal, and the tracking drops copies."""
-        observed = self._observed(_proposal_of(envelope))
+        observed = self.observed_or_new(_proposal_of(envelope))
         observed.hear(envelope)
         processing.collect_events(observed)
         state = observed.state()
@@ -78,7 +79,7 @@ class RoutingApplication(ConsumingApplication):
         """Rejected in screening or after review, or withdrawn by the proposer: nothing
         more to route."""
         proposal_id = _proposal_of(envelope)
-        observed = self._observed(proposal_id)
+        observed = self.observed_or_new(proposal_id)
         observed.hear(envelope)
         processing.collect_events(observed)
         routing = self._find(proposal_id)
@@ -120,15 +121,6 @@ class RoutingApplication(ConsumingApplication):
         }
     )
 
-    def _observed(self, proposal_id: UUID) -> ObservedProposal:
-        try:
-            observed: ObservedProposal = self.repository.get(
-                ObservedProposal.create_id(proposal_id)
-            )
-        except AggregateNotFoundError:
-            observed = ObservedProposal(proposal_id=proposal_id)
-        return observed
-
     def _start(self, state: ProposalState, acting: Acting) -> Routing:
         rules = directory(state.municipality)
         routing = Routing(
@@ -166,7 +158,7 @@ class RoutingApplication(ConsumingApplication):
         return found if isinstance(found, Routing) else None
 
     def proposal_state(self, proposal_id: UUID) -> ProposalState | None:
-        return self._observed(proposal_id).state()
+        return self.observed_or_new(proposal_id).state()
 
     def take_on(self, proposal_id: UUID, department: str, acting: Acting) -> Routing:
         routing = self.routing(proposal_id, acting.municipality)
@@ -275,6 +267,12 @@ class RoutingApplication(ConsumingApplication):
         """Routing's events of the proposal, exactly as they go out on Kafka."""
         return [e for e in (to_envelope(d) for d in self.events.get(proposal_id)) if e is not None]
 
+    def departments(self, municipality: str) -> tuple[Department, ...]:
+        """The municipality's department directory, in its own order."""
+        if municipality not in known_municipalities():
+            raise not_served(municipality)
+        return directory(municipality).departments
+
     def inbox(self, municipality: str, department: str) -> list[RoutingLine]:
         return self.board.inbox(municipality, department)
 
@@ -292,6 +290,21 @@ class RoutingRecord:
     line: RoutingLine
     routing: Routing
     history: list[Envelope]
+    # The record as the department that declined the proposal last saw it.
+    as_left: bool = False
+
+    def as_left_by_decliner(self) -> RoutingRecord:
+        """The routing as the department that declined it left it: where the proposal went
+        next is no longer routed to it, so it is not told (DESIGN.md §8)."""
+        declined = max(
+            i for i, sent in enumerate(self.history) if isinstance(sent.event, ProposalDeclined)
+        )
+        return replace(
+            self,
+            line=replace(self.line, lead_department=None, departments=[]),
+            history=self.history[: declined + 1],
+            as_left=True,
+        )
 
 
 @dataclass(frozen=True)

@@ -190,9 +190,10 @@ def test_setagayas_experiment_and_incentive_caps(decision: DecisionApplication) 
 def test_the_fairness_thresholds_and_an_assessment_without_deciding(
     decision: DecisionApplication,
 ) -> None:
-    thresholds = decision.fairness_thresholds("setagaya")
-    assert thresholds is not None and thresholds.incentive_cap_ratio == 0.1
-    assert decision.fairness_thresholds("yokohama") is None  # not served
+    assert decision.fairness_thresholds("setagaya").incentive_cap_ratio == 0.1
+    with pytest.raises(NotFound, match="'yokohama' is not served") as refused:
+        decision.fairness_thresholds("yokohama")
+    assert refused.value.loc == ["path", "municipality"]
     assessment = decision.assess_fairness("sapporo", AssessmentInputs(occupancy_days=200))
     assert assessment.route.value == "open_call"
 

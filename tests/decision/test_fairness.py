@@ -31,6 +31,8 @@ from shared.contract import (
 from shared.errors import StateConflict
 from shared.municipalities import fiscal_year
 
+pytestmark = pytest.mark.unit  # no broker, database or server (tests/unit_level.py)
+
 SAPPORO = thresholds("sapporo")  # 180 days, 100 m², 3 facilities (our figures, see note)
 
 P, OC, D, N = (

@@ -40,6 +40,7 @@ CONTAINER_VALUES = {
     "KYOSO_ROUTING_URL": "the routing service by its name on the containers' network",
     "KYOSO_DECISION_URL": "the decision service by its name on the containers' network",
     "KYOSO_PUBLICATION_URL": "the publication service by its name on the containers' network",
+    "KYOSO_IMPLEMENTATION_URL": "the implementation service by its name on the containers' network",
     "KYOSO_SECRET_KEY": "a secret: no default",
     "KYOSO_SIGNING_KEY": "compose: empty, each service makes its key in the shared keys volume",
     "KYOSO_TRUSTED_KEYS": "the desk's own public keys: no default",

@@ -56,6 +56,7 @@ def portal_settings(data_dir: Path, urls: dict[str, str], **overrides: Any) -> P
         "routing_url": urls["routing"],
         "publication_url": urls["publication"],
         **({"decision_url": urls["decision"]} if "decision" in urls else {}),
+        **({"implementation_url": urls["implementation"]} if "implementation" in urls else {}),
         "portal_public_base_url": PUBLIC_BASE,
         "publication_base_url": PUBLICATION_PUBLIC,
         "portal_csrf_key": secrets.token_urlsafe(32),
@@ -71,8 +72,8 @@ def portal_app(
     transports: dict[str, httpx.AsyncBaseTransport] | None = None,
 ) -> FastAPI:
     """The portal calling the in-process apps (each at http://NAME.test)."""
-    # Decision too, for the staff consoles, when the test runs it.
-    urls = {name: f"http://{name}.test" for name in (*CALLED, "decision")}
+    # Decision and implementation too, for the staff consoles, when the test runs them.
+    urls = {name: f"http://{name}.test" for name in (*CALLED, "decision", "implementation")}
     app = create_app(PORTAL, portal_settings(data_dir, urls), clock=clock)
     app.state.backend_mounts = transports or {
         urls[name]: httpx.ASGITransport(app=apps[name]) for name in urls if name in apps

@@ -1,4 +1,4 @@
-"""The whole desk as real HTTP servers for a browser: the four services and the portal,
+"""The whole desk as real HTTP servers for a browser: the event services and the portal,
 each on its own free port, served by uvicorn in one background thread with its own event
 loop (their relays and consumers run there too), on the test's broker."""
 
@@ -129,19 +129,22 @@ def running_desk_servers(
     smtp_port: int | None = None,
     idp: RunningIdp | None = None,
     portal_port: int | None = None,
+    also: tuple[str, ...] = (),
 ) -> Iterator[RunningDesk]:
     """The desk on free ports, with Nagasaki's 27 themes and its 20 registered proposals
     (accepted by the desk, as KYOSO_DEMO_DATA loads them). With `smtp_port`, intake
     e-mails the proposers through that SMTP server, with links to the portal (as
     `kyoso up` sets KYOSO_PUBLIC_BASE_URL). With `idp`, the services take only that
     provider's tokens (no static token at all) and staff sign in to the portal there
-    (served on `portal_port`, the one the provider's portal client is registered for)."""
+    (served on `portal_port`, the one the provider's portal client is registered for).
+    `also`: more services the pages need (implementation, for the projects)."""
+    called = (*CALLED, *also)
     staff = [] if idp is not None else nagasaki_staff()
-    ports = {name: free_port() for name in CALLED}
+    ports = {name: free_port() for name in called}
     ports["portal"] = portal_port or free_port()
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     overrides: dict[str, dict[str, Any]] = {
-        name: {SERVICES[name].port_setting: ports[name]} for name in CALLED
+        name: {SERVICES[name].port_setting: ports[name]} for name in called
     }
     if smtp_port is not None:
         overrides["intake"] |= {
@@ -153,10 +156,10 @@ def running_desk_servers(
             "public_base_url": urls["portal"],
         }
     if idp is not None:
-        for name in CALLED:
+        for name in called:
             overrides[name] |= idp.service_settings()
     settings = service_settings(
-        CALLED,
+        called,
         data,
         broker.bootstrap_servers,
         f"sqlite:///{data / 'intake.sqlite'}",
@@ -166,7 +169,7 @@ def running_desk_servers(
         overrides,
     )
     clock = MovableClock()
-    apps = {name: create_app(SERVICES[name], settings[name], clock=clock) for name in CALLED}
+    apps = {name: create_app(SERVICES[name], settings[name], clock=clock) for name in called}
     apps["portal"] = create_app(
         PORTAL,
         portal_settings(

@@ -1,4 +1,4 @@
-"""The portal's dialogue and lost-link pages, in the process, against the four services on
+"""The portal's dialogue and lost-link pages, in the process, against intake, routing, decision and publication on
 the embedded broker: what the browser tests (tests/portal/test_browser_mail.py) do not
 walk — a message too long, a form from elsewhere, an answer after the proposal ended,
 English, and the lost-link form's refusals."""

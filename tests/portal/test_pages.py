@@ -52,7 +52,7 @@ EXPERIMENT = {
 
 @pytest.fixture(scope="module")
 async def desk(broker: Broker, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Desk]:
-    """The four services on the embedded broker, once for this module's tests."""
+    """Intake, routing, decision and publication on the embedded broker, once for this module's tests."""
     data = tmp_path_factory.mktemp("portal-desk")
     async with running_desk(
         ("intake", "routing", "decision", "publication"),

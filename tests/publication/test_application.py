@@ -187,7 +187,8 @@ def test_a_case_goes_from_draft_through_the_proposers_consultation_to_the_public
     case = publication.draft(proposal_id, "トイレマップの取組", None, [RESULTS, KNOW_HOW], DESK)
     assert [c.id for c in publication.cases("nagasaki")] == [case.id]  # the desk sees drafts
     assert publication.published_cases("nagasaki") == []
-    assert publication.published_case(case.id, "nagasaki") is None
+    with pytest.raises(NotFound):
+        publication.published_case(case.id, "nagasaki")  # a draft is not public
 
     publication.consult(case.id, DESK)
     objected = publication.object(proposal_id, "店舗名は非公開にしてください")
@@ -215,12 +216,13 @@ def test_a_case_goes_from_draft_through_the_proposers_consultation_to_the_public
     calendar.now += timedelta(days=30)
     publication.correct(case.id, "トイレマップの取組（訂正）", "訂正", [RESULTS], "誤記", DESK)
     corrected = publication.published_case(case.id, "nagasaki")
-    assert corrected is not None and corrected.version == 2
+    assert corrected.version == 2
     assert corrected.published_on == date(2025, 11, 4)
 
     publication.retract(case.id, "事業終了", DESK)
     assert publication.published_cases("nagasaki") == []
-    assert publication.published_case(case.id, "nagasaki") is None
+    with pytest.raises(NotFound):
+        publication.published_case(case.id, "nagasaki")  # nor is a retracted case
     assert publication.case_feed("nagasaki", "https://desk.example.jp")["items"] == []
 
 
@@ -256,7 +258,8 @@ def test_the_proposer_finds_only_a_case_being_prepared(
     assert publication.proposers_case(proposal_id).id == case.id
     with pytest.raises(StateConflict, match="nothing to object to in a draft case"):
         publication.object(proposal_id, "x")
-    assert publication.published_case(case.id, "setagaya") is None  # another city's id
+    with pytest.raises(NotFound, match="no such published case"):
+        publication.published_case(case.id, "setagaya")  # another city's id
 
 
 def test_a_status_link_the_desk_replaced_no_longer_opens_the_consultation(
@@ -276,3 +279,18 @@ def test_a_status_link_the_desk_replaced_no_longer_opens_the_consultation(
     assert first != second
     assert not tokens.verify(proposal_id, first, publication.status_link_generation(proposal_id))
     assert tokens.verify(proposal_id, second, publication.status_link_generation(proposal_id))
+
+
+def test_a_municipality_not_served_has_no_register_cases_or_feed(
+    publication: PublicationApplication,
+) -> None:
+    assert publication.register_lines("nagasaki") == []
+    for ask in (
+        lambda: publication.register_lines("atlantis"),
+        lambda: publication.published_cases("atlantis"),
+        lambda: publication.published_case(uuid4(), "atlantis"),
+        lambda: publication.case_feed("atlantis", "https://desk.example.jp"),
+    ):
+        with pytest.raises(NotFound, match="'atlantis' is not served") as refused:
+            ask()
+        assert refused.value.loc == ["path", "municipality"]

@@ -19,6 +19,8 @@ from shared.contract import CaseConsultationStarted, Envelope
 from shared.contract.topics import PUBLIC_CASES, PUBLICATION_PROPOSALS, topic_of
 from tests.publication.test_application import DESK, RESULTS, Calendar, adopted_proposal
 
+pytestmark = pytest.mark.unit  # no broker, database or server (tests/unit_level.py)
+
 
 @pytest.fixture
 def publication() -> Iterator[PublicationApplication]:

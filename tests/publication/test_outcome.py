@@ -27,6 +27,8 @@ from shared.contract import (
 )
 from tests.factories import adopted, envelope, taken_on
 
+pytestmark = pytest.mark.unit  # no broker, database or server (tests/unit_level.py)
+
 DESK = Acting.new(ActorRole.DESK, "nagasaki")
 RESULTS = {"heading": "成果", "text": "通学路の危険箇所を共有した", "protected": False}
 

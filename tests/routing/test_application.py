@@ -179,6 +179,11 @@ def test_a_decline_is_rerouted_at_once_and_never_back(routing: RoutingApplicatio
     assert isinstance(onward.event, ProposalRouted) and onward.meta.actor_role is ActorRole.SYSTEM
     assert routing.dashboard("nagasaki").reroutes == 1
 
+    # The department that declined sees the routing as it left it, not where it went.
+    left = record.as_left_by_decliner()
+    assert (left.line.lead_department, left.line.departments) == (None, [])
+    assert left.history == record.history[:-1] and left.as_left
+
 
 def test_the_desk_reassigns_to_departments_of_the_directory(routing: RoutingApplication) -> None:
     proposal_id = accepted(routing)
@@ -284,3 +289,10 @@ def test_an_early_infeasible_answer_closes_the_routing_and_its_deadlines(
     assert routing.check_deadlines() == 0
     with pytest.raises(StateConflict, match="is closed"):
         routing.take_on(proposal_id, "kyoiku", staff())
+
+
+def test_a_municipality_not_served_has_no_directory(routing: RoutingApplication) -> None:
+    assert "machizukuri" in [d.code for d in routing.departments("nagasaki")]
+    with pytest.raises(NotFound, match="'atlantis' is not served") as refused:
+        routing.departments("atlantis")
+    assert refused.value.loc == ["path", "municipality"]

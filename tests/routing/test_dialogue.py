@@ -21,6 +21,8 @@ from shared.errors import InvalidValue, NotFound, StateConflict
 from tests.conftest import MovableClock
 from tests.factories import IntakeEvents
 
+pytestmark = pytest.mark.unit  # no broker, database or server (tests/unit_level.py)
+
 DESK = {"role": "desk", "municipality": "nagasaki", "correlation_id": "c-1", "causation_id": None}
 DEPARTMENT = DESK | {"role": "department"}
 

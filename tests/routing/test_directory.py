@@ -12,6 +12,8 @@ from shared.contract import Channel, ProposerKind, PublicProposer
 from shared.proposal import ProposalState, ProposalStatus
 from tests.seed_register import register, themes
 
+pytestmark = pytest.mark.unit  # no broker, database or server (tests/unit_level.py)
+
 NAGASAKI = directory("nagasaki")
 
 

@@ -17,6 +17,7 @@ from shared.contract.intake import ThemeClosed
 from shared.contract.keys import key_id
 from shared.contract.verifiability import attributes_of, signed_headers, verify
 from shared.contract.vocabulary import ActorRole
+from shared.history_step import HistoryStep
 
 DESK_OFFICER = Acting.new(ActorRole.DESK, "nagasaki", "req-7", subject="u-1029", name="出島 花子")
 
@@ -63,3 +64,13 @@ def test_the_system_and_the_proposer_are_no_person_and_keep_their_stored_shape()
     event = ThemeClosed(theme_id=uuid4(), municipality="nagasaki", number=25)
     headers = to_kafka(envelope_of("intake", stored(system), event, 1)).headers
     assert "ce_actorsubject" not in headers
+
+
+def test_every_services_history_names_the_person_and_the_service() -> None:
+    # The one shape of a history step in intake's, routing's, decision's and
+    # implementation's APIs (shared.history_step).
+    event = ThemeClosed(theme_id=uuid4(), municipality="nagasaki", number=25)
+    step = HistoryStep.of(envelope_of("intake", stored(DESK_OFFICER), event, 9))
+    assert (step.service, step.actor_role, step.actor_name) == ("intake", "desk", "出島 花子")
+    assert step.event == "intake.theme.closed"
+    assert step.details["number"] == 25

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Response
+from fastapi import APIRouter, Response
 
 from services.decision.api.dependencies import (
     CouncilReader,
@@ -46,13 +46,7 @@ def _view(decisions: Decisions, proposal_id: UUID, municipality: str) -> Decisio
 
 @router.get("/fairness/thresholds", summary="選定の判断基準 / The fairness thresholds")
 def fairness_thresholds(municipality: str, decisions: Decisions) -> Thresholds:
-    found = decisions.fairness_thresholds(municipality)
-    if found is None:
-        raise HTTPException(
-            404,
-            detail=[{"loc": ["path", "municipality"], "msg": f"'{municipality}' is not served"}],
-        )
-    return found
+    return decisions.fairness_thresholds(municipality)
 
 
 @router.post("/fairness/assess", summary="選定方法の試算 / Assess without deciding")

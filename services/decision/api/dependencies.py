@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Request
 
 from services.decision.application import DecisionApplication
 from services.decision.domain import COUNCIL
-from shared.authorisation import Reader
+from shared.authorisation import Reader, department_named
 from shared.staff_auth import DeskStaff, StaffToken, staff_dependency
 
 
@@ -28,16 +28,8 @@ CouncilReader = Annotated[StaffToken, Depends(staff_dependency("council", "desk"
 def _decider(
     staff: Annotated[StaffToken, Depends(staff_dependency("department", "council"))],
 ) -> StaffToken:
-    if staff.role == "department" and not staff.department:
-        raise HTTPException(
-            403,
-            detail=[
-                {
-                    "loc": ["header", "Authorization"],
-                    "msg": "this department token names no department",
-                }
-            ],
-        )
+    if staff.role == "department":
+        department_named(staff)  # 403 for a department token naming no department
     return staff
 
 

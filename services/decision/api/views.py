@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from services.decision.application import DecisionRecord
 from services.decision.read_models import AwaitingCouncil
 from shared.contract import Assessment, BudgetEntry
+from shared.history_step import HistoryStep
 
 
 class AssessmentAnswer(Assessment):
@@ -18,14 +19,6 @@ class AssessmentAnswer(Assessment):
     earliest_budget: BudgetEntry | None = Field(
         None, description="None when the city pays nothing (Kitakyushu 003: requests by October)"
     )
-
-
-class HistoryLine(BaseModel):
-    at: datetime
-    actor_role: str
-    actor_name: str | None = None  # the person who acted, when a person did
-    event: str
-    details: dict[str, object]
 
 
 class DecisionView(BaseModel):
@@ -38,7 +31,7 @@ class DecisionView(BaseModel):
     decided_by: str | None
     route: str | None
     incentive_points: float | None
-    history: list[HistoryLine]
+    history: list[HistoryStep]
 
     @classmethod
     def of(cls, record: DecisionRecord) -> DecisionView:
@@ -53,16 +46,7 @@ class DecisionView(BaseModel):
             decided_by=decision.decided_by,
             route=decision.route,
             incentive_points=decision.incentive,
-            history=[
-                HistoryLine(
-                    at=e.meta.time,
-                    actor_role=e.meta.actor_role.value,
-                    actor_name=e.meta.actor_name,
-                    event=e.event.event_type,
-                    details=e.event.model_dump(mode="json", exclude={"proposal_id"}),
-                )
-                for e in record.history
-            ],
+            history=[HistoryStep.of(e) for e in record.history],
         )
 
 

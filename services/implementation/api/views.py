@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -10,13 +10,7 @@ from pydantic import BaseModel, Field
 
 from services.implementation.application import ProjectRecord
 from services.implementation.read_models import ProjectLine
-
-
-class HistoryLine(BaseModel):
-    at: datetime
-    actor_role: str
-    event: str
-    details: dict[str, object]
+from shared.history_step import HistoryStep
 
 
 class ProjectView(BaseModel):
@@ -45,7 +39,7 @@ class ProjectView(BaseModel):
     verdict_reasons: str | None
     verified_on: date | None
     closed_on: date | None
-    history: list[HistoryLine]
+    history: list[HistoryStep]
 
     @classmethod
     def of(cls, record: ProjectRecord) -> ProjectView:
@@ -77,15 +71,7 @@ class ProjectView(BaseModel):
             verdict_reasons=project.verdict_reasons,
             verified_on=project.verified_on,
             closed_on=project.closed_on,
-            history=[
-                HistoryLine(
-                    at=e.meta.time,
-                    actor_role=e.meta.actor_role.value,
-                    event=e.event.event_type,
-                    details=e.event.model_dump(mode="json", exclude={"proposal_id"}),
-                )
-                for e in record.history
-            ],
+            history=[HistoryStep.of(e) for e in record.history],
         )
 
 

@@ -4,11 +4,9 @@ escalated to it (DESIGN.md §8); and the proposal's history for the desk and the
 
 from __future__ import annotations
 
-from datetime import datetime
 from uuid import UUID
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel
 
 from services.intake.api.dependencies import Intake
 from services.intake.api.desk import document_download
@@ -16,7 +14,7 @@ from services.intake.api.views import DeskProposalView
 from services.intake.application import IntakeApplication
 from services.intake.domain import Proposal
 from shared.authorisation import DeskOrAuditor, Reader, require_sight
-from shared.contract import Envelope
+from shared.history_step import HistoryStep
 from shared.staff_auth import StaffToken
 
 router = APIRouter(prefix="/api/v1/municipalities/{municipality}/proposals", tags=["staff"])
@@ -62,28 +60,6 @@ def _in_sight(
             escalated=state.escalated_by is not None,
         )
     return proposal
-
-
-class HistoryStep(BaseModel):
-    """One event of the proposal, as the auditor reads it: who did what, when."""
-
-    at: datetime
-    service: str
-    actor_role: str
-    actor_name: str | None = None  # the person who acted, when a person did
-    event: str
-    details: dict[str, object]
-
-    @classmethod
-    def of(cls, envelope: Envelope) -> HistoryStep:
-        return cls(
-            at=envelope.meta.time,
-            service=envelope.meta.service,
-            actor_role=envelope.meta.actor_role.value,
-            actor_name=envelope.meta.actor_name,
-            event=envelope.event.event_type,
-            details=envelope.event.model_dump(mode="json", exclude={"proposal_id"}),
-        )
 
 
 @router.get(

@@ -12,6 +12,7 @@ from shared.contract.decision import REJECTION_REASON_LABELS, RejectionReason
 from shared.contract.intake import AgreementPlan, DocumentReference, ExperimentPlan
 from shared.contract.vocabulary import SCREENING_REASON_LABELS, ScreeningReason
 from shared.proposal import STATUS_LABELS, ProposalState, ProposalStatus
+from shared.proposal.implementation_steps import PHASE_LABELS
 
 
 class ThemeView(BaseModel):
@@ -166,6 +167,13 @@ class ProposerView(StatusText):
     steps: list[StepView]
     messages: list[MessageView] = Field(description="The dialogue, oldest first")
     may_answer: bool = Field(description="Whether the proposer may write in the dialogue now")
+    project_phase: str | None = Field(
+        None,
+        description="After adoption, where the project stands (selection, agreement, "
+        "implementation, verification …); the status stays 事業調整中 / adopted",
+    )
+    project_phase_ja: str | None = None
+    project_phase_en: str | None = None
 
     @classmethod
     def of_state(cls, state: ProposalState) -> ProposerView:
@@ -188,7 +196,14 @@ class ProposerView(StatusText):
             messages=[MessageView(**m.model_dump()) for m in state.dialogue],
             may_answer=not state.status.is_closed
             and any(not m.from_proposer for m in state.dialogue),
+            **_phase(state.project_phase),
         )
+
+
+def _phase(phase: str | None) -> dict[str, str | None]:
+    """The project's phase in the proposer's words (shared.proposal.implementation_steps)."""
+    ja, en = PHASE_LABELS.get(phase, (None, None)) if phase else (None, None)
+    return {"project_phase": phase, "project_phase_ja": ja, "project_phase_en": en}
 
 
 class Contact(BaseModel):

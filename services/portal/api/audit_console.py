@@ -9,9 +9,9 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Response
 
-from services.portal.api import dialogue_log
+from services.portal.api import dialogue_log, project_forms
 from services.portal.api.console import Console, ConsoleRoute, console_for, history_lines
-from services.portal.backends import Refused
+from services.portal.backends import Refused, ServiceUnavailable
 from services.portal.forms import CHANNEL_NAMES
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
@@ -45,6 +45,13 @@ async def history(console: Auditor, proposal_id: UUID) -> Response:
     # in the order it happened (as `kyoso replay` tells it).
     raw = await console.calls.history(console.city, proposal_id)
     lines = history_lines("intake", raw, console.page)
+    # After adoption, where the project stands (its steps are in intake's history, which
+    # hears implementation too).
+    try:
+        project = await console.calls.project(console.city, proposal_id)
+        project_unavailable = False
+    except ServiceUnavailable:
+        project, project_unavailable = None, True  # the history still reads
     case = await _case_of(console, proposal_id)
     departments = await console.public.departments(console.city)
     log = await dialogue_log.log_of(console, proposal_id) if routing else None
@@ -54,6 +61,10 @@ async def history(console: Auditor, proposal_id: UUID) -> Response:
         routing=routing,
         decision=decision,
         case=case,
+        project=project,
+        project_unavailable=project_unavailable,
+        phase_names=project_forms.PHASE_NAMES,
+        route_names=project_forms.ROUTE_NAMES,
         history=lines,
         departments=departments,
         **dialogue_log.shown(log, console, departments),

@@ -35,12 +35,17 @@ NAVIGATION: dict[str, tuple[tuple[str, str], ...]] = {
         ("/staff/desk/dashboard", N_("Dashboard")),
         ("/staff/desk/themes", N_("Themes")),
         ("/staff/desk/cases", N_("Cases")),
+        ("/staff/desk/projects", N_("Projects")),
     ),
     "department": (
         ("/staff/department", N_("Department inbox")),
         ("/staff/department/theme-requests", N_("Theme requests")),
+        ("/staff/department/projects", N_("Projects")),
     ),
-    "council": (("/staff/council", N_("Council inbox")),),
+    "council": (
+        ("/staff/council", N_("Council inbox")),
+        ("/staff/council/projects", N_("Projects")),
+    ),
     "auditor": (("/staff/audit", N_("Proposal history")),),
 }
 ROLE_NAMES = {
@@ -77,6 +82,19 @@ EVENT_NAMES = {
     "decision.proposal.rejected": N_("Rejected after review"),
     "decision.proposal.escalated": N_("Escalated to the council"),
     "decision.incentive.recorded": N_("Bonus points recorded"),
+    "implementation.call.published": N_("Call published"),
+    "implementation.applicant.recorded": N_("Applicant recorded"),
+    "implementation.implementer.selected": N_("Implementer selected"),
+    "implementation.agreement.concluded": N_("Agreement concluded"),
+    "implementation.started": N_("Implementation started"),
+    "implementation.milestone.reached": N_("Milestone reached"),
+    "implementation.experiment_step.done": N_("Experiment step done"),
+    "implementation.ended": N_("Implementation ended"),
+    "implementation.logic_model.set": N_("Logic model set"),
+    "implementation.kpi.defined": N_("KPI defined"),
+    "implementation.kpi.measured": N_("KPI measured"),
+    "implementation.verdict.given": N_("Verdict given"),
+    "implementation.project.closed": N_("Project closed"),
 }
 ACTOR_NAMES = {
     "proposer": N_("Proposer"),

@@ -21,7 +21,6 @@ from services.routing.api.views import (
 )
 from services.routing.application import RoutingApplication
 from services.routing.commands import Decline, DialogueText, Milestone, Reassignment, StatusLine
-from services.routing.directory import directory, known_municipalities
 from services.routing.domain import Routing
 from shared.authorisation import department_named, require_sight
 from shared.paging import PAGED, Paging, paged
@@ -30,19 +29,12 @@ from shared.staff_auth import CorrelationId, StaffToken, staff_acting
 router = APIRouter(prefix="/api/v1/municipalities/{municipality}", tags=["routing"])
 
 
-def _known(municipality: str) -> None:
-    if municipality not in known_municipalities():
-        raise HTTPException(
-            404,
-            detail=[{"loc": ["path", "municipality"], "msg": f"'{municipality}' is not served"}],
-        )
-
-
 @router.get("/departments", summary="所管課一覧 / Department directory", responses=PAGED)
-def departments(municipality: str, page: Paging, response: Response) -> list[DepartmentView]:
+def departments(
+    municipality: str, routing: RoutingApp, page: Paging, response: Response
+) -> list[DepartmentView]:
     """A page at a time; the total in X-Total-Count."""
-    _known(municipality)
-    return paged(directory(municipality).departments, page, response, DepartmentView.of)
+    return paged(routing.departments(municipality), page, response, DepartmentView.of)
 
 
 @router.get(
@@ -124,23 +116,8 @@ def decline(
     _seen(routing, proposal_id, municipality, staff)
     assert staff.department is not None
     routing.decline(proposal_id, staff.department, body.reason, staff_acting(staff, correlation_id))
-    return _as_it_left(_view(routing, proposal_id, municipality))
-
-
-def _as_it_left(view: RoutingView) -> RoutingView:
-    """The routing as the department that declined it left it: where the proposal went
-    next is no longer routed to it, so it is not told (DESIGN.md §8)."""
-    declined = max(
-        i for i, hop in enumerate(view.history) if hop.event == "routing.proposal.declined"
-    )
-    return view.model_copy(
-        update={
-            "stage": "declined",
-            "lead_department": None,
-            "departments": [],
-            "history": view.history[: declined + 1],
-        }
-    )
+    left = routing.record(proposal_id, municipality).as_left_by_decliner()
+    return RoutingView.of_record(left)
 
 
 @router.post("/routings/{proposal_id}/reassign", summary="窓口が振り直す / The desk reassigns")

@@ -11,7 +11,7 @@ from services.routing.application import DialogueEntry, RoutingRecord
 from services.routing.directory import Department
 from services.routing.domain import Routing
 from services.routing.read_models import DeskDashboard, RoutingLine
-from shared.contract import Envelope
+from shared.history_step import HistoryStep
 
 
 class DepartmentView(BaseModel):
@@ -62,39 +62,21 @@ class RoutingLineView(BaseModel):
         )
 
 
-class HopView(BaseModel):
-    """One step of the routing history, as the auditor reads it."""
-
-    at: datetime
-    actor_role: str
-    actor_name: str | None = None  # the person who acted, when a person did
-    event: str
-    details: dict[str, object]
-
-    @classmethod
-    def of(cls, envelope: Envelope) -> HopView:
-        details = envelope.event.model_dump(mode="json", exclude={"proposal_id"})
-        return cls(
-            at=envelope.meta.time,
-            actor_role=envelope.meta.actor_role.value,
-            actor_name=envelope.meta.actor_name,
-            event=envelope.event.event_type,
-            details=details,
-        )
-
-
 class RoutingView(RoutingLineView):
     milestones: list[str]
     declined_by: list[str]
-    history: list[HopView]
+    history: list[HistoryStep]
 
     @classmethod
     def of_record(cls, record: RoutingRecord) -> RoutingView:
+        line = RoutingLineView.of(record.line)
+        if record.as_left:
+            line.stage = "declined"
         return cls(
-            **RoutingLineView.of(record.line).model_dump(),
+            **line.model_dump(),
             milestones=list(record.routing.milestones),
             declined_by=list(record.routing.declined_by),
-            history=[HopView.of(e) for e in record.history],
+            history=[HistoryStep.of(e) for e in record.history],
         )
 
 
