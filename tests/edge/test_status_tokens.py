@@ -6,6 +6,7 @@ proposer page of the portal (which answered 500: httpx cannot send it in a heade
 from __future__ import annotations
 
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
 
@@ -85,3 +86,28 @@ async def test_the_portal_answers_a_token_outside_ascii_as_a_wrong_one(
     assert response.status_code == 404, response.text[:300]
     assert "状況確認リンクから開いてください" in response.text  # as for any wrong link
     assert response.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/api/v1/proposer/proposals/{pid}/case"),
+        ("POST", "/api/v1/proposer/proposals/{pid}/case/consent"),
+        ("POST", "/api/v1/proposer/proposals/{pid}/case/objection"),
+    ],
+)
+@pytest.mark.parametrize("shown_in", ["query", "header"])
+async def test_publications_consultation_answers_a_token_outside_ascii_with_404(
+    method: str, path: str, shown_in: str, tmp_path: Path
+) -> None:
+    """Publication checks the same tokens (the consultation on the case)."""
+    url = path.format(pid=uuid4())
+    body = {"reason": "理由"} if path.endswith("objection") else None
+    async with serving("publication", tmp_path) as client:
+        if shown_in == "query":
+            response = await client.request(method, url, params={"token": NOT_ASCII}, json=body)
+        else:
+            headers = {b"X-Status-Token": NOT_ASCII.encode()}
+            response = await client.request(method, url, headers=headers, json=body)
+    assert response.status_code == 404
+    assert response.json()["detail"][0]["msg"] == "no such proposal"
