@@ -71,6 +71,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     audit.add_parsers(commands)
     rebuild.add_parser(commands)
 
+    idp_staff = commands.add_parser(
+        "local-idp-staff",
+        help="make (once) and print the local provider's demo staff (compose's local-idp)",
+    )
+    idp_staff.add_argument("folder", type=Path, help="where the staff file is kept")
+
     broker = commands.add_parser("broker", help="run only the local broker")
     broker.add_argument("--port", type=int, default=9092)
     broker.add_argument("--host", default="127.0.0.1")
@@ -108,6 +114,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return audit.run(args)
         if args.command == "rebuild":
             return rebuild.run(args)
+        if args.command == "local-idp-staff":
+            from kyoso.local_idp import kept_demo_staff, sign_in_table
+
+            args.folder.mkdir(parents=True, exist_ok=True)
+            path, people = kept_demo_staff(args.folder)
+            print(f"{path}\n{sign_in_table(people)}")
+            return 0
         if args.command == "broker":
             from kyoso.desk import run_broker
 

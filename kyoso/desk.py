@@ -22,7 +22,7 @@ from pathlib import Path
 from types import FrameType
 
 from kyoso.demo import walk_nagasaki_register
-from kyoso.local_idp import DemoStaff, LocalIdentityProvider, kept_demo_staff
+from kyoso.local_idp import DemoStaff, LocalIdentityProvider, kept_demo_staff, sign_in_table
 from services.registry import PROCESSES
 from shared.broker import LocalBroker
 from shared.mail_catcher import MailCatcher
@@ -100,12 +100,8 @@ def _demo_tokens(idp: LocalIdentityProvider, people: list[DemoStaff]) -> str:
 
 
 def _how_to_sign_in(people: list[DemoStaff], portal_url: str) -> str:
-    lines = [
-        f"職員サインイン Staff sign-in   {portal_url}/staff  (local provider; demo staff):",
-        f"  {'login ログイン名':<28} {'password パスワード':<20} role        department",
-    ]
-    lines += [f"  {p.login:<28} {p.password:<20} {p.role:<11} {p.department or ''}" for p in people]
-    return "\n".join(lines)
+    heading = f"職員サインイン Staff sign-in   {portal_url}/staff  (local provider; demo staff):"
+    return f"{heading}\n{sign_in_table(people)}"
 
 
 def _ready(url: str) -> bool:

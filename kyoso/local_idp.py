@@ -94,6 +94,13 @@ def kept_demo_staff(data_dir: Path) -> tuple[Path, list[DemoStaff]]:
     return path, people
 
 
+def sign_in_table(people: list[DemoStaff]) -> str:
+    """Each demo staff member's login, password, role and department, one a line."""
+    lines = [f"  {'login ログイン名':<28} {'password パスワード':<20} role        department"]
+    lines += [f"  {p.login:<28} {p.password:<20} {p.role:<11} {p.department or ''}" for p in people]
+    return "\n".join(lines)
+
+
 def ensure_installed() -> None:
     """`npm ci` in tools/local-idp when node_modules is missing or package-lock.json changed
     (./dev does the same before `kyoso up`)."""

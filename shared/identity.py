@@ -39,6 +39,17 @@ class TokenRefused(Exception):
     (it names the check that failed, never a key or the token)."""
 
 
+class ProviderUnavailable(Exception):
+    """The identity provider cannot be reached for its discovery document or its keys,
+    which a token needs (first use, or a key id not seen yet): nothing is known of the
+    token, so it is not refused (401) but the request is to be retried (503) after
+    `retry_after_seconds`."""
+
+    def __init__(self, reason: str, retry_after_seconds: int) -> None:
+        super().__init__(reason)
+        self.retry_after_seconds = retry_after_seconds
+
+
 @dataclass(frozen=True)
 class ClaimMapping:
     """Which claims carry who the staff member is. A name may be a dotted path into
@@ -99,6 +110,7 @@ class TokenVerifier:
         fetch_json: Callable[[str, float], Any] = _fetch_json,
         clock: Callable[[], float] = time.time,
         timeout: float = 5.0,
+        unavailable_retry_seconds: int = 5,
     ) -> None:
         self.issuer = issuer.rstrip("/")
         self.audience = audience
@@ -114,6 +126,23 @@ class TokenVerifier:
         self._metadata: dict[str, Any] | None = None
         self._keys: KeySet | None = None
         self._fetched_at: float | None = None
+        # After the provider failed to answer, requests are told to retry without asking
+        # it again until then: a provider that is down is not hammered (nor does each
+        # request wait for the timeout).
+        self._retry_seconds = unavailable_retry_seconds
+        self._unavailable_until = 0.0
+        self._unavailable_reason = ""
+
+    def _fetch_from_provider(self, url: str) -> Any:
+        """The provider's answer at `url`, or ProviderUnavailable when it cannot be reached."""
+        if self._clock() < self._unavailable_until:
+            raise ProviderUnavailable(self._unavailable_reason, self._retry_seconds)
+        try:
+            return self._fetch(url, self._timeout)
+        except OSError as problem:  # refused, timed out, DNS, HTTP 5xx/4xx (URLError)
+            self._unavailable_until = self._clock() + self._retry_seconds
+            self._unavailable_reason = f"the identity provider cannot be reached: {problem}"
+            raise ProviderUnavailable(self._unavailable_reason, self._retry_seconds) from None
 
     # -- keys ---------------------------------------------------------------------------
 
@@ -122,8 +151,8 @@ class TokenVerifier:
         if self._metadata is None:
             url = f"{self.issuer}/.well-known/openid-configuration"
             try:
-                document = self._fetch(url, self._timeout)
-            except (OSError, ValueError) as problem:
+                document = self._fetch_from_provider(url)
+            except ValueError as problem:
                 raise TokenRefused(f"the identity provider does not answer: {problem}") from None
             if str(document.get("issuer", "")).rstrip("/") != self.issuer:
                 raise TokenRefused(
@@ -139,10 +168,10 @@ class TokenVerifier:
     def _refresh(self) -> KeySet:
         """Fetch the provider's keys (callers hold the lock)."""
         try:
-            keys = KeySet.import_key_set(self._fetch(self._discover(), self._timeout))
-        except TokenRefused:
+            keys = KeySet.import_key_set(self._fetch_from_provider(self._discover()))
+        except (TokenRefused, ProviderUnavailable):
             raise
-        except (OSError, ValueError, KeyError, JoseError) as problem:
+        except (ValueError, KeyError, JoseError) as problem:
             raise TokenRefused(f"the identity provider's keys are unavailable: {problem}") from None
         self._keys, self._fetched_at = keys, self._clock()
         return keys
@@ -209,7 +238,7 @@ class TokenVerifier:
 
         try:
             decoded = jwt.decode(token, resolve, algorithms=list(self.algorithms))
-        except TokenRefused:
+        except (TokenRefused, ProviderUnavailable):
             raise
         except JoseError as problem:
             raise TokenRefused(f"the token's signature does not verify ({problem.error})") from None

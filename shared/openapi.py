@@ -6,7 +6,8 @@ rather than listed by hand on every route, so a new route is documented the day 
 written:
 
 - a route behind staff authentication (`shared.staff_auth.staff_dependency`) answers 401
-  (no token, or an unknown one) and 403 (wrong role, or another municipality);
+  (no token, or an unknown one), 403 (wrong role, or another municipality) and 503 with
+  `Retry-After` (the identity provider cannot be reached for the token's keys);
 - a route behind the proposer's status token (`shared.status_tokens.proposer_access`)
   answers 401 (no token) and 404 (wrong token, said as "no such proposal");
 - a route with path parameters answers 404 (nothing by that id, or a municipality the
@@ -119,6 +120,17 @@ def answers_of(route: Any) -> list[Answer]:
                 {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "Bearer"}},
             ),
             Answer(403, "The token's role may not do this, or it acts for another municipality"),
+            Answer(
+                503,
+                "The identity provider cannot be reached for the keys this token needs "
+                "(type identity_provider_unavailable); retry, the token is not refused",
+                {
+                    "Retry-After": {
+                        "schema": {"type": "integer"},
+                        "description": "Seconds to wait before trying again",
+                    }
+                },
+            ),
         ]
     if proposer:
         answers += [

@@ -31,6 +31,7 @@ from shared.contract.vocabulary import ActorRole
 from shared.identity import (
     DEFAULT_ALGORITHMS,
     ClaimMapping,
+    ProviderUnavailable,
     TokenRefused,
     TokenVerifier,
     allowed_algorithms,
@@ -286,6 +287,19 @@ def staff_dependency(*roles: StaffRole) -> Callable[..., StaffToken]:
                 status.HTTP_401_UNAUTHORIZED,
                 detail=[{"loc": ["header", "Authorization"], "msg": str(refused)}],
                 headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            ) from None
+        except ProviderUnavailable as unavailable:
+            # Not the token's fault: nothing is known of it yet. Retry, not sign in again.
+            raise HTTPException(
+                status.HTTP_503_SERVICE_UNAVAILABLE,
+                detail=[
+                    {
+                        "loc": ["header", "Authorization"],
+                        "msg": f"{unavailable}; the token cannot be verified now, retry later",
+                        "type": "identity_provider_unavailable",
+                    }
+                ],
+                headers={"Retry-After": str(unavailable.retry_after_seconds)},
             ) from None
         if roles and staff.role not in roles:
             raise HTTPException(

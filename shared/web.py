@@ -1,7 +1,8 @@
 """What every service's HTTP surface shares: health, readiness, metrics and error shape.
 
-Errors always answer `{"detail": [{"loc": [...], "msg": "..."}]}`, the shape FastAPI uses
-for its own 422s, so a client reads every 4xx the same way.
+Errors always answer `{"detail": [{"loc": [...], "msg": "...", "type": "..."}]}`, the
+shape FastAPI uses for its own 422s, so a client reads every 4xx the same way; the
+domain's refusals name their `type` (shared.errors), which a client may word itself.
 """
 
 from __future__ import annotations
@@ -24,9 +25,14 @@ LATENCY = Histogram("kyoso_http_request_seconds", "HTTP request latency", ["serv
 ReadinessCheck = Callable[[], Awaitable[str | None]]  # None when ready, else the reason
 
 
-def error(status_code: int, field: str | list[str], message: str) -> JSONResponse:
+def error(
+    status_code: int, field: str | list[str], message: str, kind: str | None = None
+) -> JSONResponse:
     loc = field if isinstance(field, list) else [field]
-    return JSONResponse(status_code=status_code, content={"detail": [{"loc": loc, "msg": message}]})
+    item: dict[str, object] = {"loc": loc, "msg": message}
+    if kind is not None:
+        item["type"] = kind
+    return JSONResponse(status_code=status_code, content={"detail": [item]})
 
 
 # The one place a domain refusal becomes an HTTP status.
@@ -38,7 +44,7 @@ def answer_domain_errors(app: FastAPI) -> None:
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, problem: NotFound) -> JSONResponse:
-        return error(404, problem.loc, str(problem))
+        return error(404, problem.loc, str(problem), problem.code)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, problem: StarletteHTTPException) -> JSONResponse:
@@ -59,7 +65,7 @@ def answer_domain_errors(app: FastAPI) -> None:
         status = next(
             (STATUS_OF_DOMAIN_ERROR[k] for k in kinds if k in STATUS_OF_DOMAIN_ERROR), 400
         )
-        answer = error(status, problem.loc, problem.reason)
+        answer = error(status, problem.loc, problem.reason, problem.code)
         if isinstance(problem, NotYetHeard):
             answer.headers["Retry-After"] = str(problem.retry_after_seconds)
         return answer

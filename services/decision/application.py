@@ -306,7 +306,7 @@ class DecisionApplication(ConsumingApplication):
             found = self._find(proposal_id)
             under_way = found.outcome if found and found.outcome else "being decided"
             raise StateConflict(
-                "proposal", f"{state.receipt_number} is already {under_way}"
+                "proposal", f"{state.receipt_number} is already {under_way}", code="already_decided"
             ) from None
         return decision
 
@@ -343,5 +343,7 @@ def _refuse_if_withdrawn(state: ProposalState | None) -> None:
     """A withdrawn proposal is not decided: say so, rather than who would decide it."""
     if state is not None and state.status is ProposalStatus.WITHDRAWN:
         raise StateConflict(
-            "proposal", f"{state.receipt_number} was withdrawn by the proposer: nothing to decide"
+            "proposal",
+            f"{state.receipt_number} was withdrawn by the proposer: nothing to decide",
+            code="withdrawn",
         )

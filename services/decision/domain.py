@@ -83,7 +83,9 @@ class Decision(Aggregate):
         what that department escalated to it. Sapporo 001: 「市関係部署における判断が
         難航する場合は、『札幌市官民連携推進本部会議』によって庁内横断的な意思決定を行います」."""
         if decider == COUNCIL:
-            raise StateConflict("proposal", f"{proposal.receipt_number} was not escalated")
+            raise StateConflict(
+                "proposal", f"{proposal.receipt_number} was not escalated", code="not_escalated"
+            )
         if proposal.status is not ProposalStatus.IN_DIALOGUE or (
             proposal.lead_department != decider
         ):
@@ -91,6 +93,7 @@ class Decision(Aggregate):
                 "proposal",
                 f"{proposal.receipt_number} is decided by the department that took it on "
                 f"({proposal.lead_department or 'none yet'}), not {decider}",
+                code="decided_by_another",
             )
         return cls(
             proposal_id=proposal.proposal_id,
@@ -176,14 +179,20 @@ class Decision(Aggregate):
     def _require_decider(self, decider: str, field: str) -> None:
         """A decision is final, and only the one who decides may act on it."""
         if self.outcome is not None:
-            raise StateConflict(field, f"{self.receipt_number} is already {self.outcome}")
+            raise StateConflict(
+                field, f"{self.receipt_number} is already {self.outcome}", code="already_decided"
+            )
         if decider != self.who_decides():
             if self.escalated:
                 raise StateConflict(
-                    field, f"{self.receipt_number} was escalated: the council decides"
+                    field,
+                    f"{self.receipt_number} was escalated: the council decides",
+                    code="council_decides",
                 )
             raise StateConflict(
-                field, f"{self.receipt_number} is decided by {self.department}, who took it on"
+                field,
+                f"{self.receipt_number} is decided by {self.department}, who took it on",
+                code="decided_by_another",
             )
 
     def adopt(
@@ -262,7 +271,11 @@ class Decision(Aggregate):
     def escalate(self, department: str, reason: str, meta: Meta) -> None:
         """The department hands a hard case to the council, once."""
         if self.escalated:
-            raise StateConflict("proposal", f"{self.receipt_number} is already with the council")
+            raise StateConflict(
+                "proposal",
+                f"{self.receipt_number} is already with the council",
+                code="already_escalated",
+            )
         self._require_decider(department, "proposal")
         self._escalated(department=department, reason=reason, meta=meta)
 

@@ -107,12 +107,18 @@ class IntakeApplication(ConsumingApplication):
     def publish_theme(self, municipality: str, draft: ThemeDraft, acting: Acting) -> Theme:
         self._known_municipality(municipality)
         if self.find_theme(municipality, draft.number) is not None:
-            raise StateConflict("number", f"theme {draft.number} already exists in {municipality}")
+            raise StateConflict(
+                "number",
+                f"theme {draft.number} already exists in {municipality}",
+                code="theme_number_taken",
+            )
         theme = Theme(municipality=municipality, meta=acting.as_meta(), **draft.model_dump())
         try:
             self.save(theme)
         except IntegrityError:
-            raise StateConflict("number", f"theme {draft.number} already exists") from None
+            raise StateConflict(
+                "number", f"theme {draft.number} already exists", code="theme_number_taken"
+            ) from None
         return theme
 
     def close_theme(self, municipality: str, number: int, acting: Acting) -> Theme:
@@ -180,7 +186,11 @@ class IntakeApplication(ConsumingApplication):
         so a request is never left open beside the theme made of it."""
         request = self.theme_request(municipality, request_id)
         if self.find_theme(municipality, draft.number) is not None:
-            raise StateConflict("number", f"theme {draft.number} already exists in {municipality}")
+            raise StateConflict(
+                "number",
+                f"theme {draft.number} already exists in {municipality}",
+                code="theme_number_taken",
+            )
         request.publish(draft.number, acting.as_meta())
         theme = Theme(municipality=municipality, meta=acting.as_meta(), **draft.model_dump())
         try:

@@ -291,6 +291,7 @@ class Proposal(Aggregate):
             raise StateConflict(
                 "decision",
                 f"cannot {action}: proposal {self.receipt_number} is {self.status.value}",
+                code="already_screened",
             )
 
     def accept(self, note: str | None, meta: Meta) -> None:
@@ -498,7 +499,12 @@ class Theme(Aggregate):
 
     def close(self, meta: Meta) -> None:
         if self.closed:
-            raise StateConflict("number", f"theme {self.number} is already closed", where="path")
+            raise StateConflict(
+                "number",
+                f"theme {self.number} is already closed",
+                where="path",
+                code="theme_already_closed",
+            )
         self._closed(number=self.number, meta=meta)
 
     @event(Closed)
@@ -564,7 +570,9 @@ class ThemeRequest(Aggregate):
 
     def _require_open(self, field: str) -> None:
         if self.state != "open":
-            raise StateConflict(field, f"the theme request is already {self.state}")
+            raise StateConflict(
+                field, f"the theme request is already {self.state}", code="theme_request_answered"
+            )
 
     def publish(self, theme_number: int, meta: Meta) -> None:
         """The desk published theme `theme_number` from this request."""

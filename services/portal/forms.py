@@ -368,19 +368,24 @@ def _field_name(item: dict[str, Any]) -> str | None:
     return matched.group(1) if matched else None
 
 
+# The general types of the domain's refusals (shared/errors.py); pydantic's refusals
+# carry its own error types (missing, string_too_long, date_parsing …).
+_DOMAIN_TYPES = frozenset({"", "invalid_value", "state_conflict"})
+
+
 def _kind(status_code: int, item: dict[str, Any], field: FormField) -> str:
     kind = str(item.get("type", ""))
+    by_the_domain = kind in _DOMAIN_TYPES
     if field.name == "theme_number":
         if status_code == 409:
             return "closed"
-        # A malformed value is pydantic's (it has a type); a number intake does not know
-        # is the domain's refusal (it has none).
-        return "choose" if kind else "unknown_theme"
+        # A malformed value is pydantic's; a number intake does not know is the domain's.
+        return "unknown_theme" if by_the_domain else "choose"
     if field.name in _CHOICES:
         return "choose"
     if field.name == "document":
         return "too_large" if status_code == 413 else "not_pdf"
-    if not kind and field.name == "experiment.ends_on":
+    if by_the_domain and field.name == "experiment.ends_on":
         return "period"  # the aggregate's rule on the period's order
     if field.name == "agreement.fields" and kind not in ("missing", "too_short"):
         return "agreement_fields"

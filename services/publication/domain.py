@@ -95,9 +95,12 @@ class Case(Aggregate):
             raise StateConflict(
                 "proposal_id",
                 f"a case is prepared from an adopted proposal, not a {proposal.status.value} one",
+                code="not_adopted",
             )
         if existing is not None:
-            raise StateConflict("proposal_id", "this proposal already has a case")
+            raise StateConflict(
+                "proposal_id", "this proposal already has a case", code="case_already_exists"
+            )
         return cls(
             proposal_id=proposal.proposal_id,
             municipality=proposal.municipality,
@@ -196,6 +199,7 @@ class Case(Aggregate):
                 "case",
                 "only a case the proposer was consulted on, without objection, is published"
                 f" (this one is {self.stage})",
+                code="case_not_consulted",
             )
         assert self.objection_due_on is not None
         # Aomori 000: 「提案者の正当な利益を害するおそれがある情報等の意見を伺います」: the

@@ -21,6 +21,7 @@ from shared.contract import (
     Envelope,
     ProposalAccepted,
     ProposalDeclined,
+    ProposalEscalated,
     ProposalRejected,
     ProposalRejectedAfterReview,
     ProposalSubmitted,
@@ -88,6 +89,11 @@ class RoutingApplication(ConsumingApplication):
             routing.close(type(envelope.event).__name__, acting.as_meta())
             processing.collect_events(routing)
 
+    def _hear_escalated(self, envelope: Envelope, processing: ProcessingEvent[Any]) -> None:
+        observed = self.observed_or_new(_proposal_of(envelope))
+        observed.hear(envelope)
+        processing.collect_events(observed)
+
     def _keep_answer(self, envelope: Envelope, processing: ProcessingEvent[Any]) -> None:
         """The proposer answered on the status page: into the proposal's dialogue log,
         where the department reads it."""
@@ -118,8 +124,16 @@ class RoutingApplication(ConsumingApplication):
             # deadline may run on, and no department inbox may keep it waiting.
             ProposalRejectedAfterReview: _close_routing,
             ProposerAnswered: _keep_answer,
+            # The council reads the routing and the dialogue of what was escalated to it
+            # (shared.authorisation.sees): routing keeps that it was.
+            ProposalEscalated: _hear_escalated,
         }
     )
+
+    def escalated(self, proposal_id: UUID) -> bool:
+        """Whether a department escalated the proposal to the council, as routing heard."""
+        state = self.proposal_state(proposal_id)
+        return state is not None and state.escalated_by is not None
 
     def _start(self, state: ProposalState, acting: Acting) -> Routing:
         rules = directory(state.municipality)
@@ -189,10 +203,15 @@ class RoutingApplication(ConsumingApplication):
         return routing
 
     def reach_milestone(
-        self, proposal_id: UUID, milestone: str, note: str | None, acting: Acting
+        self,
+        proposal_id: UUID,
+        milestone: str,
+        note: str | None,
+        acting: Acting,
+        confidentiality_scope: str | None = None,
     ) -> Routing:
         routing = self.routing(proposal_id, acting.municipality)
-        routing.reach(milestone, note, acting.as_meta())
+        routing.reach(milestone, note, acting.as_meta(), confidentiality_scope)
         self.save(routing)
         return routing
 
@@ -318,9 +337,18 @@ class DialogueEntry:
     department: str | None  # who wrote it (None: the desk, or the proposer)
     text: str
     in_reply_to: UUID | None = None
+    # The person who wrote it (the identity provider's display name), for staff to read;
+    # None for the proposer and for entries a person did not write.
+    actor_name: str | None = None
 
     @classmethod
     def of(cls, domain_event: Any) -> DialogueEntry | None:
+        entry = cls._of(domain_event)
+        name = domain_event.meta.get("name") if entry is not None else None
+        return replace(entry, actor_name=name) if entry is not None and name else entry
+
+    @classmethod
+    def _of(cls, domain_event: Any) -> DialogueEntry | None:
         at, role = domain_event.timestamp, domain_event.meta["role"]
         match domain_event:
             case Routing.NoteWritten():

@@ -33,6 +33,10 @@ class Milestone(BaseModel):
     model_config = ConfigDict(extra="forbid")
     milestone: DialogueMilestone
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
+    # With confidentiality_agreed (and only with it): what stays confidential, as agreed.
+    confidentiality_scope: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None
+    ) = None
 
 
 class StatusLine(BaseModel):

@@ -17,6 +17,9 @@ from shared.contract.vocabulary import MESSAGE_MAX_LENGTH
 from shared.errors import InvalidValue, StateConflict
 
 Meta = dict[str, Any]
+# The milestone that records the agreed confidentiality scope (shared.contract's
+# DialogueMilestone.CONFIDENTIALITY_AGREED).
+CONFIDENTIALITY_AGREED = "confidentiality_agreed"
 
 
 class Routing(Aggregate):
@@ -54,9 +57,18 @@ class Routing(Aggregate):
         meta: Meta
 
     class MilestoneReached(Aggregate.Event):
+        # Version 2 records the agreed confidentiality scope (None for other milestones);
+        # stored version-1 events read with none.
+        class_version = 2
+
         milestone: str
         note: str | None
         meta: Meta
+        confidentiality_scope: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["confidentiality_scope"] = None
 
     class StatusLineSet(Aggregate.Event):
         ja: str
@@ -119,6 +131,7 @@ class Routing(Aggregate):
         self.taken_on_by: str | None = None
         self.dialogue_due_on: date | None = None
         self.milestones: list[str] = []
+        self.confidentiality_scope: str | None = None
         self.overdue: list[str] = []
         self.closed = False
         self.dialogue_entries: list[UUID] = []  # notes and messages, both ways, in order
@@ -216,30 +229,64 @@ class Routing(Aggregate):
 
     def _require_open(self, action: str, field: str) -> None:
         if self.closed:
-            raise StateConflict(field, f"cannot {action}: {self.receipt_number} is closed")
+            raise StateConflict(
+                field, f"cannot {action}: {self.receipt_number} is closed", code="routing_closed"
+            )
 
     # -- dialogue -----------------------------------------------------------------
 
-    def reach(self, milestone: str, note: str | None, meta: Meta) -> None:
+    def reach(
+        self,
+        milestone: str,
+        note: str | None,
+        meta: Meta,
+        confidentiality_scope: str | None = None,
+    ) -> None:
+        """A step of the dialogue. The confidentiality milestone records the scope agreed:
+        Kitakyushu (seeds/003_6cefa70e5dc5551c.txt) 「対話の初期段階で、情報の取り扱いや秘密保持の
+        範囲について双方で確認し」; a scope belongs to that milestone only."""
         self._require_open("record a milestone", "milestone")
         if self.taken_on_by is None:
             raise StateConflict(
-                "milestone", "the dialogue starts when a department takes the proposal on"
+                "milestone",
+                "the dialogue starts when a department takes the proposal on",
+                code="dialogue_not_started",
             )
         if milestone in self.milestones:
-            raise StateConflict("milestone", f"milestone {milestone} is already recorded")
-        self._milestone(milestone=milestone, note=note, meta=meta)
+            raise StateConflict(
+                "milestone",
+                f"milestone {milestone} is already recorded",
+                code="milestone_already_recorded",
+            )
+        scope = (confidentiality_scope or "").strip() or None
+        if milestone == CONFIDENTIALITY_AGREED and scope is None:
+            raise InvalidValue(
+                "confidentiality_scope",
+                "say what the department and the proposer agreed stays confidential",
+                code="missing",
+            )
+        if milestone != CONFIDENTIALITY_AGREED and scope is not None:
+            raise InvalidValue(
+                "confidentiality_scope",
+                f"a scope is recorded with the milestone {CONFIDENTIALITY_AGREED} only",
+                code="scope_without_confidentiality_milestone",
+            )
+        self._milestone(milestone=milestone, note=note, meta=meta, confidentiality_scope=scope)
 
     @event(MilestoneReached)
-    def _milestone(self, milestone: str, note: str | None, meta: Meta) -> None:
+    def _milestone(
+        self, milestone: str, note: str | None, meta: Meta, confidentiality_scope: str | None
+    ) -> None:
         self.milestones.append(milestone)
+        if confidentiality_scope is not None:
+            self.confidentiality_scope = confidentiality_scope
 
     def set_status_line(self, ja: str, en: str, meta: Meta) -> None:
         """The line the proposer reads while the routing is open. Kitakyushu
         (seeds/003_6cefa70e5dc5551c.txt): 「現在のステータス(「〇〇課と協議中」
         「庁内調整フェーズ」など)を専用ポータルサイトやメール等を通じてご案内し」."""
         if self.closed:
-            raise StateConflict("ja", f"{self.receipt_number} is closed")
+            raise StateConflict("ja", f"{self.receipt_number} is closed", code="routing_closed")
         self._status_line_set(ja=ja, en=en, meta=meta)
 
     @event(StatusLineSet)

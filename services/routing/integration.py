@@ -51,6 +51,7 @@ def to_integration_event(domain_event: Any) -> IntegrationEvent | None:
                 proposal_id=pid,
                 milestone=DialogueMilestone(domain_event.milestone),
                 note=domain_event.note,
+                confidentiality_scope=domain_event.confidentiality_scope,
             )
         case Routing.StatusLineSet():
             return StatusLineSet(proposal_id=pid, ja=domain_event.ja, en=domain_event.en)

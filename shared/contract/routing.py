@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from typing import Any
 from uuid import UUID
 
 from pydantic import Field
 
-from shared.contract.base import IntegrationEvent
+from shared.contract.base import EVENT_REGISTRY, IntegrationEvent
 from shared.contract.vocabulary import MESSAGE_MAX_LENGTH
 
 
@@ -75,13 +76,43 @@ class ProposalDeclined(IntegrationEvent):
     reason: str = Field(min_length=1)
 
 
-class DialogueMilestoneReached(IntegrationEvent):
+# Version 1, before the agreed confidentiality scope was a field of its own: kept as it
+# was so that stored and published version-1 events still read (upcast to version 2 below).
+class DialogueMilestoneReachedV1(IntegrationEvent):
     event_type = "routing.dialogue.milestone"
     version = 1
 
     proposal_id: UUID
     milestone: DialogueMilestone
     note: str | None = None
+
+
+class DialogueMilestoneReached(IntegrationEvent):
+    """A step of the dialogue. Version 2 adds the agreed confidentiality scope: Kitakyushu
+    (seeds/003_6cefa70e5dc5551c.txt) 「対話の初期段階で、情報の取り扱いや秘密保持の範囲について
+    双方で確認し」 — what the department and the proposer agreed stays confidential, in
+    their words, recorded with the milestone `confidentiality_agreed` (and only with it)."""
+
+    event_type = "routing.dialogue.milestone"
+    version = 2
+
+    proposal_id: UUID
+    milestone: DialogueMilestone
+    note: str | None = None
+    confidentiality_scope: str | None = Field(
+        None,
+        description="The agreed scope of confidentiality (秘密保持の範囲); "
+        "only with the milestone confidentiality_agreed",
+    )
+
+
+def _milestone_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    # Version 1 recorded no scope: absent (None) in version 2, also for a version-1
+    # confidentiality_agreed, whose scope (if any) is in its note.
+    return data
+
+
+EVENT_REGISTRY.register_upcaster(DialogueMilestoneReached.event_type, 1, _milestone_v1_to_v2)
 
 
 class StatusLineSet(IntegrationEvent):

@@ -84,6 +84,7 @@ class ProposalState(BaseModel):
     routing_hops: int = 0
     declined_by: tuple[str, ...] = ()
     milestones: tuple[str, ...] = ()
+    confidentiality_scope: str | None = None  # agreed with the proposer in the dialogue
     status_line_ja: str | None = None
     status_line_en: str | None = None
     overdue: tuple[str, ...] = ()

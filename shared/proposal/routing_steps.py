@@ -6,6 +6,7 @@ from shared.contract.envelope import EventMetadata
 from shared.contract.routing import (
     DeadlinePassed,
     DialogueMilestoneReached,
+    DialogueMilestoneReachedV1,
     MessageToProposer,
     ProposalDeclined,
     ProposalRouted,
@@ -89,11 +90,25 @@ def milestone(
 ) -> ProposalState:
     current = require(state, meta)
     ja, en = MILESTONE_LABELS[event.milestone.value]
+    scope = event.confidentiality_scope
+    if scope:
+        # The proposer agreed to it: their status page says what stays confidential.
+        ja, en = f"{ja}（範囲: {scope}）", f"{en} (scope: {scope})"
     return current.advanced(
         meta,
         step(meta, event, ja, en),
         milestones=(*current.milestones, event.milestone.value),
+        confidentiality_scope=scope or current.confidentiality_scope,
     )
+
+
+@PROPOSAL_FOLD.on(DialogueMilestoneReachedV1)
+def milestone_v1(
+    state: ProposalState | None, event: DialogueMilestoneReachedV1, meta: EventMetadata
+) -> ProposalState:
+    """Version 1, should one reach the fold without the registry's upcasting: the same
+    step, with no scope."""
+    return milestone(state, DialogueMilestoneReached.model_validate(event.model_dump()), meta)
 
 
 @PROPOSAL_FOLD.on(StatusLineSet)

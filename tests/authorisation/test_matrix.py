@@ -72,7 +72,8 @@ MATRIX: dict[str, dict[tuple[str, str], tuple[str, dict[str, Any] | None]]] = {
     },
     "routing": {
         ("GET", f"{M}/departments/{{department}}/inbox"): ("AAFFA", None),
-        ("GET", f"{M}/routings/{{proposal_id}}"): ("AAHFA", None),
+        # The council reads a routing and its dialogue once escalated to it (test_sight).
+        ("GET", f"{M}/routings/{{proposal_id}}"): ("AAHHA", None),
         ("POST", f"{M}/routings/{{proposal_id}}/take-on"): ("FAHFF", None),
         ("POST", f"{M}/routings/{{proposal_id}}/decline"): ("FAHFF", REASON),
         ("POST", f"{M}/routings/{{proposal_id}}/reassign"): (
@@ -84,7 +85,7 @@ MATRIX: dict[str, dict[tuple[str, str], tuple[str, dict[str, Any] | None]]] = {
             "AAHFF",
             {"ja": "教育委員会と協議中", "en": "In talks with the Board of Education"},
         ),
-        ("GET", f"{M}/routings/{{proposal_id}}/dialogue"): ("AAHFA", None),
+        ("GET", f"{M}/routings/{{proposal_id}}/dialogue"): ("AAHHA", None),
         ("POST", f"{M}/routings/{{proposal_id}}/notes"): ("AAHFF", {"text": "内部メモ"}),
         # Own department: 409 until it takes the proposal on (only then is the dialogue its).
         ("POST", f"{M}/routings/{{proposal_id}}/messages"): ("AAHFF", {"text": "ご質問です。"}),

@@ -6,11 +6,12 @@ the read models, and decision's answers right after a take-on and after a withdr
 from __future__ import annotations
 
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 
 from services.intake.commands import ProposalSubmission
+from shared.acting import Acting
 from shared.contract import ActorRole, ProposalWithdrawn
 from shared.rebuild import rebuilt_report
 from tests.authorisation.test_matrix import MATRIX, _body
@@ -234,6 +235,37 @@ async def test_the_council_reads_and_decides_what_was_escalated_to_it() -> None:
         )
         assert adopted.status_code == 200
         assert adopted.json()["decided_by"] == "council"
+
+
+async def test_the_council_reads_the_routing_and_dialogue_once_escalated() -> None:
+    """Before the escalation the council finds no routing (404, as for none); after it,
+    the routing and the dialogue log, each entry naming the person who wrote it."""
+    async with world("routing") as running:
+        routing = running.application
+        pid = running.ids["proposal_id"]
+        url = running.path("/api/v1/municipalities/{municipality}/routings/{proposal_id}")
+        officer = Acting.new(ActorRole.DEPARTMENT, OWN, "c-2", subject="u-7", name="教育 花子")
+        routing.take_on(UUID(pid), "kyoiku", officer)
+        routing.write_note(UUID(pid), "kyoiku", "部局横断の判断が要る", officer)
+        for path in ("", "/dialogue"):
+            before = await running.client.get(url + path, headers=bearer(OWN, "council"))
+            assert before.status_code == 404
+        assert routing.process(escalated_by_kyoiku(UUID(pid)))
+        record = await running.client.get(url, headers=bearer(OWN, "council"))
+        assert record.status_code == 200 and record.json()["stage"] == "in_dialogue"
+        log = await running.client.get(f"{url}/dialogue", headers=bearer(OWN, "council"))
+        assert log.status_code == 200
+        [note] = log.json()["entries"]
+        assert (note["department"], note["actor_name"], note["text"]) == (
+            "kyoiku",
+            "教育 花子",
+            "部局横断の判断が要る",
+        )
+        # Reading is all: the council writes nothing in the log.
+        refused = await running.client.post(
+            f"{url}/notes", json={"text": "本部会議の所感"}, headers=bearer(OWN, "council")
+        )
+        assert refused.status_code == 403
 
 
 def test_the_openapi_tells_a_department_to_expect_retry_after() -> None:

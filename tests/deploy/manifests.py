@@ -209,8 +209,9 @@ def service_environment(service: Mapping[str, Any]) -> dict[str, str]:
 
 
 def desk_services(compose: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    """The compose services that run the Kyoso Desk image (built from our Dockerfile)."""
-    return {name: spec for name, spec in compose["services"].items() if "build" in spec}
+    """The compose services that run the Kyoso Desk image (built from our Dockerfile; the
+    optional local provider is built from tools/local-idp's)."""
+    return {name: spec for name, spec in compose["services"].items() if spec.get("build") == "."}
 
 
 def read_dotenv(path: Path, *, commented: bool = False) -> dict[str, str]:

@@ -3,7 +3,9 @@ the local provider (tools/local-idp) by client credentials, the same path produc
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -15,7 +17,7 @@ from services.intake.settings import IntakeSettings
 from shared.audit.history import ProposalHistory
 from tests.conftest import MovableClock, RunningIntake, bearer, start_intake
 from tests.factories import proposal_body
-from tests.oidc import RunningIdp, idp  # noqa: F401  (the fixture)
+from tests.oidc import RunningIdp, idp, local_idp  # noqa: F401  (the fixture)
 
 NAGASAKI = "/api/v1/municipalities/nagasaki"
 
@@ -94,3 +96,42 @@ async def test_another_citys_staff_get_403_and_a_forged_token_401(
     tampered = f"{header}.{payload}.{signature[:-4]}AAAA"
     forged = await client.get(f"{NAGASAKI}/desk/proposals", headers=bearer(tampered))
     assert forged.status_code == 401 and "signature does not verify" in forged.text
+
+
+@contextlib.asynccontextmanager
+async def client_of(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://intake.test") as client:
+        yield client
+
+
+async def test_a_provider_that_is_down_gets_503_with_retry_after_not_401(
+    make_settings: Callable[..., IntakeSettings], clock: MovableClock, tmp_path: Path
+) -> None:
+    """A real provider, stopped: a service that has its keys goes on verifying tokens;
+    one that must fetch them first (first use) answers 503 and when to retry, for a
+    token it cannot judge is not a refused one (401 would send the person to sign in)."""
+    inbox = f"{NAGASAKI}/desk/proposals"
+    with local_idp(tmp_path) as provider:
+        token = bearer(provider.token_for("nagasaki-desk"))
+        settings = make_settings(staff_tokens=[], **provider.service_settings())
+        warm, lifespan = await start_intake(settings, clock)
+        try:
+            async with client_of(warm) as client:
+                assert (await client.get(inbox, headers=token)).status_code == 200
+                provider.provider.stop()  # the provider process ends: its port is closed
+                kept = await client.get(inbox, headers=token)
+        finally:
+            await lifespan.__aexit__(None, None, None)
+        assert kept.status_code == 200  # the keys it fetched still verify
+        cold, lifespan = await start_intake(settings, clock)
+        try:
+            async with client_of(cold) as client:
+                down = await client.get(inbox, headers=token)
+        finally:
+            await lifespan.__aexit__(None, None, None)
+    assert down.status_code == 503
+    assert down.headers["Retry-After"] == "5"
+    [problem] = down.json()["detail"]
+    assert problem["type"] == "identity_provider_unavailable"
+    assert problem["msg"].startswith("the identity provider cannot be reached")

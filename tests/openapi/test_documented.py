@@ -22,15 +22,21 @@ def test_staff_routes_document_401_and_403_and_writes_409_and_422() -> None:
         "post",
         "/api/v1/municipalities/{municipality}/desk/proposals/{proposal_id}/screening",
     )
-    assert set(screening) == {"200", "400", "401", "403", "404", "409", "413", "422", "429"}
+    assert set(screening) == {
+        *("200", "400", "401", "403", "404", "409", "413", "422", "429", "503"),
+    }
     assert all(
-        screening[status]["content"] == ERROR for status in ("401", "403", "404", "409", "422")
+        screening[status]["content"] == ERROR
+        for status in ("401", "403", "404", "409", "422", "503")
     )
     assert "WWW-Authenticate" in screening["401"]["headers"]
     # A write without a staff token is counted per client like any anonymous one.
     assert "without a staff token" in screening["429"]["description"]
     inbox = responses("intake", "get", "/api/v1/municipalities/{municipality}/desk/proposals")
     assert "429" not in inbox
+    # The identity provider unreachable for the token's keys: retry, not sign in again.
+    assert "Retry-After" in screening["503"]["headers"]
+    assert "identity_provider_unavailable" in screening["503"]["description"]
 
 
 def test_proposer_routes_document_the_status_token_and_the_rate_limit() -> None:

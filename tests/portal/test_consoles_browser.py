@@ -22,6 +22,7 @@ from uuid import UUID
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from shared.broker import free_port
 from shared.proposal.status import ProposalStatus
@@ -91,19 +92,28 @@ def signed_in(browser: Browser, desk: RunningDesk, login: str) -> tuple[BrowserC
     return context, page
 
 
+# What the focused element shows: :focus-visible, outline style and width, box shadow.
+_RING = """(() => { const e = document.activeElement, s = getComputedStyle(e);
+                    return [e.matches(':focus-visible'), s.outlineStyle,
+                            parseFloat(s.outlineWidth), s.boxShadow]; })()"""
+
+
 def tab_to(page: Page, target: Locator, presses: int = 150) -> None:
     """Tab (only) until one of `target` has the focus, which must show: portal.css's
     :focus-visible ring (an outline of 3px, a dark ring around it)."""
     for _ in range(presses):
         page.keyboard.press("Tab")
         if target.evaluate_all("(els) => els.includes(document.activeElement)"):
-            shown = page.evaluate(
-                """() => { const e = document.activeElement, s = getComputedStyle(e);
-                           return [e.matches(':focus-visible'), s.outlineStyle,
-                                   parseFloat(s.outlineWidth), s.boxShadow]; }"""
-            )
-            visible, style, width, shadow = shown
-            assert visible and style == "solid" and width >= 3 and shadow != "none", shown
+            # Wait (with a deadline) for the ring: a page just reached by a form's redirect
+            # may still be applying portal.css when the first Tab lands.
+            try:
+                page.wait_for_function(
+                    f"() => {{ const [v, st, w, sh] = {_RING}; "
+                    "return v && st === 'solid' && w >= 3 && sh !== 'none'; }",
+                    timeout=5_000,
+                )
+            except PlaywrightTimeoutError:
+                raise AssertionError(f"no focus ring: {page.evaluate(f'() => {_RING}')}") from None
             return
     raise AssertionError(f"Tab never reached {target}")
 
@@ -267,9 +277,18 @@ def test_a_department_decides_with_the_live_assessment_and_the_council_an_escala
     decision_heard(desk, adopted)
     page.reload()
 
+    # The confidentiality scope agreed with the proposer (Kitakyushu: 対話の初期段階で、
+    # 情報の取り扱いや秘密保持の範囲について双方で確認し) is recorded in its own words.
     page.get_by_label("節目").select_option("confidentiality_agreed")
     page.get_by_role("button", name="節目を記録する").click()
+    expect(page.locator("#milestone-confidentiality-scope-error")).to_have_text(
+        "合意した秘密保持の範囲を入力してください。"
+    )
+    scope = "協力店舗の一覧と交渉ノウハウは非公開とする"
+    page.get_by_label("合意した秘密保持の範囲").fill(scope)
+    page.get_by_role("button", name="節目を記録する").click()
     expect(page.get_by_role("status")).to_have_text("節目を記録しました。")
+    expect(page.locator("#confidentiality-scope")).to_have_text(scope)
     page.get_by_label("状況表示（日本語）").fill("まちづくり部と協議中")
     page.get_by_label("状況表示（英語）").fill("In talks with the urban development department")
     page.get_by_role("button", name="状況表示を設定する").click()
@@ -297,7 +316,9 @@ def test_a_department_decides_with_the_live_assessment_and_the_council_an_escala
     expect(log.nth(0)).to_contain_text("提案者へのメッセージ")
     expect(log.nth(0)).to_contain_text("協力店舗の候補を教えてください。")
     expect(log.nth(1)).to_contain_text("内部メモ（提案者には見えません）")
-    expect(log.nth(1)).to_contain_text("まちづくり部")
+    assert desk.idp is not None
+    officer = desk.idp.staff[f"nagasaki-{department}"].name
+    expect(log.nth(1)).to_contain_text(f"{officer}（まちづくり部）")  # who wrote, and where
 
     # The proposer reads the message (not the note) on the status page and answers there.
     proposer = browser.new_context(
@@ -313,6 +334,9 @@ def test_a_department_decides_with_the_live_assessment_and_the_council_an_escala
     until(heard, "intake to hear the message to the proposer")
     expect(told).to_contain_text("協力店舗の候補を教えてください。")
     expect(proposer.locator("main")).not_to_contain_text("観光課にも相談する。")
+    # The proposer reads the scope agreed, and the department, never the officer's name.
+    expect(proposer.locator("main")).to_contain_text(scope)
+    expect(proposer.locator("main")).not_to_contain_text(officer)
     proposer.get_by_label("担当部署への返信").fill("候補は、みなと食堂と出島カフェです。")
     proposer.get_by_role("button", name="返信を送信する").click()
     expect(told.locator("li")).to_have_count(2)
@@ -373,6 +397,9 @@ def test_a_department_decides_with_the_live_assessment_and_the_council_an_escala
         assert taken.status_code == 200, taken.text
     decision_heard(desk, escalated)
     page.goto(f"{portal}/staff/department/proposals/{escalated}")
+    page.get_by_label("内部メモ").fill("観光・交通・商工の三部局にまたがる。")
+    page.get_by_role("button", name="メモを残す").click()
+    expect(page.get_by_role("status")).to_contain_text("内部メモを残しました。")
     page.get_by_label("付議の理由").fill("複数部局にまたがるため")
     page.get_by_role("button", name="推進本部会議に諮る").click()
     expect(page.get_by_role("status")).to_have_text("推進本部会議に付議しました。")
@@ -386,6 +413,11 @@ def test_a_department_decides_with_the_live_assessment_and_the_council_an_escala
     look(page, "council-inbox")
     row.get_by_role("link").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("夜のまち歩きマップ")
+    # The council reads the dialogue of what was escalated to it, and who wrote.
+    council_log = page.locator("ol.dialogue-log > li")
+    expect(council_log).to_have_count(1)
+    expect(council_log).to_contain_text("観光・交通・商工の三部局にまたがる。")
+    expect(council_log).to_contain_text(f"{officer}（まちづくり部）")
     look(page, "council-record")
     page.get_by_role("button", name="不実施を決定する").click()
     expect(page.locator("#reject-reasons-error")).to_have_text("理由を選んでください。")

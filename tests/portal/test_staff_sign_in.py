@@ -173,8 +173,12 @@ async def test_a_provider_that_does_not_answer_is_said_so(tmp_path: Path) -> Non
     app = create_app(PORTAL, settings, clock=MovableClock())
     async with serving(app, PORTAL_BASE) as client:
         response = await client.get("/staff/sign-in")
-    assert response.status_code == 502
-    assert "認証サーバーが応答しません" in Html(response.text).text
+    # Nobody can sign in while the provider is down: 503, and when to try again.
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert (
+        "認証サーバーが応答しません。しばらくしてからお試しください。" in Html(response.text).text
+    )
 
 
 async def test_without_a_provider_the_sign_in_says_it_is_not_set_up(tmp_path: Path) -> None:

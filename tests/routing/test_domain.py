@@ -12,7 +12,8 @@ import pytest
 
 from services.routing.directory import destination, directory
 from services.routing.domain import Routing
-from shared.contract import RoutingMethod
+from shared.contract import DialogueMilestoneReached, RoutingMethod
+from shared.contract.base import EVENT_REGISTRY
 from shared.errors import InvalidValue, StateConflict
 from shared.proposal import PROPOSAL_FOLD, ProposalState
 from tests.factories import IntakeEvents
@@ -166,6 +167,44 @@ def test_milestones_are_recorded_once_each_after_the_take_on() -> None:
     with pytest.raises(StateConflict) as twice:
         routing.reach("started", None, DESK)
     assert twice.value.reason == "milestone started is already recorded"
+
+
+SCOPE = "センサーの設置位置と費用の内訳は非公開"
+
+
+def test_the_confidentiality_milestone_records_the_scope_agreed_and_only_it_does() -> None:
+    routing = in_dialogue()
+    with pytest.raises(InvalidValue) as unscoped:
+        routing.reach("confidentiality_agreed", None, DESK, "  ")
+    assert unscoped.value.loc == ["body", "confidentiality_scope"]
+    with pytest.raises(InvalidValue) as elsewhere:
+        routing.reach("started", None, DESK, SCOPE)
+    assert elsewhere.value.reason == (
+        "a scope is recorded with the milestone confidentiality_agreed only"
+    )
+    routing.reach("confidentiality_agreed", "第1回打合せで確認", DESK, f" {SCOPE} ")
+    assert routing.confidentiality_scope == SCOPE
+    recorded = routing.collect_events()[-1]
+    assert isinstance(recorded, Routing.MilestoneReached)
+    assert recorded.confidentiality_scope == SCOPE
+
+
+def test_a_milestone_stored_before_the_scope_reads_with_none() -> None:
+    """Version 1 of the stored event had no scope: eventsourcing upcasts it on reading."""
+    stored = {"milestone": "confidentiality_agreed", "note": "範囲は口頭で確認", "meta": DESK}
+    Routing.MilestoneReached.upcast_v1_v2(stored)
+    assert stored["confidentiality_scope"] is None
+    assert Routing.MilestoneReached.class_version == 2
+
+
+def test_a_published_version_1_milestone_reads_as_version_2_without_scope() -> None:
+    loaded = EVENT_REGISTRY.load(
+        "routing.dialogue.milestone",
+        1,
+        {"proposal_id": str(uuid4()), "milestone": "confidentiality_agreed", "note": None},
+    )
+    assert isinstance(loaded, DialogueMilestoneReached)
+    assert loaded.confidentiality_scope is None
 
 
 def test_the_status_line_is_kept_while_the_routing_is_open() -> None:

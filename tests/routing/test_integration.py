@@ -131,6 +131,10 @@ async def test_a_decline_is_rerouted_the_desk_stays_responsible_and_every_hop_is
     assert dashboard["reroutes"] == 2 and dashboard["waiting"] == 1
 
 
+# What the department and the proposer agree stays confidential (秘密保持の範囲).
+SCOPE = "センサーの設置位置と費用の内訳は非公開"
+
+
 async def test_the_dialogue_is_recorded_and_the_status_line_kept(desk: Desk) -> None:
     pid = await desk.submit_and_accept(free_proposal_body())
     await desk.routed(pid)
@@ -140,9 +144,19 @@ async def test_the_dialogue_is_recorded_and_the_status_line_kept(desk: Desk) -> 
     assert early.status_code == 409  # the dialogue starts when the department takes it on
     taken = await desk.routing.post(f"{ROUTINGS}/{pid}/take-on", headers=bearer(EDUCATION))
     assert taken.json()["stage"] == "in_dialogue"
+    unscoped = await desk.routing.post(
+        f"{ROUTINGS}/{pid}/milestones",
+        json={"milestone": "confidentiality_agreed"},
+        headers=bearer(EDUCATION),
+    )
+    assert unscoped.status_code == 422
+    assert unscoped.json()["detail"][0]["loc"] == ["body", "confidentiality_scope"]
     for milestone in ("started", "confidentiality_agreed", "skeleton_agreed"):
+        body = {"milestone": milestone}
+        if milestone == "confidentiality_agreed":
+            body["confidentiality_scope"] = SCOPE
         done = await desk.routing.post(
-            f"{ROUTINGS}/{pid}/milestones", json={"milestone": milestone}, headers=bearer(EDUCATION)
+            f"{ROUTINGS}/{pid}/milestones", json=body, headers=bearer(EDUCATION)
         )
         assert done.status_code == 200
     unknown = await desk.routing.post(
@@ -155,6 +169,7 @@ async def test_the_dialogue_is_recorded_and_the_status_line_kept(desk: Desk) -> 
         headers=bearer(EDUCATION),
     )
     assert line.json()["milestones"] == ["started", "confidentiality_agreed", "skeleton_agreed"]
+    assert line.json()["confidentiality_scope"] == SCOPE
     # The shared fold over intake's and routing's events gives the proposer's view.
     records = await read_topic(
         desk.bootstrap,
@@ -167,6 +182,8 @@ async def test_the_dialogue_is_recorded_and_the_status_line_kept(desk: Desk) -> 
     assert final is not None and final.status.value == "in_dialogue"
     assert final.status_line_ja == "教育委員会と協議中"
     assert final.milestones == ("started", "confidentiality_agreed", "skeleton_agreed")
+    assert final.confidentiality_scope == SCOPE
+    assert any(SCOPE in step.ja for step in final.steps if step.for_proposer)
 
     # The proposer reads the line on the private status page, served by intake.
     receipt_token = desk.intake_app.state.status_tokens.issue(uuid.UUID(pid))

@@ -13,7 +13,14 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
-from shared.identity import ClaimMapping, TokenRefused, TokenVerifier, allowed_algorithms
+from shared.broker import free_port
+from shared.identity import (
+    ClaimMapping,
+    ProviderUnavailable,
+    TokenRefused,
+    TokenVerifier,
+    allowed_algorithms,
+)
 from shared.staff_auth import StaffDirectory, StaffSettings, StaffToken, staff_acting
 
 ISSUER = "https://id.example-city.jp/realms/staff"
@@ -193,6 +200,39 @@ def test_unknown_key_ids_refetch_the_jwks_at_most_once_per_interval(
     with pytest.raises(TokenRefused):
         verifier.verify(provider.sign(claims(), key=stranger))
     assert len(provider.fetches) == fetched + 1
+
+
+def test_a_provider_on_a_closed_port_is_unavailable_not_a_refusal(provider: Provider) -> None:
+    """First use, and nothing listens where the provider should be: nothing is known of
+    the token, so it is not refused; the caller is told to retry."""
+    verifier = TokenVerifier(f"http://127.0.0.1:{free_port()}", AUDIENCE, timeout=2.0)
+    with pytest.raises(ProviderUnavailable, match="cannot be reached") as down:
+        verifier.verify(provider.sign(claims()))
+    assert down.value.retry_after_seconds == 5
+
+
+def test_a_provider_down_at_a_rotation_is_unavailable_and_not_asked_again_at_once(
+    provider: Provider, verifier: TokenVerifier, clock: Clock
+) -> None:
+    verifier.verify(provider.sign(claims()))
+    fetched = len(provider.fetches)
+    new_key = provider.rotate("key-2")
+    clock.now += 60
+
+    def refused_connection(url: str, timeout: float) -> Any:
+        provider.fetches.append(url)
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    verifier._fetch = refused_connection  # the provider goes down
+    with pytest.raises(ProviderUnavailable):
+        verifier.verify(provider.sign(claims(), key=new_key))
+    for _ in range(3):  # within the retry interval: answered at once, the provider spared
+        with pytest.raises(ProviderUnavailable):
+            verifier.verify(provider.sign(claims(), key=new_key))
+    assert len(provider.fetches) == fetched + 1
+    verifier._fetch = provider.fetch  # back up
+    clock.now += 5
+    assert verifier.verify(provider.sign(claims(), key=new_key)).subject == "u-1029"
 
 
 def test_a_city_maps_its_own_claims_and_group_names(provider: Provider, clock: Clock) -> None:

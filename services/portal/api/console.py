@@ -200,10 +200,66 @@ class ConsoleRoute(PortalRoute):
                 return page.render(
                     "console_refused.html",
                     status_code=refused.status_code,
-                    reasons=[str(item.get("msg", "")) for item in refused.detail],
+                    refusals=refusals_of(refused, page.gettext),
                 )
 
         return handle_or_explain
+
+
+# -- a refusal the page did not expect, in the reader's language -----------------------
+
+# The services' stable refusal types (`type` of each item of `detail`; shared.errors),
+# worded here for the reader. A type not listed is shown with a general sentence and the
+# service's own words, marked as such.
+REFUSALS: dict[str, str] = {
+    "routing_closed": N_("The proposal's routing is closed: nothing more can be recorded on it."),
+    "dialogue_not_started": N_(
+        "The dialogue starts when a department takes the proposal on: take it on first."
+    ),
+    "milestone_already_recorded": N_("This milestone is already recorded."),
+    "already_decided": N_("The proposal is already decided; a decision is final."),
+    "already_escalated": N_("The proposal is already with the council."),
+    "council_decides": N_("The proposal was escalated: the council decides it."),
+    "not_escalated": N_("The council decides only what a department escalated to it."),
+    "decided_by_another": N_(
+        "The proposal is decided by the department that took it on, not by you."
+    ),
+    "withdrawn": N_("The proposer withdrew the proposal: there is nothing to decide."),
+    "already_screened": N_("The proposal is already screened."),
+    "theme_already_closed": N_("The theme's call is already closed."),
+    "theme_number_taken": N_("A theme with this number already exists: choose another number."),
+    "theme_request_answered": N_("The theme request is already answered."),
+    "not_adopted": N_("A case is prepared only from an adopted proposal."),
+    "case_already_exists": N_("This proposal already has a case."),
+    "case_not_consulted": N_(
+        "A case is published only after the proposer was consulted on it without objection."
+    ),
+    "not_yet_heard": N_(
+        "The service has not yet heard of the last step (it learns of it within seconds): "
+        "try again in a moment."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """One reason a service gave: in the reader's words where its type is known
+    (`worded`), else None, and the service's own sentence (`said`)."""
+
+    worded: str | None
+    said: str
+
+
+def refusals_of(refused: Refused, gettext: Callable[[str], str]) -> list[Refusal]:
+    return [
+        Refusal(
+            worded=gettext(REFUSALS[kind])
+            if (kind := str(item.get("type", ""))) in REFUSALS
+            else None,
+            said=str(item.get("msg", "")),
+        )
+        for item in refused.detail
+    ]
 
 
 @dataclass(frozen=True)
@@ -293,7 +349,9 @@ def field_errors(
             matched = _NAMED_IN_MESSAGE.match(str(item.get("msg", "")))
             name = matched.group(1) if matched else ""
         if name not in labels:
-            found.setdefault("", str(item.get("msg", "")))
+            kind = str(item.get("type", ""))
+            said = str(item.get("msg", ""))
+            found.setdefault("", gettext(REFUSALS[kind]) if kind in REFUSALS else said)
             continue
         if name in found:
             continue

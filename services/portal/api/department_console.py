@@ -42,6 +42,7 @@ MILESTONE_NAMES: dict[str, str] = {
 ROUTING_LABELS = {
     "reason": N_("Reason for declining"),
     "milestone": N_("Milestone"),
+    "confidentiality_scope": N_("Agreed confidentiality scope"),
     "note": N_("Note"),
     "ja": N_("Status line in Japanese"),
     "en": N_("Status line in English"),
@@ -252,7 +253,7 @@ async def routing_step(
         return console.render("expired.html", status_code=403)
     fields = {
         "decline": ("reason",),
-        "milestone": ("milestone", "note"),
+        "milestone": ("milestone", "confidentiality_scope", "note"),
         "status-line": ("ja", "en"),
         # Two forms send a "text" to routing: on the page, each is named for its form.
         "note": ("note-text",),
@@ -261,8 +262,8 @@ async def routing_step(
     if step not in fields:
         return await decide(console, proposal_id, step, form, HOME)
     body = {name.split("-")[-1]: str(form.get(name, "")).strip() for name in fields[step]}
-    if step == "milestone" and not body["note"]:
-        del body["note"]
+    if step == "milestone":
+        body = {name: value for name, value in body.items() if value}
     send = {
         "decline": console.calls.decline,
         "milestone": console.calls.milestone,

@@ -33,14 +33,16 @@ STEPS = tuple(TEXT_LABELS)
 
 @dataclass(frozen=True)
 class DialogueLine:
-    """One entry of the log: what kind, when, who (the role, and the department that
-    wrote it where there is one), and the text."""
+    """One entry of the log: what kind, when, who (the role, the department that wrote
+    it where there is one, and the person: staff read one another's names; the proposer's
+    page names the department only), and the text."""
 
     kind: str
     at: str
     role: str
     department: str | None
     text: str
+    who: str | None = None
 
     @property
     def internal(self) -> bool:
@@ -64,6 +66,7 @@ def dialogue_lines(
                 role=str(entry.get("actor_role") or ""),
                 department=name,
                 text=str(entry["text"]),
+                who=str(entry["actor_name"]) if entry.get("actor_name") else None,
             )
         )
     return lines
@@ -71,7 +74,8 @@ def dialogue_lines(
 
 async def log_of(console: Console, proposal_id: UUID) -> dict[str, Any] | None:
     """The log, where routing lets this person read it (the desk, the auditor, the
-    departments the proposal is with); None for anyone else, or before routing heard."""
+    departments the proposal is with, the council once escalated); None for anyone else,
+    or before routing heard."""
     try:
         return await console.calls.dialogue(console.city, proposal_id)
     except Refused as refused:

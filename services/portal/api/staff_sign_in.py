@@ -41,7 +41,7 @@ from services.portal.staff_session import (
 )
 from shared import csrf
 from shared.i18n import N_
-from shared.identity import TokenRefused, TokenVerifier
+from shared.identity import ProviderUnavailable, TokenRefused, TokenVerifier
 from shared.municipalities import municipalities
 
 router = APIRouter(route_class=PortalRoute, include_in_schema=False)
@@ -116,6 +116,13 @@ def _problem(page: Page, status_code: int, what: str) -> Response:
     return response
 
 
+def _provider_down(page: Page, unavailable: ProviderUnavailable) -> Response:
+    """The provider cannot be reached: nobody can sign in now; say so, and when to retry."""
+    response = _problem(page, 503, page.gettext("The identity provider does not answer."))
+    response.headers["Retry-After"] = str(unavailable.retry_after_seconds)
+    return response
+
+
 @router.get("/staff/sign-in")
 async def sign_in(request: Request, page: PageOf, next: str = "/staff") -> Response:
     settings: PortalSettings = request.app.state.settings
@@ -124,6 +131,8 @@ async def sign_in(request: Request, page: PageOf, next: str = "/staff") -> Respo
         return _problem(page, 503, page.gettext("Staff sign-in is not set up on this portal."))
     try:
         metadata = await asyncio.to_thread(verifier.provider_metadata)
+    except ProviderUnavailable as unavailable:
+        return _provider_down(page, unavailable)
     except TokenRefused:
         return _problem(page, 502, page.gettext("The identity provider does not answer."))
     state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
@@ -203,6 +212,8 @@ async def callback(
             str(transaction["nonce"]),
         )
         staff = await asyncio.to_thread(verifier.verify, str(tokens["access_token"]))
+    except ProviderUnavailable as unavailable:
+        return _provider_down(page, unavailable)
     except (httpx.HTTPError, TokenRefused, KeyError, ValueError):
         return _problem(
             page,
@@ -274,7 +285,7 @@ async def sign_out(request: Request, page: PageOf) -> Response:
     if verifier is not None:
         try:
             metadata = await asyncio.to_thread(verifier.provider_metadata)
-        except TokenRefused:
+        except (TokenRefused, ProviderUnavailable):
             metadata = {}
         end_session = metadata.get("end_session_endpoint")
         if end_session:

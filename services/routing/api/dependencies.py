@@ -19,13 +19,18 @@ async def get_routing(request: Request) -> RoutingApplication:
 RoutingApp = Annotated[RoutingApplication, Depends(get_routing)]
 # Who works on routings: the desk, and a department on what was routed to it.
 Staff = Annotated[StaffToken, Depends(staff_dependency("desk", "department"))]
-# Who reads them: the same, and the auditor.
-RoutingReader = Annotated[StaffToken, Depends(staff_dependency("desk", "department", "auditor"))]
+# Who reads the inboxes: the same, and the auditor.
+InboxReader = Annotated[StaffToken, Depends(staff_dependency("desk", "department", "auditor"))]
+# Who reads a routing and its dialogue: those, and the council (what was escalated to it).
+RoutingReader = Annotated[
+    StaffToken, Depends(staff_dependency("desk", "department", "council", "auditor"))
+]
 
 __all__ = [
     "DepartmentStaff",
     "DeskOrAuditor",
     "DeskStaff",
+    "InboxReader",
     "RoutingApp",
     "RoutingReader",
     "Staff",

@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Response, status
 from services.routing.api.dependencies import (
     DepartmentStaff,
     DeskStaff,
+    InboxReader,
     RoutingApp,
     RoutingReader,
     Staff,
@@ -46,7 +47,7 @@ def inbox(
     municipality: str,
     department: str,
     routing: RoutingApp,
-    staff: RoutingReader,
+    staff: InboxReader,
     page: Paging,
     response: Response,
 ) -> list[RoutingLineView]:
@@ -73,11 +74,14 @@ def _seen(
     routing: RoutingApplication, proposal_id: UUID, municipality: str, staff: StaffToken
 ) -> Routing:
     """The proposal's routing, if the caller may see it: the desk and the auditor every
-    one of their city, a department only one routed to it (else, for it, there is none:
-    the same 404 as for a proposal that does not exist)."""
+    one of their city, a department only one routed to it, the council one escalated to
+    it (else, for it, there is none: the same 404 as for a proposal that does not exist)."""
     found = routing.routing(proposal_id, municipality)
     require_sight(
-        staff, found.departments, f"no routing for proposal {proposal_id} in {municipality}"
+        staff,
+        found.departments,
+        f"no routing for proposal {proposal_id} in {municipality}",
+        escalated=staff.role == "council" and routing.escalated(proposal_id),
     )
     return found
 
@@ -146,7 +150,11 @@ def milestone(
 ) -> RoutingView:
     _seen(routing, proposal_id, municipality, staff)
     routing.reach_milestone(
-        proposal_id, body.milestone.value, body.note, staff_acting(staff, correlation_id)
+        proposal_id,
+        body.milestone.value,
+        body.note,
+        staff_acting(staff, correlation_id),
+        body.confidentiality_scope,
     )
     return _view(routing, proposal_id, municipality)
 

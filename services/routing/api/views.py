@@ -64,6 +64,9 @@ class RoutingLineView(BaseModel):
 
 class RoutingView(RoutingLineView):
     milestones: list[str]
+    confidentiality_scope: str | None = Field(
+        None, description="What the department and the proposer agreed stays confidential"
+    )
     declined_by: list[str]
     history: list[HistoryStep]
 
@@ -75,6 +78,7 @@ class RoutingView(RoutingLineView):
         return cls(
             **line.model_dump(),
             milestones=list(record.routing.milestones),
+            confidentiality_scope=record.routing.confidentiality_scope,
             declined_by=list(record.routing.declined_by),
             history=[HistoryStep.of(e) for e in record.history],
         )
@@ -116,6 +120,9 @@ class DialogueEntryView(BaseModel):
     at: datetime
     actor_role: str
     department: str | None
+    actor_name: str | None = Field(
+        None, description="The staff member who wrote it (display name); staff read it only"
+    )
     text: str
     in_reply_to: UUID | None
 
@@ -127,6 +134,7 @@ class DialogueEntryView(BaseModel):
             at=entry.at,
             actor_role=entry.actor_role,
             department=entry.department,
+            actor_name=entry.actor_name,
             text=entry.text,
             in_reply_to=entry.in_reply_to,
         )
