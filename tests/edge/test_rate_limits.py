@@ -127,9 +127,12 @@ def test_an_ipv6_host_is_counted_by_its_64_bit_network() -> None:
         ("POST", "/api/v1/proposer/status-links", "proposer"),  # intake's lost link
         ("POST", "/api/v1/proposer/proposals/0a6b/case/consent", "proposer"),  # consultation
         ("POST", "/api/v1/proposer/proposals/0a6b/case/objection", "proposer"),
+        # A company's response or question to a sounding, in intake and the portal's forms.
+        ("POST", "/api/v1/municipalities/nagasaki/soundings/3/responses", "sounding"),
+        ("POST", "/api/v1/municipalities/nagasaki/soundings/3/questions", "sounding"),
+        ("POST", "/nagasaki/soundings/3/respond/submission", "sounding"),
         # Any other write without a staff token, in a service or a portal form outside the
-        # consoles (a sounding's response, whatever comes next), is anonymous too.
-        ("POST", "/api/v1/municipalities/nagasaki/soundings/3/responses", "anonymous"),
+        # consoles (whatever anonymous endpoint comes next), is anonymous too.
         ("POST", "/nagasaki/soundings/3", "anonymous"),
         ("PUT", "/api/v1/municipalities/nagasaki/desk/cases/0a6b", "anonymous"),
         ("POST", "/staff/desk/themes", None),  # the consoles: signed-in staff
