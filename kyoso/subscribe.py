@@ -2,7 +2,8 @@
 
 It reads the public topic with a plain Kafka consumer (from the beginning or from now),
 checks every message against the public contract, and keeps a local copy of the cases in
-a SQLite file: the newest version of each, and whether it was retracted. Its consumer
+a SQLite file: the newest version of each, and whether it was retracted; and the calls
+for an implementer the desk announced on the same topic (each once, as announced). Its consumer
 group remembers how far it got, so a restart goes on where it stopped.
 
 Given the desk's public keys (a JSON file {service: [keys]}, which the desk prints with
@@ -31,6 +32,7 @@ from shared.contract import (
     CaseRetracted,
     Envelope,
     MalformedMessage,
+    PublicCallPublished,
     from_kafka,
 )
 from shared.contract.topics import PUBLIC_CASES
@@ -49,6 +51,13 @@ CREATE TABLE IF NOT EXISTS cases (
     retracted INTEGER NOT NULL DEFAULT 0,
     retraction_reason TEXT,
     body TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS calls (
+    call_id TEXT PRIMARY KEY,
+    municipality TEXT NOT NULL,
+    opens_on TEXT NOT NULL,
+    closes_on TEXT NOT NULL,
+    body TEXT NOT NULL
 )
 """
 
@@ -59,7 +68,7 @@ class LocalCopy:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.connection = sqlite3.connect(path)
-        self.connection.execute(SCHEMA)
+        self.connection.executescript(SCHEMA)
 
     def keep(self, event: object) -> None:
         with self.connection:
@@ -86,6 +95,20 @@ class LocalCopy:
                     "UPDATE cases SET retracted = 1, retraction_reason = ? WHERE case_id = ?",
                     (event.reason, str(event.case_id)),
                 )
+            elif isinstance(event, PublicCallPublished):
+                call = event.call
+                # A call is announced once; a copy changes nothing.
+                self.connection.execute(
+                    "INSERT OR IGNORE INTO calls (call_id, municipality, opens_on, closes_on, body)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (
+                        str(call.call_id),
+                        call.municipality,
+                        call.opens_on.isoformat(),
+                        call.closes_on.isoformat(),
+                        call.model_dump_json(),
+                    ),
+                )
 
     def cases(self) -> list[dict[str, object]]:
         with closing(
@@ -104,6 +127,13 @@ class LocalCopy:
                 }
                 for r in rows
             ]
+
+    def calls(self) -> list[dict[str, object]]:
+        """The calls announced, the soonest to close first."""
+        with closing(
+            self.connection.execute("SELECT body FROM calls ORDER BY closes_on, call_id")
+        ) as rows:
+            return [json.loads(r[0]) for r in rows]
 
     def close(self) -> None:
         self.connection.close()
@@ -208,5 +238,5 @@ def run(
         )
 
     kept = asyncio.run(until_stopped())
-    print(f"kept {kept} case events in {store}")
+    print(f"kept {kept} case and call events in {store}")
     return 0

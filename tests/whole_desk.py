@@ -12,7 +12,6 @@ import secrets
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -276,12 +275,15 @@ def marked_body() -> dict[str, Any]:
     return body
 
 
-async def publish_case(desk: Desk, receipt: dict[str, Any]) -> str:
+async def publish_case(
+    desk: Desk, receipt: dict[str, Any], city: str = "nagasaki", city_desk: str = NAGASAKI_DESK
+) -> str:
     pid = receipt["proposal_id"]
+    base = f"/api/v1/municipalities/{city}"
 
     async def drafted() -> dict[str, Any] | None:
         response = await desk.publication.post(
-            f"{NAGASAKI}/desk/cases",
+            f"{base}/desk/cases",
             json={
                 "proposal_id": pid,
                 "sections": [
@@ -296,18 +298,18 @@ async def publish_case(desk: Desk, receipt: dict[str, Any]) -> str:
                     },
                 ],
             },
-            headers=bearer(NAGASAKI_DESK),
+            headers=bearer(city_desk),
         )
         return response.json() if response.status_code == 201 else None
 
     case = await wait_until(drafted, what="publication to hear the adoption")
     case_id = case["case_id"]
     too_early = await desk.publication.post(
-        f"{NAGASAKI}/desk/cases/{case_id}/publication", headers=bearer(NAGASAKI_DESK)
+        f"{base}/desk/cases/{case_id}/publication", headers=bearer(city_desk)
     )
     assert too_early.status_code == 409  # the proposer has not been consulted
     consulting = await desk.publication.post(
-        f"{NAGASAKI}/desk/cases/{case_id}/consultation", headers=bearer(NAGASAKI_DESK)
+        f"{base}/desk/cases/{case_id}/consultation", headers=bearer(city_desk)
     )
     assert consulting.json()["stage"] == "consulting"
     mine = await desk.publication.get(
@@ -319,7 +321,7 @@ async def publish_case(desk: Desk, receipt: dict[str, Any]) -> str:
     )
     assert consent.json()["consented"] is True
     published = await desk.publication.post(
-        f"{NAGASAKI}/desk/cases/{case_id}/publication", headers=bearer(NAGASAKI_DESK)
+        f"{base}/desk/cases/{case_id}/publication", headers=bearer(city_desk)
     )
     assert published.json()["stage"] == "published"
     return str(case_id)
@@ -346,7 +348,7 @@ async def published_lifecycle(desk: Desk) -> tuple[dict[str, Any], UUID]:
         await wait_until(
             lambda: any(
                 line.proposal_id == proposal_id
-                for line in implementation.projects.lines("nagasaki", date.min)
+                for line in implementation.projects.lines("nagasaki")
             ),
             what="implementation to open the adopted proposal's project",
         )

@@ -13,7 +13,8 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from services.decision.fairness import Thresholds, assess, earliest_budget, incentive_cap
-from shared.contract import AgreementKind, AssessmentInputs, Experiment, Involvement
+from shared.contract import AgreementKind, AssessmentInputs, BudgetEntry, Experiment, Involvement
+from shared.cost_share import cost_share_caps
 from shared.errors import InvalidValue, StateConflict
 from shared.proposal import ProposalState, ProposalStatus
 
@@ -210,16 +211,6 @@ class Decision(Aggregate):
     ) -> None:
         """Adopt the proposal with the fairness assessment of how its implementer is
         chosen, and the earliest budget its city money can enter (fairness.py)."""
-        if experiment is not None and (
-            experiment.city_cost_share_yen > rules.experiment_cost_share_cap_yen
-        ):
-            # Setagaya 004: 区が一部経費(令和8年度から100万円を上限)を負担.
-            raise InvalidValue(
-                "experiment.city_cost_share_yen",
-                f"¥{experiment.city_cost_share_yen:,} is above {self.municipality}'s "
-                f"cap of ¥{rules.experiment_cost_share_cap_yen:,} per demonstration "
-                "experiment",
-            )
         assessment = assess(inputs, rules)
         needs_money = (
             inputs.initial_cost_yen
@@ -227,6 +218,9 @@ class Decision(Aggregate):
             + (experiment.city_cost_share_yen if experiment else 0)
         ) > 0
         budget = earliest_budget(decided_on, rules) if needs_money else None
+        if experiment is not None and experiment.city_cost_share_yen > 0:
+            assert budget is not None  # the share is city money
+            self._require_within_cost_share_cap(experiment.city_cost_share_yen, budget)
         self._require_decider(decider, "proposal")
         self._adopted(
             decided_by=decider,
@@ -238,6 +232,21 @@ class Decision(Aggregate):
             note=note,
             meta=meta,
         )
+
+    def _require_within_cost_share_cap(self, share_yen: int, budget: BudgetEntry) -> None:
+        """Setagaya 004: 「区が一部経費(令和8年度から100万円を上限)を負担」: a cap with an
+        effective date. The share is city money, spent no earlier than the budget it
+        enters: the cap is the one in force when that budget is available, from the
+        dated caps implementation checks again when the experiment starts."""
+        day = budget.available_from
+        cap = cost_share_caps(self.municipality).on(day)
+        if cap is None or share_yen > cap:
+            raise InvalidValue(
+                "experiment.city_cost_share_yen",
+                f"¥{share_yen:,} is above {self.municipality}'s cap per demonstration "
+                f"experiment on {day}, when the FY{budget.fiscal_year} budget is available: "
+                + ("no cost sharing in force" if cap is None else f"¥{cap:,}"),
+            )
 
     @event(Adopted)
     def _adopted(

@@ -48,7 +48,9 @@ SETAGAYA = "004_9a4ea9356e37e13f.txt"
 
 
 class Thresholds(BaseModel):
-    """One municipality's fairness thresholds and caps (services/decision/data/<city>.json)."""
+    """One municipality's fairness thresholds and caps (services/decision/data/<city>.json).
+    The dated caps on an experiment's cost share are shared with implementation
+    (shared.cost_share), not kept here."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -61,9 +63,6 @@ class Thresholds(BaseModel):
     occupancy_quantity_high: int = Field(ge=1, description="Physical, quantity: at or above")
     incentive_cap_ratio: float | None = Field(
         None, gt=0, le=1, description="Bonus cap as a share of the total (bonus excluded)"
-    )
-    experiment_cost_share_cap_yen: int = Field(
-        0, ge=0, description="What the city may pay towards one demonstration experiment"
     )
     budget_request_month: int = Field(10, ge=1, le=12)
     budget_request_day: int = Field(31, ge=1, le=31)

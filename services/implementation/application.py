@@ -20,6 +20,7 @@ from shared.acting import Acting
 from shared.clock import Clock, utc_now
 from shared.consumer import ConsumingApplication, consumes
 from shared.contract import (
+    ActorRole,
     AgreementKind,
     CouncilMatter,
     Envelope,
@@ -145,11 +146,29 @@ class ImplementationApplication(ConsumingApplication):
 
     def project_lines(self, municipality: str, department: str | None = None) -> list[ProjectLine]:
         """The municipality's projects (one department's when given), overdue flagged."""
-        return self.projects.lines(municipality, self.today(), department)
+        return self.projects.lines(municipality, department)
 
     def overdue_verifications(self, municipality: str) -> list[ProjectLine]:
-        """Ended projects whose effect verification is past due (Sapporo 001: 必ず…効果検証)."""
+        """Ended projects whose effect verification was flagged past due (Sapporo 001:
+        必ず…効果検証), as `check_verification_deadlines` raised it."""
         return [line for line in self.project_lines(municipality) if line.overdue]
+
+    def check_verification_deadlines(self) -> int:
+        """Raise `VerificationOverdue` once for every project whose verification is past its
+        due date without a verdict; return how many were raised (routing's timer does the
+        same for its deadlines)."""
+        today, flagged = self.today(), 0
+        for proposal_id in self.projects.awaiting_verification(today):
+            project = self._find(proposal_id)
+            if project is None:
+                continue
+            acting = Acting.new(
+                ActorRole.SYSTEM, project.municipality, f"verification-check:{today}"
+            )
+            if project.flag_overdue_verification(today, self.owner(project), acting.as_meta()):
+                self.save(project)
+                flagged += 1
+        return flagged
 
     def rules(self, municipality: str) -> CityRules:
         try:

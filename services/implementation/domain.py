@@ -105,6 +105,11 @@ class Project(Aggregate):
         verification_due_on: date
         meta: Meta
 
+    class VerificationOverdue(Aggregate.Event):
+        due_on: date
+        department: str | None
+        meta: Meta
+
     class LogicModelSet(Aggregate.Event):
         logic_model: dict[str, Any]
         meta: Meta
@@ -197,6 +202,7 @@ class Project(Aggregate):
         self.steps_done: dict[str, date] = {}
         self.ended_on: date | None = None
         self.verification_due_on: date | None = None
+        self.verification_overdue = False  # flagged once past its due date
         self.logic_model: dict[str, Any] | None = None
         self.kpis: dict[str, dict[str, Any]] = {}
         self.verdict: str | None = None
@@ -747,6 +753,23 @@ class Project(Aggregate):
         """Ended, not verified, and past the verification's due date."""
         return (
             self.verdict is None
+            and self.closed_on is None
             and self.verification_due_on is not None
             and today > self.verification_due_on
         )
+
+    def flag_overdue_verification(self, today: date, department: str | None, meta: Meta) -> bool:
+        """Raise `VerificationOverdue` once, when the verification is past its due date and
+        still has no verdict (Sapporo 001: 「事業を実施後、必ず…効果検証を行います」), as
+        routing flags its deadlines; True when it was raised now."""
+        if self.verification_overdue or not self.is_overdue(today):
+            return False
+        assert self.verification_due_on is not None
+        self._verification_overdue(
+            due_on=self.verification_due_on, department=department, meta=meta
+        )
+        return True
+
+    @event(VerificationOverdue)
+    def _verification_overdue(self, due_on: date, department: str | None, meta: Meta) -> None:
+        self.verification_overdue = True

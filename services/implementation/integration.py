@@ -30,6 +30,7 @@ from shared.contract import (
     SelectionRoute,
     Verdict,
     VerdictGiven,
+    VerificationOverdue,
 )
 from shared.contract.envelope import envelope_translator
 
@@ -110,6 +111,12 @@ def to_integration_event(domain_event: Any) -> IntegrationEvent | None:
                 proposal_id=pid,
                 ended_on=domain_event.ended_on,
                 verification_due_on=domain_event.verification_due_on,
+            )
+        case Project.VerificationOverdue():
+            return VerificationOverdue(
+                proposal_id=pid,
+                due_on=domain_event.due_on,
+                department=domain_event.department,
             )
         case Project.LogicModelSet():
             return LogicModelSet(

@@ -1,7 +1,7 @@
 """Implementation's read model: every project with its phase and its verification's due
-date, so an overdue verification shows like routing's deadlines (Sapporo 001:
-「事業を実施後、必ず…効果検証を行います」), and the proposal's receipt number and title, so
-a list names each project without a call per line.
+date; an overdue verification shows once its `VerificationOverdue` is raised, like
+routing's deadlines (Sapporo 001: 「事業を実施後、必ず…効果検証を行います」); and the
+proposal's receipt number and title, so a list names each project without a call per line.
 
 The receipt number and title come from intake's submission, which implementation already
 hears and keeps (ObservedProposal): decision's adoption does not carry them, and intake is
@@ -39,7 +39,7 @@ class ProjectLine:
     ended_on: date | None = None
     verification_due_on: date | None = None
     verdict: str | None = None
-    overdue: bool = False  # set when read, from today's date
+    overdue: bool = False  # VerificationOverdue raised, no verdict since
     receipt_number: str | None = None  # set when read; None: the submission is not heard yet
     title: str | None = None
 
@@ -57,6 +57,7 @@ class ProjectLine:
             if self.verification_due_on is None
             else self.verification_due_on.isoformat(),
             "verdict": self.verdict,
+            "overdue": self.overdue,
         }
 
 
@@ -112,8 +113,10 @@ class Projects(CatchingUpProjection):
                     ended_on=domain_event.ended_on,
                     verification_due_on=domain_event.verification_due_on,
                 )
+            case Project.VerificationOverdue():
+                self._change(pid, overdue=True)
             case Project.VerdictGiven():
-                self._change(pid, phase="verified", verdict=domain_event.verdict)
+                self._change(pid, phase="verified", verdict=domain_event.verdict, overdue=False)
             case _ if type(domain_event) in PHASE_AFTER:
                 self._change(pid, phase=PHASE_AFTER[type(domain_event)])
 
@@ -121,18 +124,11 @@ class Projects(CatchingUpProjection):
         lines = self._lines[self._city[pid]]
         lines[pid] = replace(lines[pid], **changes)
 
-    def lines(
-        self, municipality: str, today: date, department: str | None = None
-    ) -> list[ProjectLine]:
+    def lines(self, municipality: str, department: str | None = None) -> list[ProjectLine]:
         """The projects, overdue verifications first, then by due date."""
         self.catch_up()
         lines = [
-            replace(
-                self._with_names(line),
-                overdue=line.verdict is None
-                and line.verification_due_on is not None
-                and today > line.verification_due_on,
-            )
+            self._with_names(line)
             for line in self._lines[municipality].values()
             if department is None or line.department in (department, None)
         ]
@@ -144,6 +140,19 @@ class Projects(CatchingUpProjection):
                 str(line.proposal_id),
             ),
         )
+
+    def awaiting_verification(self, today: date) -> list[UUID]:
+        """Projects past their verification's due date, not verified, not yet flagged."""
+        self.catch_up()
+        return [
+            line.proposal_id
+            for lines in self._lines.values()
+            for line in lines.values()
+            if line.phase == "verification"
+            and not line.overdue
+            and line.verification_due_on is not None
+            and today > line.verification_due_on
+        ]
 
     def _with_names(self, line: ProjectLine) -> ProjectLine:
         named = self._named.get(line.proposal_id)

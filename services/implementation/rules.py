@@ -2,7 +2,9 @@
 kept as data with their dates, as decision keeps its fairness thresholds: a cap that
 changes in a fiscal year is a new entry with its effective date, not a new constant.
 
-Each file's `note` says which values are the seed's and which are this service's choice."""
+Each file's `note` says which values are the seed's and which are this service's choice.
+The caps on an experiment's cost share are not here: decision checks them too, so both
+read the one dated list of shared/data (shared.cost_share)."""
 
 from __future__ import annotations
 
@@ -11,18 +13,11 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.cost_share import CostShareCaps, DatedCap, cost_share_caps
 
 DATA_DIR = Path(__file__).parent / "data"
-
-
-class DatedCap(BaseModel):
-    """A cap in yen, in force from `effective_from` until the next entry."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    effective_from: date
-    cap_yen: int = Field(ge=0)
 
 
 class CouncilSitting(BaseModel):
@@ -41,23 +36,16 @@ class CityRules(BaseModel):
     municipality: str
     version: str = Field(min_length=1)
     note: str = ""
+    # From shared/data/experiment_cost_share_caps.json (city_rules puts them in).
     experiment_cost_share_caps: tuple[DatedCap, ...] = ()
     proposer_bonus_cap_ratio: float | None = Field(None, gt=0, le=1)
     council_sittings: tuple[CouncilSitting, ...] = Field(min_length=1)
     verification_due_days: int = Field(ge=1)
 
-    @model_validator(mode="after")
-    def caps_in_order(self) -> CityRules:
-        starts = [cap.effective_from for cap in self.experiment_cost_share_caps]
-        if starts != sorted(set(starts)):
-            raise ValueError("experiment_cost_share_caps: effective dates must rise")
-        return self
-
     def cost_share_cap_on(self, day: date) -> int | None:
         """The city's cap on its share of one experiment's cost in force on `day`
-        (None: no cost sharing in force then)."""
-        in_force = [cap for cap in self.experiment_cost_share_caps if cap.effective_from <= day]
-        return in_force[-1].cap_yen if in_force else None
+        (None: no cost sharing in force then); the same answer decision gets."""
+        return CostShareCaps(caps=self.experiment_cost_share_caps).on(day)
 
     def sitting_of(self, day: date) -> CouncilSitting | None:
         """The regular sitting that `day` falls in (None: the council does not sit)."""
@@ -72,4 +60,9 @@ def city_rules(municipality: str) -> CityRules:
     path = DATA_DIR / f"{municipality}.json"
     if not path.is_file():
         raise LookupError(f"no implementation rules for {municipality}")
-    return CityRules.model_validate(json.loads(path.read_text(encoding="utf-8")))
+    return CityRules.model_validate(
+        {
+            **json.loads(path.read_text(encoding="utf-8")),
+            "experiment_cost_share_caps": cost_share_caps(municipality).caps,
+        }
+    )

@@ -14,7 +14,7 @@ from services.implementation.application import ImplementationApplication
 from services.implementation.domain import Project
 from services.implementation.integration import SERVICE, to_integration_event
 from services.implementation.settings import ImplementationSettings
-from shared.declaration import ServiceDeclaration
+from shared.declaration import ServiceDeclaration, Timer
 
 IMPLEMENTATION = ServiceDeclaration(
     name=SERVICE,
@@ -27,4 +27,12 @@ IMPLEMENTATION = ServiceDeclaration(
     publishes=to_integration_event,
     proposal_aggregate=Project.create_id,
     routers=[projects.router],
+    timers=[
+        # Like routing's deadlines: an overdue verification is raised once, as an event.
+        Timer(
+            name="implementation.verification_deadlines",
+            every=lambda settings: settings.deadline_check_interval_seconds,
+            run=lambda implementation: implementation.check_verification_deadlines(),
+        )
+    ],
 )

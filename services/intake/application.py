@@ -23,6 +23,7 @@ from services.intake.commands import (
     ThemeDraft,
     ThemeRequestDraft,
 )
+from services.intake.consultations import Consultations, followed
 from services.intake.documents import DocumentStore
 from services.intake.domain import (
     IdempotencyRecord,
@@ -288,10 +289,13 @@ class IntakeApplication(ConsumingApplication, SoundingDesk):
             submission.terms_consent, submission.terms_version, city.terms_version
         )
         _require_channel_shape(submission, city)
+        consultation = self._followed_consultation(municipality, submission)
         proposal = _received(
             request, book.next_receipt_number(city.receipt_prefix), theme, document
         )
         group.new.append(proposal)
+        if consultation is not None:
+            group.new.append(followed(proposal, consultation, request.acting))
         if key is not None:
             record = IdempotencyRecord(
                 municipality=municipality, key=key, fingerprint=fingerprint, proposal_id=proposal.id
@@ -299,6 +303,17 @@ class IntakeApplication(ConsumingApplication, SoundingDesk):
             group.keys[(municipality, key)] = (record, proposal)
             group.new.append(record)
         return Submitted(proposal, replayed=False)
+
+    def _followed_consultation(
+        self, municipality: str, submission: ProposalSubmission
+    ) -> Proposal | None:
+        """The pre-consultation the proposal says it follows (refused, before a receipt
+        number is taken, when it names none of this city's consultations)."""
+        if submission.consultation_receipt_number is None:
+            return None
+        return Consultations(self).consultation_followed(
+            municipality, submission.channel.value, submission.consultation_receipt_number
+        )
 
     def _document(self, submission: ProposalSubmission) -> Meta | None:
         """The attached document's reference, from the file intake holds (refused when the
@@ -505,7 +520,7 @@ class IntakeApplication(ConsumingApplication, SoundingDesk):
 
 # Fields added to the submission after Idempotency-Keys were first recorded: left out of
 # the fingerprint while absent, so a retry of an earlier proposal still matches its key.
-_LATER_FIELDS = ("experiment", "agreement", "document")
+_LATER_FIELDS = ("experiment", "agreement", "document", "consultation_receipt_number")
 # Consent is the proposer's act, not the proposal's content: a retry is the same proposal.
 _NOT_CONTENT = {"terms_consent", "terms_version"}
 

@@ -133,6 +133,13 @@ class ProposalSubmission(BaseModel):
     document: AttachedDocument | None = Field(
         None, description="One attached proposal document (PDF, up to 10 MB), uploaded first"
     )
+    consultation_receipt_number: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)] | None
+    ) = Field(
+        None,
+        description="The receipt number of the pre-consultation (事前相談) this proposal "
+        "follows, when there was one: the desk sees the two linked",
+    )
     terms_consent: StrictBool = Field(
         False,
         description="The proposer consents to the city's terms (規約への同意); "

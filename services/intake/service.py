@@ -7,6 +7,7 @@ import logging
 from fastapi import FastAPI
 
 from services.intake.api import (
+    consultations,
     desk,
     pages,
     proposals,
@@ -55,6 +56,7 @@ INTAKE = ServiceDeclaration(
         soundings.public,
         soundings.staff,
         desk.router,
+        consultations.router,
         staff.router,
         pages.router,
     ],

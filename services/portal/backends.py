@@ -27,6 +27,7 @@ from services.portal.views import (
     Document,
     ProposerCase,
     ProposerStatus,
+    PublicCall,
     PublicCase,
     Receipt,
     RegisterRow,
@@ -170,6 +171,10 @@ class Backends:
         return await self._one(
             PublicCase, "publication", f"/api/v1/municipalities/{city}/cases/{case_id}"
         )
+
+    async def calls(self, city: str) -> list[PublicCall]:
+        """The calls for an implementer that still take applications."""
+        return await self._list(PublicCall, "publication", f"/api/v1/municipalities/{city}/calls")
 
     async def my_case(self, proposal_id: UUID, token: str) -> ProposerCase | None:
         if not STATUS_TOKEN.fullmatch(token):
@@ -345,6 +350,19 @@ class StaffCalls:
         self, city: str, request_id: str, body: JsonObject
     ) -> JsonObject:
         path = f"{_city(city)}/theme-requests/{request_id}/decline"
+        return await self._post("intake", path, body)
+
+    async def consultation(self, city: str, proposal_id: UUID) -> JsonObject | None:
+        """A pre-consultation's outcomes and the proposal that followed it, or the
+        consultation a proposal followed (intake's desk view; None for other staff)."""
+        return await self._maybe(
+            "intake", f"{_city(city)}/desk/proposals/{proposal_id}/consultation"
+        )
+
+    async def record_consultation_outcome(
+        self, city: str, proposal_id: UUID, body: JsonObject
+    ) -> JsonObject:
+        path = f"{_city(city)}/desk/proposals/{proposal_id}/consultation/outcome"
         return await self._post("intake", path, body)
 
     # -- routing: where a proposal is, the departments' work, the dashboard -----------------

@@ -242,17 +242,39 @@ def _as_consultation(field: FormField) -> FormField:
     return replace(field, label=label) if label else field
 
 
+# A proposal that follows a pre-consultation names it (Aomori 000: 事前相談 → 提案書の提出):
+# the desk then sees the two linked. Shown only where the city offers a consultation.
+CONSULTATION_FIELD = FormField(
+    "consultation_receipt_number",
+    N_("Receipt number of your pre-consultation"),
+    required=False,
+    max_length=40,
+    hint=N_("If you consulted the desk before proposing, its receipt number, e.g. AOM-2026-0001."),
+)
+
+
 def fields_of(channel: str) -> tuple[FormField, ...]:
+    if channel == Channel.PRE_CONSULTATION:
+        kept = (_as_consultation(f) for f in FIELDS if f.name not in _NOT_IN_CONSULTATION)
+        return (*kept, DOCUMENT_FIELD)
+    return (*_proposal_fields_of(channel), CONSULTATION_FIELD)
+
+
+def _proposal_fields_of(channel: str) -> tuple[FormField, ...]:
     if channel == Channel.THEME:
         return (THEME_FIELD, *FIELDS, DOCUMENT_FIELD)
     if channel == Channel.DEMONSTRATION_EXPERIMENT:
         return (*FIELDS, *EXPERIMENT_FIELDS, DOCUMENT_FIELD)
     if channel == Channel.PARTNERSHIP_AGREEMENT:
         return (*FIELDS, *AGREEMENT_FIELDS, DOCUMENT_FIELD)
-    if channel == Channel.PRE_CONSULTATION:
-        kept = (_as_consultation(f) for f in FIELDS if f.name not in _NOT_IN_CONSULTATION)
-        return (*kept, DOCUMENT_FIELD)
     return (*FIELDS, DOCUMENT_FIELD)
+
+
+def shown_fields(channel: str, city: Municipality | None) -> tuple[FormField, ...]:
+    """The fields the form shows in `city`: the consultation's receipt number only where
+    the city offers a pre-consultation."""
+    offers = city is not None and city.offers_pre_consultation
+    return tuple(f for f in fields_of(channel) if offers or f is not CONSULTATION_FIELD)
 
 
 def values_of(form: Mapping[str, Any], channel: str) -> dict[str, str]:

@@ -166,6 +166,25 @@ class PublicCase(Answer):
     published_on: date
 
 
+class PublicCall(Answer):
+    """A call for the implementer of an adopted proposal (the public contract's
+    PublicCall): open call or procurement, its period and the proposer's bonus."""
+
+    call_id: UUID
+    route: str
+    title: str
+    field: str | None = None
+    announcement: str
+    opens_on: date
+    closes_on: date
+    proposer_bonus_ratio: float | None = None
+
+    @property
+    def bonus_percent(self) -> str | None:
+        """The proposer's bonus as the call announces it, e.g. "10%"."""
+        return None if self.proposer_bonus_ratio is None else f"{self.proposer_bonus_ratio:.0%}"
+
+
 class ProposerCase(Answer):
     """The case as it would be published, on which the proposer is consulted."""
 

@@ -10,15 +10,29 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 
-from services.publication.disclosure import disclosed_case, objection_due_on
-from services.publication.domain import Case, Disclose, ProposerNotices, Section, ThemeTitle
+from services.publication.disclosure import disclosed_case, objection_due_on, public_call
+from services.publication.domain import (
+    AnnouncedCall,
+    Case,
+    Disclose,
+    ProposerNotices,
+    Section,
+    ThemeTitle,
+)
 from services.publication.feed import json_feed
 from services.publication.integration import SERVICE
 from services.publication.read_models import Register, RegisterLine
 from shared.acting import Acting
 from shared.clock import Clock, utc_now
 from shared.consumer import ConsumingApplication, consumes
-from shared.contract import ActorRole, Envelope, PublicCase, ThemePublished
+from shared.contract import (
+    ActorRole,
+    CallPublished,
+    Envelope,
+    PublicCall,
+    PublicCase,
+    ThemePublished,
+)
 from shared.contract.topics import (
     DECISION_PROPOSALS,
     IMPLEMENTATION_PROJECTS,
@@ -27,6 +41,7 @@ from shared.contract.topics import (
 )
 from shared.errors import NotFound, not_served
 from shared.municipalities import municipalities, today_in_japan
+from shared.observed import fold_heard
 from shared.projection import CatchingUpProjection
 from shared.settings import CommonSettings
 
@@ -65,9 +80,36 @@ class PublicationApplication(ConsumingApplication):
         # them may speak of a proposal first: the record is found or opened either way.
         self.keep_heard(envelope, processing)
 
+    def _announce_call(self, envelope: Envelope, processing: ProcessingEvent[Any]) -> None:
+        """A call for the implementer is heard: kept like every word on the proposal, and
+        announced on the public topic in the same transaction (publication owns it)."""
+        self._hear(envelope, processing)
+        call = envelope.event
+        assert isinstance(call, CallPublished)
+        if AnnouncedCall.create_id(call.proposal_id) in self.repository:
+            return  # announced already (a copy the tracking did not catch)
+        observed = self.observed(call.proposal_id)
+        heard = [*(observed.heard if observed is not None else []), envelope]
+        state = fold_heard(heard)
+        call_id = AnnouncedCall.create_id(call.proposal_id)
+        processing.collect_events(
+            AnnouncedCall(
+                proposal_id=call.proposal_id,
+                municipality=envelope.meta.municipality,
+                disclosed=public_call(
+                    call_id,
+                    envelope.meta.municipality,
+                    call,
+                    state,
+                    today_in_japan(envelope.meta.time),
+                ),
+                meta=Acting.caused_by(envelope.meta).as_meta(),
+            )
+        )
+
     # What publication consumes: every word on a proposal, for the register and the
-    # cases (the effect verification's verdict and KPIs: the case's outcome), and the
-    # themes' titles.
+    # cases (the effect verification's verdict and KPIs: the case's outcome), the calls
+    # for an implementer (announced to the public), and the themes' titles.
     handlers = consumes(
         {
             **dict.fromkeys(
@@ -77,9 +119,22 @@ class PublicationApplication(ConsumingApplication):
                 + IMPLEMENTATION_PROJECTS.events,
                 _hear,
             ),
+            CallPublished: _announce_call,
             ThemePublished: _keep_theme_title,
         }
     )
+
+    def open_calls(self, municipality: str) -> list[PublicCall]:
+        """The municipality's calls that still take applications (today is on or before
+        the last day), the soonest to close first; a call not yet open is listed too,
+        with the day it opens."""
+        self.serves(municipality)
+        today = self.today()
+        calls = [PublicCall.model_validate(c) for c in self.register.calls(municipality)]
+        return sorted(
+            (c for c in calls if today <= c.closes_on),
+            key=lambda c: (c.closes_on, c.opens_on, str(c.call_id)),
+        )
 
     def status_link_generation(self, proposal_id: UUID) -> int:
         """Which of the proposer's status links is valid, as heard from intake (a link the

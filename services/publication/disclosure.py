@@ -17,7 +17,7 @@ from typing import Any
 from uuid import UUID
 
 from services.publication.domain import Section
-from shared.contract import ProposerKind, Verdict
+from shared.contract import CallPublished, ProposerKind, PublicCall, Verdict
 from shared.contract.implementation import VERDICT_LABELS
 from shared.municipalities import municipalities
 from shared.proposal import ProposalState
@@ -96,3 +96,33 @@ def outcome(state: ProposalState) -> dict[str, Any] | None:
         "verified_on": state.verified_on.isoformat(),
         "kpis": [kpi.model_dump(mode="json") for kpi in state.kpis],
     }
+
+
+def public_call(
+    call_id: UUID,
+    municipality: str,
+    call: CallPublished,
+    state: ProposalState | None,
+    published_on: date,
+) -> dict[str, Any]:
+    """The public form of a call for the implementer: what the department announced (its
+    period, text and the proposer's bonus), under the project's title and field as the
+    register shows them. Never the proposer's name: the call is open to every company
+    alike (Sapporo 001), and the bonus is announced without saying whose idea it was.
+    Before the proposal itself is heard (topics are read independently), the call goes
+    out under its announcement alone."""
+    city = municipalities()[municipality]
+    return PublicCall(
+        call_id=call_id,
+        municipality=municipality,
+        municipality_name_ja=city.name_ja,
+        municipality_name_en=city.name_en,
+        route=call.route.value,
+        title=call.announcement if state is None else state.title,
+        field=None if state is None else state.field,
+        announcement=call.announcement,
+        opens_on=call.opens_on,
+        closes_on=call.closes_on,
+        proposer_bonus_ratio=call.proposer_bonus_ratio,
+        published_on=published_on,
+    ).model_dump(mode="json")

@@ -318,3 +318,30 @@ class ThemeTitle(Aggregate):
         self.municipality = municipality
         self.number = number
         self.title = title
+
+
+class AnnouncedCall(Aggregate):
+    """A call for the implementer (公募・調達) as publication announced it to the public,
+    from implementation's `CallPublished`: what went public, exactly (disclosure.public_call).
+
+    Publication owns the public topic (shared.contract.topics.PUBLIC_CASES); the call is
+    announced once, when it is heard, and never edited: implementation publishes a call
+    once per project."""
+
+    class Announced(Aggregate.Created):
+        proposal_id: UUID
+        municipality: str
+        disclosed: dict[str, Any]  # shared.contract.PublicCall
+        meta: Meta
+
+    @staticmethod
+    def create_id(proposal_id: UUID) -> UUID:
+        return uuid5(_NAMESPACE, f"call/{proposal_id}")
+
+    @event(Announced)
+    def __init__(
+        self, *, proposal_id: UUID, municipality: str, disclosed: dict[str, Any], meta: Meta
+    ) -> None:
+        self.proposal_id = proposal_id
+        self.municipality = municipality
+        self.disclosed = disclosed

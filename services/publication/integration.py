@@ -5,8 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.publication.domain import Case, ProposerNotices
-from shared.contract import CaseConsultationStarted, CaseRetracted, IntegrationEvent, PublicCase
+from services.publication.domain import AnnouncedCall, Case, ProposerNotices
+from shared.contract import (
+    CaseConsultationStarted,
+    CaseRetracted,
+    IntegrationEvent,
+    PublicCall,
+    PublicCallPublished,
+    PublicCase,
+)
 from shared.contract.envelope import envelope_translator
 from shared.contract.public import as_corrected, as_published
 
@@ -30,6 +37,9 @@ def to_integration_event(domain_event: Any) -> IntegrationEvent | None:
             return as_corrected(
                 PublicCase.model_validate(domain_event.disclosed), note=domain_event.note
             )
+        case AnnouncedCall.Announced():
+            # Public: any company may apply, any city may read it.
+            return PublicCallPublished(call=PublicCall.model_validate(domain_event.disclosed))
         case Case.Retracted():
             return CaseRetracted(
                 case_id=domain_event.originator_id,

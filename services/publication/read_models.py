@@ -13,7 +13,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import Notification
 
-from services.publication.domain import Case, ThemeTitle
+from services.publication.domain import AnnouncedCall, Case, ThemeTitle
 from shared.contract.vocabulary import Channel
 from shared.observed import (
     HEARD_TOPIC,
@@ -66,6 +66,7 @@ class Register(CatchingUpProjection):
         self._states: dict[UUID, ProposalState] = {}
         self._themes: dict[tuple[str, int], str] = {}
         self._cases: dict[str, dict[UUID, UUID]] = defaultdict(dict)  # proposal → case
+        self._calls: dict[str, dict[UUID, dict[str, Any]]] = defaultdict(dict)  # as announced
 
     def take_in(self, notification: Notification) -> None:
         if notification.topic != HEARD_TOPIC:
@@ -87,6 +88,8 @@ class Register(CatchingUpProjection):
                 self._themes[(municipality, number)] = title
             case Case.Drafted(municipality=municipality, proposal_id=proposal_id):
                 self._cases[municipality][proposal_id] = domain_event.originator_id
+            case AnnouncedCall.Announced(municipality=municipality, disclosed=disclosed):
+                self._calls[municipality][domain_event.originator_id] = disclosed
 
     def proposals(self, municipality: str) -> list[tuple[ProposalState, tuple[str, str]]]:
         """The register: listed proposals of a municipality, oldest first."""
@@ -119,6 +122,11 @@ class Register(CatchingUpProjection):
         self.catch_up()
         return list(self._cases[municipality].values())
 
+    def calls(self, municipality: str) -> list[dict[str, Any]]:
+        """The calls for an implementer announced in the municipality, as they went public."""
+        self.catch_up()
+        return list(self._calls[municipality].values())
+
     def view(self) -> Snapshot:
         # Every proposal heard, listed or not (proposal() answers for each), with the
         # register's status when it is listed.
@@ -142,5 +150,10 @@ class Register(CatchingUpProjection):
                 {"municipality": municipality, "proposal_id": str(pid), "case_id": str(case_id)}
                 for municipality, cases in sorted(self._cases.items())
                 for pid, case_id in sorted(cases.items(), key=lambda item: str(item[0]))
+            ],
+            "calls": [
+                call
+                for municipality, calls in sorted(self._calls.items())
+                for _, call in sorted(calls.items(), key=lambda item: str(item[0]))
             ],
         }

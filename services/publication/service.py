@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from services.publication.api import desk, proposer, public
 from services.publication.application import PublicationApplication
-from services.publication.domain import Case, ProposerNotices
+from services.publication.domain import AnnouncedCall, Case, ProposerNotices
 from services.publication.integration import SERVICE, to_integration_event
 from services.publication.settings import PublicationSettings
 from shared.declaration import ServiceDeclaration
@@ -19,6 +19,9 @@ PUBLICATION = ServiceDeclaration(
     application=PublicationApplication,
     publishes=to_integration_event,
     proposal_aggregate=Case.create_id,
-    more_proposal_aggregates=lambda proposal_id: (ProposerNotices.create_id(proposal_id),),
+    more_proposal_aggregates=lambda proposal_id: (
+        ProposerNotices.create_id(proposal_id),
+        AnnouncedCall.create_id(proposal_id),
+    ),
     routers=[public.router, public.feeds, public.pages, desk.router, proposer.router],
 )

@@ -28,6 +28,7 @@ from shared.contract import (
     ProposalWithdrawn,
     ProposerAnswered,
     RoutingMethod,
+    VerificationOverdue,
 )
 from shared.contract.vocabulary import ActorRole
 from shared.errors import NotFound, not_served
@@ -111,6 +112,20 @@ class RoutingApplication(ConsumingApplication):
         if routing.hear_answer(event.message_id, event.in_reply_to, event.text, acting.as_meta()):
             processing.collect_events(routing)
 
+    def _hear_verification_overdue(
+        self, envelope: Envelope, processing: ProcessingEvent[Any]
+    ) -> None:
+        """An effect verification went past its due date (implementation's deadline): the
+        department that runs the project is e-mailed, as for routing's own deadlines."""
+        event = envelope.event
+        assert isinstance(event, VerificationOverdue)
+        routing = self._find(event.proposal_id)
+        if routing is None:
+            return  # a project routing never routed (demo data): nobody to tell here
+        meta = Acting.caused_by(envelope.meta).as_meta()
+        if routing.hear_verification_overdue(event.due_on, event.department, meta):
+            processing.collect_events(routing)
+
     # What routing consumes. Theme proposals carry their theme's owning department, so
     # the themes topic is not needed.
     handlers = consumes(
@@ -127,6 +142,7 @@ class RoutingApplication(ConsumingApplication):
             # The council reads the routing and the dialogue of what was escalated to it
             # (shared.authorisation.sees): routing keeps that it was.
             ProposalEscalated: _hear_escalated,
+            VerificationOverdue: _hear_verification_overdue,
         }
     )
 

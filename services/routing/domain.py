@@ -105,6 +105,14 @@ class Routing(Aggregate):
         reason: str
         meta: Meta
 
+    class VerificationOverdueHeard(Aggregate.Event):
+        """Implementation said the project's effect verification is past its due date:
+        kept so that the staff mail tells the department (routing keeps the directory)."""
+
+        due_on: date
+        department: str | None
+        meta: Meta
+
     @staticmethod
     def create_id(proposal_id: UUID) -> UUID:
         return proposal_id
@@ -135,6 +143,7 @@ class Routing(Aggregate):
         self.overdue: list[str] = []
         self.closed = False
         self.dialogue_entries: list[UUID] = []  # notes and messages, both ways, in order
+        self.verifications_overdue: list[date] = []  # as implementation said, by due date
         self.messages_to_proposer: list[UUID] = []
 
     # -- where the proposal goes -------------------------------------------------
@@ -362,6 +371,18 @@ class Routing(Aggregate):
         self, message_id: UUID, in_reply_to: UUID | None, text: str, meta: Meta
     ) -> None:
         self.dialogue_entries.append(message_id)
+
+    def hear_verification_overdue(self, due_on: date, department: str | None, meta: Meta) -> bool:
+        """Implementation's overdue verification (Sapporo 001: 「事業を実施後、必ず…効果検証を
+        行います」), once per due date, whatever the routing's state; False when kept."""
+        if due_on in self.verifications_overdue:
+            return False
+        self._verification_overdue_heard(due_on=due_on, department=department, meta=meta)
+        return True
+
+    @event(VerificationOverdueHeard)
+    def _verification_overdue_heard(self, due_on: date, department: str | None, meta: Meta) -> None:
+        self.verifications_overdue.append(due_on)
 
     # -- deadlines ----------------------------------------------------------------
 

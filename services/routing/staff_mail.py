@@ -11,7 +11,10 @@ outbox's position is kept beside the events). Who hears of what:
   stays responsible: 「たらい回しは絶対にしない」, Kitakyushu), and when no department fits
   a newly accepted proposal (it waits in the desk's triage queue);
 - the department in dialogue, when its dialogue goes past its deadline and when the
-  proposer answered (the desk, when it wrote and no department has taken it on).
+  proposer answered (the desk, when it wrote and no department has taken it on);
+- the department that runs an adopted proposal's project, when implementation says its
+  effect verification went past its due date (the one that took it on, when implementation
+  names none).
 
 Addresses are the directory's (services/routing/data/<city>.json: `notify_email` per
 department, `desk_notify_email`); a missing one means that nobody is e-mailed. A mail says
@@ -89,6 +92,14 @@ class StaffMail:
                     domain_event,
                     [domain_event.department],
                     "dialogue_overdue.txt",
+                    due_on=domain_event.due_on,
+                )
+            case Routing.VerificationOverdueHeard():
+                department = domain_event.department or self._as_of(domain_event).taken_on_by
+                return self._to_departments(
+                    domain_event,
+                    [department],
+                    "verification_overdue.txt",
                     due_on=domain_event.due_on,
                 )
             case Routing.ProposerAnswered():

@@ -46,6 +46,7 @@ from shared.contract.implementation import (
     ProjectClosed,
     Verdict,
     VerdictGiven,
+    VerificationOverdue,
 )
 from shared.contract.intake import (
     AgreementPlan,
@@ -70,6 +71,7 @@ from shared.contract.public import (
     CaseRetracted,
     PublicCase,
 )
+from shared.contract.public_calls import PublicCall, PublicCallPublished
 from shared.contract.public_v1 import CaseSection
 from shared.contract.publication import CaseConsultationStarted
 from shared.contract.routing import (
@@ -163,6 +165,8 @@ __all__ = [
     "ProposalWithdrawn",
     "ProposerAnswered",
     "ProposerKind",
+    "PublicCall",
+    "PublicCallPublished",
     "PublicCase",
     "PublicProposer",
     "RejectionReason",
@@ -183,6 +187,7 @@ __all__ = [
     "UnknownEventType",
     "Verdict",
     "VerdictGiven",
+    "VerificationOverdue",
     "from_kafka",
     "stable_event_id",
     "to_kafka",

@@ -217,6 +217,18 @@ class ImplementationEnded(IntegrationEvent):
     verification_due_on: date
 
 
+class VerificationOverdue(IntegrationEvent):
+    """The effect verification was not done by its due date: raised once, like routing's
+    deadlines (Sapporo 001: 「事業を実施後、必ず…効果検証を行います」)."""
+
+    event_type = "implementation.verification.overdue"
+    version = 1
+
+    proposal_id: UUID
+    due_on: date
+    department: str | None = Field(description="The department that runs the project")
+
+
 class LogicModelSet(IntegrationEvent):
     """The logic model: inputs, activities, outputs, outcomes, impact (Kitakyushu 003)."""
 

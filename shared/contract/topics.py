@@ -33,6 +33,7 @@ from shared.contract.implementation import (
     MilestoneReached,
     ProjectClosed,
     VerdictGiven,
+    VerificationOverdue,
 )
 from shared.contract.intake import (
     ProposalAccepted,
@@ -45,6 +46,7 @@ from shared.contract.intake import (
     ThemePublished,
 )
 from shared.contract.public import CaseCorrected, CasePublished, CaseRetracted
+from shared.contract.public_calls import PublicCallPublished
 from shared.contract.publication import CaseConsultationStarted
 from shared.contract.routing import (
     DeadlinePassed,
@@ -142,6 +144,7 @@ IMPLEMENTATION_PROJECTS = Topic(
         MilestoneReached,
         ExperimentStepDone,
         ImplementationEnded,
+        VerificationOverdue,
         LogicModelSet,
         KpiDefined,
         KpiMeasured,
@@ -163,6 +166,8 @@ PUBLIC_CASES = Topic(
         # Still published for a case without an outcome (shared.contract.public).
         public_v1.CasePublished,
         public_v1.CaseCorrected,
+        # The open calls and procurements for an implementer (shared.contract.public_calls).
+        PublicCallPublished,
     ),
 )
 

@@ -22,6 +22,7 @@ from shared.contract.implementation import (
     MilestoneReached,
     ProjectClosed,
     VerdictGiven,
+    VerificationOverdue,
 )
 from shared.proposal.fold import PROPOSAL_FOLD, ProposalState, require, step
 
@@ -159,6 +160,23 @@ def ended(
             f"The implementation ended; effects are verified by {event.verification_due_on}",
         ),
         project_phase="verification",
+    )
+
+
+@PROPOSAL_FOLD.on(VerificationOverdue)
+def verification_overdue(
+    state: ProposalState | None, event: VerificationOverdue, meta: EventMetadata
+) -> ProposalState:
+    # Like routing's deadlines: the staff's to see, not the proposer's.
+    return require(state, meta).advanced(
+        meta,
+        step(
+            meta,
+            event,
+            f"期限超過（効果検証、期限 {event.due_on}）",
+            f"Overdue (effect verification, due {event.due_on})",
+            for_proposer=False,
+        ),
     )
 
 

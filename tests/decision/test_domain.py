@@ -160,12 +160,14 @@ def test_city_money_enters_the_earliest_initial_budget(
 
 
 def test_setagaya_shares_an_experiments_cost_up_to_one_million_yen() -> None:
-    # 004: 区が一部経費(令和8年度から100万円を上限)を負担
+    # 004: 区が一部経費(令和8年度から100万円を上限)を負担: decided by the budget requests of
+    # October 2025, the share is in the FY2026 budget, when ¥1,000,000 is the cap.
     over = setagayas()
     refused(
         InvalidValue,
         "experiment.city_cost_share_yen",
-        "¥1,000,001 is above setagaya's cap of ¥1,000,000 per demonstration experiment",
+        "¥1,000,001 is above setagaya's cap per demonstration experiment on 2026-04-01, "
+        "when the FY2026 budget is available: ¥1,000,000",
         lambda: adopt(
             over,
             "co-lab",
@@ -181,11 +183,51 @@ def test_setagaya_shares_an_experiments_cost_up_to_one_million_yen() -> None:
     assert last_event(at_the_cap).experiment["city_cost_share_yen"] == 1_000_000
 
 
+def test_setagayas_cap_is_taken_on_the_day_the_budget_is_available() -> None:
+    # The cap starts with FY2026 (令和8年度から): decided in FY2024 before its budget
+    # requests, the share would be spent in FY2025, when no cap is in force yet.
+    early = setagayas()
+    refused(
+        InvalidValue,
+        "experiment.city_cost_share_yen",
+        "¥1 is above setagaya's cap per demonstration experiment on 2025-04-01, when the "
+        "FY2025 budget is available: no cost sharing in force",
+        lambda: adopt(
+            early,
+            "co-lab",
+            rules=SETAGAYA,
+            decided_on=date(2024, 10, 1),
+            experiment=Experiment(city_cost_share_yen=1, **ROLES),
+        ),
+    )
+    # Decided in FY2024 after its requests were due: the FY2026 budget, the cap in force.
+    later = setagayas()
+    adopt(
+        later,
+        "co-lab",
+        rules=SETAGAYA,
+        decided_on=date(2024, 11, 15),
+        experiment=Experiment(city_cost_share_yen=1_000_000, **ROLES),
+    )
+    assert last_event(later).budget_entry["fiscal_year"] == 2026
+    # No share, no city money: nothing to cap, at any date.
+    none = setagayas()
+    adopt(
+        none,
+        "co-lab",
+        rules=SETAGAYA,
+        decided_on=date(2024, 10, 1),
+        experiment=Experiment(city_cost_share_yen=0, **ROLES),
+    )
+    assert none.outcome == "adopted"
+
+
 def test_a_city_without_a_cost_sharing_scheme_pays_nothing_towards_an_experiment() -> None:
     refused(
         InvalidValue,
         "experiment.city_cost_share_yen",
-        "¥1 is above nagasaki's cap of ¥0 per demonstration experiment",
+        "¥1 is above nagasaki's cap per demonstration experiment on 2026-04-01, when the "
+        "FY2026 budget is available: no cost sharing in force",
         lambda: adopt(nagasakis(), "kyoiku", experiment=Experiment(city_cost_share_yen=1, **ROLES)),
     )
 

@@ -128,7 +128,6 @@ def test_setagayas_incentive_cap_is_ten_percent_of_the_total_without_bonus() -> 
     # 004 §5(3): 総配点(加点部分を除く)の10%を上限
     assert incentive_cap(100, thresholds("setagaya")) == 10
     assert incentive_cap(100, thresholds("sapporo")) is None  # no such scheme in the seed
-    assert thresholds("setagaya").experiment_cost_share_cap_yen == 1_000_000
 
 
 inputs_strategy = st.builds(

@@ -30,6 +30,7 @@ from shared.contract import (
     UniquenessEvidence,
     Verdict,
     VerdictGiven,
+    VerificationOverdue,
 )
 from shared.errors import InvalidValue, NotFound
 from shared.proposal import PROPOSAL_FOLD
@@ -170,7 +171,11 @@ def test_a_direct_selection_through_to_the_verdict_publishes_each_step_and_folds
     )
     implementation.start(*common, started_on=date(2026, 4, 15), city_cost_share_yen=0)
     implementation.end(*common, ended_on=date(2026, 8, 31), verification_due_on=date(2026, 11, 30))
-    # Ended, not verified, and 1 December is past the due date: flagged.
+    # Ended, not verified, and 1 December is past the due date: the check raises
+    # VerificationOverdue once, and the overdue list follows from it.
+    assert implementation.overdue_verifications("nagasaki") == []
+    assert implementation.check_verification_deadlines() == 1
+    assert implementation.check_verification_deadlines() == 0
     [line] = implementation.overdue_verifications("nagasaki")
     assert (line.proposal_id, line.phase, line.overdue) == (proposal_id, "verification", True)
     implementation.set_logic_model(*common, logic_model=LOGIC)
@@ -191,18 +196,25 @@ def test_a_direct_selection_through_to_the_verdict_publishes_each_step_and_folds
         "AgreementConcluded",
         "ImplementationStarted",
         "ImplementationEnded",
+        "VerificationOverdue",
         "LogicModelSet",
         "KpiDefined",
         "KpiMeasured",
         "VerdictGiven",
         "ProjectClosed",
     ]
-    selected, verdict, closed = events[0], events[7], events[8]
+    overdue = events[4]
+    assert isinstance(overdue, VerificationOverdue)
+    assert (overdue.due_on, overdue.department) == (date(2026, 11, 30), "kyoiku")
+    selected, verdict, closed = events[0], events[8], events[9]
     assert isinstance(selected, ImplementerSelected)
     assert selected.uniqueness_justification == "特許第1234567号"
     assert isinstance(verdict, VerdictGiven) and verdict.kpis[0].measurements[0].value == 15
     assert isinstance(closed, ProjectClosed) and closed.verdict is Verdict.SPREAD
-    assert all(e.meta.actor_role is ActorRole.DEPARTMENT for e in record.history)
+    assert [e.meta.actor_role for e in record.history if e.event is not overdue] == [
+        ActorRole.DEPARTMENT
+    ] * 9
+    assert record.history[4].meta.actor_role is ActorRole.SYSTEM
 
     # The shared fold: intake's and routing's story, decision's adoption, then ours.
     story = [
@@ -219,6 +231,7 @@ def test_a_direct_selection_through_to_the_verdict_publishes_each_step_and_folds
         "spread",
     )
     assert "効果検証の結論: 他地域への展開（目標を上回った）" in [s.ja for s in state.steps]
+    assert "期限超過（効果検証、期限 2026-11-30）" in [s.ja for s in state.steps]
 
 
 def test_the_history_goes_out_as_signed_envelopes_of_the_service(

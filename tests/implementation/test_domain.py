@@ -366,6 +366,28 @@ def test_a_verification_is_overdue_after_its_due_date_until_the_verdict() -> Non
     assert refused.value.field == "verification_due_on"
 
 
+def test_an_overdue_verification_is_raised_once_and_not_after_the_verdict() -> None:
+    # Sapporo 001: 「事業を実施後、必ず…効果検証を行います」: past its due date, flagged once.
+    p = running()
+    p.end(date(2026, 9, 30), date(2026, 10, 31), SETAGAYA, META)
+    p.collect_events()
+    assert not p.flag_overdue_verification(date(2026, 10, 31), "co-lab", META)
+    assert p.flag_overdue_verification(date(2026, 11, 1), "co-lab", META)
+    assert not p.flag_overdue_verification(date(2026, 11, 2), "co-lab", META)
+    [raised] = p.collect_events()
+    assert isinstance(raised, Project.VerificationOverdue)
+    assert (raised.due_on, raised.department) == (date(2026, 10, 31), "co-lab")
+
+    verified = running()
+    verified.end(date(2026, 9, 30), date(2026, 10, 31), SETAGAYA, META)
+    verified.set_logic_model(LOGIC, META)
+    verified.define_kpi("利用者数", "人", 0, 500, META)
+    verified.measure_kpi("利用者数", date(2026, 10, 1), 620, META)
+    verified.give_verdict(Verdict.SCALE_UP, "目標超過", date(2026, 10, 20), META)
+    assert not verified.flag_overdue_verification(date(2026, 11, 1), "co-lab", META)
+    assert not running().flag_overdue_verification(date(2030, 1, 1), "co-lab", META)  # not ended
+
+
 def test_the_caps_are_the_citys_data_with_their_dates() -> None:
     assert SETAGAYA.cost_share_cap_on(date(2026, 3, 31)) is None
     assert SETAGAYA.cost_share_cap_on(date(2026, 4, 1)) == 1_000_000

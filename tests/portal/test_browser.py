@@ -10,7 +10,9 @@ from __future__ import annotations
 import csv
 import io
 import re
+import uuid
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +22,9 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from kyoso.demo import walk_nagasaki_register
+from shared.contract import CallPublished, SelectionRoute
 from tests.brokers import Broker, embedded_broker_only
-from tests.factories import proposal_body
+from tests.factories import adopted, envelope, proposal_body, taken_on
 from tests.portal.servers import RunningDesk, running_desk_servers, staff_json, until
 
 pytestmark = [pytest.mark.integration, embedded_broker_only()]
@@ -403,6 +406,7 @@ def adopted_with_case_in_consultation(desk: RunningDesk) -> dict[str, Any]:
         ("/aomori/propose", "propose-aomori"),
         ("/aomori/propose/pre_consultation", "form-pre-consultation"),
         ("/nagasaki/statistics?lang=en", "statistics-en"),
+        ("/nagasaki/calls", "calls"),
         ("/atlantis", "not-found"),
         ("/status/00000000-0000-0000-0000-000000000000", "status-without-link"),
     ],
@@ -414,3 +418,32 @@ def test_every_other_page_is_accessible_at_both_widths(
     expect(page.locator("html")).to_have_attribute("lang", "en" if "lang=en" in path else "ja")
     expect(page.get_by_role("heading", level=1)).to_have_count(1)
     look(page, name)
+
+
+def test_an_open_call_with_the_proposers_bonus_reads_well_at_both_widths(
+    page: Page, desk: RunningDesk
+) -> None:
+    # Publication hears implementation's call (as on the broker) for a Setagaya project.
+    publication = desk.apps["publication"].state.application
+    proposal_id = uuid.uuid4()
+    call = CallPublished(
+        proposal_id=proposal_id,
+        route=SelectionRoute.OPEN_CALL,
+        opens_on=date(2025, 11, 10),
+        closes_on=date(2025, 11, 30),
+        announcement="商店街の空き店舗を活用する事業者の公募（公告第12号）。応募書類は区のホームページから。",
+        proposer_bonus_ratio=0.1,
+    )
+    for heard in [
+        *taken_on(proposal_id, "co-lab", municipality="setagaya", receipt_number="STG-2025-0001"),
+        adopted(proposal_id, "co-lab", municipality="setagaya"),
+        envelope("implementation", proposal_id, 2, call, minute=20, municipality="setagaya"),
+    ]:
+        publication.process(heard)
+    page.goto(f"{desk.urls['portal']}/setagaya/calls")
+    expect(page.get_by_text("公告第12号")).to_be_visible()
+    expect(page.get_by_text("2025-11-10〜2025-11-30")).to_be_visible()
+    look(page, "calls-open")
+    page.goto(f"{desk.urls['portal']}/setagaya/calls?lang=en")
+    expect(page.get_by_text("up to 10% of the total score")).to_be_visible()
+    look(page, "calls-open-en")

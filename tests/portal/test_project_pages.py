@@ -248,6 +248,8 @@ async def test_an_open_call_from_the_call_to_the_closed_project_with_refusals_be
     # list flags it as the other deadlines are.
     desk.clock.advance(days=600)
     try:
+        # What implementation's timer does: the overdue verification is raised, once.
+        assert desk.application("implementation").check_verification_deadlines() == 1
         listed = Html((await client.get(HOME)).text)
     finally:
         desk.clock.advance(days=-600)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from datetime import date
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -20,12 +21,13 @@ from services.routing.service import ROUTING
 from services.routing.settings import RoutingSettings
 from services.routing.staff_mail import StaffMail, staff_mail_outbox
 from shared.acting import Acting
+from shared.contract import VerificationOverdue
 from shared.contract.vocabulary import ActorRole
 from shared.mail import Mailer
 from shared.outbox import Outbox
 from shared.service import create_app
 from tests.conftest import MovableClock, wait_until
-from tests.factories import IntakeEvents
+from tests.factories import IntakeEvents, envelope
 from tests.smtp import body_of, smtp_server
 
 PORTAL = "https://kyoso.city.nagasaki.example.jp"
@@ -191,6 +193,31 @@ def test_an_overdue_dialogue_and_the_proposers_answer_mail_the_department(
     ]
     # The answer is read in the console, never in a mail (it may carry contact details).
     assert all(PROPOSER not in body_of(m) and "資料を添付" not in body_of(m) for m in mailer.sent)
+
+
+def test_an_overdue_verification_mails_the_department_that_runs_the_project_once(
+    routing: RoutingApplication, outbox: Outbox, mailer: KeptMailer
+) -> None:
+    # Implementation's deadline (Sapporo 001: 必ず…効果検証): routing keeps the directory.
+    proposal_id = accepted(routing)
+    routing.take_on(proposal_id, "kyoiku", staff())
+    sent(outbox, mailer)
+    overdue = VerificationOverdue(
+        proposal_id=proposal_id, due_on=date(2026, 11, 30), department="kyoiku"
+    )
+    heard = envelope("implementation", proposal_id, 5, overdue, minute=40)
+    assert routing.process(heard)
+    routing.process(heard)  # a copy: nothing more
+    assert sent(outbox, mailer) == [
+        (
+            KYOIKU,
+            "【共創窓口】効果検証の期限を過ぎました（NGS-2025-0001） / "
+            "An effect verification is overdue",
+        )
+    ]
+    body = body_of(mailer.sent[-1])
+    assert "2026-11-30" in body and f"{PORTAL}/staff/department/proposals/{proposal_id}" in body
+    assert CONTENT not in body and PROPOSER not in body
 
 
 def test_an_answer_before_any_department_took_it_on_mails_the_desk(

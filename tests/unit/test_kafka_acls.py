@@ -46,6 +46,7 @@ def test_routing_writes_its_own_topics_and_reads_what_it_consumes() -> None:
         "city.routing.proposals",
         "city.intake.proposals",
         "city.decision.proposals",  # a rejection closes the routing
+        "city.implementation.projects",  # an overdue verification: the department is mailed
     }
     assert allowed(acls, "kyoso-routing", "Read", "group") == {"city-routing"}
     assert allowed(acls, "kyoso-routing", "IdempotentWrite", "cluster") == {"kafka-cluster"}
@@ -124,6 +125,8 @@ def test_each_line_is_one_kafka_acls_command() -> None:
         "Describe",
         "--topic",
         "city.decision.proposals",
+        "--topic",
+        "city.implementation.projects",
         "--topic",
         "city.intake.proposals",
         "--group",

@@ -45,6 +45,17 @@ SCREENING_LABELS = {
     "reasons": N_("Reasons"),
     "explanation": N_("Explanation for the proposer"),
 }
+CONSULTATION_LABELS = {
+    "outcome": N_("Outcome"),
+    "note": N_("Note"),
+    "proposal_receipt_number": N_("Receipt number of the proposal that followed"),
+}
+# Intake's outcomes of a pre-consultation (services/intake/consultations.py).
+CONSULTATION_OUTCOMES = {
+    "advice_given": N_("Advice given"),
+    "led_to_proposal": N_("Led to a proposal"),
+    "closed": N_("Closed"),
+}
 REASSIGN_LABELS = {"departments": N_("Departments"), "reason": N_("Reason for the routing")}
 THEME_LABELS = {
     "number": N_("Number"),
@@ -146,8 +157,11 @@ async def _proposal_page(
     routing = await desk.calls.routing(desk.city, proposal_id)
     departments = await desk.public.departments(desk.city)
     log = await dialogue_log.log_of(desk, proposal_id) if routing else None
+    consultation = await desk.calls.consultation(desk.city, proposal_id)
     return desk.render(
         "staff/desk_proposal.html",
+        consultation=consultation,
+        consultation_outcomes=CONSULTATION_OUTCOMES,
         **dialogue_log.shown(log, desk, departments),
         status_code=status_code,
         proposal=found,
@@ -184,6 +198,34 @@ async def screen(desk: Desk, proposal_id: UUID, request: Request) -> Response:
         )
         return await _proposal_page(desk, proposal_id, errors=errors, values=body, status_code=422)
     return desk.redirect(f"/staff/desk/proposals/{proposal_id}", done="screened")
+
+
+@router.post("/staff/desk/proposals/{proposal_id}/consultation")
+async def consultation_outcome(desk: Desk, proposal_id: UUID, request: Request) -> Response:
+    """What became of a pre-consultation (事前相談): advice given, led to a proposal (named
+    by its receipt number: intake links the two), or closed."""
+    form = await request.form()
+    if not form_token_ok(request, form):
+        return desk.render("expired.html", status_code=403)
+    body: dict[str, Any] = {"outcome": str(form.get("outcome", ""))}
+    note = str(form.get("note", "")).strip()
+    if note:
+        body["note"] = note
+    receipt_number = str(form.get("proposal_receipt_number", "")).strip()
+    if receipt_number:
+        body["proposal_receipt_number"] = receipt_number
+    try:
+        await desk.calls.record_consultation_outcome(desk.city, proposal_id, body)
+    except Refused as refused:
+        if refused.status_code not in (409, 422):
+            raise
+        errors = field_errors(
+            refused, CONSULTATION_LABELS, desk.page.gettext, frozenset({"outcome"})
+        )
+        return await _proposal_page(
+            desk, proposal_id, errors=errors, values=body, status_code=refused.status_code
+        )
+    return desk.redirect(f"/staff/desk/proposals/{proposal_id}", done="consultation")
 
 
 @router.post("/staff/desk/proposals/{proposal_id}/routing")
@@ -473,6 +515,7 @@ async def case_step(desk: Desk, case_id: UUID, step: str, request: Request) -> R
 
 NOTICES = {
     "screened": N_("The screening is recorded."),
+    "consultation": N_("The consultation's outcome is recorded."),
     "routed": N_("The routing is recorded."),
     "theme_published": N_("The theme is published."),
     "theme_closed": N_("The theme's call is closed."),

@@ -30,7 +30,7 @@ from services.portal.forms import (
     body_of,
     channels_of,
     errors_of,
-    fields_of,
+    shown_fields,
     values_of,
 )
 from services.portal.pages import Page, PageOf, PortalRoute
@@ -199,7 +199,7 @@ async def _form(
         channel_name=CHANNEL_NAMES[channel],
         channel_description=CHANNEL_DESCRIPTIONS[channel],
         content_hint=CONTENT_HINTS[channel],
-        fields=fields_of(channel),
+        fields=shown_fields(channel, page.city),
         values=values,
         errors=errors,
         error_of={e.field.name: e.message for e in errors if e.field},
@@ -227,7 +227,7 @@ async def _confirmation(
         status_code=422 if errors else 200,
         channel=channel,
         channel_name=CHANNEL_NAMES[channel],
-        fields=fields_of(channel),
+        fields=shown_fields(channel, page.city),
         values=values,
         key=key,
         errors=errors,

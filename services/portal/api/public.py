@@ -1,4 +1,5 @@
-"""What anyone may read: the desks, their terms, themes, register, cases and statistics."""
+"""What anyone may read: the desks, their terms, themes, register, cases, the calls for an
+implementer and statistics."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import FileResponse
 
 from services.portal.api.common import Backends, not_found, with_city
+from services.portal.api.decision_form import ROUTE_NAMES
 from services.portal.forms import CHANNEL_DESCRIPTIONS, CHANNEL_NAMES, CHANNELS
 from services.portal.pages import PageOf, PortalRoute
 from services.portal.register import Choices, Filters, Statistics, as_csv, selected
@@ -144,6 +146,22 @@ async def cases(city: str, page: PageOf, backends: Backends) -> Response:
         feed_url=f"{page.settings.publication_base_url}/feeds/{city}.json",
         topic=PUBLIC_CASES.name(page.settings),
         channel_names=CHANNEL_NAMES,
+    )
+
+
+@router.get("/{city}/calls")
+async def calls(city: str, page: PageOf, backends: Backends) -> Response:
+    """The open calls (公募) and procurements for the implementer of an adopted proposal,
+    with their period and, where the city has an incentive scheme, the proposer's bonus
+    announced in the call (Setagaya 004 §5(3): 「公告文等に明示したうえで…10%を上限として
+    …加点を行う可能性がある」)."""
+    if not with_city(page, city):
+        return not_found(page)
+    return page.render(
+        "calls.html",
+        calls=await backends.calls(city),
+        route_names=ROUTE_NAMES,
+        topic=PUBLIC_CASES.name(page.settings),
     )
 
 

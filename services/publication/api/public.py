@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 from services.publication.api.dependencies import Publication
 from services.publication.api.views import RegisterRow
 from services.publication.settings import PublicationSettings
-from shared.contract import PublicCase
+from shared.contract import PublicCall, PublicCase
 from shared.paging import PAGED, Paging, paged
 
 T = TypeVar("T")
@@ -43,6 +43,16 @@ def _same(line: T) -> T:
 @router.get("/cases/{case_id}", summary="One published case")
 def case(municipality: str, case_id: UUID, publication: Publication) -> PublicCase:
     return publication.published_case(case_id, municipality)
+
+
+@router.get("/calls", summary="事業者の募集 / Open calls for an implementer", responses=PAGED)
+def calls(
+    municipality: str, publication: Publication, page: Paging, response: Response
+) -> list[PublicCall]:
+    """The open calls (公募) and procurements that still take applications, the soonest to
+    close first, each with its period and, where the city has an incentive scheme, the
+    proposer's bonus announced in it (Setagaya 004 §5(3): at most 10 %)."""
+    return paged(publication.open_calls(municipality), page, response, _same)
 
 
 @feeds.get(
