@@ -24,7 +24,10 @@ from pydantic import BaseModel, ConfigDict
 
 IDP_DIR = Path(__file__).resolve().parent.parent / "tools" / "local-idp"
 AUDIENCE = "urn:kyoso:desk"  # a resource indicator (RFC 8707) is an absolute URI
-STARTUP_TIMEOUT_SECONDS = 30.0
+# Node loads oidc-provider and makes an RSA key in about a second on a quiet machine; a
+# busy one (the test lanes start dozens of JVMs for Kafka's users and ACLs at once) once
+# took over 30 s. The deadline only bounds a provider that never answers.
+STARTUP_TIMEOUT_SECONDS = 120.0
 
 
 class DemoStaff(BaseModel):
