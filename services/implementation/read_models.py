@@ -69,6 +69,7 @@ PHASE_AFTER: dict[type[Any], str] = {
     Project.Ended: "verification",
     Project.VerdictGiven: "verified",
     Project.Closed: "closed",
+    Project.Withdrawn: "withdrawn",
 }
 
 
@@ -130,6 +131,7 @@ class Projects(CatchingUpProjection):
             replace(
                 self._with_names(line),
                 overdue=line.verdict is None
+                and line.phase != "withdrawn"
                 and line.verification_due_on is not None
                 and today > line.verification_due_on,
             )
