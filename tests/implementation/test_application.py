@@ -3,11 +3,10 @@ decision's adoption and opens the project; the owning department takes it throug
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from uuid import UUID, uuid4
-
-import logging
 
 import pytest
 
