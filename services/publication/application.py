@@ -248,8 +248,7 @@ class PublicationApplication(ConsumingApplication):
         if state is not None and state.status is ProposalStatus.WITHDRAWN:
             raise StateConflict(
                 "case",
-                f"{state.receipt_number} was withdrawn by the proposer: its case is not "
-                "published",
+                f"{state.receipt_number} was withdrawn by the proposer: its case is not published",
                 code="withdrawn",
             )
 
