@@ -202,6 +202,10 @@ SOUNDING_ANSWER = re.compile(
     r"|/[^/]+/soundings/[^/]+/(respond(/submission)?|question))/?$"
 )
 
+# The portal's staff consoles: their forms are signed-in staff's (a session cookie).
+STAFF_PAGES = "/staff"
+WRITES = ("POST", "PUT", "PATCH", "DELETE")
+
 
 def _anonymous_endpoint(scope: Scope) -> str | None:
     path: str = scope["path"]
@@ -213,6 +217,16 @@ def _anonymous_endpoint(scope: Scope) -> str | None:
         return "document"
     if path.startswith(PROPOSER_PATHS) or (scope["method"] == "POST" and LOST_LINK.match(path)):
         return "proposer"
+    # Any other write by someone who shows no staff token (a sounding's response, a form
+    # of the portal's public pages, whatever anonymous endpoint comes next) is counted
+    # too; outside the consoles, whose forms the staff's session carries.
+    if (
+        scope["method"] in WRITES
+        and path != STAFF_PAGES
+        and not path.startswith(STAFF_PAGES + "/")
+        and "authorization" not in Headers(scope=scope)
+    ):
+        return "anonymous"
     return None
 
 
@@ -368,6 +382,9 @@ def _private(scope: Scope) -> bool:
     """A proposer's or a staff member's request: what it answers is theirs alone."""
     if _anonymous_endpoint(scope) is not None:  # the receipt carries the status token too
         return True
+    path: str = scope["path"]
+    if path == STAFF_PAGES or path.startswith(STAFF_PAGES + "/"):
+        return True  # the portal's consoles: signed-in staff's, by a session cookie
     headers = Headers(scope=scope)
     if "authorization" in headers or "x-status-token" in headers:
         return True

@@ -19,7 +19,7 @@ written:
   400 when it is not UTF-8 (FastAPI's own answer, with a plain-string detail);
 - the anonymous endpoints — what anyone may send, and everything behind the status
   token — answer 429, with `Retry-After`, to a client that comes too often (the edge's
-  rate limits).
+  rate limits); so does a staff route that writes, to a client without a staff token.
 
 A router may still declare `responses=` on a route, for a status or a description only it
 knows; what it declares wins. Every other 4xx has the shape `{"detail": [{"loc", "msg"}]}`
@@ -152,11 +152,15 @@ def answers_of(route: Any) -> list[Answer]:
             Answer(400, "The body is not UTF-8 text"),
             Answer(413, "The request body is larger than the desk accepts"),
         ]
-    if not staff and (writes or proposer):
+    if writes or proposer:
+        # Every write without a staff token is counted per client (shared/edge.py): on a
+        # staff route, one that comes too often without a token is told to wait too.
         answers.append(
             Answer(
                 429,
-                "Too many requests from this client; try again later",
+                "Too many requests without a staff token from this client; try again later"
+                if staff
+                else "Too many requests from this client; try again later",
                 {
                     "Retry-After": {
                         "schema": {"type": "integer"},

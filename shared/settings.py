@@ -191,11 +191,21 @@ def load_settings(cls: type[S], **overrides: Any) -> S:
 
 def _shown(cls: type[BaseSettings], field: object, given: object) -> str:
     """What was given, to help the reader; for a secret only that it was withheld."""
-    settings_field = cls.model_fields.get(str(field))
-    extra = settings_field.json_schema_extra if settings_field else None
-    if isinstance(extra, dict) and extra.get("secret") is True:
+    if is_secret(cls, str(field)):
         return " (value withheld)"
     return f" (got {given!r})"
+
+
+def is_secret(cls: type[BaseSettings], name: str) -> bool:
+    """Whether the setting holds a secret: marked SECRET, or typed SecretStr."""
+    settings_field = cls.model_fields.get(name)
+    if settings_field is None:
+        return False
+    extra = settings_field.json_schema_extra
+    if isinstance(extra, dict) and extra.get("secret") is True:
+        return True
+    annotation = settings_field.annotation
+    return annotation is SecretStr or SecretStr in getattr(annotation, "__args__", ())
 
 
 def _path(rest: tuple[object, ...]) -> str:

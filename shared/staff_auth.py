@@ -16,9 +16,11 @@ provider's subject for a person), and acts only for its own municipality (403 ot
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import json
 from collections.abc import Callable, Sequence
 from typing import Annotated, Literal, get_args
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Header, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -68,8 +70,8 @@ class OidcSettings(CommonSettings):
 
     oidc_issuer: str = Field(
         "",
-        description="The city's OpenID Connect provider (issuer URL; discovery finds its "
-        "JWKS). Empty: no JWT is accepted. `kyoso up` sets the local provider's.",
+        description="The city's OpenID Connect provider (issuer URL, https://; http:// only "
+        "on this machine; discovery finds its JWKS). Empty: no JWT is accepted. `kyoso up` sets the local provider's.",
     )
     oidc_audience: str = Field(
         "urn:kyoso:desk",
@@ -107,6 +109,24 @@ class OidcSettings(CommonSettings):
         description="Least time between two JWKS fetches for a token with an unknown key id "
         "(key rotation), so made-up key ids cannot flood the provider.",
     )
+
+    @field_validator("oidc_issuer")
+    @classmethod
+    def over_https(cls, value: str) -> str:
+        """The keys every staff token is checked against come from the issuer: over plain
+        HTTP anyone on the way could hand the desk keys of their own. Plain HTTP only to a
+        provider on this machine (`kyoso up`'s local one)."""
+        if not value:
+            return value
+        parts = urlsplit(value)
+        secure = parts.scheme == "https" and bool(parts.hostname)
+        local = parts.scheme == "http" and _on_this_machine(parts.hostname or "")
+        if not (secure or local):
+            raise ValueError(
+                "must be the provider's https:// URL, e.g. https://id.city.example.jp/realms/"
+                "staff (http:// only for a provider on this machine: 127.0.0.1, ::1, localhost)"
+            )
+        return value
 
     @field_validator("oidc_algorithms")
     @classmethod
@@ -157,6 +177,15 @@ def role_values(text: str) -> dict[str, str]:
     return mapping
 
 
+def _on_this_machine(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 class StaffSettings(OidcSettings):
     """Settings of a service with staff endpoints."""
 
@@ -176,6 +205,21 @@ class StaffSettings(OidcSettings):
             # place (KYOSO_STAFF_TOKENS[1].token) and its value never shown.
             return json.loads(value) if value.strip() else []
         return value
+
+    @field_validator("staff_tokens")
+    @classmethod
+    def entries_agree(cls, tokens: list[StaffToken]) -> list[StaffToken]:
+        """Entries that would each pass alone but make a silent mistake together: a
+        department token for no department (it may do nothing a department does), and one
+        token for two entries (the desk would believe the first). Named by place only."""
+        first: dict[str, int] = {}
+        for index, entry in enumerate(tokens):
+            if entry.role == "department" and not entry.department:
+                raise ValueError(f"entry {index} is a department token that names no department")
+            if entry.token in first:
+                raise ValueError(f"entry {index} has the same token as entry {first[entry.token]}")
+            first[entry.token] = index
+        return tokens
 
 
 class StaffDirectory:

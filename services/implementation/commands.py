@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from shared.contract import AgreementKind, CouncilMatter, ExperimentStep, Involvement, Verdict
 
@@ -72,7 +72,7 @@ class Milestone(Body):
 class Step(Body):
     step: ExperimentStep
     done_on: date
-    city_present: bool = Field(False, description="The run: the city was there (立ち合い)")
+    city_present: StrictBool = Field(False, description="The run: the city was there (立ち合い)")
     note: Text | None = None
 
 

@@ -12,6 +12,7 @@ app `state.backend_mounts` (base URL → transport) to reach in-process services
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import AsyncIterator, Mapping
 from typing import Any, TypeVar
 from uuid import UUID
@@ -107,6 +108,8 @@ class Backends:
         return Receipt.model_validate(answer.json())
 
     async def my_proposal(self, proposal_id: UUID, token: str) -> ProposerStatus | None:
+        if not STATUS_TOKEN.fullmatch(token):
+            return None  # a wrong token, as the service would answer (_status_token)
         return await self._one(
             ProposerStatus,
             "intake",
@@ -169,6 +172,8 @@ class Backends:
         )
 
     async def my_case(self, proposal_id: UUID, token: str) -> ProposerCase | None:
+        if not STATUS_TOKEN.fullmatch(token):
+            return None  # a wrong token, as the service would answer (_status_token)
         return await self._one(
             ProposerCase,
             "publication",
@@ -200,8 +205,27 @@ class Backends:
     # -- the calls ------------------------------------------------------------------------
 
     async def _list(self, model: type[M], service: str, path: str) -> list[M]:
-        answer = await self._call("GET", service, path)
-        return TypeAdapter(list[model]).validate_python(answer.json())  # type: ignore[valid-type]
+        lines = await self._every_line(service, path)
+        return TypeAdapter(list[model]).validate_python(lines)  # type: ignore[valid-type]
+
+    async def _every_line(
+        self, service: str, path: str, headers: dict[str, str] | None = None
+    ) -> list[Any]:
+        """A list the service answers a page at a time (shared/paging.py), whole: pages of
+        MOST_LINES until the X-Total-Count lines are in, so each answer stays bounded."""
+        lines: list[Any] = []
+        while True:
+            answer = await self._call(
+                "GET",
+                service,
+                path,
+                headers=headers,
+                params={"limit": MOST_LINES, "offset": len(lines)},
+            )
+            page: list[Any] = answer.json()
+            lines.extend(page)
+            if not page or len(lines) >= int(answer.headers.get(TOTAL_HEADER, len(lines))):
+                return lines
 
     async def _one(
         self, model: type[M], service: str, path: str, headers: dict[str, str] | None = None
@@ -296,8 +320,7 @@ class StaffCalls:
         return await self._post("intake", path, body)
 
     async def themes(self, city: str) -> list[JsonObject]:
-        answer, _ = await self._page("intake", f"{_city(city)}/themes", {"limit": 500})
-        return answer
+        return await self._every("intake", f"{_city(city)}/themes")
 
     async def publish_theme(self, city: str, body: JsonObject) -> JsonObject:
         return await self._post("intake", f"{_city(city)}/themes", body)
@@ -307,11 +330,7 @@ class StaffCalls:
 
     async def theme_requests(self, city: str) -> list[JsonObject]:
         """The city's theme requests (the desk), or the department's own (a department)."""
-        answer = await self._backends._call(
-            "GET", "intake", f"{_city(city)}/theme-requests", headers=self._headers
-        )
-        found: list[JsonObject] = answer.json()
-        return found
+        return await self._every("intake", f"{_city(city)}/theme-requests")
 
     async def request_theme(self, city: str, body: JsonObject) -> JsonObject:
         return await self._post("intake", f"{_city(city)}/theme-requests", body)
@@ -393,20 +412,12 @@ class StaffCalls:
         return await self._post("decision", f"{_city(city)}/decisions/{proposal_id}/{how}", body)
 
     async def council_inbox(self, city: str) -> list[JsonObject]:
-        answer = await self._backends._call(
-            "GET", "decision", f"{_city(city)}/council/inbox", headers=self._headers
-        )
-        found: list[JsonObject] = answer.json()
-        return found
+        return await self._every("decision", f"{_city(city)}/council/inbox")
 
     # -- publication: the case workflow ------------------------------------------------------
 
     async def cases(self, city: str) -> list[JsonObject]:
-        answer = await self._backends._call(
-            "GET", "publication", f"{_city(city)}/desk/cases", headers=self._headers
-        )
-        found: list[JsonObject] = answer.json()
-        return found
+        return await self._every("publication", f"{_city(city)}/desk/cases")
 
     async def draft_case(self, city: str, body: JsonObject) -> JsonObject:
         return await self._post("publication", f"{_city(city)}/desk/cases", body)
@@ -462,9 +473,8 @@ class StaffCalls:
     # -- the calls ----------------------------------------------------------------------------
 
     async def _list(self, service: str, path: str) -> list[JsonObject]:
-        answer = await self._backends._call("GET", service, path, headers=self._headers)
-        found: list[JsonObject] = answer.json()
-        return found
+        """A whole list the service answers a page at a time."""
+        return await self._every(service, path)
 
     async def _get(self, service: str, path: str) -> JsonObject:
         answer = await self._backends._call("GET", service, path, headers=self._headers)
@@ -478,6 +488,9 @@ class StaffCalls:
             if refused.status_code == 404:
                 return None
             raise
+
+    async def _every(self, service: str, path: str) -> list[JsonObject]:
+        return await self._backends._every_line(service, path, self._headers)
 
     async def _page(
         self, service: str, path: str, params: Mapping[str, str | int | list[str]]
@@ -498,7 +511,17 @@ def _city(city: str) -> str:
     return f"/api/v1/municipalities/{city}"
 
 
+# What intake issues: Base64url of an HMAC-SHA256, unpadded (shared/status_tokens.py).
+STATUS_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,128}")
+NO_SUCH_PROPOSAL = [{"loc": ["path", "proposal_id"], "msg": "no such proposal"}]
+
+
 def _status_token(token: str) -> dict[str, str]:
+    """The header that shows the proposer's token. A token no desk could have issued (one
+    outside ASCII from a typed or mangled link cannot even be sent in a header) is a wrong
+    token: the services' answer to any wrong token, 404, without asking them."""
+    if not STATUS_TOKEN.fullmatch(token):
+        raise Refused(404, NO_SUCH_PROPOSAL)
     # In a header, not the query: the token stays out of the services' access logs.
     return {"X-Status-Token": token}
 

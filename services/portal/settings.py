@@ -52,6 +52,7 @@ class PortalSettings(OidcSettings):
     )
     portal_csrf_key: str = Field(
         "",
+        json_schema_extra=SECRET,
         description="Key that signs the portal's form tokens (at least 32 characters; the same "
         "on every portal replica). Empty: a key is generated once into "
         "KYOSO_DATA_DIR/portal-csrf-key (fine for one machine).",
@@ -59,6 +60,7 @@ class PortalSettings(OidcSettings):
 
     portal_session_key: str = Field(
         "",
+        json_schema_extra=SECRET,
         description="Key that seals the staff consoles' sign-in cookie (at least 32 characters; "
         "the same on every portal replica). Empty: a key is generated once into "
         "KYOSO_DATA_DIR/portal-session-key (fine for one machine).",

@@ -56,8 +56,8 @@ def _path(city: str, rest: str = "") -> str:
 
 
 async def public_soundings(backends: Backends, city: str) -> list[Sounding]:
-    answer = await backends._call("GET", "intake", _path(city))
-    return TypeAdapter(list[Sounding]).validate_python(answer.json())
+    lines = await backends._every_line("intake", _path(city))
+    return TypeAdapter(list[Sounding]).validate_python(lines)
 
 
 async def public_sounding(backends: Backends, city: str, sounding_id: UUID) -> Sounding | None:
@@ -100,9 +100,9 @@ def _staff(city: str, rest: str = "") -> str:
 
 
 async def staff_soundings(calls: StaffCalls, city: str) -> list[JsonObject]:
-    found: list[JsonObject] = (
-        await calls._backends._call("GET", "intake", _staff(city), headers=calls._headers)
-    ).json()
+    found: list[JsonObject] = await calls._backends._every_line(
+        "intake", _staff(city), headers=calls._headers
+    )
     return found
 
 

@@ -39,7 +39,7 @@ OWN, OTHER = "nagasaki", "aomori"
 # The services' clock: the proposal is submitted then, and routed and decided after.
 MORNING = datetime(2025, 10, 30, 0, 0, tzinfo=UTC)
 OWN_DEPARTMENT, OTHER_DEPARTMENT = "kyoiku", "kankyo"  # both Nagasaki's
-AOMORI_DEPARTMENT = "kikaku"
+AOMORI_DEPARTMENT = "koumin-renkei"  # Aomori's one department (routing's directory)
 
 # The roles of the matrix, in its columns' order.
 ROLES = ("desk", "own_department", "other_department", "council", "auditor")

@@ -529,6 +529,9 @@ def test_the_secrets_template_matches_the_postgres_it_talks_to(
         assert url.password == values["POSTGRES_PASSWORD"]
         with pytest.raises(ValueError, match="at least 32 characters"):
             IntakeSettings(secret_key=values["KYOSO_SECRET_KEY"])  # the example fails closed
+        # /metrics of the public portal must not stay open because the example was kept.
+        with pytest.raises(ValueError, match="at least 16 characters"):
+            IntakeSettings(metrics_token=values["KYOSO_METRICS_TOKEN"])
 
 
 def test_the_overlay_only_changes_settings_the_base_has(base: m.Kustomization) -> None:

@@ -55,6 +55,7 @@ SECRETS = {
     # The city's provider: named, never asked here (static tokens act in these tests).
     "KYOSO_OIDC_ISSUER": "https://id.example-city.jp/realms/staff",
     "KYOSO_PORTAL_OIDC_CLIENT_SECRET": "portal-" + uuid.uuid4().hex,
+    "KYOSO_METRICS_TOKEN": "metrics-" + uuid.uuid4().hex,  # the example's fails closed
     **{
         f"KAFKA_{who}_PASSWORD": f"{who.lower()}-{uuid.uuid4().hex}"
         for who in m.KAFKA_PASSWORD_OWNERS

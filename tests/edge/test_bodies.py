@@ -10,7 +10,7 @@ from uuid import uuid4
 
 import pytest
 
-from services.registry import SERVICES
+from services.registry import PROCESSES, SERVICES
 from tests.conftest import NAGASAKI_DEPARTMENT, NAGASAKI_DESK, bearer
 from tests.edge.desk import serving
 from tests.factories import free_proposal_body
@@ -25,6 +25,7 @@ ENDPOINT_TAKING_A_BODY: dict[str, tuple[str, dict[str, str]]] = {
     "decision": (f"{NAGASAKI}/fairness/assess", bearer(NAGASAKI_DESK)),
     "implementation": (f"{NAGASAKI}/projects/{uuid4()}/selection", bearer(NAGASAKI_DEPARTMENT)),
     "publication": (f"{NAGASAKI}/desk/cases", bearer(NAGASAKI_DESK)),
+    "portal": ("/nagasaki/status-link", {}),  # a form anyone may post
 }
 
 # For each service a body under the size limit that is wrong, with a long value in it.
@@ -68,7 +69,7 @@ async def test_only_the_document_upload_reads_up_to_12_mib(tmp_path: Path) -> No
     assert huge.json()["detail"][0]["msg"] == "the request body is larger than 12582912 bytes"
 
 
-@pytest.mark.parametrize("service", list(SERVICES))
+@pytest.mark.parametrize("service", list(PROCESSES))  # the services and the portal
 async def test_a_body_declared_larger_than_the_limit_is_refused_with_413(
     service: str, tmp_path: Path
 ) -> None:

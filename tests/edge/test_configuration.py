@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -14,8 +15,10 @@ from pathlib import Path
 import pytest
 
 from services.intake.settings import IntakeSettings
+from services.portal.settings import PortalSettings
+from services.registry import PROCESSES
 from services.routing.settings import RoutingSettings
-from shared.settings import CommonSettings, ConfigError, load_settings
+from shared.settings import CommonSettings, ConfigError, is_secret, load_settings
 from shared.store import eventsourcing_env
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -172,3 +175,113 @@ def test_a_host_name_that_does_not_resolve_is_one_line_naming_the_host(tmp_path:
     result = start_intake(tmp_path, KYOSO_HTTP_HOST="desk.invalid")
     line = assert_one_line_naming(result, "KYOSO_HTTP_HOST")
     assert "'desk.invalid'" in line
+
+
+# -- every settings class: what holds a secret is never repeated ------------------------
+
+# A setting named like a secret holds one; the trusted keys are public keys (no secret).
+SECRET_NAME = re.compile(r"(_key|_token|_tokens|password|_secret|^database_url)$")
+PUBLIC_ON_PURPOSE = {"trusted_keys"}
+
+
+@pytest.mark.parametrize("process", list(PROCESSES))
+def test_every_setting_that_holds_a_secret_is_withheld_from_errors(process: str) -> None:
+    settings_class = PROCESSES[process].settings
+    secrets_held = {
+        name
+        for name in settings_class.model_fields
+        if SECRET_NAME.search(name) and name not in PUBLIC_ON_PURPOSE
+    }
+    assert secrets_held, "every process has at least a metrics token"
+    shown = {name for name in secrets_held if not is_secret(settings_class, name)}
+    assert not shown, f"{process} would repeat these in a configuration error: {shown}"
+
+
+@pytest.mark.parametrize("variable", ["KYOSO_PORTAL_CSRF_KEY", "KYOSO_PORTAL_SESSION_KEY"])
+def test_a_short_portal_key_is_named_but_never_repeated(
+    monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    monkeypatch.setenv(variable, SHORT_SECRET)
+    with pytest.raises(ConfigError) as refused:
+        load_settings(PortalSettings)
+    message = str(refused.value)
+    assert f"{variable}: " in message and "at least 32 characters" in message
+    assert SHORT_SECRET not in message
+
+
+def test_a_department_token_must_name_its_department() -> None:
+    entries = [
+        {"token": "nagasaki-desk-" + "n" * 16, "role": "desk", "municipality": "nagasaki"},
+        {"token": "nagasaki-dept-" + "d" * 16, "role": "department", "municipality": "nagasaki"},
+    ]
+    with pytest.raises(ConfigError) as refused:
+        load_settings(IntakeSettings, staff_tokens=entries)
+    message = str(refused.value)
+    assert "KYOSO_STAFF_TOKENS: " in message
+    assert "entry 1 is a department token that names no department" in message
+    assert "d" * 16 not in message
+
+
+def test_one_token_may_not_stand_for_two_entries() -> None:
+    """Which of the two would the desk believe? The first: a silent mistake."""
+    token = "nagasaki-shared-" + "s" * 16
+    entries = [
+        {"token": token, "role": "desk", "municipality": "nagasaki"},
+        {"token": token, "role": "council", "municipality": "nagasaki"},
+    ]
+    with pytest.raises(ConfigError) as refused:
+        load_settings(IntakeSettings, staff_tokens=entries)
+    message = str(refused.value)
+    assert "entry 1 has the same token as entry 0" in message
+    assert token not in message
+
+
+def test_routing_knows_the_departments_and_refuses_one_its_directory_lacks() -> None:
+    """Routing holds the cities' department directories (services/routing/data)."""
+    entries = [
+        {
+            "token": "nagasaki-kyoiku-" + "k" * 16,
+            "role": "department",
+            "municipality": "nagasaki",
+            "department": "kyoikuu",
+        }
+    ]
+    with pytest.raises(ConfigError) as refused:
+        load_settings(RoutingSettings, staff_tokens=entries)
+    message = str(refused.value)
+    assert "KYOSO_STAFF_TOKENS: " in message
+    assert "entry 0 names 'kyoikuu', which is not a department of nagasaki" in message
+    assert "k" * 16 not in message
+    entries[0]["department"] = "kyoiku"
+    assert load_settings(RoutingSettings, staff_tokens=entries).staff_tokens[0].department == (
+        "kyoiku"
+    )
+
+
+@pytest.mark.parametrize(
+    "issuer",
+    ["id.example-city.jp", "http://id.example-city.jp/realms/staff", "ftp://id.jp", "https://"],
+)
+def test_the_identity_provider_is_reached_over_https(
+    monkeypatch: pytest.MonkeyPatch, issuer: str
+) -> None:
+    """The keys that every staff token is checked against come from the issuer: fetched
+    over plain HTTP, anyone on the way could hand the desk keys of their own."""
+    message = refusal(monkeypatch, "KYOSO_OIDC_ISSUER", issuer)
+    assert message.startswith("invalid configuration: KYOSO_OIDC_ISSUER: ")
+    assert "https://" in message
+
+
+@pytest.mark.parametrize(
+    "issuer",
+    [
+        "https://id.example-city.jp/realms/staff",
+        "https://login.microsoftonline.com/TENANT/v2.0",
+        "http://127.0.0.1:8090",  # `kyoso up`'s local provider, on this machine only
+        "http://localhost:8090",
+        "http://[::1]:8090",
+        "",
+    ],
+)
+def test_an_https_issuer_or_one_on_this_machine_is_taken(issuer: str) -> None:
+    assert load_settings(IntakeSettings, oidc_issuer=issuer).oidc_issuer == issuer

@@ -1,4 +1,4 @@
-"""Finding 5: every response of every service carries the browser protections; what a
+"""Finding 5: every response of every service and of the portal carries the browser protections; what a
 proposer or staff member sees is never cached; /metrics can be closed with a token."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from services.registry import SERVICES
+from services.registry import PROCESSES
 from tests.conftest import NAGASAKI_DESK, MovableClock, bearer
-from tests.edge.desk import running, service_app, serving
+from tests.edge.desk import portal_beside, running, service_app, serving
 from tests.factories import free_proposal_body
 from tests.portal.harness import portal_app
 from tests.running import serving as serving_app
@@ -34,7 +34,7 @@ def sha256_source(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
 
 
-@pytest.mark.parametrize("service", list(SERVICES))
+@pytest.mark.parametrize("service", list(PROCESSES))  # the services and the portal
 @pytest.mark.parametrize("path", ["/healthz", "/readyz", "/no/such/page", "/openapi.json"])
 async def test_every_response_carries_the_browser_protections(
     service: str, path: str, tmp_path: Path
@@ -126,7 +126,7 @@ async def test_metrics_are_open_when_no_token_is_configured(tmp_path: Path) -> N
     assert "kyoso_http_requests_total" in response.text
 
 
-@pytest.mark.parametrize("service", list(SERVICES))
+@pytest.mark.parametrize("service", list(PROCESSES))
 async def test_metrics_need_the_metrics_token_when_one_is_configured(
     service: str, tmp_path: Path
 ) -> None:
@@ -160,3 +160,49 @@ async def test_an_unexpected_error_is_answered_with_the_protections_too(tmp_path
     assert response.text == "Internal Server Error"
     for header, value in EVERY_RESPONSE.items():
         assert response.headers[header] == value
+
+
+async def test_every_kind_of_portal_answer_carries_the_protections(tmp_path: Path) -> None:
+    """The portal's pages, its redirects and its refusals, as a browser meets them."""
+    unknown = "/status/0a6b0000-0000-4000-8000-000000000000"
+    async with portal_beside(tmp_path, rate_limit_per_minute=0.6, rate_limit_burst=1) as (
+        portal,
+        _,
+    ):
+        answers = {
+            "front page": await portal.get("/"),
+            "a city's desk": await portal.get("/nagasaki"),
+            "the proposal form": await portal.get("/nagasaki/propose/free"),
+            "no such page": await portal.get("/nowhere/at/all"),
+            "a status page without its link": await portal.get(unknown),
+            "a console, not signed in": await portal.get("/staff"),
+            "a form without its form token": await portal.post("/nagasaki/status-link"),
+            "a form too often": await portal.post("/nagasaki/status-link"),
+            "a body too large": await portal.post(
+                "/nagasaki/propose/free", content=b"x" * (13 * 1024 * 1024)
+            ),
+        }
+    assert answers["a form too often"].status_code == 429
+    assert answers["a body too large"].status_code == 413
+    assert answers["a console, not signed in"].status_code == 303
+    for what, response in answers.items():
+        for header, value in EVERY_RESPONSE.items():
+            assert response.headers.get(header) == value, what
+        assert policy(response)["frame-ancestors"] == ["'none'"], what
+    for private in ("a status page without its link", "a form too often"):
+        assert answers[private].headers["Cache-Control"] == "no-store", private
+
+
+async def test_nothing_under_the_staff_consoles_is_cached(tmp_path: Path) -> None:
+    """The consoles' answers are personal data and the city's internal record, whatever
+    page or redirect answers (a console to come, a download) and whether signed in or not."""
+    async with portal_beside(tmp_path) as (portal, _):
+        answers = {
+            "the consoles' landing": await portal.get("/staff"),
+            "the sign-in": await portal.get("/staff/sign-in"),
+            "no such console page": await portal.get("/staff/no/such/page"),
+        }
+        public = await portal.get("/nagasaki")
+    for what, response in answers.items():
+        assert response.headers.get("Cache-Control") == "no-store", what
+    assert "Cache-Control" not in public.headers

@@ -1,16 +1,22 @@
-"""Finding 3 (d): the desk's and the departments' lists come a page at a time (`limit`,
-`offset`), still as a JSON list, with the whole count in `X-Total-Count`."""
+"""Finding 3 (d): every list of a city's things comes a page at a time (`limit`, `offset`),
+still as a JSON list, with the whole count in `X-Total-Count`; the portal's inboxes show a
+page at a time too, and where a page shows a whole list it asks for it page by page."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
+from services.portal.backends import Backends
+from services.registry import SERVICES
+from shared.paging import MOST_LINES, TOTAL_HEADER
 from tests.conftest import NAGASAKI_DESK, bearer
 from tests.edge.desk import client_of, running, service_app
 from tests.factories import IntakeEvents, free_proposal_body
+from tests.portal.harness import portal_settings
 
 NAGASAKI = "/api/v1/municipalities/nagasaki"
 INBOX = f"{NAGASAKI}/desk/proposals"
@@ -94,3 +100,49 @@ def test_the_openapi_documents_the_paging(service: str, path: str, tmp_path: Pat
     assert parameters["limit"]["schema"]["default"] == 100
     assert parameters["offset"]["schema"]["default"] == 0
     assert "X-Total-Count" in operation["responses"]["200"]["headers"]
+
+
+@pytest.mark.parametrize("service", list(SERVICES))
+def test_every_list_comes_a_page_at_a_time(service: str, tmp_path: Path) -> None:
+    """Finding 3 (d) on every service: a list of the city's things (proposals, themes,
+    requests, routings, the council's, projects, the register, cases) is asked for a page
+    at a time; only one proposal's own history is answered whole."""
+    document = service_app(service, tmp_path).openapi()
+    unpaged = []
+    for path, operations in document["paths"].items():
+        answer = operations.get("get", {}).get("responses", {}).get("200", {})
+        schema = answer.get("content", {}).get("application/json", {}).get("schema", {})
+        if schema.get("type") != "array" or "{proposal_id}" in path:
+            continue
+        parameters = {p["name"]: p for p in operations["get"].get("parameters", [])}
+        paged = (
+            parameters.get("limit", {}).get("schema", {}).get("maximum") == MOST_LINES
+            and "offset" in parameters
+            and TOTAL_HEADER in answer.get("headers", {})
+        )
+        if not paged:
+            unpaged.append(path)
+    assert not unpaged, f"{service} answers these lists whole: {unpaged}"
+
+
+async def test_the_portal_reads_a_long_list_page_by_page(tmp_path: Path) -> None:
+    """The portal shows a city's whole register (and the consoles their whole lists) by
+    asking page after page, each page at most MOST_LINES lines."""
+    register = [{"n": n} for n in range(1_234)]
+    asked: list[tuple[int, int]] = []
+
+    def publication(request: httpx.Request) -> httpx.Response:
+        limit, offset = int(request.url.params["limit"]), int(request.url.params["offset"])
+        asked.append((limit, offset))
+        lines = register[offset : offset + min(limit, MOST_LINES)]
+        return httpx.Response(200, json=lines, headers={TOTAL_HEADER: str(len(register))})
+
+    settings = portal_settings(
+        tmp_path,
+        {n: f"http://{n}.test" for n in ("intake", "routing")}
+        | {"publication": "http://publication.test"},
+    )
+    async with httpx.AsyncClient(transport=httpx.MockTransport(publication)) as client:
+        lines = await Backends(client, settings)._every_line("publication", "/register")
+    assert lines == register
+    assert asked == [(500, 0), (500, 500), (500, 1000)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.registry import SERVICES
 from tests.openapi.apps import service_app
 
 ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorAnswer"}}}
@@ -21,12 +22,18 @@ def test_staff_routes_document_401_and_403_and_writes_409_and_422() -> None:
         "post",
         "/api/v1/municipalities/{municipality}/desk/proposals/{proposal_id}/screening",
     )
-    assert set(screening) == {"200", "400", "401", "403", "404", "409", "413", "422", "503"}
+    assert set(screening) == {
+        *("200", "400", "401", "403", "404", "409", "413", "422", "429", "503"),
+    }
     assert all(
         screening[status]["content"] == ERROR
         for status in ("401", "403", "404", "409", "422", "503")
     )
     assert "WWW-Authenticate" in screening["401"]["headers"]
+    # A write without a staff token is counted per client like any anonymous one.
+    assert "without a staff token" in screening["429"]["description"]
+    inbox = responses("intake", "get", "/api/v1/municipalities/{municipality}/desk/proposals")
+    assert "429" not in inbox
     # The identity provider unreachable for the token's keys: retry, not sign in again.
     assert "Retry-After" in screening["503"]["headers"]
     assert "identity_provider_unavailable" in screening["503"]["description"]
@@ -63,7 +70,7 @@ def test_public_reads_document_only_what_they_answer() -> None:
 
 
 def test_every_service_has_one_error_shape_and_no_fastapi_default() -> None:
-    for service in ("intake", "routing", "decision", "publication"):
+    for service in SERVICES:  # implementation too
         schemas = service_app(service).openapi()["components"]["schemas"]
         assert schemas["ErrorItem"]["required"] == ["loc", "msg"]
         assert "HTTPValidationError" not in schemas

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from services.decision.api.dependencies import (
     CouncilReader,
@@ -20,6 +20,7 @@ from services.decision.commands import Adoption, Escalation, Incentive, Rejectio
 from services.decision.fairness import Thresholds
 from shared.authorisation import DepartmentStaff, department_named, require_sight
 from shared.contract import AssessmentInputs
+from shared.paging import PAGED, Paging, paged
 from shared.staff_auth import CorrelationId, staff_acting
 
 router = APIRouter(prefix="/api/v1/municipalities/{municipality}", tags=["decision"])
@@ -59,11 +60,15 @@ def fairness_assess(
     )
 
 
-@router.get("/council/inbox", summary="推進会議の案件 / Escalated proposals awaiting the council")
+@router.get(
+    "/council/inbox",
+    summary="推進会議の案件 / Escalated proposals awaiting the council",
+    responses=PAGED,
+)
 def council_inbox(
-    municipality: str, decisions: Decisions, staff: CouncilReader
+    municipality: str, decisions: Decisions, staff: CouncilReader, page: Paging, response: Response
 ) -> list[CouncilLine]:
-    return [CouncilLine.of(waiting) for waiting in decisions.awaiting_council(municipality)]
+    return paged(decisions.awaiting_council(municipality), page, response, CouncilLine.of)
 
 
 @router.get("/decisions/{proposal_id}", summary="One proposal's decision, with its history")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from services.implementation.api.dependencies import (
     DepartmentStaff,
@@ -39,6 +39,7 @@ from shared.acting import Acting
 from shared.authorisation import sees
 from shared.contract import LogicModel
 from shared.errors import NotFound
+from shared.paging import PAGED, Paging, paged
 from shared.staff_auth import CorrelationId, StaffToken, staff_acting
 
 router = APIRouter(prefix="/api/v1/municipalities/{municipality}", tags=["implementation"])
@@ -64,15 +65,22 @@ def rules(municipality: str, implementation: Implementation) -> CityRules:
     return implementation.rules(municipality)
 
 
-@router.get("/projects", summary="事業の一覧 / Projects, overdue verifications first")
+@router.get(
+    "/projects", summary="事業の一覧 / Projects, overdue verifications first", responses=PAGED
+)
 def projects(
-    municipality: str, implementation: Implementation, staff: Reader
+    municipality: str,
+    implementation: Implementation,
+    staff: Reader,
+    page: Paging,
+    response: Response,
 ) -> list[ProjectSummary]:
-    return [
-        ProjectSummary.of(line)
+    lines = [
+        line
         for line in implementation.project_lines(municipality)
         if _sees(implementation, staff, municipality, line)
     ]
+    return paged(lines, page, response, ProjectSummary.of)
 
 
 def _sees(
@@ -99,15 +107,21 @@ def _sees(
 @router.get(
     "/projects/overdue-verifications",
     summary="効果検証の期限超過 / Verifications past their due date",
+    responses=PAGED,
 )
 def overdue(
-    municipality: str, implementation: Implementation, staff: Reader
+    municipality: str,
+    implementation: Implementation,
+    staff: Reader,
+    page: Paging,
+    response: Response,
 ) -> list[ProjectSummary]:
-    return [
-        ProjectSummary.of(line)
+    lines = [
+        line
         for line in implementation.overdue_verifications(municipality)
         if _sees(implementation, staff, municipality, line)
     ]
+    return paged(lines, page, response, ProjectSummary.of)
 
 
 @router.get(PROJECT, summary="One project, with its history")

@@ -136,16 +136,21 @@ def _in_sight(
     return sounding
 
 
-@staff.get("", summary="サウンディング（職員） / The city's soundings, for the staff")
+@staff.get(
+    "", summary="サウンディング（職員） / The city's soundings, for the staff", responses=PAGED
+)
 def staff_soundings(
-    municipality: str, intake: Intake, staff_member: Reader, today: Today
+    municipality: str,
+    intake: Intake,
+    staff_member: Reader,
+    today: Today,
+    page: Paging,
+    response: Response,
 ) -> list[StaffSoundingView]:
     """The desk and the auditor see every sounding of their city, a department its own."""
     department = department_named(staff_member) if staff_member.role == "department" else None
-    return [
-        StaffSoundingView.of_staff(s, today)
-        for s in intake.soundings(municipality, department=department)
-    ]
+    soundings = intake.soundings(municipality, department=department)
+    return paged(soundings, page, response, lambda s: StaffSoundingView.of_staff(s, today))
 
 
 @staff.post(

@@ -7,12 +7,13 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Response, status
 
 from services.intake.api.dependencies import DeskStaff, Intake, Today
 from services.intake.api.views import ThemeRequestView, ThemeView
 from services.intake.commands import ThemeDraft, ThemeRequestDecline, ThemeRequestDraft
 from shared.authorisation import DepartmentStaff, department_named
+from shared.paging import PAGED, Paging, paged
 from shared.staff_auth import CorrelationId, StaffToken, staff_acting, staff_dependency
 
 router = APIRouter(prefix="/api/v1/municipalities/{municipality}/theme-requests", tags=["themes"])
@@ -38,13 +39,14 @@ def request_theme(
     return ThemeRequestView.of(request)
 
 
-@router.get("", summary="テーマの要望一覧 / Theme requests, oldest first")
+@router.get("", summary="テーマの要望一覧 / Theme requests, oldest first", responses=PAGED)
 def theme_requests(
-    municipality: str, intake: Intake, staff: RequestReader
+    municipality: str, intake: Intake, staff: RequestReader, page: Paging, response: Response
 ) -> list[ThemeRequestView]:
     """The desk and the auditor see every request of their city, a department only its own."""
     department = department_named(staff) if staff.role == "department" else None
-    return [ThemeRequestView.of(r) for r in intake.theme_requests(municipality, department)]
+    requests = intake.theme_requests(municipality, department)
+    return paged(requests, page, response, ThemeRequestView.of)
 
 
 @router.post(

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 
 from services.publication.api.dependencies import DeskStaff, Publication
 from services.publication.api.views import DeskCaseView
 from services.publication.commands import CaseCorrection, CaseDraft, CaseRevision, Reason
 from shared.authorisation import DeskOrAuditor
+from shared.paging import PAGED, Paging, paged
 from shared.staff_auth import CorrelationId, staff_acting
 
 router = APIRouter(prefix="/api/v1/municipalities/{municipality}/desk/cases", tags=["desk"])
@@ -19,11 +20,15 @@ def _sections(body: CaseDraft | CaseRevision) -> list[dict[str, object]]:
     return [s.model_dump() for s in body.sections]
 
 
-@router.get("", summary="Cases of this municipality, drafts included")
+@router.get("", summary="Cases of this municipality, drafts included", responses=PAGED)
 def all_cases(
-    municipality: str, publication: Publication, staff: DeskOrAuditor
+    municipality: str,
+    publication: Publication,
+    staff: DeskOrAuditor,
+    page: Paging,
+    response: Response,
 ) -> list[DeskCaseView]:
-    return [DeskCaseView.of(case) for case in publication.cases(municipality)]
+    return paged(publication.cases(municipality), page, response, DeskCaseView.of)
 
 
 @router.post(

@@ -2,30 +2,42 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
 from services.publication.api.dependencies import Publication
 from services.publication.api.views import RegisterRow
 from services.publication.settings import PublicationSettings
 from shared.contract import PublicCase
+from shared.paging import PAGED, Paging, paged
+
+T = TypeVar("T")
 
 router = APIRouter(prefix="/api/v1/municipalities/{municipality}", tags=["public"])
 pages = APIRouter(include_in_schema=False)
 feeds = APIRouter(tags=["public"])
 
 
-@router.get("/register", summary="提案受付状況 / The public register of proposals")
-def register(municipality: str, publication: Publication) -> list[RegisterRow]:
-    return [RegisterRow.of(line) for line in publication.register_lines(municipality)]
+@router.get("/register", summary="提案受付状況 / The public register of proposals", responses=PAGED)
+def register(
+    municipality: str, publication: Publication, page: Paging, response: Response
+) -> list[RegisterRow]:
+    lines = publication.register_lines(municipality)
+    return paged(lines, page, response, RegisterRow.of)
 
 
-@router.get("/cases", summary="官民連携事例 / Published cases")
-def cases(municipality: str, publication: Publication) -> list[PublicCase]:
-    return publication.published_cases(municipality)
+@router.get("/cases", summary="官民連携事例 / Published cases", responses=PAGED)
+def cases(
+    municipality: str, publication: Publication, page: Paging, response: Response
+) -> list[PublicCase]:
+    return paged(publication.published_cases(municipality), page, response, _same)
+
+
+def _same(line: T) -> T:
+    return line
 
 
 @router.get("/cases/{case_id}", summary="One published case")
