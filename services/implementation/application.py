@@ -4,6 +4,7 @@ selection to the effect verification."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -28,6 +29,7 @@ from shared.contract import (
     Involvement,
     LogicModel,
     ProposalAdopted,
+    ProposalWithdrawn,
     Verdict,
 )
 from shared.contract.topics import INTAKE_PROPOSALS, ROUTING_PROPOSALS
@@ -38,6 +40,8 @@ from shared.proposal import ProposalState
 from shared.settings import CommonSettings
 
 COUNCIL = "council"  # decision's name for the council as the decider
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -100,10 +104,37 @@ class ImplementationApplication(ConsumingApplication):
         )
         processing.collect_events(project)
 
+    def _withdraw_project(self, envelope: Envelope, processing: ProcessingEvent[Any]) -> None:
+        """The proposer withdrew: kept like intake's other news and, when the proposal
+        was adopted, its project ends by withdrawal (unless the agreement is signed:
+        `Project.withdraw` says why such a withdrawal is ignored; logged for whoever looks
+        into a copy or a forgery on the bus)."""
+        self.keep_heard(envelope, processing)
+        withdrawn = envelope.event
+        assert isinstance(withdrawn, ProposalWithdrawn)
+        project = self._find(withdrawn.proposal_id)
+        if project is None:
+            return  # not adopted (or the adoption not heard yet: decision refuses it then)
+        ignored = project.withdraw(
+            withdrawn_on=today_in_japan(envelope.meta.time),
+            reason=withdrawn.reason,
+            meta=Acting.caused_by(envelope.meta).as_meta(),
+        )
+        if ignored is not None:
+            log.warning(
+                "withdrawal of proposal %s ignored (event %s): %s",
+                withdrawn.proposal_id,
+                envelope.meta.event_id,
+                ignored,
+            )
+            return
+        processing.collect_events(project)
+
     handlers = consumes(
         {
             **dict.fromkeys(INTAKE_PROPOSALS.events + ROUTING_PROPOSALS.events, _hear),
             ProposalAdopted: _open_project,
+            ProposalWithdrawn: _withdraw_project,
         }
     )
 

@@ -139,6 +139,11 @@ class Project(Aggregate):
         verdict: str
         meta: Meta
 
+    class Withdrawn(Aggregate.Event):
+        withdrawn_on: date
+        reason: str | None
+        meta: Meta
+
     @staticmethod
     def create_id(proposal_id: UUID) -> UUID:
         return proposal_id
@@ -209,6 +214,8 @@ class Project(Aggregate):
         self.verdict_reasons: str | None = None
         self.verified_on: date | None = None
         self.closed_on: date | None = None
+        self.withdrawn_on: date | None = None
+        self.withdrawal_reason: str | None = None
 
     # -- where the project is ------------------------------------------------------
 
@@ -218,6 +225,8 @@ class Project(Aggregate):
 
     @property
     def phase(self) -> str:
+        if self.withdrawn_on is not None:
+            return "withdrawn"
         if self.closed_on is not None:
             return "closed"
         if self.verdict is not None:
@@ -237,6 +246,13 @@ class Project(Aggregate):
         return self.route != SelectionRoute.PARTNERSHIP_WITHOUT_SELECTION.value
 
     def _require_open(self, field: str) -> None:
+        if self.withdrawn_on is not None:
+            raise StateConflict(
+                field,
+                f"the proposer withdrew the proposal on {self.withdrawn_on}: the project "
+                "ended by withdrawal, no further step is taken",
+                code="withdrawn",
+            )
         if self.closed_on is not None:
             raise StateConflict(field, "the project is closed")
 
@@ -252,6 +268,7 @@ class Project(Aggregate):
         meta: Meta,
     ) -> None:
         """Publish the open call (公募) or the procurement for the implementer."""
+        self._require_open("call")
         if self.route not in CALLED_ROUTES:
             raise StateConflict(
                 "route",
@@ -314,6 +331,7 @@ class Project(Aggregate):
         }
 
     def record_applicant(self, applicant: str, applied_on: date, meta: Meta) -> None:
+        self._require_open("applicant")
         if self.call is None:
             raise StateConflict("applicant", "no call is published: nobody can apply yet")
         if self.implementer is not None:
@@ -601,6 +619,7 @@ class Project(Aggregate):
     ) -> None:
         """One of Aomori's experiment steps, in their order (000: 土地・施設管理者との調整 →
         使用許可申請等 → 地域への周知 → 実証実験の実施・立ち合い → 報告書受領)."""
+        self._require_open("step")
         if not self.is_experiment:
             raise StateConflict("step", "the project is not a demonstration experiment")
         self._require_running("done_on", done_on)
@@ -749,10 +768,45 @@ class Project(Aggregate):
     def _closed(self, closed_on: date, verdict: str, meta: Meta) -> None:
         self.closed_on = closed_on
 
+    # -- withdrawal by the proposer (heard from intake) -----------------------------
+
+    def withdraw(self, withdrawn_on: date, reason: str | None, meta: Meta) -> str | None:
+        """The proposer withdrew the adopted proposal (intake's event): the project ends
+        by withdrawal. Returns why the withdrawal is ignored, None when it is taken.
+
+        Intake lets a proposer withdraw only until the agreement or contract is signed
+        (services.intake.domain.withdrawal_refused; Sapporo 001: 「事業実施主体となる民間
+        事業者と札幌市役所における役割分担と責任の所在を明確にすることが重要となります。
+        このため、必要に応じ、協定や契約書等を締結します」): once signed, the agreement
+        governs how the project ends. A withdrawal heard after the signing is therefore a
+        copy or a forgery, not the proposer's word: it is ignored, not raised, because the
+        consumer cannot refuse a published event, and an auditor expects the project's
+        history to show only what its parties did — a signed project kept running, the
+        stray event logged by the application for whoever looks into it. A second
+        withdrawal (a redelivered copy) is ignored the same way."""
+        if self.withdrawn_on is not None:
+            return f"already withdrawn on {self.withdrawn_on}"
+        if self.agreement is not None:
+            return (
+                f"the agreement was signed on {self.agreement['signed_on']}: the project is "
+                "bound by it, and intake refuses a withdrawal after the signing"
+            )
+        if self.closed_on is not None:  # closing needs a verdict, which needs the signing
+            return "the project is closed"
+        self._withdrawn(withdrawn_on=withdrawn_on, reason=reason, meta=meta)
+        return None
+
+    @event(Withdrawn)
+    def _withdrawn(self, withdrawn_on: date, reason: str | None, meta: Meta) -> None:
+        self.withdrawn_on = withdrawn_on
+        self.withdrawal_reason = reason
+
     def is_overdue(self, today: date) -> bool:
-        """Ended, not verified, and past the verification's due date."""
+        """Ended, not verified, and past the verification's due date (a withdrawn project
+        has nothing left to verify)."""
         return (
-            self.verdict is None
+            self.withdrawn_on is None
+            and self.verdict is None
             and self.closed_on is None
             and self.verification_due_on is not None
             and today > self.verification_due_on

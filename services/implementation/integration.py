@@ -151,6 +151,11 @@ def to_integration_event(domain_event: Any) -> IntegrationEvent | None:
                 closed_on=domain_event.closed_on,
                 verdict=Verdict(domain_event.verdict),
             )
+        case Project.Withdrawn():
+            # Intake's ProposalWithdrawn is the public word and every reader folds it
+            # (shared.proposal: status 取り下げ): the project's end by withdrawal follows
+            # from it alone, so implementation does not say it twice on its topic.
+            return None
     return None  # the project's opening (decision published the adoption) and what was heard
 
 

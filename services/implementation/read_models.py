@@ -70,6 +70,7 @@ PHASE_AFTER: dict[type[Any], str] = {
     Project.Ended: "verification",
     Project.VerdictGiven: "verified",
     Project.Closed: "closed",
+    Project.Withdrawn: "withdrawn",
 }
 
 

@@ -39,10 +39,11 @@ from shared.contract.topics import (
     INTAKE_PROPOSALS,
     ROUTING_PROPOSALS,
 )
-from shared.errors import NotFound, not_served
+from shared.errors import NotFound, StateConflict, not_served
 from shared.municipalities import municipalities, today_in_japan
 from shared.observed import fold_heard
 from shared.projection import CatchingUpProjection
+from shared.proposal import ProposalStatus
 from shared.settings import CommonSettings
 
 
@@ -261,6 +262,7 @@ class PublicationApplication(ConsumingApplication):
 
     def publish(self, case_id: UUID, acting: Acting) -> Case:
         today = self.today()
+        self._refuse_if_withdrawn(self.case(case_id, acting.municipality))
         return self._change(
             case_id,
             acting,
@@ -292,6 +294,18 @@ class PublicationApplication(ConsumingApplication):
         change(case)
         self.save(case)
         return case
+
+    def _refuse_if_withdrawn(self, case: Case) -> None:
+        """A case drafted while its proposal was adopted is not published once the
+        proposer withdrew it: the project ended by withdrawal (services.implementation)
+        with no result to tell, and the proposal is no longer the desk's to disclose."""
+        state = self.register.proposal(case.proposal_id)
+        if state is not None and state.status is ProposalStatus.WITHDRAWN:
+            raise StateConflict(
+                "case",
+                f"{state.receipt_number} was withdrawn by the proposer: its case is not published",
+                code="withdrawn",
+            )
 
     def _discloser(self, case: Case) -> Disclose:
         state = self.register.proposal(case.proposal_id)

@@ -42,6 +42,7 @@ PHASE_LABELS: dict[str, tuple[str, str]] = {
     "verification": ("効果検証中", "Effects being verified"),
     "verified": ("効果検証済み", "Effects verified"),
     "closed": ("事業終了", "Closed"),
+    "withdrawn": ("取り下げにより終了", "Ended: withdrawn by the proposer"),
 }
 
 

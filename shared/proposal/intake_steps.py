@@ -121,10 +121,14 @@ def status_link_reissued(
 def withdrawn(
     state: ProposalState | None, event: ProposalWithdrawn, meta: EventMetadata
 ) -> ProposalState:
-    return require(state, meta).advanced(
+    current = require(state, meta)
+    # An adopted proposal's project ends with it (the implementation service hears the
+    # same event): its phase says so, as the implementation's read model does.
+    return current.advanced(
         meta,
         step(meta, event, "提案者が提案を取り下げました", "The proposer withdrew the proposal"),
         status=ProposalStatus.WITHDRAWN,
+        project_phase=None if current.project_phase is None else "withdrawn",
     )
 
 

@@ -3,6 +3,7 @@ decision's adoption and opens the project; the owning department takes it throug
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from uuid import UUID, uuid4
@@ -27,12 +28,13 @@ from shared.contract import (
     LogicModel,
     ProjectClosed,
     ProposalAdopted,
+    ProposalWithdrawn,
     UniquenessEvidence,
     Verdict,
     VerdictGiven,
     VerificationOverdue,
 )
-from shared.errors import InvalidValue, NotFound
+from shared.errors import InvalidValue, NotFound, StateConflict
 from shared.proposal import PROPOSAL_FOLD
 from tests.factories import envelope, taken_on
 
@@ -352,3 +354,77 @@ def test_a_project_line_names_the_proposal_as_intake_gave_it_also_when_heard_lat
         "通学路安全点検支援システム",
         "公園の夜間照明",
     }
+
+
+def withdrawal(proposal_id: UUID) -> Envelope:
+    """The proposer withdraws (intake's third event of the proposal), after the adoption."""
+    event = ProposalWithdrawn(proposal_id=proposal_id, reason="社内で再検討します")
+    return envelope("intake", proposal_id, 3, event, minute=20)
+
+
+def sign_memorandum(implementation: ImplementationApplication, proposal_id: UUID) -> None:
+    implementation.conclude_agreement(
+        proposal_id,
+        "kyoiku",
+        KYOIKU,
+        kind=AgreementKind.MEMORANDUM,
+        parties=["長崎市", "株式会社みなと観光"],
+        signed_on=date(2026, 5, 1),
+        term_from=date(2026, 5, 1),
+        term_until=date(2027, 3, 31),
+        fields=[],
+        involvement=None,
+        council_vote=None,
+    )
+
+
+def test_a_withdrawal_heard_before_the_signing_ends_the_project_as_withdrawn(
+    implementation: ImplementationApplication,
+) -> None:
+    proposal_id = adopted(implementation, AssessmentInputs())
+    assert implementation.process(withdrawal(proposal_id))
+    record = implementation.record(proposal_id, "nagasaki")
+    assert (record.project.phase, record.project.withdrawal_reason) == (
+        "withdrawn",
+        "社内で再検討します",
+    )
+    assert record.project.withdrawn_on == date(2025, 10, 30)  # the day intake took it, JST
+    assert record.proposal is not None and record.proposal.project_phase is None
+    [line] = implementation.project_lines("nagasaki")
+    assert (line.phase, line.overdue) == ("withdrawn", False)
+    assert implementation.overdue_verifications("nagasaki") == []
+    with pytest.raises(StateConflict, match="ended by withdrawal") as refused:
+        sign_memorandum(implementation, proposal_id)
+    assert (refused.value.field, refused.value.code) == ("kind", "withdrawn")
+    rebuilt = Projects(implementation)
+    rebuilt.catch_up()
+    assert rebuilt.snapshot() == implementation.projects.snapshot()
+
+
+def test_a_withdrawal_heard_after_the_signing_keeps_the_project_and_is_logged(
+    implementation: ImplementationApplication, caplog: pytest.LogCaptureFixture
+) -> None:
+    proposal_id = adopted(implementation, AssessmentInputs())
+    sign_memorandum(implementation, proposal_id)
+    version = implementation.record(proposal_id, "nagasaki").project.version
+    with caplog.at_level(logging.WARNING, "services.implementation.application"):
+        assert implementation.process(withdrawal(proposal_id))
+    record = implementation.record(proposal_id, "nagasaki")
+    assert (record.project.phase, record.project.version) == ("implementation_pending", version)
+    assert f"withdrawal of proposal {proposal_id} ignored" in caplog.text
+    assert "the agreement was signed on 2026-05-01" in caplog.text
+    implementation.start(
+        proposal_id, "kyoiku", KYOIKU, started_on=date(2026, 5, 10), city_cost_share_yen=0
+    )
+
+
+def test_a_withdrawal_of_a_proposal_never_adopted_is_only_heard(
+    implementation: ImplementationApplication,
+) -> None:
+    proposal_id = uuid4()
+    assert all(implementation.process(e) for e in taken_on(proposal_id, "kyoiku"))
+    assert implementation.process(withdrawal(proposal_id))
+    state = implementation.proposal_state(proposal_id)
+    assert state is not None and state.status.value == "withdrawn"
+    with pytest.raises(NotFound):
+        implementation.record(proposal_id, "nagasaki")

@@ -399,3 +399,57 @@ def test_every_served_municipality_has_its_rules_after_adoption() -> None:
     for code in municipalities():
         rules = city_rules(code)
         assert rules.municipality == code and rules.note
+
+
+# -- withdrawal by the proposer, heard from intake -------------------------------------
+
+
+def test_a_withdrawal_before_the_signing_ends_the_project_and_refuses_every_further_step() -> None:
+    p = project(SelectionRoute.OPEN_CALL)
+    p.publish_call(date(2026, 5, 1), date(2026, 5, 31), "区HPで公告", None, SETAGAYA, META)
+    assert p.withdraw(date(2026, 5, 12), "社内で再検討します", META) is None
+    assert (p.phase, p.withdrawn_on, p.withdrawal_reason) == (
+        "withdrawn",
+        date(2026, 5, 12),
+        "社内で再検討します",
+    )
+    with pytest.raises(StateConflict, match="withdrew the proposal on 2026-05-12") as refused:
+        p.record_applicant("株式会社みなと観光", date(2026, 5, 20), META)
+    assert (refused.value.field, refused.value.code) == ("applicant", "withdrawn")
+    with pytest.raises(StateConflict, match="ended by withdrawal"):
+        p.select("株式会社みなと観光", "評価点が最も高い", date(2026, 6, 5), META)
+    with pytest.raises(StateConflict, match="ended by withdrawal"):
+        memorandum(p)
+
+
+def test_a_withdrawal_while_the_agreement_is_prepared_refuses_the_call_and_the_signing() -> None:
+    p = project(SelectionRoute.PARTNERSHIP_WITHOUT_SELECTION)
+    assert p.phase == "agreement"
+    assert p.withdraw(date(2026, 4, 20), None, META) is None
+    with pytest.raises(StateConflict, match="ended by withdrawal") as refused:
+        memorandum(p)
+    assert refused.value.field == "kind"
+    open_call = project(SelectionRoute.OPEN_CALL)
+    assert open_call.withdraw(date(2026, 4, 20), None, META) is None
+    with pytest.raises(StateConflict, match="ended by withdrawal") as refused:
+        open_call.publish_call(date(2026, 5, 1), date(2026, 5, 31), "公告", None, SETAGAYA, META)
+    assert refused.value.field == "call"
+
+
+def test_a_withdrawal_after_the_signing_is_ignored_and_the_project_runs_on() -> None:
+    p = running()
+    ignored = p.withdraw(date(2026, 6, 1), "やめます", META)
+    assert ignored is not None and "signed on 2026-05-01" in ignored
+    assert (p.phase, p.withdrawn_on) == ("implementation", None)
+    p.reach_milestone("説明会", date(2026, 6, 2), META)  # still runs
+    p.end(date(2026, 9, 30), None, SETAGAYA, META)
+    assert p.is_overdue(date(2027, 12, 1))  # its verification still owed
+
+
+def test_a_second_withdrawal_changes_nothing() -> None:
+    p = project(SelectionRoute.DIRECT_SELECTION)
+    assert p.withdraw(date(2026, 5, 1), "一度目", META) is None
+    version = p.version
+    assert p.withdraw(date(2026, 5, 2), "二度目", META) == "already withdrawn on 2026-05-01"
+    assert (p.version, p.withdrawal_reason) == (version, "一度目")
+    assert not p.is_overdue(date(2030, 1, 1))

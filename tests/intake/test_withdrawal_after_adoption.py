@@ -96,3 +96,25 @@ def test_after_the_agreement_is_signed_intake_refuses_and_the_view_offers_no_wit
     with pytest.raises(StateConflict, match="bound by the signed agreement"):
         intake.withdraw(pid, None)
     assert intake.state(pid).status is ProposalStatus.ADOPTED
+
+
+def test_the_proposers_view_shows_the_project_ended_by_the_withdrawal(
+    intake: IntakeApplication,
+) -> None:
+    pid, _ = adopted(intake)
+    intake.withdraw(pid, "社内事情により")
+    view = ProposerView.of_state(intake.state(pid))
+    # The shared fold says what implementation's read model says of the project.
+    assert (view.status, view.project_phase, view.may_withdraw) == ("withdrawn", "withdrawn", False)
+    assert (view.project_phase_ja, view.project_phase_en) == (
+        "取り下げにより終了",
+        "Ended: withdrawn by the proposer",
+    )
+
+
+def test_a_proposal_withdrawn_before_adoption_has_no_project_phase(
+    intake: IntakeApplication,
+) -> None:
+    pid, _ = in_dialogue(intake)
+    intake.withdraw(pid, None)
+    assert ProposerView.of_state(intake.state(pid)).project_phase is None

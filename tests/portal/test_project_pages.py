@@ -489,3 +489,56 @@ async def test_the_projects_list_names_each_project_with_one_call_to_implementat
         row = next(r for r in page.source.split("<tr>") if f"/{pid}" in r)
         assert f">{RECEIPTS[pid]}</a>" in row and title in row
     assert implementation_calls(portal)[before:] == [f"{NAGASAKI}/projects"]
+
+
+async def test_a_project_withdrawn_by_the_proposer_shows_its_end_and_offers_no_form(
+    portal: tuple[httpx.AsyncClient, Any], desk: Desk
+) -> None:
+    pid = await project_of(
+        desk,
+        free_proposal_body(),
+        {"inputs": {"uniqueness_evidence": ["patent"], "other_capable_providers": False}},
+        EDUCATION,
+    )
+    client, _ = portal
+    as_(portal, EDUCATION)
+    steps = Steps(client, pid)
+    opened = await steps.page()  # the department opens the page before the withdrawal
+    assert Steps.offers(opened) == {"selection"}
+    token = opened.form_values()["csrf_token"]
+    withdrawn = await desk.intake.post(
+        f"/api/v1/proposer/proposals/{pid}/withdrawal",
+        params={"token": STATUS_TOKENS[pid]},
+        json={"reason": "社内で再検討します"},
+    )
+    assert withdrawn.status_code == 200, withdrawn.text
+
+    async def ended() -> Html | None:
+        page = await steps.page()
+        return page if "取り下げにより終了" in page.text else None
+
+    page = await wait_until(ended, what="implementation to hear the withdrawal")
+    assert "提案者が協定・契約の締結前の" in page.text and "社内で再検討します" in page.text
+    assert page.by_id("withdrawn-title")["id"] == "withdrawn-title"
+    assert Steps.offers(page) == set()  # nothing left to do
+    # A form sent from the page opened before: refused in implementation's words.
+    stale = await client.post(
+        f"{HOME}/{pid}/selection",
+        data={
+            "implementer": "株式会社みなと観光",
+            "reasons": "特許",
+            "selected_on": "2026-04-01",
+            "uniqueness_justification": "特許第1234567号",
+            "csrf_token": token,
+        },
+    )
+    assert stale.status_code == 409
+    assert "withdrew the proposal" in Html(stale.text).text
+    assert Steps.offers(Html(stale.text)) == set()
+    listed = Html((await client.get(HOME)).text)
+    row = next(r for r in listed.source.split("<tr>") if f"/{pid}" in r)
+    assert "取り下げにより終了" in row
+    english = Html((await client.get(f"{HOME}/{pid}?lang=en")).text)
+    assert "Ended by withdrawal" in english.text
+    assert "Ended: withdrawn by the proposer" in english.text
+    await client.get(f"{HOME}/{pid}?lang=ja")  # back to Japanese

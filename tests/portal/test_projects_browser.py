@@ -248,3 +248,30 @@ def test_a_department_walks_an_open_call_from_the_call_to_the_verdict(
     expect(page.locator("#bound-by-agreement")).to_contain_text("ここでは提案を取り下げられません")
     look(page, "proposer-project-status")
     context.close()
+
+
+def test_a_project_withdrawn_by_the_proposer_reads_as_ended_with_no_form(
+    browser: Browser, desk: RunningDesk
+) -> None:
+    pid, department, status_token = adopted_for_an_open_call(desk)
+    with desk.client("intake") as intake:
+        withdrawn = intake.post(
+            f"/api/v1/proposer/proposals/{pid}/withdrawal",
+            params={"token": status_token},
+            json={"reason": "社内で再検討します"},
+        )
+        assert withdrawn.status_code == 200, withdrawn.text
+    implementation = desk.apps["implementation"].state.application
+    until(
+        lambda: implementation.record(UUID(pid), "nagasaki").project.phase == "withdrawn",
+        "implementation to hear the withdrawal",
+    )
+    portal = desk.urls["portal"]
+    context, page = signed_in(browser, desk, f"nagasaki-{department}")
+    page.goto(f"{portal}/staff/department/projects/{pid}")
+    ended = page.get_by_role("region", name="取り下げにより終了")
+    expect(ended).to_contain_text("提案者が協定・契約の締結前の")
+    expect(ended).to_contain_text("社内で再検討します")
+    expect(page.locator("main form")).to_have_count(0)
+    look(page, "project-withdrawn")
+    context.close()

@@ -99,6 +99,11 @@ async def test_a_sounding_from_the_desks_draft_to_its_summary_and_theme(
     assert SUBJECT in listed.text and "受付中" in listed.text
     shown = await client.get(public_path)
     assert "運営のアイデアは？" in Html(shown.text).text
+    # The desk's home page leads to the open soundings.
+    home = Html((await client.get("/nagasaki")).text)
+    assert re.search(
+        r'href="[^"]*/nagasaki/soundings">サウンディング（受付中 1件）</a>', home.source
+    )
 
     # A company asks; a wrong e-mail address is said beside the field; no form token: 403.
     ask = {"organisation": COMPANY, "email": "lab@example.jp", "text": "夜間の開所は必須ですか？"}

@@ -21,6 +21,7 @@ from shared.contract import (
     ProposalRejected,
     ProposalRejectedAfterReview,
     ProposalStatusLinkReissued,
+    ProposalWithdrawn,
     RejectionReason,
     ScreeningReason,
     ThemePublished,
@@ -294,3 +295,18 @@ def test_a_municipality_not_served_has_no_register_cases_or_feed(
         with pytest.raises(NotFound, match="'atlantis' is not served") as refused:
             ask()
         assert refused.value.loc == ["path", "municipality"]
+
+
+def test_a_case_drafted_before_the_proposer_withdrew_is_not_published(
+    publication: PublicationApplication, calendar: Calendar
+) -> None:
+    proposal_id = adopted_proposal(publication)
+    case = publication.draft(proposal_id, "トイレマップの取組", None, [RESULTS], DESK)
+    publication.consult(case.id, DESK)
+    publication.consent(proposal_id)
+    withdrawn = ProposalWithdrawn(proposal_id=proposal_id, reason="社内で再検討します")
+    assert hear(publication, [envelope("intake", proposal_id, 3, withdrawn, minute=30)])
+    with pytest.raises(StateConflict, match="withdrawn by the proposer") as refused:
+        publication.publish(case.id, DESK)
+    assert (refused.value.field, refused.value.code) == ("case", "withdrawn")
+    assert publication.published_cases("nagasaki") == []

@@ -39,6 +39,11 @@ class ProjectView(BaseModel):
     verdict_reasons: str | None
     verified_on: date | None
     closed_on: date | None
+    withdrawn_on: date | None = Field(
+        description="The proposer withdrew the proposal on that day: the project ended by "
+        "withdrawal and takes no further step"
+    )
+    withdrawal_reason: str | None
     history: list[HistoryStep]
 
     @classmethod
@@ -71,6 +76,8 @@ class ProjectView(BaseModel):
             verdict_reasons=project.verdict_reasons,
             verified_on=project.verified_on,
             closed_on=project.closed_on,
+            withdrawn_on=project.withdrawn_on,
+            withdrawal_reason=project.withdrawal_reason,
             history=[HistoryStep.of(e) for e in record.history],
         )
 

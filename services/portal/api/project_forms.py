@@ -30,6 +30,7 @@ PHASE_NAMES: dict[str, str] = {
     "verification": N_("Effects being verified"),
     "verified": N_("Effects verified"),
     "closed": N_("Closed"),
+    "withdrawn": N_("Ended: withdrawn by the proposer"),
 }
 INVOLVEMENT_NAMES: dict[str, str] = {
     "organiser": N_("Organiser (主催)"),

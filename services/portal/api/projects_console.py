@@ -172,10 +172,14 @@ async def step(console: Department, proposal_id: UUID, key: str, request: Reques
     return console.redirect(f"{DEPARTMENT}/{proposal_id}", done=key)
 
 
+# The project ended by the proposer's withdrawal (services.implementation.domain): the
+# one specific type implementation gives, for a form sent from a page opened before it.
+WITHDRAWN = "withdrawn"
+
 # The general types of the domain's refusals (shared.errors): implementation's rules name
 # none of their own, so these are its sentences; pydantic's refusals carry its own types.
 _DOMAIN_TYPES = frozenset(
-    {"", NotFound.code}
+    {"", NotFound.code, WITHDRAWN}
     | {kind.general_code for kind in (DomainError, InvalidValue, StateConflict, NotYetHeard)}
 )
 

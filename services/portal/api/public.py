@@ -16,6 +16,7 @@ from services.portal.api.decision_form import ROUTE_NAMES
 from services.portal.forms import CHANNEL_DESCRIPTIONS, CHANNEL_NAMES, CHANNELS
 from services.portal.pages import PageOf, PortalRoute
 from services.portal.register import Choices, Filters, Statistics, as_csv, selected
+from services.portal.soundings import public_soundings
 from services.portal.terms import TERMS
 from shared.contract.topics import PUBLIC_CASES
 
@@ -46,13 +47,16 @@ async def desks(page: PageOf) -> Response:
 async def desk(city: str, page: PageOf, backends: Backends) -> Response:
     if not with_city(page, city):
         return not_found(page)
-    themes = await backends.themes(city)
+    themes, published_soundings = await asyncio.gather(
+        backends.themes(city), public_soundings(backends, city)
+    )
     return page.render(
         "desk.html",
         channels=CHANNELS,
         channel_names=CHANNEL_NAMES,
         channel_descriptions=CHANNEL_DESCRIPTIONS,
         open_themes=[t for t in themes if t.open],
+        open_soundings=[s for s in published_soundings if s.open],
     )
 
 
