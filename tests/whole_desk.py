@@ -22,6 +22,7 @@ from fastapi import FastAPI
 from services.intake.demo_data import load_nagasaki_themes
 from services.intake.settings import IntakeSettings
 from services.registry import SERVICES
+from shared.paging import MOST_LINES, TOTAL_HEADER
 from shared.projection import CatchingUpProjection
 from shared.proposal import ProposalStatus
 from shared.service import create_app
@@ -376,3 +377,16 @@ async def published_lifecycle(desk: Desk) -> tuple[dict[str, Any], UUID]:
 
             await wait_until(agreement_heard, what="publication to hear the agreement")
     return receipt, proposal_id
+
+
+async def every_line(client: httpx.AsyncClient, path: str) -> list[Any]:
+    """A list the service answers a page at a time (shared/paging.py), whole: the way a
+    reader of a thousand proposals' register has to read it."""
+    lines: list[Any] = []
+    while True:
+        answer = await client.get(path, params={"limit": MOST_LINES, "offset": len(lines)})
+        answer.raise_for_status()
+        page: list[Any] = answer.json()
+        lines.extend(page)
+        if not page or len(lines) >= int(answer.headers[TOTAL_HEADER]):
+            return lines

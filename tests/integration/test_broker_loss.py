@@ -34,7 +34,7 @@ from tests.routing_load import (
     assert_each_routed_once,
     submit_and_accept,
 )
-from tests.whole_desk import EVERY_SERVICE, NAGASAKI, running_desk
+from tests.whole_desk import EVERY_SERVICE, NAGASAKI, every_line, running_desk
 
 pytestmark = pytest.mark.integration
 
@@ -184,8 +184,8 @@ async def test_a_broker_that_loses_its_data_mid_run_is_refilled_and_nothing_is_l
                 timeout=60,
             )
             assert_each_routed_once(records, submitted)
-            register = await desk.publication.get(f"{NAGASAKI}/register")
-            titles = Counter(row["title"] for row in register.json())
+            register = await every_line(desk.publication, f"{NAGASAKI}/register")
+            titles = Counter(row["title"] for row in register)
             assert titles == Counter(f"損失試験 {n:04d}" for n in range(proposals))
     finally:
         stack.close()
@@ -219,8 +219,9 @@ async def _missing_anywhere(
     clients: dict[str, httpx.AsyncClient], routing_board: Any, ids: list[str]
 ) -> Missing:
     """Listed in the public register; on routing's board, routed once (its first hop)."""
-    register = await clients["publication"].get(f"{NAGASAKI}/register")
-    listed = {row["title"] for row in register.json()}
+    # The register comes a page at a time (issue 18): read every page.
+    register = await every_line(clients["publication"], f"{NAGASAKI}/register")
+    listed = {row["title"] for row in register}
     board = await asyncio.to_thread(routing_board.snapshot)
     first_hops = {row["proposal_id"] for row in board["routings"] if row["hop"] == 1}
     return Missing(
