@@ -60,6 +60,7 @@ REQUIRED = {
     "KYOSO_SECRET_KEY": secrets.token_urlsafe(32),
     "KYOSO_OIDC_ISSUER": "https://id.example-city.jp/realms/staff",
     "KYOSO_PORTAL_OIDC_CLIENT_SECRET": secrets.token_urlsafe(32),
+    "KYOSO_METRICS_TOKEN": secrets.token_urlsafe(24),
     **{f"KAFKA_{who}_PASSWORD": secrets.token_hex(12) for who in m.KAFKA_PASSWORD_OWNERS},
 }
 
