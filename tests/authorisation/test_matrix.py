@@ -58,6 +58,12 @@ MATRIX: dict[str, dict[tuple[str, str], tuple[str, dict[str, Any] | None]]] = {
             {"decision": "accept"},
         ),
         ("POST", f"{M}/desk/proposals/{{proposal_id}}/status-link"): ("AFFFF", None),
+        # A pre-consultation's outcome: the desk records it, the auditor reads it.
+        ("GET", f"{M}/desk/proposals/{{proposal_id}}/consultation"): ("AFFFA", None),
+        ("POST", f"{M}/desk/proposals/{{proposal_id}}/consultation/outcome"): (
+            "AFFFF",
+            {"outcome": "closed"},
+        ),
         ("POST", f"{M}/themes"): (
             "AFFFF",
             {"number": 99, "title": "新しいテーマ", "field": "教育", "department": "kyoiku"},
