@@ -47,6 +47,7 @@ CONTAINER_VALUES = {
     "KYOSO_STAFF_TOKENS": "transition only: a JSON list, off ([]) unless set",
     "KYOSO_OIDC_ISSUER": "the city's identity provider: no default",
     "KYOSO_PORTAL_OIDC_CLIENT_SECRET": "a secret: no default",
+    "KYOSO_METRICS_TOKEN": "a secret: no default (compose publishes every service's port)",
     "KYOSO_KAFKA_SECURITY_PROTOCOL": "the bundled Kafka asks every client to log in",
     "KYOSO_KAFKA_SASL_USERNAME": "each service's own Kafka user",
     "KYOSO_KAFKA_SASL_PASSWORD": "a secret: no default",
