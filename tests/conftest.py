@@ -21,7 +21,7 @@ from services.intake.demo_data import load_nagasaki_themes
 from services.intake.service import INTAKE
 from services.intake.settings import IntakeSettings
 from shared.service import create_app as create_service_app
-from tests.brokers import APACHE_KAFKA, Broker, apache_kafka_lane, broker_kinds, new_broker
+from tests.brokers import APACHE_KAFKA, TANSU, Broker, apache_kafka_lane, broker_kinds, new_broker
 from tests.postgres import throwaway_postgres
 from tests.unit_level import mark_the_unit_level, unit_tests_keep_to_the_process  # noqa: F401
 
@@ -91,17 +91,35 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     deploy/): the SQLite variants already ran on the embedded broker, and the suite stays
     within CI's time."""
     mark_the_unit_level(items)
+    collected = {item.nodeid for item in items}
     kept, deselected = [], []
     for item in items:
         params = getattr(item, "callspec", None)
         values = params.params if params else {}
         if values.get("broker_kind") == APACHE_KAFKA and values.get("database_url") == "sqlite":
             deselected.append(item)
+        elif _runs_on_apache_kafka_with_postgres(item, values, collected):
+            # PostgreSQL with a real broker is proven by the same test on Apache Kafka, and
+            # SQLite by its embedded-broker variant: the fourth pairing only costs CI time.
+            deselected.append(item)
         else:
             kept.append(item)
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = kept
+
+
+def _runs_on_apache_kafka_with_postgres(
+    item: pytest.Item, values: dict[str, Any], collected: set[str]
+) -> bool:
+    """An embedded-broker PostgreSQL variant whose Apache Kafka PostgreSQL twin is collected
+    too (the Kafka lane runs): a test kept to the embedded broker keeps its variant."""
+    if values.get("broker_kind") != TANSU or values.get("database_url") != "postgres":
+        return False
+    twin = item.nodeid.replace(f"[{TANSU}-", f"[{APACHE_KAFKA}-").replace(
+        f"-{TANSU}-", f"-{APACHE_KAFKA}-"
+    )
+    return twin != item.nodeid and twin in collected
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
