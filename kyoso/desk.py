@@ -34,6 +34,9 @@ IDP_PORT = (
 )
 
 
+STOP_SECONDS = 20.0  # how long Ctrl-C waits for the services to stop on their own
+
+
 def run_broker(host: str, port: int) -> int:
     broker = LocalBroker(port=port, host=host).start()
     print(
@@ -227,11 +230,15 @@ def bring_up(broker_port: int, demo_data: bool) -> int:
         for child in children.values():
             if child.poll() is None:
                 child.send_signal(signal.SIGTERM)
+        # One deadline for them all (they stop side by side): a service still stopping
+        # after it, on a busy machine, is killed; its outbox keeps what it had not sent.
+        deadline = time.monotonic() + STOP_SECONDS
         for child in children.values():
             try:
-                child.wait(timeout=15)
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 child.kill()
+                child.wait()
         broker.stop()
         if idp is not None:
             idp.stop()

@@ -71,8 +71,14 @@ class Desk:
         raise AssertionError(f"{text!r} not printed; output was:\n{''.join(self.output)}")
 
     def stop(self) -> int:
+        """Ctrl-C, then the desk's own stop: 20 s for the services, then the broker and
+        the provider (a deadline well above it, for a busy machine)."""
         self.process.send_signal(signal.SIGINT)
-        return self.process.wait(timeout=60)
+        try:
+            return self.process.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            raise
 
 
 def wait_for_http(request: Callable[[], httpx.Response], status: int, timeout: float = 30) -> bool:
