@@ -43,7 +43,7 @@ def run_broker(host: str, port: int) -> int:
         f"Kafka-protocol broker (Tansu, memory only) on {broker.bootstrap_servers}; Ctrl-C stops it",
         flush=True,
     )
-    _stop_on_sigterm()
+    _stop_on_ctrl_c_or_sigterm()
     try:
         return broker.wait()
     except KeyboardInterrupt:
@@ -52,10 +52,15 @@ def run_broker(host: str, port: int) -> int:
         broker.stop()
 
 
-def _stop_on_sigterm() -> None:
+def _stop_on_ctrl_c_or_sigterm() -> None:
+    """Ctrl-C and SIGTERM both stop the desk. Ctrl-C is set explicitly: a shell starts a
+    background job (`kyoso up &`, a script's lane) with SIGINT ignored, and Python keeps an
+    inherited "ignore", so Ctrl-C or `kill -INT` would otherwise do nothing."""
+
     def interrupt(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, interrupt)
 
 
@@ -135,7 +140,7 @@ def bring_up(broker_port: int, demo_data: bool) -> int:
             KYOSO_SMTP_SECURITY="none",
         )
 
-    _stop_on_sigterm()
+    _stop_on_ctrl_c_or_sigterm()
     urls = {
         name: f"http://127.0.0.1:{env.get(s.port_variable, str(s.default_port))}"
         for name, s in PROCESSES.items()

@@ -46,6 +46,9 @@ class Desk:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            # Started as a shell starts a background job (`kyoso up &`, or a test lane of
+            # `./dev test`): with Ctrl-C ignored. The desk must stop on Ctrl-C all the same.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
         )
         self.lines: queue.Queue[str] = queue.Queue()
         self.output: list[str] = []
@@ -78,7 +81,11 @@ class Desk:
             return self.process.wait(timeout=120)
         except subprocess.TimeoutExpired:
             self.process.kill()
-            raise
+            while not self.lines.empty():
+                self.output.append(self.lines.get())
+            raise AssertionError(
+                f"kyoso up did not stop on Ctrl-C in 120 s; output was:\n{''.join(self.output)}"
+            ) from None
 
 
 def wait_for_http(request: Callable[[], httpx.Response], status: int, timeout: float = 30) -> bool:
