@@ -5,10 +5,13 @@ a status code and the common `{"detail": [{"loc", "msg", "type"}]}` shape.
 `type` is a stable, machine-readable name of the refusal (as FastAPI's validation errors
 carry one): a client that words its own messages (the portal, in the reader's language)
 keys them by it; `msg` stays the service's own sentence. A refusal without a code of its
-own answers its kind's general type (invalid_value, state_conflict, not_found)."""
+own answers its kind's general type (invalid_value, state_conflict, not_found). The
+values a sentence names (a date, a cap) travel beside it as `ctx`, as pydantic's do, so
+the client's wording can name them too."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal
 
 # Where the refused value came from, as the request's reader names it.
@@ -22,13 +25,21 @@ class DomainError(Exception):
     general_code = "refused"
 
     def __init__(
-        self, field: str, reason: str, *, where: Where = "body", code: str | None = None
+        self,
+        field: str,
+        reason: str,
+        *,
+        where: Where = "body",
+        code: str | None = None,
+        values: Mapping[str, object] | None = None,
     ) -> None:
         super().__init__(f"{field}: {reason}")
         self.field = field
         self.reason = reason
         self.where: Where = where
         self.code = code or self.general_code
+        # What the reason names, as text (dates in ISO form): the `ctx` of the answer.
+        self.values = {name: str(value) for name, value in (values or {}).items()}
 
     @property
     def loc(self) -> list[str]:

@@ -26,12 +26,18 @@ ReadinessCheck = Callable[[], Awaitable[str | None]]  # None when ready, else th
 
 
 def error(
-    status_code: int, field: str | list[str], message: str, kind: str | None = None
+    status_code: int,
+    field: str | list[str],
+    message: str,
+    kind: str | None = None,
+    values: dict[str, str] | None = None,
 ) -> JSONResponse:
     loc = field if isinstance(field, list) else [field]
     item: dict[str, object] = {"loc": loc, "msg": message}
     if kind is not None:
         item["type"] = kind
+    if values:
+        item["ctx"] = values
     return JSONResponse(status_code=status_code, content={"detail": [item]})
 
 
@@ -65,7 +71,7 @@ def answer_domain_errors(app: FastAPI) -> None:
         status = next(
             (STATUS_OF_DOMAIN_ERROR[k] for k in kinds if k in STATUS_OF_DOMAIN_ERROR), 400
         )
-        answer = error(status, problem.loc, problem.reason, problem.code)
+        answer = error(status, problem.loc, problem.reason, problem.code, problem.values)
         if isinstance(problem, NotYetHeard):
             answer.headers["Retry-After"] = str(problem.retry_after_seconds)
         return answer

@@ -103,12 +103,26 @@ KAFKA_TOOLS = {
 
 
 def kafka_tool_script(folder: Path, name: str) -> Path:
-    """The distribution's script `name` (KAFKA_TOOLS) in `folder`, running Kafka's own tool."""
+    """The distribution's script `name` (KAFKA_TOOLS) in `folder`, running Kafka's own tool.
+
+    kafka-init.sh starts some 45 of them one after the other, each a new JVM loading the
+    admin client's classes. They share one class-data archive (JDK CDS), written by the
+    first call and mapped by the others: 0.55 s a call instead of 0.9 s on an idle
+    machine (measured against a live broker), more under the test lanes' load."""
+    jars = assemble()
+    archive = jars.parent / "tools.jsa"
     script = folder / name
     script.write_text(
         "#!/bin/sh\n"
-        f"exec java -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Dlog4j.configuration=file:{folder / 'log4j.properties'} "
-        f"-cp '{assemble()}/*' {KAFKA_TOOLS[name]} \"$@\"\n",
+        f'archive="{archive}"\n'
+        'if [ -f "$archive" ]; then share="-XX:SharedArchiveFile=$archive"\n'
+        'else share="-XX:ArchiveClassesAtExit=$archive.$$ -Xlog:disable"; fi\n'
+        f"java -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 $share "
+        f"-Dlog4j.configuration=file:{folder / 'log4j.properties'} "
+        f"-cp '{jars}/*' {KAFKA_TOOLS[name]} \"$@\"\n"
+        "status=$?\n"
+        '[ ! -f "$archive.$$" ] || mv -f "$archive.$$" "$archive"\n'
+        'exit "$status"\n',
         encoding="utf-8",
     )
     (folder / "log4j.properties").write_text(LOG4J, encoding="utf-8")

@@ -254,7 +254,7 @@ class Project(Aggregate):
                 code="withdrawn",
             )
         if self.closed_on is not None:
-            raise StateConflict(field, "the project is closed")
+            raise StateConflict(field, "the project is closed", code="project_closed")
 
     # -- 1. selection, by the route the fairness assessment gave --------------------
 
@@ -274,11 +274,18 @@ class Project(Aggregate):
                 "route",
                 f"the fairness assessment gave {self.route}: the implementer is not chosen "
                 "by a call",
+                code="route_has_no_call",
+                values={"route": self.route},
             )
         if self.call is not None:
-            raise StateConflict("call", "the call is already published")
+            raise StateConflict("call", "the call is already published", code="call_published")
         if closes_on <= opens_on:
-            raise InvalidValue("closes_on", f"{closes_on} is not after the opening {opens_on}")
+            raise InvalidValue(
+                "closes_on",
+                f"{closes_on} is not after the opening {opens_on}",
+                code="call_closes_before_opening",
+                values={"closes_on": closes_on, "opens_on": opens_on},
+            )
         if self.route == SelectionRoute.PROCUREMENT.value and self.budget_entry is not None:
             # Sapporo 001: 「財政負担がある場合…予算化を経て、事業者を選定する」: the
             # procurement opens once the money is in the budget.
@@ -288,6 +295,12 @@ class Project(Aggregate):
                     "opens_on",
                     f"{opens_on} is before the budget is available ({available}, "
                     f"FY{self.budget_entry['fiscal_year']}): procurement follows budgeting",
+                    code="procurement_before_budget",
+                    values={
+                        "opens_on": opens_on,
+                        "available_on": available,
+                        "fiscal_year": self.budget_entry["fiscal_year"],
+                    },
                 )
         if proposer_bonus_ratio is not None:
             # Setagaya 004 §5(3): 「公告文等に明示したうえで…総配点(加点部分を除く。)の
@@ -297,12 +310,15 @@ class Project(Aggregate):
                 raise InvalidValue(
                     "proposer_bonus_ratio",
                     f"{self.municipality} has no incentive scheme for proposers",
+                    code="no_incentive_scheme",
                 )
             if proposer_bonus_ratio > cap:
                 raise InvalidValue(
                     "proposer_bonus_ratio",
                     f"{proposer_bonus_ratio:.0%} is above {self.municipality}'s cap of "
                     f"{cap:.0%} of the total score (bonus excluded)",
+                    code="bonus_above_cap",
+                    values={"ratio": f"{proposer_bonus_ratio:.0%}", "cap": f"{cap:.0%}"},
                 )
         self._call_published(
             route=self.route,
@@ -333,17 +349,35 @@ class Project(Aggregate):
     def record_applicant(self, applicant: str, applied_on: date, meta: Meta) -> None:
         self._require_open("applicant")
         if self.call is None:
-            raise StateConflict("applicant", "no call is published: nobody can apply yet")
+            raise StateConflict(
+                "applicant", "no call is published: nobody can apply yet", code="no_call_yet"
+            )
         if self.implementer is not None:
-            raise StateConflict("applicant", f"{self.implementer} is already selected")
+            raise StateConflict(
+                "applicant",
+                f"{self.implementer} is already selected",
+                code="implementer_selected",
+                values={"implementer": self.implementer},
+            )
         if not self.call["opens_on"] <= applied_on <= self.call["closes_on"]:
             raise InvalidValue(
                 "applied_on",
                 f"{applied_on} is outside the call's period "
                 f"({self.call['opens_on']} – {self.call['closes_on']})",
+                code="applied_outside_call",
+                values={
+                    "applied_on": applied_on,
+                    "opens_on": self.call["opens_on"],
+                    "closes_on": self.call["closes_on"],
+                },
             )
         if applicant in self.applicants:
-            raise StateConflict("applicant", f"{applicant} has already applied")
+            raise StateConflict(
+                "applicant",
+                f"{applicant} has already applied",
+                code="already_applied",
+                values={"applicant": applicant},
+            )
         self._applicant(applicant=applicant, applied_on=applied_on, meta=meta)
 
     @event(ApplicantRecorded)
@@ -362,16 +396,24 @@ class Project(Aggregate):
         """Select the implementer by the project's route (Sapporo 001; Kitakyushu 003 STEP 4)."""
         self._require_open("implementer")
         if self.implementer is not None:
-            raise StateConflict("implementer", f"{self.implementer} is already selected")
+            raise StateConflict(
+                "implementer",
+                f"{self.implementer} is already selected",
+                code="implementer_selected",
+                values={"implementer": self.implementer},
+            )
         if self.route == SelectionRoute.PARTNERSHIP_WITHOUT_SELECTION.value:
             # Setagaya 004 §5(4): 協定書や覚書は必要に応じて締結する — no selection.
             raise StateConflict(
                 "route",
                 "the fairness assessment gave a partnership without selection: "
                 "the project goes straight to the agreement",
+                code="no_selection_on_route",
             )
         if not reasons.strip():
-            raise InvalidValue("reasons", "a selection needs its reasons")
+            raise InvalidValue(
+                "reasons", "a selection needs its reasons", code="selection_without_reasons"
+            )
         if self.route == SelectionRoute.DIRECT_SELECTION.value:
             # Sapporo 001: 「その提案を行える事業者が他にいないことが明確なものの場合は、
             # 公募によらず、その事業者を選定」: the justification is what auditors read.
@@ -380,6 +422,7 @@ class Project(Aggregate):
                     "uniqueness_justification",
                     "a direct selection needs the uniqueness that justifies it "
                     "(patents, copyrights, special technology, no other capable provider)",
+                    code="uniqueness_missing",
                 )
         else:
             if uniqueness_justification is not None:
@@ -387,19 +430,30 @@ class Project(Aggregate):
                     "uniqueness_justification",
                     f"the fairness assessment gave {self.route}: the implementer is chosen "
                     "among the call's applicants, not directly",
+                    code="not_direct_selection",
+                    values={"route": self.route},
                 )
             if self.call is None:
-                raise StateConflict("implementer", f"{self.route}: publish the call first")
+                raise StateConflict(
+                    "implementer",
+                    f"{self.route}: publish the call first",
+                    code="call_first",
+                    values={"route": self.route},
+                )
             if selected_on < self.call["closes_on"]:
                 raise InvalidValue(
                     "selected_on",
                     f"{selected_on} is before the call closes ({self.call['closes_on']})",
+                    code="selected_before_call_closes",
+                    values={"selected_on": selected_on, "closes_on": self.call["closes_on"]},
                 )
             if implementer not in self.applicants:
                 raise InvalidValue(
                     "implementer",
                     f"{implementer} did not apply to the call "
                     f"(applicants: {', '.join(self.applicants) or 'none'})",
+                    code="not_an_applicant",
+                    values={"implementer": implementer, "applicants": ", ".join(self.applicants)},
                 )
         self._selected(
             route=self.route,
@@ -442,28 +496,53 @@ class Project(Aggregate):
         締結し、事業を開始します。※予算や条例の改正が必要な場合は、市議会での議決を経ます」)."""
         self._require_open("kind")
         if self.agreement is not None:
-            raise StateConflict("kind", "the agreement is already concluded")
+            raise StateConflict(
+                "kind", "the agreement is already concluded", code="agreement_concluded"
+            )
         if self._needs_selection and self.implementer is None:
             raise StateConflict(
-                "kind", f"the fairness assessment gave {self.route}: select the implementer first"
+                "kind",
+                f"the fairness assessment gave {self.route}: select the implementer first",
+                code="select_first",
+                values={"route": self.route},
             )
         if len(set(parties)) < 2:
-            raise InvalidValue("parties", "an agreement has at least two different parties")
+            raise InvalidValue(
+                "parties", "an agreement has at least two different parties", code="too_few_parties"
+            )
         if self.implementer is not None and self.implementer not in parties:
-            raise InvalidValue("parties", f"the selected implementer {self.implementer} is missing")
+            raise InvalidValue(
+                "parties",
+                f"the selected implementer {self.implementer} is missing",
+                code="implementer_not_a_party",
+                values={"implementer": self.implementer},
+            )
         if term_until <= term_from:
-            raise InvalidValue("term_until", f"{term_until} is not after the start {term_from}")
+            raise InvalidValue(
+                "term_until",
+                f"{term_until} is not after the start {term_from}",
+                code="term_ends_before_start",
+                values={"term_until": term_until, "term_from": term_from},
+            )
         # Aomori 000: 事業連携協定 「特定の分野での連携」, 包括連携協定 「複数の分野での連携」.
         if kind is AgreementKind.COMPREHENSIVE_AGREEMENT and len(set(fields)) < 2:
             raise InvalidValue(
-                "fields", "a comprehensive agreement (包括連携協定) covers several fields"
+                "fields",
+                "a comprehensive agreement (包括連携協定) covers several fields",
+                code="comprehensive_needs_fields",
             )
         if kind is not AgreementKind.COMPREHENSIVE_AGREEMENT and len(set(fields)) > 1:
             raise InvalidValue(
-                "fields", "only a comprehensive agreement (包括連携協定) covers several fields"
+                "fields",
+                "only a comprehensive agreement (包括連携協定) covers several fields",
+                code="one_field_only",
             )
         if kind is AgreementKind.BUSINESS_AGREEMENT and not fields:
-            raise InvalidValue("fields", "a business agreement (事業連携協定) names its field")
+            raise InvalidValue(
+                "fields",
+                "a business agreement (事業連携協定) names its field",
+                code="business_agreement_field",
+            )
         vote = self._council_vote(council_vote, signed_on, rules)
         self._agreement(
             kind=kind.value,
@@ -492,17 +571,24 @@ class Project(Aggregate):
                 raise InvalidValue(
                     "council_vote",
                     "the project needs city money: the council's vote on the budget comes first",
+                    code="council_vote_needed",
                 )
             return None
         matters, voted_on = council_vote
         if needs_budget and CouncilMatter.BUDGET not in matters:
-            raise InvalidValue("council_vote.matters", "the project needs city money: add budget")
+            raise InvalidValue(
+                "council_vote.matters",
+                "the project needs city money: add budget",
+                code="budget_matter_needed",
+            )
         sitting = rules.sitting_of(voted_on)
         if sitting is None:
             names = ", ".join(s.name_ja for s in rules.council_sittings)
             raise InvalidValue(
                 "council_vote.voted_on",
                 f"the council does not sit in month {voted_on.month} ({names})",
+                code="council_not_sitting",
+                values={"month": voted_on.month, "sittings": names},
             )
         if needs_budget:
             assert self.budget_entry is not None
@@ -512,9 +598,20 @@ class Project(Aggregate):
                     "council_vote.voted_on",
                     f"{voted_on} is before the budget request is due ({request_by}): the "
                     f"earliest budget is FY{self.budget_entry['fiscal_year']}",
+                    code="vote_before_budget_request",
+                    values={
+                        "voted_on": voted_on,
+                        "request_by": request_by,
+                        "fiscal_year": self.budget_entry["fiscal_year"],
+                    },
                 )
         if signed_on < voted_on:
-            raise InvalidValue("signed_on", f"{signed_on} is before the council's vote {voted_on}")
+            raise InvalidValue(
+                "signed_on",
+                f"{signed_on} is before the council's vote {voted_on}",
+                code="signed_before_vote",
+                values={"signed_on": signed_on, "voted_on": voted_on},
+            )
         return {
             "matters": [m.value for m in matters],
             "voted_on": voted_on.isoformat(),
@@ -554,12 +651,22 @@ class Project(Aggregate):
     ) -> None:
         self._require_open("started_on")
         if self.agreement is None:
-            raise StateConflict("started_on", "conclude the agreement or contract first")
+            raise StateConflict(
+                "started_on", "conclude the agreement or contract first", code="agreement_first"
+            )
         if self.started_on is not None:
-            raise StateConflict("started_on", f"the project started on {self.started_on}")
+            raise StateConflict(
+                "started_on",
+                f"the project started on {self.started_on}",
+                code="already_started",
+                values={"started_on": self.started_on},
+            )
         if started_on < self.agreement["signed_on"]:
             raise InvalidValue(
-                "started_on", f"{started_on} is before the signing {self.agreement['signed_on']}"
+                "started_on",
+                f"{started_on} is before the signing {self.agreement['signed_on']}",
+                code="started_before_signing",
+                values={"started_on": started_on, "signed_on": self.agreement["signed_on"]},
             )
         cap: int | None = None
         if self.is_experiment:
@@ -572,10 +679,18 @@ class Project(Aggregate):
                     f"¥{city_cost_share_yen:,} is above {self.municipality}'s cap on "
                     f"{started_on}: "
                     + ("no cost sharing in force" if cap is None else f"¥{cap:,}"),
+                    code="no_cost_sharing" if cap is None else "cost_share_above_cap",
+                    values={
+                        "amount": f"¥{city_cost_share_yen:,}",
+                        "on": started_on,
+                        "cap": "" if cap is None else f"¥{cap:,}",
+                    },
                 )
         elif city_cost_share_yen:
             raise InvalidValue(
-                "city_cost_share_yen", "a cost share belongs to a demonstration experiment"
+                "city_cost_share_yen",
+                "a cost share belongs to a demonstration experiment",
+                code="cost_share_not_experiment",
             )
         self._started(
             started_on=started_on,
@@ -600,11 +715,21 @@ class Project(Aggregate):
     def _require_running(self, field: str, day: date) -> None:
         self._require_open(field)
         if self.started_on is None:
-            raise StateConflict(field, "the implementation has not started")
+            raise StateConflict(field, "the implementation has not started", code="not_started")
         if self.ended_on is not None:
-            raise StateConflict(field, f"the implementation ended on {self.ended_on}")
+            raise StateConflict(
+                field,
+                f"the implementation ended on {self.ended_on}",
+                code="already_ended",
+                values={"ended_on": self.ended_on},
+            )
         if day < self.started_on:
-            raise InvalidValue(field, f"{day} is before the start {self.started_on}")
+            raise InvalidValue(
+                field,
+                f"{day} is before the start {self.started_on}",
+                code="before_start",
+                values={"day": day, "started_on": self.started_on},
+            )
 
     def reach_milestone(self, milestone: str, reached_on: date, meta: Meta) -> None:
         self._require_running("reached_on", reached_on)
@@ -621,17 +746,33 @@ class Project(Aggregate):
         使用許可申請等 → 地域への周知 → 実証実験の実施・立ち合い → 報告書受領)."""
         self._require_open("step")
         if not self.is_experiment:
-            raise StateConflict("step", "the project is not a demonstration experiment")
+            raise StateConflict(
+                "step", "the project is not a demonstration experiment", code="not_an_experiment"
+            )
         self._require_running("done_on", done_on)
         if step.value in self.steps_done:
-            raise StateConflict("step", f"{step.value} is already done")
+            raise StateConflict(
+                "step",
+                f"{step.value} is already done",
+                code="step_done",
+                values={"step": step.value},
+            )
         before = STEPS[: STEPS.index(step)]
         missing = [s.value for s in before if s.value not in self.steps_done]
         if missing:
-            raise StateConflict("step", f"{step.value} comes after {', '.join(missing)}")
+            raise StateConflict(
+                "step",
+                f"{step.value} comes after {', '.join(missing)}",
+                code="step_out_of_order",
+                values={"step": step.value, "missing": ", ".join(missing)},
+            )
         if step is ExperimentStep.RUN_WITH_CITY and not city_present:
             # Aomori 000: 「実証実験の実施・立ち合い」: the city is there when it runs.
-            raise InvalidValue("city_present", "the experiment runs with the city present")
+            raise InvalidValue(
+                "city_present",
+                "the experiment runs with the city present",
+                code="city_not_present",
+            )
         self._step(step=step.value, done_on=done_on, note=note, meta=meta)
 
     @event(ExperimentStepDone)
@@ -644,10 +785,19 @@ class Project(Aggregate):
         self._require_running("ended_on", ended_on)
         if self.is_experiment and ExperimentStep.REPORT_RECEIVED.value not in self.steps_done:
             # Aomori 000: the experiment ends with 「報告書受領」.
-            raise StateConflict("ended_on", "an experiment ends when its report is received")
+            raise StateConflict(
+                "ended_on",
+                "an experiment ends when its report is received",
+                code="report_not_received",
+            )
         due = verification_due_on or ended_on + timedelta(days=rules.verification_due_days)
         if due <= ended_on:
-            raise InvalidValue("verification_due_on", f"{due} is not after the end {ended_on}")
+            raise InvalidValue(
+                "verification_due_on",
+                f"{due} is not after the end {ended_on}",
+                code="verification_due_before_end",
+                values={"due_on": due, "ended_on": ended_on},
+            )
         self._ended(ended_on=ended_on, verification_due_on=due, meta=meta)
 
     @event(Ended)
@@ -660,9 +810,14 @@ class Project(Aggregate):
     def _require_verifiable(self, field: str) -> None:
         self._require_open(field)
         if self.verdict is not None:
-            raise StateConflict(field, f"the verdict is given ({self.verdict})")
+            raise StateConflict(
+                field,
+                f"the verdict is given ({self.verdict})",
+                code="verdict_given",
+                values={"verdict": self.verdict},
+            )
         if self.started_on is None:
-            raise StateConflict(field, "the implementation has not started")
+            raise StateConflict(field, "the implementation has not started", code="not_started")
 
     def set_logic_model(self, logic_model: LogicModel, meta: Meta) -> None:
         """Kitakyushu 003 ア) ロジックモデルの作成: 「事業の因果関係を可視化する」."""
@@ -677,13 +832,25 @@ class Project(Aggregate):
         """Kitakyushu 003 イ) 「測定可能な評価指標(KPI)を設定します」: measurable means a unit."""
         self._require_verifiable("name")
         if not name.strip():
-            raise InvalidValue("name", "a KPI needs a name")
+            raise InvalidValue("name", "a KPI needs a name", code="kpi_without_name")
         if not unit.strip():
-            raise InvalidValue("unit", f"KPI {name} needs a unit (%, 人, 件, 円 …)")
+            raise InvalidValue(
+                "unit",
+                f"KPI {name} needs a unit (%, 人, 件, 円 …)",
+                code="kpi_without_unit",
+                values={"kpi": name},
+            )
         if name in self.kpis:
-            raise StateConflict("name", f"KPI {name} is already defined")
+            raise StateConflict(
+                "name", f"KPI {name} is already defined", code="kpi_defined", values={"kpi": name}
+            )
         if target == baseline:
-            raise InvalidValue("target", f"the target of {name} equals its baseline")
+            raise InvalidValue(
+                "target",
+                f"the target of {name} equals its baseline",
+                code="target_equals_baseline",
+                values={"kpi": name},
+            )
         self._kpi(name=name, unit=unit, baseline=baseline, target=target, meta=meta)
 
     @event(KpiDefined)
@@ -699,11 +866,19 @@ class Project(Aggregate):
     def measure_kpi(self, name: str, measured_on: date, value: float, meta: Meta) -> None:
         self._require_verifiable("name")
         if name not in self.kpis:
-            raise InvalidValue("name", f"no KPI {name} (defined: {', '.join(self.kpis) or 'none'})")
+            raise InvalidValue(
+                "name",
+                f"no KPI {name} (defined: {', '.join(self.kpis) or 'none'})",
+                code="no_such_kpi",
+                values={"kpi": name, "defined": ", ".join(self.kpis)},
+            )
         assert self.started_on is not None
         if measured_on < self.started_on:
             raise InvalidValue(
-                "measured_on", f"{measured_on} is before the start {self.started_on}"
+                "measured_on",
+                f"{measured_on} is before the start {self.started_on}",
+                code="before_start",
+                values={"day": measured_on, "started_on": self.started_on},
             )
         self._measured(name=name, measured_on=measured_on, value=value, meta=meta)
 
@@ -719,20 +894,32 @@ class Project(Aggregate):
         他分野や他地域への展開」)."""
         self._require_verifiable("verdict")
         if self.ended_on is None:
-            raise StateConflict("verdict", "the implementation has not ended")
+            raise StateConflict("verdict", "the implementation has not ended", code="not_ended")
         if verified_on < self.ended_on:
-            raise InvalidValue("verified_on", f"{verified_on} is before the end {self.ended_on}")
+            raise InvalidValue(
+                "verified_on",
+                f"{verified_on} is before the end {self.ended_on}",
+                code="verified_before_end",
+                values={"verified_on": verified_on, "ended_on": self.ended_on},
+            )
         if self.logic_model is None:
-            raise StateConflict("verdict", "set the logic model first")
+            raise StateConflict("verdict", "set the logic model first", code="logic_model_first")
         if not self.kpis:
-            raise StateConflict("verdict", "a verdict rests on KPIs: define at least one")
+            raise StateConflict(
+                "verdict", "a verdict rests on KPIs: define at least one", code="kpis_first"
+            )
         unmeasured = [name for name, kpi in self.kpis.items() if not kpi["measurements"]]
         if unmeasured:
             raise StateConflict(
-                "verdict", f"a verdict needs measured values: none yet for {', '.join(unmeasured)}"
+                "verdict",
+                f"a verdict needs measured values: none yet for {', '.join(unmeasured)}",
+                code="kpis_unmeasured",
+                values={"kpis": ", ".join(unmeasured)},
             )
         if not reasons.strip():
-            raise InvalidValue("reasons", "a verdict needs its reasons")
+            raise InvalidValue(
+                "reasons", "a verdict needs its reasons", code="verdict_without_reasons"
+            )
         self._verdict(
             verdict=verdict.value,
             reasons=reasons,
@@ -760,7 +947,9 @@ class Project(Aggregate):
         self._require_open("closed_on")
         if self.verdict is None:
             raise StateConflict(
-                "closed_on", "the effect verification comes first: give the verdict, then close"
+                "closed_on",
+                "the effect verification comes first: give the verdict, then close",
+                code="verification_first",
             )
         self._closed(closed_on=closed_on, verdict=self.verdict, meta=meta)
 

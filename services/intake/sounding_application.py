@@ -193,10 +193,15 @@ class SoundingDesk:
         today: date,
         correlation_id: str | None = None,
     ) -> tuple[Sounding, UUID]:
-        """A company's response; answered with its id (the receipt). Sent again with the
-        same `response_key`, the same response is answered with the same receipt."""
+        """A company's response; answered with its id (the receipt). Sent again, with the
+        same `response_key` or from a new form, the same response is answered with the
+        same receipt."""
         sounding = self.published_sounding(municipality, sounding_id)
-        response_id = response.response_key or uuid4()
+        response_id = (
+            sounding.kept_response(response.organisation, response.answers)
+            or response.response_key
+            or uuid4()
+        )
         recorded = sounding.respond(
             response_id=response_id,
             organisation=response.organisation,

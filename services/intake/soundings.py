@@ -370,7 +370,10 @@ class Sounding(Aggregate):
     ) -> bool:
         """A company's response, within the period only, one answer per question (an
         answer may be left empty, not all of them). False when this very response was
-        already kept under `response_id` (a form sent twice): nothing new is recorded."""
+        already kept, under `response_id` (a form sent twice) or under another id (the
+        same form filled in again): nothing new is recorded, so no company counts twice."""
+        if self.kept_response(organisation, answers) not in (None, response_id):
+            return False
         earlier = self.responses.get(response_id)
         if earlier is not None:
             same = (earlier["organisation"], earlier["answers"]) == (
@@ -392,6 +395,19 @@ class Sounding(Aggregate):
             meta=meta,
         )
         return True
+
+    def kept_response(self, organisation: str, answers: list[str]) -> UUID | None:
+        """The id of the response already kept from this organisation (its name folded as
+        in a summary's check) with the same answers, if any."""
+        name, given = _folded(organisation), [a.strip() for a in answers]
+        return next(
+            (
+                response_id
+                for response_id, kept in self.responses.items()
+                if _folded(kept["organisation"]) == name and kept["answers"] == given
+            ),
+            None,
+        )
 
     def check_response(self, answers: list[str], today: date) -> list[str]:
         """Refuse now what `respond` would refuse (the portal checks a form before its

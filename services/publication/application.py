@@ -29,6 +29,7 @@ from shared.contract import (
     ActorRole,
     CallPublished,
     Envelope,
+    ProposalWithdrawn,
     PublicCall,
     PublicCase,
     ThemePublished,
@@ -108,9 +109,27 @@ class PublicationApplication(ConsumingApplication):
             )
         )
 
+    # The reason a case carries when it leaves the public because its proposer withdrew.
+    WITHDRAWN_REASON = "提案者による提案の取り下げ (the proposer withdrew the proposal)"
+
+    def _retract_on_withdrawal(self, envelope: Envelope, processing: ProcessingEvent[Any]) -> None:
+        """The proposer withdrew after adoption, before the agreement (the project ends by
+        withdrawal, services.implementation): a case already published no longer tells
+        a project the city is carrying out, so it leaves the public in the same
+        transaction, retracted on the public topic for the cities that reuse it."""
+        self._hear(envelope, processing)
+        withdrawn = envelope.event
+        assert isinstance(withdrawn, ProposalWithdrawn)
+        case = self.case_of(withdrawn.proposal_id)
+        if case is None or case.stage != "published":
+            return  # no case in public (a draft is refused publication from now on)
+        case.retract(self.WITHDRAWN_REASON, Acting.caused_by(envelope.meta).as_meta())
+        processing.collect_events(case)
+
     # What publication consumes: every word on a proposal, for the register and the
     # cases (the effect verification's verdict and KPIs: the case's outcome), the calls
-    # for an implementer (announced to the public), and the themes' titles.
+    # for an implementer (announced to the public), a withdrawal (its case retracted),
+    # and the themes' titles.
     handlers = consumes(
         {
             **dict.fromkeys(
@@ -121,6 +140,7 @@ class PublicationApplication(ConsumingApplication):
                 _hear,
             ),
             CallPublished: _announce_call,
+            ProposalWithdrawn: _retract_on_withdrawal,
             ThemePublished: _keep_theme_title,
         }
     )

@@ -157,12 +157,18 @@ class DeploymentKafka:
 
 @contextlib.contextmanager
 def deployment_kafka(
-    broker: Broker, broker_kind: str, kafka: Mapping[str, str], folder: Path, tools: Path
+    request: pytest.FixtureRequest,
+    broker_kind: str,
+    kafka: Mapping[str, str],
+    folder: Path,
+    tools: Path,
 ) -> Iterator[DeploymentKafka]:
-    """On the Apache Kafka lane a broker with the deployment's own settings (`kafka`: its
+    """On Apache Kafka a broker of its own with the deployment's settings (`kafka`: its
     container's environment), its listeners moved to free ports on 127.0.0.1; else the
-    embedded broker as it is."""
+    session's embedded broker as it is (asked for only then: a test on Apache Kafka starts
+    no session broker, so it can run in any lane of `./dev test`)."""
     if broker_kind != APACHE_KAFKA:
+        broker: Broker = request.getfixturevalue("broker")
         yield DeploymentKafka(broker.bootstrap_servers, None, tools)
         return
     properties = m.kafka_server_properties(kafka)
@@ -389,7 +395,7 @@ async def answers_200(url: str) -> bool:
 
 
 async def test_compose_kafka_init_then_every_service_until_healthy(
-    broker: Broker,
+    request: pytest.FixtureRequest,
     broker_kind: str,
     postgres_url: str,
     kafka_bin: Path,
@@ -406,7 +412,7 @@ async def test_compose_kafka_init_then_every_service_until_healthy(
     kafka_env = m.service_environment(services["kafka"])
 
     with (
-        deployment_kafka(broker, broker_kind, kafka_env, tmp_path, kafka_bin) as kafka,
+        deployment_kafka(request, broker_kind, kafka_env, tmp_path, kafka_bin) as kafka,
         contextlib.ExitStack() as stack,
     ):
         # kafka-init: kafka-init.sh with its environment, against the broker.
@@ -466,7 +472,7 @@ async def test_compose_kafka_init_then_every_service_until_healthy(
 
 
 async def test_kubernetes_job_waits_and_every_service_until_ready(
-    broker: Broker,
+    request: pytest.FixtureRequest,
     broker_kind: str,
     postgres_url: str,
     kafka_bin: Path,
@@ -493,7 +499,7 @@ async def test_kubernetes_job_waits_and_every_service_until_ready(
     assert deployments
 
     with (
-        deployment_kafka(broker, broker_kind, kafka_env, tmp_path, kafka_bin) as kafka,
+        deployment_kafka(request, broker_kind, kafka_env, tmp_path, kafka_bin) as kafka,
         contextlib.ExitStack() as stack,
     ):
         # The city's settings, as settings.env would hold them here.

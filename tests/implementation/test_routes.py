@@ -200,6 +200,7 @@ async def test_an_open_call_from_adoption_to_the_case_with_its_results(desk: Des
         409,
     )
     assert early["detail"][0]["loc"] == ["body", "implementer"]
+    assert early["detail"][0]["type"] == "call_first"
     await project.post(
         "call",
         {
@@ -212,6 +213,13 @@ async def test_an_open_call_from_adoption_to_the_case_with_its_results(desk: Des
         "applicants", {"applicant": "株式会社でじま", "applied_on": "2025-12-05"}, 422
     )
     assert late["detail"][0]["loc"] == ["body", "applied_on"]
+    # Typed, with the dates it names, so a client words it in its reader's language.
+    assert late["detail"][0]["type"] == "applied_outside_call"
+    assert late["detail"][0]["ctx"] == {
+        "applied_on": "2025-12-05",
+        "opens_on": "2025-11-10",
+        "closes_on": "2025-11-30",
+    }
     for applicant in ("株式会社みなと観光", "株式会社でじま"):
         await project.post("applicants", {"applicant": applicant, "applied_on": "2025-11-20"})
     stranger = await project.post(

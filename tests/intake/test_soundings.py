@@ -133,6 +133,15 @@ def test_a_response_sent_twice_is_kept_once() -> None:
     assert len(sounding.responses) == 1
     with pytest.raises(StateConflict, match="already used for a different response"):
         sounding.respond(**(given | {"answers": ["別の案", ""]}))
+    # The same response from a new form (another key), its name written full-width: still
+    # one response, so the company is counted once.
+    again = given | {"response_id": uuid4(), "organisation": "株式会社　みどり"}
+    assert sounding.respond(**again) is False
+    assert sounding.kept_response("株式会社　みどり", ["キッチンカー", ""]) == given["response_id"]
+    assert len(sounding.responses) == 1
+    # A different response of the same company is its own, kept beside the first.
+    assert sounding.respond(**(again | {"answers": ["別の案", ""]})) is True
+    assert len(sounding.responses) == 2
 
 
 @pytest.mark.unit
@@ -282,6 +291,10 @@ def test_a_sounding_from_draft_to_theme_and_only_the_public_part_leaves(
             DESK,
         )
     _, response_id = intake.respond_to_sounding("setagaya", sounding.id, RESPONSE, date(2026, 1, 8))
+    # The same response from a new form: the same receipt, nothing kept twice.
+    _, again = intake.respond_to_sounding("setagaya", sounding.id, RESPONSE, date(2026, 1, 9))
+    assert again == response_id
+    assert len(intake.sounding("setagaya", sounding.id).responses) == 1
     intake.close_sounding("setagaya", sounding.id, date(2026, 1, 31), DESK)
     intake.publish_sounding_summary("setagaya", sounding.id, "キッチンカーの出店等の提案。", DESK)
     theme_draft = SoundingTheme(number=30, title="公園のにぎわい創出")
@@ -441,7 +454,8 @@ async def test_the_api_from_a_departments_draft_to_the_published_summary(
     early = await api.post(f"{S}/staff/soundings/{sid}/close", headers=_bearer("desk"))
     assert early.status_code == 409
     api.app.state.test_clock["now"] = datetime(2026, 2, 1, 3, 0, tzinfo=UTC)  # type: ignore[attr-defined]
-    late = await api.post(f"{S}/soundings/{sid}/responses", json=answer)
+    another = {**answer, "organisation": "合同会社おそば"}
+    late = await api.post(f"{S}/soundings/{sid}/responses", json=another)
     assert late.status_code == 409 and "受付期間外" in late.text
     assert late.json()["detail"][0]["type"] == "outside_period"
     assert (

@@ -174,7 +174,8 @@ async def test_an_open_call_from_the_call_to_the_closed_project_with_refusals_be
         "call", 422, opens_on="2026-05-31", closes_on="2026-05-01", announcement="公告第1号"
     )
     assert refused.by_id("call-closes-on")["aria-invalid"] == "true"
-    assert "募集終了日: 2026-05-01 is not after the opening" in refused.text
+    # Implementation's rule, in the reader's words, naming the date it compares with.
+    assert "募集終了日: 募集開始日（2026-05-31）より後の日付にしてください。" in refused.text
     assert refused.by_id("call-announcement") is not None
     assert "公告第1号" in refused.text  # the form comes back as it was sent
     page = await steps.send(
@@ -184,13 +185,19 @@ async def test_an_open_call_from_the_call_to_the_closed_project_with_refusals_be
     assert steps.offers(page) == {"applicants", "selection"}
 
     refused = await steps.send("applicants", 422, applicant="株式会社A", applied_on="2026-06-15")
-    assert "応募日: 2026-06-15 is outside the call's period" in refused.text
+    assert "応募日: 2026-06-15 は募集期間（2026-05-01～2026-05-31）の外です。" in refused.text
     await steps.send("applicants", applicant="株式会社みなと観光", applied_on="2026-05-20")
     refused = await steps.send(
         "selection", 422, implementer="株式会社B", reasons="価格と実績", selected_on="2026-06-05"
     )
     assert refused.by_id("selection-implementer-error")
-    assert "did not apply to the call" in refused.text
+    assert "株式会社B は募集に応募していません（応募者: 株式会社みなと観光）。" in refused.text
+    await client.get(f"{HOME}/{pid}?lang=en")  # the English switch words it in English
+    english = await steps.send(
+        "selection", 422, implementer="株式会社B", reasons="価格と実績", selected_on="2026-06-05"
+    )
+    assert "株式会社B did not apply to the call (applicants: 株式会社みなと観光)." in english.text
+    await client.get(f"{HOME}/{pid}?lang=ja")
     page = await steps.send(
         "selection",
         implementer="株式会社みなと観光",
@@ -260,7 +267,7 @@ async def test_an_open_call_from_the_call_to_the_closed_project_with_refusals_be
     verdict = {"verdict": "scale_up", "reasons": "目標を上回った", "verified_on": "2027-01-20"}
     refused = await steps.send("verdict", 409, **verdict)
     assert refused.by_id("verdict-verdict-error")
-    assert "a verdict needs measured values" in refused.text
+    assert "検証の結論には測定値が必要です。まだ測定値のないKPI: 夜間利用者数" in refused.text
     await steps.send("measurements", name="夜間利用者数", measured_on="2026-12-20", value="320")
     page = await steps.send("verdict", **verdict)
     assert "本格実施" in page.text and "320" in page.text
@@ -323,13 +330,16 @@ async def test_an_experiment_goes_through_aomoris_steps_in_order_with_the_city_p
         "agreement", 422, **agreement, **{"council_vote.voted_on": "2026-04-01"}
     )
     assert refused.by_id("agreement-council-vote-voted-on")["aria-invalid"] == "true"
-    assert "議決日: the council does not sit in month 4" in refused.text
+    assert "議決日: 議会は4月には開かれません（定例会: 2～3月定例会, 6月定例会" in refused.text
     assert refused.by_id("agreement-council-vote-matters-bylaw").get("checked") is not None
     page = await steps.send("agreement", **agreement, **{"council_vote.voted_on": "2026-03-10"})
     assert "条例の改正 — 2026-03-10 (2～3月定例会)" in page.text
     refused = await steps.send("start", 422, started_on="2026-04-10", city_cost_share_yen="500000")
     assert refused.by_id("start-city-cost-share-yen")["aria-invalid"] == "true"
-    assert "no cost sharing in force" in refused.text
+    assert (
+        "2026-04-10 時点で経費負担の制度がありません。市の負担額は0円にしてください。"
+        in refused.text
+    )
     page = await steps.send("start", started_on="2026-04-10")
     assert steps.offers(page) == {"experiment-steps", "milestones", "logic-model", "kpis"}
     for day, name in (
@@ -342,6 +352,7 @@ async def test_an_experiment_goes_through_aomoris_steps_in_order_with_the_city_p
     assert "実証実験の実施・立ち合い" in page.text
     refused = await steps.send("experiment-steps", 422, done_on="2026-05-10")
     assert refused.by_id("experiment-steps-city-present-error")
+    assert "実証実験は市の立ち会いのもとで実施します。" in refused.text
     page = await steps.send("experiment-steps", done_on="2026-05-10", city_present="yes")
     page = await steps.send("experiment-steps", done_on="2026-06-01", note="報告書 第1版")
     assert "end" in steps.offers(page)  # the report received: the experiment may end
@@ -521,7 +532,7 @@ async def test_a_project_withdrawn_by_the_proposer_shows_its_end_and_offers_no_f
     assert "提案者が協定・契約の締結前の" in page.text and "社内で再検討します" in page.text
     assert page.by_id("withdrawn-title")["id"] == "withdrawn-title"
     assert Steps.offers(page) == set()  # nothing left to do
-    # A form sent from the page opened before: refused in implementation's words.
+    # A form sent from the page opened before: refused, in the reader's words.
     stale = await client.post(
         f"{HOME}/{pid}/selection",
         data={
@@ -533,7 +544,7 @@ async def test_a_project_withdrawn_by_the_proposer_shows_its_end_and_offers_no_f
         },
     )
     assert stale.status_code == 409
-    assert "withdrew the proposal" in Html(stale.text).text
+    assert "提案者が提案を取り下げたため、事業は終了しています。" in Html(stale.text).text
     assert Steps.offers(Html(stale.text)) == set()
     listed = Html((await client.get(HOME)).text)
     row = next(r for r in listed.source.split("<tr>") if f"/{pid}" in r)

@@ -13,10 +13,13 @@ import pytest
 
 from services.publication.api.views import RegisterRow
 from services.publication.application import PublicationApplication
+from services.publication.domain import Case
+from services.publication.integration import to_integration_event
 from services.publication.settings import PublicationSettings
 from shared.acting import Acting
 from shared.contract import (
     ActorRole,
+    CaseRetracted,
     Envelope,
     ProposalRejected,
     ProposalRejectedAfterReview,
@@ -310,3 +313,31 @@ def test_a_case_drafted_before_the_proposer_withdrew_is_not_published(
         publication.publish(case.id, DESK)
     assert (refused.value.field, refused.value.code) == ("case", "withdrawn")
     assert publication.published_cases("nagasaki") == []
+
+
+def test_a_published_case_leaves_the_public_when_the_proposer_withdraws(
+    publication: PublicationApplication, calendar: Calendar
+) -> None:
+    proposal_id = adopted_proposal(publication)
+    case = publication.draft(proposal_id, "トイレマップの取組", None, [RESULTS], DESK)
+    publication.consult(case.id, DESK)
+    publication.consent(proposal_id)
+    publication.publish(case.id, DESK)
+    assert [c.case_id for c in publication.published_cases("nagasaki")] == [case.id]
+    # The proposer withdraws before the agreement: the case told of a project that ends.
+    withdrawn = ProposalWithdrawn(proposal_id=proposal_id, reason="社内で再検討します")
+    assert hear(publication, [envelope("intake", proposal_id, 3, withdrawn, minute=30)])
+    assert publication.published_cases("nagasaki") == []
+    assert publication.case_feed("nagasaki", "https://desk.example.jp")["items"] == []
+    retracted = publication.case(case.id, "nagasaki")
+    assert retracted.stage == "retracted"
+    # Retracted on the public topic too, with the reason, for the cities that reuse it.
+    [told] = [
+        to_integration_event(e)
+        for e in publication.repository.event_store.get(case.id)
+        if isinstance(e, Case.Retracted)
+    ]
+    assert isinstance(told, CaseRetracted)
+    assert "取り下げ" in told.reason and told.municipality == "nagasaki"
+    # A copy of the withdrawal changes nothing more.
+    assert hear(publication, [envelope("intake", proposal_id, 3, withdrawn, minute=30)]) == [False]

@@ -15,7 +15,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from services.portal.api import project_forms
+from services.portal.api import project_forms, project_refusals
 from services.portal.api.console import (
     Console,
     ConsoleRoute,
@@ -172,14 +172,11 @@ async def step(console: Department, proposal_id: UUID, key: str, request: Reques
     return console.redirect(f"{DEPARTMENT}/{proposal_id}", done=key)
 
 
-# The project ended by the proposer's withdrawal (services.implementation.domain): the
-# one specific type implementation gives, for a form sent from a page opened before it.
-WITHDRAWN = "withdrawn"
-
-# The general types of the domain's refusals (shared.errors): implementation's rules name
-# none of their own, so these are its sentences; pydantic's refusals carry its own types.
+# The types of the domain's refusals: each rule of a project names its own (worded in
+# project_refusals), else its kind's general type (shared.errors); pydantic's refusals of
+# the form's own mistakes carry pydantic's types.
 _DOMAIN_TYPES = frozenset(
-    {"", NotFound.code, WITHDRAWN}
+    {"", NotFound.code, *project_refusals.WORDING}
     | {kind.general_code for kind in (DomainError, InvalidValue, StateConflict, NotYetHeard)}
 )
 
@@ -192,9 +189,10 @@ def refusal_beside_fields(
     console: Console, refused: Refused, chosen: project_forms.Step
 ) -> dict[str, str]:
     """Implementation's refusal as one message per field of the step's form, keyed
-    `step.field`. A form's own mistake (missing, too long) in the portal's words; a rule
-    of the project (a date before the call closes, a cap) in implementation's own words,
-    after the field's label; what names no field of the form goes to the summary."""
+    `step.field`. A form's own mistake (missing, too long) and a rule of the project (a
+    date before the call closes, a cap) in the portal's words, after the field's label
+    (a rule not worded yet in implementation's own); what names no field of the form
+    goes to the summary."""
     gettext = console.page.gettext
     labels = {field.name: field.label for field in chosen.fields}
     labels["council_vote"] = N_("Council vote on")
@@ -213,7 +211,7 @@ def refusal_beside_fields(
             continue
         loc = [str(part) for part in item.get("loc", [])]
         name = ".".join(loc[1:]) if loc[:1] == ["body"] else ""
-        message = str(item.get("msg", ""))
+        message = project_refusals.worded(item, console.page) or str(item.get("msg", ""))
         if name == "step":
             name = "done_on"  # the step is the page's choice: the message goes by its date
         if name in labels:
