@@ -413,6 +413,11 @@ async def test_the_api_from_a_departments_draft_to_the_published_summary(
         await api.get(f"{S}/staff/soundings/{sid}", headers=_bearer("kyoiku"))
     ).status_code == 404
     assert (await api.get(f"{S}/soundings/{sid}")).status_code == 404
+    # Nor can it take a step on it: the same 404, nothing published.
+    assert (
+        await api.post(f"{S}/staff/soundings/{sid}/publish", headers=_bearer("kyoiku"))
+    ).status_code == 404
+    assert (await api.get(f"{S}/soundings/{sid}")).status_code == 404
     assert (
         await api.post(f"{S}/staff/soundings/{sid}/publish", headers=_bearer("koen"))
     ).status_code == 200
