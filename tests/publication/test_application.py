@@ -300,15 +300,26 @@ def test_a_municipality_not_served_has_no_register_cases_or_feed(
         assert refused.value.loc == ["path", "municipality"]
 
 
-def test_a_case_drafted_before_the_proposer_withdrew_is_not_published(
-    publication: PublicationApplication, calendar: Calendar
-) -> None:
+def consented_case(publication: PublicationApplication) -> tuple[UUID, Case]:
+    """An adopted proposal's case, drafted, and consented to by the proposer."""
     proposal_id = adopted_proposal(publication)
     case = publication.draft(proposal_id, "トイレマップの取組", None, [RESULTS], DESK)
     publication.consult(case.id, DESK)
     publication.consent(proposal_id)
+    return proposal_id, case
+
+
+def withdrawal(proposal_id: UUID) -> Envelope:
+    """The proposer's withdrawal after adoption, as intake tells it."""
     withdrawn = ProposalWithdrawn(proposal_id=proposal_id, reason="社内で再検討します")
-    assert hear(publication, [envelope("intake", proposal_id, 3, withdrawn, minute=30)])
+    return envelope("intake", proposal_id, 3, withdrawn, minute=30)
+
+
+def test_a_case_drafted_before_the_proposer_withdrew_is_not_published(
+    publication: PublicationApplication, calendar: Calendar
+) -> None:
+    proposal_id, case = consented_case(publication)
+    assert hear(publication, [withdrawal(proposal_id)])
     with pytest.raises(StateConflict, match="withdrawn by the proposer") as refused:
         publication.publish(case.id, DESK)
     assert (refused.value.field, refused.value.code) == ("case", "withdrawn")
@@ -318,15 +329,11 @@ def test_a_case_drafted_before_the_proposer_withdrew_is_not_published(
 def test_a_published_case_leaves_the_public_when_the_proposer_withdraws(
     publication: PublicationApplication, calendar: Calendar
 ) -> None:
-    proposal_id = adopted_proposal(publication)
-    case = publication.draft(proposal_id, "トイレマップの取組", None, [RESULTS], DESK)
-    publication.consult(case.id, DESK)
-    publication.consent(proposal_id)
+    proposal_id, case = consented_case(publication)
     publication.publish(case.id, DESK)
     assert [c.case_id for c in publication.published_cases("nagasaki")] == [case.id]
     # The proposer withdraws before the agreement: the case told of a project that ends.
-    withdrawn = ProposalWithdrawn(proposal_id=proposal_id, reason="社内で再検討します")
-    assert hear(publication, [envelope("intake", proposal_id, 3, withdrawn, minute=30)])
+    assert hear(publication, [withdrawal(proposal_id)])
     assert publication.published_cases("nagasaki") == []
     assert publication.case_feed("nagasaki", "https://desk.example.jp")["items"] == []
     retracted = publication.case(case.id, "nagasaki")
@@ -340,4 +347,4 @@ def test_a_published_case_leaves_the_public_when_the_proposer_withdraws(
     assert isinstance(told, CaseRetracted)
     assert "取り下げ" in told.reason and told.municipality == "nagasaki"
     # A copy of the withdrawal changes nothing more.
-    assert hear(publication, [envelope("intake", proposal_id, 3, withdrawn, minute=30)]) == [False]
+    assert hear(publication, [withdrawal(proposal_id)]) == [False]
