@@ -47,6 +47,9 @@ from shared.projection import CatchingUpProjection
 from shared.proposal import ProposalStatus
 from shared.settings import CommonSettings
 
+# Cases in one page of the JSON Feed; the page names the next (`next_url`).
+FEED_PAGE = 100
+
 
 class PublicationApplication(ConsumingApplication):
     service = SERVICE
@@ -230,12 +233,15 @@ class PublicationApplication(ConsumingApplication):
             raise NotFound("no such published case", field="case_id")
         return PublicCase.model_validate(disclosed)
 
-    def case_feed(self, municipality: str, base_url: str) -> dict[str, Any]:
-        """The published cases as a JSON Feed, for cities that do not read Kafka."""
+    def case_feed(
+        self, municipality: str, base_url: str, *, limit: int = FEED_PAGE, offset: int = 0
+    ) -> dict[str, Any]:
+        """The published cases as a JSON Feed, for cities that do not read Kafka, a page
+        at a time (the latest first)."""
         self.serves(municipality)
-        return json_feed(
-            municipalities()[municipality], self.published_cases(municipality), base_url
-        )
+        cases = self.published_cases(municipality)
+        city = municipalities()[municipality]
+        return json_feed(city, cases, base_url, limit=limit, offset=offset)
 
     # -- the desk's disclosure workflow ---------------------------------------------
 

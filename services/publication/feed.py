@@ -9,13 +9,21 @@ from shared.contract import PublicCase
 from shared.municipalities import Municipality
 
 
-def json_feed(city: Municipality, cases: list[PublicCase], base_url: str) -> dict[str, Any]:
-    """The feed of `cases` (as published, latest first), with links under `base_url`."""
+def json_feed(
+    city: Municipality, cases: list[PublicCase], base_url: str, *, limit: int, offset: int = 0
+) -> dict[str, Any]:
+    """One page of the feed of `cases` (as published, latest first: `limit` items from
+    `offset`), with links under `base_url`. A page that is not the last names the next in
+    `next_url`, as JSON Feed 1.1 has it for paged feeds, so a reader follows it to the end."""
+    feed_url = f"{base_url}/feeds/{city.code}.json"
+    page = cases[offset : offset + limit]
+    more = offset + limit < len(cases)
     return {
         "version": "https://jsonfeed.org/version/1.1",
         "title": f"{city.name_ja} 官民連携事例 / {city.name_en} co-creation cases",
         "home_page_url": f"{base_url}/register/{city.code}",
-        "feed_url": f"{base_url}/feeds/{city.code}.json",
+        "feed_url": feed_url,
+        **({"next_url": f"{feed_url}?limit={limit}&offset={offset + limit}"} if more else {}),
         "language": "ja",
         "items": [
             {
@@ -35,6 +43,6 @@ def json_feed(city: Municipality, cases: list[PublicCase], base_url: str) -> dic
                     "outcome": None if c.outcome is None else c.outcome.model_dump(mode="json"),
                 },
             }
-            for c in cases
+            for c in page
         ],
     }

@@ -348,3 +348,24 @@ def test_a_published_case_leaves_the_public_when_the_proposer_withdraws(
     assert "取り下げ" in told.reason and told.municipality == "nagasaki"
     # A copy of the withdrawal changes nothing more.
     assert hear(publication, [withdrawal(proposal_id)]) == [False]
+
+
+def test_the_case_feed_comes_a_page_at_a_time_each_naming_the_next(
+    publication: PublicationApplication, calendar: Calendar
+) -> None:
+    cases = []
+    for _ in range(3):
+        _, case = consented_case(publication)
+        publication.publish(case.id, DESK)
+        cases.append(case.id)
+    base = "https://desk.example.jp"
+    first = publication.case_feed("nagasaki", base, limit=2)
+    assert len(first["items"]) == 2
+    assert first["next_url"] == f"{base}/feeds/nagasaki.json?limit=2&offset=2"
+    last = publication.case_feed("nagasaki", base, limit=2, offset=2)
+    assert len(last["items"]) == 1 and "next_url" not in last
+    # Followed to the end, the pages hold every published case once.
+    assert sorted(str(c) for c in cases) == sorted(
+        item["id"] for page in (first, last) for item in page["items"]
+    )
+    assert "next_url" not in publication.case_feed("nagasaki", base)  # 3 fit one page

@@ -58,10 +58,19 @@ def calls(
 @feeds.get(
     "/feeds/{municipality}.json", summary="JSON Feed of published cases, for cities without Kafka"
 )
-def json_feed(municipality: str, request: Request, publication: Publication) -> dict[str, Any]:
+def json_feed(
+    municipality: str, request: Request, publication: Publication, page: Paging
+) -> dict[str, Any]:
+    """A page of the feed (`?limit=&offset=`); one that is not the last names the next in
+    `next_url` (JSON Feed 1.1)."""
     # Links from the configured address: a request's Host header is the caller's to set.
     settings: PublicationSettings = request.app.state.settings
-    return publication.case_feed(municipality, settings.publication_base_url.rstrip("/"))
+    return publication.case_feed(
+        municipality,
+        settings.publication_base_url.rstrip("/"),
+        limit=page.limit,
+        offset=page.offset,
+    )
 
 
 @pages.get("/register/{municipality}")
