@@ -330,7 +330,10 @@ async def test_an_experiment_goes_through_aomoris_steps_in_order_with_the_city_p
         "agreement", 422, **agreement, **{"council_vote.voted_on": "2026-04-01"}
     )
     assert refused.by_id("agreement-council-vote-voted-on")["aria-invalid"] == "true"
-    assert "議決日: 議会は4月には開かれません（定例会: 2～3月定例会, 6月定例会" in refused.text
+    assert (
+        "議決日: 議会は4月には開かれません（定例会: 2～3月定例会、6月定例会、9月定例会、12月定例会）。"
+        in refused.text
+    )
     assert refused.by_id("agreement-council-vote-matters-bylaw").get("checked") is not None
     page = await steps.send("agreement", **agreement, **{"council_vote.voted_on": "2026-03-10"})
     assert "条例の改正 — 2026-03-10 (2～3月定例会)" in page.text

@@ -147,10 +147,15 @@ def worded(item: Mapping[str, Any], page: Page) -> str | None:
         name: names.get(name, {}).get(value, value) if value else gettext(N_("none"))
         for name, value in ((str(k), str(v)) for k, v in (item.get("ctx") or {}).items())
     }
+    # Lists the service joins with ", " read in the reader's way (「、」 in Japanese).
+    comma = "、" if page.language == "ja" else ", "
     if "missing" in values:
-        values["missing"] = "、".join(
+        values["missing"] = comma.join(
             names["step"].get(step.strip(), step.strip()) for step in values["missing"].split(",")
         )
+    for listed in ("sittings", "applicants", "defined", "kpis"):
+        if listed in values:
+            values[listed] = values[listed].replace(", ", comma)
     try:
         return gettext(WORDING[kind]) % values
     except (KeyError, ValueError, TypeError):
