@@ -24,7 +24,7 @@ from types import FrameType
 from kyoso.demo import walk_nagasaki_register
 from kyoso.local_idp import DemoStaff, LocalIdentityProvider, kept_demo_staff, sign_in_table
 from services.registry import PROCESSES
-from shared.broker import LocalBroker
+from shared.broker import LocalBroker, dies_with_its_parent
 from shared.mail_catcher import MailCatcher
 from shared.settings import CommonSettings, load_settings
 
@@ -38,13 +38,17 @@ STOP_SECONDS = 20.0  # how long Ctrl-C waits for the services to stop on their o
 
 
 def run_broker(host: str, port: int) -> int:
-    broker = LocalBroker(port=port, host=host).start()
-    print(
-        f"Kafka-protocol broker (Tansu, memory only) on {broker.bootstrap_servers}; Ctrl-C stops it",
-        flush=True,
-    )
+    # Before anything is started or printed: a SIGTERM that comes right after the line
+    # below must stop the broker cleanly, not kill this process and leave it running.
     _stop_on_ctrl_c_or_sigterm()
+    broker = LocalBroker(port=port, host=host)
     try:
+        broker.start()
+        print(
+            f"Kafka-protocol broker (Tansu, memory only) on {broker.bootstrap_servers}; "
+            "Ctrl-C stops it",
+            flush=True,
+        )
         return broker.wait()
     except KeyboardInterrupt:
         return 0
@@ -85,6 +89,7 @@ def _start_local_idp(
         post_logout_uris=[f"{portal_url}/staff/signed-out"],
         keys_file=data_dir / "local-idp-keys.json",
         log_path=data_dir / "local-idp.log",
+        dies_with_its_parent=True,
     ).start()
     env["KYOSO_OIDC_ISSUER"] = idp.issuer
     env["KYOSO_PORTAL_OIDC_CLIENT_SECRET"] = idp.portal_client_secret
@@ -133,7 +138,10 @@ def bring_up(broker_port: int, demo_data: bool) -> int:
     if not env.get("KYOSO_SMTP_HOST"):
         # No mail server of the city's: keep what proposers and staff would receive as
         # files (every service is given these settings: intake mails proposers, routing staff).
-        catcher = MailCatcher(data_dir / "mail").start()
+        # Started once the child processes are: they are forked with a function to run
+        # first (dies_with_its_parent), which is only safe while this process has no
+        # other thread, and the catcher's server is one.
+        catcher = MailCatcher(data_dir / "mail")
         env.update(
             KYOSO_SMTP_HOST=catcher.host,
             KYOSO_SMTP_PORT=str(catcher.port),
@@ -174,8 +182,13 @@ def bring_up(broker_port: int, demo_data: bool) -> int:
     try:
         for name in PROCESSES:
             children[name] = subprocess.Popen(
-                [sys.executable, "-m", "kyoso.cli", "service", name], env=env
+                [sys.executable, "-m", "kyoso.cli", "service", name],
+                env=env,
+                # `kyoso up` killed -9 takes its services with it, as it does the broker.
+                preexec_fn=dies_with_its_parent(),
             )
+        if catcher is not None:
+            catcher.start()  # before the services are ready: nothing is mailed earlier
         deadline = time.monotonic() + READY_TIMEOUT_SECONDS
         for name, base in urls.items():
             while not _ready(f"{base}/readyz"):

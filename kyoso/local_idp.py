@@ -22,6 +22,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from shared.broker import dies_with_its_parent
+
 IDP_DIR = Path(__file__).resolve().parent.parent / "tools" / "local-idp"
 AUDIENCE = "urn:kyoso:desk"  # a resource indicator (RFC 8707) is an absolute URI
 # Node loads oidc-provider and makes an RSA key in about a second on a quiet machine; a
@@ -132,6 +134,7 @@ class LocalIdentityProvider:
     log_path: Path | None = None
     access_token_ttl: int = 3600
     portal_client_id: str = "kyoso-portal"
+    dies_with_its_parent: bool = False  # `kyoso up`, which starts it before any thread
     _process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -162,7 +165,14 @@ class LocalIdentityProvider:
         # The secret by the environment, not the command line (which `ps` shows to all).
         env = {**os.environ, "KYOSO_IDP_PORTAL_CLIENT_SECRET": self.portal_client_secret}
         self._process = subprocess.Popen(
-            self.command(), stdout=output, stderr=subprocess.STDOUT, env=env
+            self.command(),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env=env,
+            # A `kyoso up` killed -9 takes its provider with it (its port is free again).
+            # Only there: the function runs between fork and exec, which is safe only
+            # in a process with no other thread (a test run has several).
+            preexec_fn=dies_with_its_parent() if self.dies_with_its_parent else None,
         )
         deadline = time.monotonic() + timeout
         discovery = f"{self.issuer}/.well-known/openid-configuration"

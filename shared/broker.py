@@ -23,7 +23,7 @@ class BrokerDidNotStart(RuntimeError):
     pass
 
 
-def _dies_with_its_parent() -> Callable[[], None] | None:
+def dies_with_its_parent() -> Callable[[], None] | None:
     """What makes a child process get SIGKILL when the process that started it dies, even
     by kill -9 (Linux's PR_SET_PDEATHSIG): a killed `kyoso broker` or `kyoso up` must not
     leave the broker holding its port. Resolved here, in the parent, so that the child
@@ -90,7 +90,7 @@ class LocalBroker:
             stderr=subprocess.STDOUT,
             start_new_session=True,
             # Called from the main thread: the signal fires when the starting thread ends.
-            preexec_fn=_dies_with_its_parent(),
+            preexec_fn=dies_with_its_parent(),
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -31,13 +31,18 @@ class MailCatcher:
         self.host = host
         self.port = port or _free_port(host)
         self._controller = Controller(_KeepAsFiles(folder), hostname=host, port=self.port)
+        self._started = False
 
     def start(self) -> MailCatcher:
         self._controller.start()
+        self._started = True
         return self
 
     def stop(self) -> None:
-        self._controller.stop()
+        """Stop the server, if it was started (a desk stopped while starting never did)."""
+        if self._started:
+            self._controller.stop()
+            self._started = False
 
 
 def _free_port(host: str) -> int:

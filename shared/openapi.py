@@ -54,8 +54,12 @@ class ErrorItem(BaseModel):
     type: str | None = Field(
         None, description="The kind of problem, for a client that words it itself (e.g. missing)"
     )
-    ctx: dict[str, int | float] | None = Field(
-        None, description="The limits the problem concerns (e.g. max_length)"
+    ctx: dict[str, int | float | str] | None = Field(
+        None,
+        description=(
+            "The values the problem names: a limit (e.g. max_length), or a domain rule's "
+            "dates, caps and names, as text (e.g. applied_on, opens_on, closes_on)"
+        ),
     )
 
 

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -295,3 +296,29 @@ class SupervisedStream:
                 self.running = False
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(app.stop(), 30)
+                end_consumer_thread(app)
+
+
+def end_consumer_thread(app: faust.App) -> None:
+    """End the Kafka consumer's thread of an app that has been stopped.
+
+    Faust runs the consumer in a thread of its own (a mode `ServiceThread`, not a daemon)
+    that ends only when `app.stop()` reaches it. When the stop cannot finish in time (the
+    broker went away while it was stopping) the thread is left waiting for ever: each
+    retry of `StreamRunner.run` would leak one, and the process could not exit (a test
+    run hung at exit on two of them). Stopping the thread's own event loop ends it and
+    its half-closed client. Faust offers no public handle on the thread, hence the
+    private attributes, read defensively."""
+    consumer = vars(app).get("_consumer")  # not `app.consumer`: that would make one
+    service = getattr(consumer, "_thread", None)
+    worker = getattr(service, "_thread", None)
+    loop = getattr(service, "thread_loop", None)
+    if (
+        isinstance(worker, threading.Thread)
+        and worker.is_alive()
+        and isinstance(loop, asyncio.AbstractEventLoop)
+        and not loop.is_closed()
+    ):
+        log.warning("stream %s: its consumer thread did not stop; ending it", app.conf.id)
+        with contextlib.suppress(RuntimeError):  # closed between the check and the call
+            loop.call_soon_threadsafe(loop.stop)

@@ -22,6 +22,7 @@ from services.intake.service import INTAKE
 from services.intake.settings import IntakeSettings
 from shared.service import create_app as create_service_app
 from tests.brokers import APACHE_KAFKA, TANSU, Broker, apache_kafka_lane, broker_kinds, new_broker
+from tests.left_running import end_the_run_if_threads_are_left
 from tests.postgres import throwaway_postgres
 from tests.unit_level import mark_the_unit_level, unit_tests_keep_to_the_process  # noqa: F401
 
@@ -257,3 +258,16 @@ async def desk(
 
     async with running_desk(EVERY_SERVICE, tmp_path, broker, database_url, make_settings) as desk:
         yield desk
+
+
+EXIT_STATUS = pytest.StashKey[int]()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    session.config.stash[EXIT_STATUS] = int(exitstatus)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Last of all (the summary is printed): fail, rather than hang, if a service left
+    its Kafka consumer thread running (tests/left_running.py)."""
+    end_the_run_if_threads_are_left(config.stash.get(EXIT_STATUS, 0))
