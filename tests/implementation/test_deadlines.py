@@ -17,9 +17,9 @@ from shared.contract import VerificationOverdue, from_kafka
 from tests.brokers import Broker
 from tests.conftest import MovableClock, wait_until
 from tests.factories import proposal_body
-from tests.implementation.test_routes import TOKENS, adopted_project
+from tests.implementation.projects import adopted_project, project_desk
 from tests.kafka import read_topic
-from tests.whole_desk import Desk, running_desk
+from tests.whole_desk import Desk
 
 pytestmark = pytest.mark.integration
 
@@ -31,13 +31,11 @@ async def desk(
     database_url: str,
     make_settings: Callable[..., IntakeSettings],
 ) -> AsyncIterator[Desk]:
-    async with running_desk(
-        ("intake", "routing", "decision", "implementation", "publication"),
+    async with project_desk(
         tmp_path,
         broker,
         database_url,
         make_settings,
-        staff_tokens=TOKENS,
         overrides={"implementation": {"deadline_check_interval_seconds": 0.2}},
         clock=MovableClock(),
     ) as desk:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any
 from uuid import UUID
 
 import pytest
@@ -14,18 +13,18 @@ import pytest
 from services.intake.settings import IntakeSettings
 from shared.contract import from_kafka
 from tests.brokers import Broker
-from tests.conftest import NAGASAKI_DESK, STAFF_TOKENS, bearer, wait_until
+from tests.conftest import NAGASAKI_DESK, bearer, wait_until
 from tests.factories import free_proposal_body
+from tests.implementation.projects import (
+    DIRECT_SELECTION,
+    EDUCATION,
+    adopted_project,
+    project_desk,
+)
 from tests.kafka import read_topic
-from tests.whole_desk import NAGASAKI, Desk, publish_case, running_desk
+from tests.whole_desk import NAGASAKI, Desk, publish_case
 
 pytestmark = pytest.mark.integration
-
-EDUCATION = "nagasaki-education-token-" + "e" * 8
-TOKENS = [
-    *STAFF_TOKENS,
-    {"token": EDUCATION, "role": "department", "municipality": "nagasaki", "department": "kyoiku"},
-]
 
 
 @pytest.fixture
@@ -35,51 +34,28 @@ async def desk(
     database_url: str,
     make_settings: Callable[..., IntakeSettings],
 ) -> AsyncIterator[Desk]:
-    async with running_desk(
-        ("intake", "routing", "decision", "implementation", "publication"),
-        tmp_path,
-        broker,
-        database_url,
-        make_settings,
-        staff_tokens=TOKENS,
-    ) as desk:
+    async with project_desk(tmp_path, broker, database_url, make_settings) as desk:
         yield desk
 
 
 async def test_a_direct_selection_from_adoption_to_the_verified_close(desk: Desk) -> None:
-    receipt = await desk.accepted_receipt(free_proposal_body())
-    pid = str(receipt["proposal_id"])
-    await desk.take_on(pid, "nagasaki", EDUCATION)
-
-    async def adopted() -> bool:
-        response = await desk.decision.post(
-            f"{NAGASAKI}/decisions/{pid}/adopt",
-            json={"inputs": {"uniqueness_evidence": ["patent"], "other_capable_providers": False}},
-            headers=bearer(EDUCATION),
-        )
-        return response.status_code == 200
-
-    await wait_until(adopted, what="decision to hear the dialogue and adopt")
-    implementation = desk.clients["implementation"]
-    project = f"{NAGASAKI}/projects/{pid}"
-    staff = bearer(EDUCATION)
-
-    async def opened() -> dict[str, Any] | None:
-        response = await implementation.get(project, headers=bearer(NAGASAKI_DESK))
-        return response.json() if response.status_code == 200 else None
-
-    view = await wait_until(opened, what="implementation heard the adoption")
+    opened = await adopted_project(
+        desk, free_proposal_body(), DIRECT_SELECTION, department=EDUCATION
+    )
+    receipt, pid, project, staff, post = (
+        opened.receipt,
+        opened.pid,
+        opened.path,
+        opened.staff,
+        opened.post,
+    )
+    implementation = opened.client
+    view = await opened.view()
     assert (view["route"], view["phase"], view["department"]) == (
         "direct_selection",
         "selection",
         "kyoiku",
     )
-
-    async def post(path: str, body: dict[str, Any], status: int = 200) -> dict[str, Any]:
-        response = await implementation.post(f"{project}/{path}", json=body, headers=staff)
-        assert response.status_code == status, response.text
-        answer: dict[str, Any] = response.json()
-        return answer
 
     # The route is direct selection: no call, and no selection without its justification.
     refused = await post(

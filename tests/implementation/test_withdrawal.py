@@ -14,8 +14,13 @@ from services.intake.settings import IntakeSettings
 from tests.brokers import Broker
 from tests.conftest import NAGASAKI_DESK, bearer, wait_until
 from tests.factories import free_proposal_body
-from tests.implementation.test_integration import EDUCATION, TOKENS
-from tests.whole_desk import NAGASAKI, Desk, running_desk
+from tests.implementation.projects import (
+    DIRECT_SELECTION,
+    EDUCATION,
+    adopted_project,
+    project_desk,
+)
+from tests.whole_desk import NAGASAKI, Desk
 
 pytestmark = pytest.mark.integration
 
@@ -27,41 +32,19 @@ async def desk(
     database_url: str,
     make_settings: Callable[..., IntakeSettings],
 ) -> AsyncIterator[Desk]:
-    async with running_desk(
-        ("intake", "routing", "decision", "implementation"),
-        tmp_path,
-        broker,
-        database_url,
-        make_settings,
-        staff_tokens=TOKENS,
-    ) as desk:
+    async with project_desk(tmp_path, broker, database_url, make_settings) as desk:
         yield desk
 
 
 async def test_an_adopted_proposal_withdrawn_ends_its_project_which_refuses_a_step(
     desk: Desk,
 ) -> None:
-    receipt = await desk.accepted_receipt(free_proposal_body())
-    pid = str(receipt["proposal_id"])
-    await desk.take_on(pid, "nagasaki", EDUCATION)
-
-    async def adopted() -> bool:
-        response = await desk.decision.post(
-            f"{NAGASAKI}/decisions/{pid}/adopt",
-            json={"inputs": {"uniqueness_evidence": ["patent"], "other_capable_providers": False}},
-            headers=bearer(EDUCATION),
-        )
-        return response.status_code == 200
-
-    await wait_until(adopted, what="decision to hear the dialogue and adopt")
-    implementation = desk.clients["implementation"]
-    project = f"{NAGASAKI}/projects/{pid}"
-
-    async def phase() -> str | None:
-        response = await implementation.get(project, headers=bearer(NAGASAKI_DESK))
-        return str(response.json()["phase"]) if response.status_code == 200 else None
-
-    assert await wait_until(phase, what="implementation heard the adoption") == "selection"
+    opened = await adopted_project(
+        desk, free_proposal_body(), DIRECT_SELECTION, department=EDUCATION
+    )
+    receipt, pid, project = opened.receipt, opened.pid, opened.path
+    implementation = opened.client
+    assert (await opened.view())["phase"] == "selection"
 
     withdrawn = await desk.intake.post(
         f"/api/v1/proposer/proposals/{pid}/withdrawal",

@@ -13,9 +13,9 @@ import pytest
 from services.intake.settings import IntakeSettings
 from tests.brokers import Broker, embedded_broker_only
 from tests.conftest import wait_until
-from tests.implementation.test_routes import COLAB, SETAGAYA_DESK, TOKENS, adopted_project
+from tests.implementation.projects import COLAB, SETAGAYA_DESK, adopted_project, project_desk
 from tests.portal.harness import PUBLIC_BASE, Html, portal_app, serving_portal
-from tests.whole_desk import MARKERS, Desk, marked_body, running_desk
+from tests.whole_desk import MARKERS, Desk, marked_body
 
 pytestmark = [pytest.mark.integration, embedded_broker_only()]
 
@@ -27,14 +27,7 @@ async def desk(
     database_url: str,
     make_settings: Callable[..., IntakeSettings],
 ) -> AsyncIterator[Desk]:
-    async with running_desk(
-        ("intake", "routing", "decision", "implementation", "publication"),
-        tmp_path,
-        broker,
-        database_url,
-        make_settings,
-        staff_tokens=TOKENS,
-    ) as desk:
+    async with project_desk(tmp_path, broker, database_url, make_settings) as desk:
         yield desk
 
 

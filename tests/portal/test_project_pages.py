@@ -17,6 +17,7 @@ import pytest
 from tests.brokers import Broker, embedded_broker_only
 from tests.conftest import NAGASAKI_DEPARTMENT, NAGASAKI_DESK, STAFF_TOKENS, bearer, wait_until
 from tests.factories import free_proposal_body, proposal_body
+from tests.implementation.projects import AFTER_ADOPTION
 from tests.portal.harness import PUBLIC_BASE, Html, intake_settings_maker, portal_app
 from tests.portal.staff import NAGASAKI_COUNCIL, signed_in_cookie
 from tests.running import serving
@@ -46,7 +47,7 @@ RECEIPTS: dict[str, str] = {}  # the receipt numbers, by proposal
 async def desk(broker: Broker, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Desk]:
     data = tmp_path_factory.mktemp("projects-desk")
     async with running_desk(
-        ("intake", "routing", "decision", "implementation", "publication"),
+        AFTER_ADOPTION,
         data,
         broker,
         f"sqlite:///{data / 'intake.sqlite'}",
