@@ -25,7 +25,7 @@ from tests.conftest import (
     wait_until,
 )
 from tests.kafka import read_topic
-from tests.whole_desk import Desk, publish_case, running_desk
+from tests.whole_desk import Desk, marked_body, publish_case, running_desk
 
 SETAGAYA_DESK = "setagaya-desk-token-" + "s" * 12
 COLAB = "setagaya-colab-token-" + "c" * 12
@@ -196,3 +196,24 @@ async def project_desk(
         clock=clock,
     ) as desk:
         yield desk
+
+
+async def setagaya_open_call(desk: Desk) -> Project:
+    """A sole proprietor's proposal to Setagaya, with a protected part and contact details
+    (MARKERS), adopted with high occupancy: its implementer is chosen by an open call."""
+    body = marked_body()
+    body.pop("theme_number")
+    body.update(
+        channel="free",
+        field="複数分野",
+        title="商店街の空き店舗を使う実証実験",
+        summary="空き店舗で実証実験を行い、連携協定につなげる提案。",
+    )
+    return await adopted_project(
+        desk,
+        body,
+        {"inputs": {"occupancy_days": 365}},
+        city="setagaya",
+        city_desk=SETAGAYA_DESK,
+        department=COLAB,
+    )

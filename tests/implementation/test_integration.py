@@ -4,38 +4,22 @@ the topic, and the published case carrying the outcome."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 from uuid import UUID
 
 import pytest
 
-from services.intake.settings import IntakeSettings
 from shared.contract import from_kafka
-from tests.brokers import Broker
 from tests.conftest import NAGASAKI_DESK, bearer, wait_until
 from tests.factories import free_proposal_body
 from tests.implementation.projects import (
     DIRECT_SELECTION,
     EDUCATION,
     adopted_project,
-    project_desk,
 )
 from tests.kafka import read_topic
 from tests.whole_desk import NAGASAKI, Desk, publish_case
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def desk(
-    tmp_path: Path,
-    broker: Broker,
-    database_url: str,
-    make_settings: Callable[..., IntakeSettings],
-) -> AsyncIterator[Desk]:
-    async with project_desk(tmp_path, broker, database_url, make_settings) as desk:
-        yield desk
 
 
 async def test_a_direct_selection_from_adoption_to_the_verified_close(desk: Desk) -> None:

@@ -7,39 +7,24 @@ experiment (Aomori's steps, Setagaya's dated cost-share cap)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from services.intake.settings import IntakeSettings
 from shared.contract import from_kafka
-from tests.brokers import Broker
 from tests.conftest import wait_until
 from tests.factories import free_proposal_body, proposal_body
 from tests.implementation.projects import (
     COLAB,
     SETAGAYA_DESK,
     adopted_project,
-    project_desk,
     published_outcome,
+    setagaya_open_call,
 )
 from tests.kafka import read_topic
-from tests.whole_desk import MARKERS, Desk, marked_body
+from tests.whole_desk import MARKERS, Desk
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def desk(
-    tmp_path: Path,
-    broker: Broker,
-    database_url: str,
-    make_settings: Callable[..., IntakeSettings],
-) -> AsyncIterator[Desk]:
-    async with project_desk(tmp_path, broker, database_url, make_settings) as desk:
-        yield desk
 
 
 async def test_an_open_call_from_adoption_to_the_case_with_its_results(desk: Desk) -> None:
@@ -300,23 +285,7 @@ async def test_a_demonstration_experiment_with_aomoris_steps_and_setagayas_cap(
 async def test_a_call_goes_public_with_its_period_and_bonus_and_nothing_protected(
     desk: Desk,
 ) -> None:
-    # A sole proprietor's proposal, with a protected part and contact details (MARKERS).
-    body = marked_body()
-    body.pop("theme_number")
-    body.update(
-        channel="free",
-        field="複数分野",
-        title="商店街の空き店舗を使う実証実験",
-        summary="空き店舗で実証実験を行い、連携協定につなげる提案。",
-    )
-    project = await adopted_project(
-        desk,
-        body,
-        {"inputs": {"occupancy_days": 365}},
-        city="setagaya",
-        city_desk=SETAGAYA_DESK,
-        department=COLAB,
-    )
+    project = await setagaya_open_call(desk)
     # Setagaya 004 §5(3): at most 10 % of the total score, bonus excluded.
     above = await project.post(
         "call",

@@ -4,36 +4,20 @@ listed so, and refuses a further step."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from services.intake.settings import IntakeSettings
-from tests.brokers import Broker
 from tests.conftest import NAGASAKI_DESK, bearer, wait_until
 from tests.factories import free_proposal_body
 from tests.implementation.projects import (
     DIRECT_SELECTION,
     EDUCATION,
     adopted_project,
-    project_desk,
 )
 from tests.whole_desk import NAGASAKI, Desk
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def desk(
-    tmp_path: Path,
-    broker: Broker,
-    database_url: str,
-    make_settings: Callable[..., IntakeSettings],
-) -> AsyncIterator[Desk]:
-    async with project_desk(tmp_path, broker, database_url, make_settings) as desk:
-        yield desk
 
 
 async def test_an_adopted_proposal_withdrawn_ends_its_project_which_refuses_a_step(

@@ -13,9 +13,12 @@ import pytest
 from services.intake.settings import IntakeSettings
 from tests.brokers import Broker, embedded_broker_only
 from tests.conftest import wait_until
-from tests.implementation.projects import COLAB, SETAGAYA_DESK, adopted_project, project_desk
+from tests.implementation.projects import (
+    project_desk,
+    setagaya_open_call,
+)
 from tests.portal.harness import PUBLIC_BASE, Html, portal_app, serving_portal
-from tests.whole_desk import MARKERS, Desk, marked_body
+from tests.whole_desk import MARKERS, Desk
 
 pytestmark = [pytest.mark.integration, embedded_broker_only()]
 
@@ -34,22 +37,7 @@ async def desk(
 async def test_the_public_reads_the_open_call_with_its_period_and_bonus(
     desk: Desk, tmp_path: Path
 ) -> None:
-    body = marked_body()
-    body.pop("theme_number")
-    body.update(
-        channel="free",
-        field="複数分野",
-        title="商店街の空き店舗を使う実証実験",
-        summary="空き店舗で実証実験を行い、連携協定につなげる提案。",
-    )
-    project = await adopted_project(
-        desk,
-        body,
-        {"inputs": {"occupancy_days": 365}},
-        city="setagaya",
-        city_desk=SETAGAYA_DESK,
-        department=COLAB,
-    )
+    project = await setagaya_open_call(desk)
     async with serving_portal(portal_app(desk.apps, tmp_path, desk.clock)) as portal:
         empty = Html((await portal.get("/setagaya/calls")).text)
         assert "現在募集中の公募・調達はありません。" in empty.text
