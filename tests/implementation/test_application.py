@@ -122,19 +122,7 @@ def test_only_the_owning_department_runs_the_project(
 ) -> None:
     proposal_id = adopted(implementation, AssessmentInputs())
     with pytest.raises(NotFound, match="no project for proposal") as conflict:
-        implementation.conclude_agreement(
-            proposal_id,
-            "toshi",
-            KYOIKU,
-            kind=AgreementKind.MEMORANDUM,
-            parties=["長崎市", "株式会社みなと観光"],
-            signed_on=date(2026, 5, 1),
-            term_from=date(2026, 5, 1),
-            term_until=date(2027, 3, 31),
-            fields=[],
-            involvement=None,
-            council_vote=None,
-        )
+        sign_memorandum(implementation, proposal_id, department="toshi")
     assert conflict.value.loc == ["path", "proposal_id"]
 
 
@@ -362,10 +350,12 @@ def withdrawal(proposal_id: UUID) -> Envelope:
     return envelope("intake", proposal_id, 3, event, minute=20)
 
 
-def sign_memorandum(implementation: ImplementationApplication, proposal_id: UUID) -> None:
+def sign_memorandum(
+    implementation: ImplementationApplication, proposal_id: UUID, department: str = "kyoiku"
+) -> None:
     implementation.conclude_agreement(
         proposal_id,
-        "kyoiku",
+        department,
         KYOIKU,
         kind=AgreementKind.MEMORANDUM,
         parties=["長崎市", "株式会社みなと観光"],

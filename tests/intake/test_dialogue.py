@@ -47,8 +47,15 @@ def intake() -> IntakeApplication:
 class Routing:
     """What routing says of one proposal, in its order, as intake's consumer delivers it."""
 
-    def __init__(self, intake: IntakeApplication, proposal_id: UUID, service: str = "routing"):
+    def __init__(
+        self,
+        intake: IntakeApplication,
+        proposal_id: UUID,
+        service: str = "routing",
+        officer: tuple[str, str] | None = None,  # the staff member's subject and name
+    ):
         self.intake, self.proposal_id, self.service, self.sequence = intake, proposal_id, service, 0
+        self.officer = officer
 
     def says(self, event: IntegrationEvent) -> None:
         self.sequence += 1
@@ -60,6 +67,8 @@ class Routing:
             time=datetime.now(UTC),
             municipality="nagasaki",
             actor_role=ActorRole.DEPARTMENT,
+            actor_subject=self.officer[0] if self.officer else None,
+            actor_name=self.officer[1] if self.officer else None,
             correlation_id="c-1",
             sequence=self.sequence,
         )

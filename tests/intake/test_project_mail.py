@@ -6,7 +6,7 @@ call, the applicants, milestones and KPIs stay on the status page."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from uuid import UUID
 
 from services.decision.fairness import assess, thresholds
@@ -14,14 +14,11 @@ from services.intake.application import IntakeApplication
 from services.intake.proposer_mail import ProposerMail
 from services.intake.settings import IntakeSettings
 from shared.contract import (
-    ActorRole,
     AgreementConcluded,
     AgreementKind,
     ApplicantRecorded,
     AssessmentInputs,
     CallPublished,
-    Envelope,
-    EventMetadata,
     ImplementationEnded,
     ImplementationStarted,
     ImplementerSelected,
@@ -34,40 +31,15 @@ from shared.contract import (
     SelectionRoute,
     Verdict,
     VerdictGiven,
-    stable_event_id,
 )
 from shared.mail import Mailer
 from shared.outbox import Outbox
-from tests.intake.test_dialogue import in_dialogue
+from tests.intake.test_dialogue import Routing, in_dialogue
 from tests.smtp import body_of, smtp_server
 
 PROPOSER = "hanako@minato-kanko.example.jp"
 STATUS = "https://kyoso.city.nagasaki.example.jp/status/{pid}?token="
 OFFICER = "教育 太郎"  # the member of staff each step names
-
-
-class Service:
-    """What a service says of one proposal, in its order, each event naming the officer."""
-
-    def __init__(self, intake: IntakeApplication, proposal_id: UUID, name: str) -> None:
-        self.intake, self.proposal_id, self.name, self.sequence = intake, proposal_id, name, 0
-
-    def says(self, event: IntegrationEvent) -> None:
-        self.sequence += 1
-        subject = str(self.proposal_id)
-        meta = EventMetadata(
-            event_id=stable_event_id(self.name, subject, self.sequence),
-            service=self.name,
-            subject=subject,
-            time=datetime.now(UTC),
-            municipality="nagasaki",
-            actor_role=ActorRole.DEPARTMENT,
-            actor_subject="kyoiku-taro",
-            actor_name=OFFICER,
-            correlation_id="c-1",
-            sequence=self.sequence,
-        )
-        assert self.intake.process(Envelope(event=event, meta=meta))
 
 
 def project_story(pid: UUID) -> list[tuple[str, IntegrationEvent]]:
@@ -175,7 +147,10 @@ def test_the_projects_steps_the_proposer_waits_for_are_mailed_in_their_words() -
         )
         outbox.position()  # the outbox starts here, before the proposal is submitted
         pid, _ = in_dialogue(intake)
-        services = {name: Service(intake, pid, name) for name in ("decision", "implementation")}
+        services = {
+            name: Routing(intake, pid, name, officer=("kyoiku-taro", OFFICER))
+            for name in ("decision", "implementation")
+        }
         for service, event in project_story(pid):
             services[service].says(event)
         while outbox.handle_pending():
